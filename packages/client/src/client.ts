@@ -1,0 +1,307 @@
+import { PROTOCOL_VERSION, type ClientFrame, type CommandShape, type EventName, type ServerFrame, type SinyalCommands, type SinyalEvents } from '@sinyal/protocol';
+import { DEFAULT_BACKOFF } from './backoff';
+import { ServerClock } from './clock';
+import { Connection, type ConnectionSnapshot, type ConnectionState } from './connection';
+import { browserEnvironment } from './environment';
+import { SinyalError } from './errors';
+import { DEFAULT_HEARTBEAT, Heartbeat } from './heartbeat';
+import type { ClientOptions } from './options';
+import { DEFAULT_OUTBOX, Outbox, type PendingCommand } from './outbox';
+import { memoryStorage } from './outboxStorage';
+import { Room, type RoomHost } from './room';
+import { OPEN, type WebSocketLike } from './socket';
+import { logError, type ErrorReporter } from './subscribable';
+
+type DataOf<C, N extends keyof C> = C[N] extends CommandShape ? C[N]['data'] : unknown;
+type ResultOf<C, N extends keyof C> = C[N] extends CommandShape ? C[N]['result'] : unknown;
+
+/** Options of one command. */
+export interface CommandOptions {
+  /** Room the command addresses (required by room-scoped commands such as `publish`). */
+  room?: string;
+  /** Your own idempotency key; by default a random UUID. */
+  id?: string;
+}
+
+let fallbackCounter = 0;
+function newId(): string {
+  const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
+  // randomUUID exists only in secure contexts; the fallback is unique enough per user.
+  return crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${(fallbackCounter++).toString(36)}`;
+}
+
+function utf8Length(text: string): number {
+  return text.length * 3 <= 65_536 ? text.length : new TextEncoder().encode(text).length;
+}
+
+/**
+ * A Sinyal client: one connection, its rooms, its outbox and the server clock.
+ * Create it with {@link createClient}. It is itself subscribable: `subscribe` /
+ * `getSnapshot` give the {@link ConnectionSnapshot}.
+ */
+export class SinyalClient<Events extends object = SinyalEvents, Commands extends object = SinyalCommands> {
+  /** Server time estimated from heartbeats: use `clock.now()` for countdowns. */
+  readonly clock = new ServerClock();
+  /** The offline queue: every command not yet acknowledged, oldest first. */
+  readonly outbox: Outbox;
+  /** User id the server authenticated, once welcomed. */
+  user: string | undefined;
+  private readonly connection: Connection;
+  private readonly heartbeat: Heartbeat | undefined;
+  private readonly rooms = new Map<string, Room<Events>>();
+  private readonly joins = new Map<string, Room<Events>>();
+  private readonly report: ErrorReporter;
+  private readonly roomHost: RoomHost;
+  private readonly validate: ClientOptions['validate'];
+  private socket: WebSocketLike | undefined;
+  private maxFrameBytes = 65_536;
+  private joinCounter = 0;
+
+  constructor(options: ClientOptions) {
+    const report = (this.report = options.onError ?? logError);
+    this.validate = options.validate;
+    this.connection = new Connection(
+      {
+        url: options.url,
+        token: options.token,
+        WebSocket: options.WebSocket,
+        backoff: { ...DEFAULT_BACKOFF, ...options.reconnect },
+        environment: options.environment ?? browserEnvironment(),
+        authProbe: options.authProbe ?? true,
+      },
+      { opened: (socket) => this.opened(socket), frame: (data) => this.receive(data), down: () => this.down() },
+    );
+    (this.connection as unknown as { report: ErrorReporter }).report = report;
+    const heartbeat = { ...DEFAULT_HEARTBEAT, ...options.heartbeat };
+    if (heartbeat.intervalMs > 0) {
+      this.heartbeat = new Heartbeat(
+        heartbeat,
+        () => this.write({ t: 'ping', ts: Date.now() }),
+        () => this.connection.drop(new SinyalError('timeout', `no frame from the server within ${heartbeat.timeoutMs} ms of a ping`)),
+      );
+    }
+    this.outbox = new Outbox(
+      { ...DEFAULT_OUTBOX, storage: memoryStorage(), ...options.outbox },
+      (command) => {
+        if (!this.isSocketOpen()) return false;
+        const { id, name, room } = command.getSnapshot();
+        const frame: ClientFrame = room === undefined ? { t: 'cmd', id, name, data: command.data } : { t: 'cmd', id, name, room, data: command.data };
+        const text = JSON.stringify(frame);
+        if (utf8Length(text) > this.maxFrameBytes) return new SinyalError('too_large', `command is larger than the server's ${this.maxFrameBytes}-byte frame limit`);
+        this.socket!.send(text);
+        return undefined;
+      },
+      report,
+    );
+    this.roomHost = {
+      report,
+      releaseDelayMs: options.roomReleaseMs ?? 0,
+      sendJoin: (room) => this.sendJoin(room as unknown as Room<Events>),
+      sendLeave: (room) => {
+        if (room.joinId) this.joins.delete(room.joinId);
+        this.write({ t: 'leave', room: room.name });
+      },
+      publish: (room, event, data, volatile) =>
+        this.command('publish' as Extract<keyof Commands, string>, { event, data, ...(volatile ? { volatile } : {}) } as never, { room }),
+    };
+    if (options.autoConnect ?? true) this.connect();
+  }
+
+  /** Current connection state, readable synchronously. */
+  get state(): ConnectionState {
+    return this.connection.getSnapshot().state;
+  }
+
+  /** Connection snapshot (state, attempt, last error, next retry time); stable until it changes. */
+  getSnapshot(): ConnectionSnapshot {
+    return this.connection.getSnapshot();
+  }
+
+  /** Listen to connection state changes; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void {
+    return this.connection.subscribe(listener);
+  }
+
+  /** Connect (again). Called by the constructor unless `autoConnect: false`. */
+  connect(): void {
+    this.connection.connect();
+  }
+
+  /** Close the connection and stop reconnecting. Queued commands stay in the outbox. */
+  close(): void {
+    this.connection.close();
+  }
+
+  /** The room with this name (`kind:id`); the same object for the same name. */
+  room(name: string): Room<Events> {
+    let room = this.rooms.get(name);
+    if (!room) this.rooms.set(name, (room = new Room<Events>(name, this.roomHost)));
+    return room;
+  }
+
+  /**
+   * Queue a command. It is sent now if connected, otherwise after reconnect, and
+   * retried with the same id until the server answers (the server executes an id
+   * once). Track it through the returned handle's status or `await handle.done`.
+   */
+  command<Name extends Extract<keyof Commands, string>>(name: Name, data: DataOf<Commands, Name>, options: CommandOptions = {}): PendingCommand<ResultOf<Commands, Name>> {
+    const record = { id: options.id ?? newId(), name, data, createdAt: Date.now() };
+    return this.outbox.add<ResultOf<Commands, Name>>(options.room === undefined ? record : { ...record, room: options.room }, this.isSocketOpen());
+  }
+
+  /**
+   * Send a command and wait for its answer. Rejects with a {@link SinyalError}: the
+   * server's code when refused, `timeout` after `timeoutMs` (a command that has not
+   * left the outbox by then is cancelled; one already sent may still be executed).
+   */
+  request<Name extends Extract<keyof Commands, string>>(
+    name: Name,
+    data: DataOf<Commands, Name>,
+    options: CommandOptions & { timeoutMs?: number } = {},
+  ): Promise<ResultOf<Commands, Name>> {
+    const command = this.command(name, data, options);
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        command.cancel('timeout', `no answer within ${timeoutMs} ms`);
+        reject(new SinyalError('timeout', `no answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+      command.done.then(
+        (result) => (clearTimeout(timer), resolve(result)),
+        (error: unknown) => (clearTimeout(timer), reject(error)),
+      );
+    });
+  }
+
+  private isSocketOpen(): boolean {
+    return this.socket !== undefined && this.socket.readyState === OPEN;
+  }
+
+  private write(frame: ClientFrame): void {
+    if (this.isSocketOpen()) this.socket!.send(JSON.stringify(frame));
+  }
+
+  private sendJoin(room: Room<Events>): void {
+    if (room.joinId) this.joins.delete(room.joinId);
+    room.joinId = undefined;
+    if (!this.isSocketOpen()) return; // joined when the connection opens
+    const id = `j${++this.joinCounter}`;
+    room.joinId = id;
+    this.joins.set(id, room);
+    const from = room.position();
+    const frame: ClientFrame = { t: 'join', id, room: room.name };
+    if (from) frame.from = from;
+    if (room.params !== undefined) frame.params = room.params;
+    this.write(frame);
+  }
+
+  /** Socket open: greet, re-join, flush — pipelined; the server answers in order. */
+  private opened(socket: WebSocketLike): void {
+    this.socket = socket;
+    this.write({ t: 'hello', v: PROTOCOL_VERSION, lib: 'sinyal-js' });
+    for (const room of this.rooms.values()) if (room.wantsJoin()) this.sendJoin(room);
+    void this.outbox.ready.then(() => {
+      if (this.socket === socket) this.outbox.flush();
+    });
+  }
+
+  private down(): void {
+    this.socket = undefined;
+    this.heartbeat?.stop();
+    this.joins.clear();
+    this.outbox.requeueSent();
+    for (const room of this.rooms.values()) room.disconnected();
+  }
+
+  private receive(data: unknown): void {
+    this.heartbeat?.alive();
+    let frame: ServerFrame;
+    try {
+      frame = JSON.parse(String(data)) as ServerFrame;
+    } catch {
+      return this.report(new SinyalError('invalid_frame', 'server sent a frame that is not JSON'));
+    }
+    if (this.validate) {
+      const result = this.validate(frame);
+      if (!result.ok) return this.report(new SinyalError('invalid_frame', `server frame rejected: ${result.msg}`));
+      frame = result.frame;
+    }
+    try {
+      this.dispatch(frame);
+    } catch (error) {
+      this.report(error);
+    }
+  }
+
+  private dispatch(frame: ServerFrame): void {
+    switch (frame.t) {
+      case 'welcome':
+        this.user = frame.user;
+        this.maxFrameBytes = frame.maxFrameBytes;
+        this.clock.seed(frame.now);
+        this.heartbeat?.start();
+        this.connection.markOpen();
+        return;
+      case 'joined': {
+        const room = this.joins.get(frame.id);
+        this.joins.delete(frame.id);
+        if (room && room.joinId === frame.id) room.handleJoined(frame);
+        return;
+      }
+      case 'event': {
+        const room = this.rooms.get(frame.room);
+        if (room?.getSnapshot().status === 'joined') room.handleEvent(frame);
+        return;
+      }
+      case 'reset': {
+        const room = this.rooms.get(frame.room);
+        if (room?.getSnapshot().status === 'joined') room.handleReset(frame);
+        return;
+      }
+      case 'left':
+        this.rooms.get(frame.room)?.handleLeft(frame);
+        return;
+      case 'ack':
+        this.outbox.ack(frame.id, frame.data);
+        return;
+      case 'nack': {
+        const error = new SinyalError(frame.code, frame.msg, frame.retryAfterMs);
+        const room = this.joins.get(frame.id);
+        if (room) {
+          this.joins.delete(frame.id);
+          if (room.joinId === frame.id) room.handleJoinRefused(error);
+        } else {
+          this.outbox.nack(frame.id, error, () => this.isSocketOpen() && this.outbox.flush());
+        }
+        return;
+      }
+      case 'pong':
+        this.clock.sample(frame.ts, frame.now);
+        return;
+      case 'error':
+        this.report(new SinyalError(frame.code, frame.msg, frame.retryAfterMs));
+        return;
+    }
+  }
+}
+
+/**
+ * Create a client. Pass your event map (or augment `SinyalEvents`) to get typed
+ * room events and commands.
+ *
+ * @example
+ * ```ts
+ * import { createClient } from '@sinyal/client';
+ *
+ * type Events = { 'demo:message': { text: string } };
+ * const client = createClient<Events>({ url: 'ws://localhost:8080/ws', token: () => getToken() });
+ * const room = client.room('demo:lobby');
+ * room.on('demo:message', (msg) => console.log(msg.text));
+ * room.publish('demo:message', { text: 'hello' });
+ * ```
+ */
+export function createClient<Events extends object = SinyalEvents, Commands extends object = SinyalCommands>(
+  options: ClientOptions,
+): SinyalClient<Events, Commands & SinyalCommands> {
+  return new SinyalClient<Events, Commands & SinyalCommands>(options);
+}

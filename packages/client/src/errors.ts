@@ -1,0 +1,30 @@
+import type { ErrorCode } from '@sinyal/protocol';
+
+/**
+ * The one error type the client raises or reports. `code` is a stable
+ * {@link ErrorCode} from `@sinyal/protocol`; branch on it, not on `message`.
+ *
+ * @example
+ * ```ts
+ * try { await client.request('auction:place_bid', { amount }) }
+ * catch (e) { if (SinyalError.is(e) && e.code === 'rate_limited') retryIn(e.retryAfterMs) }
+ * ```
+ */
+export class SinyalError extends Error {
+  override readonly name = 'SinyalError';
+  /** Stable machine-readable code. */
+  readonly code: ErrorCode;
+  /** For `rate_limited`: how long to wait before retrying. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(code: ErrorCode, message: string, retryAfterMs?: number) {
+    super(message);
+    this.code = code;
+    this.retryAfterMs = retryAfterMs;
+  }
+
+  /** Type guard that also works across bundle copies (checks the shape, not the class). */
+  static is(value: unknown): value is SinyalError {
+    return value instanceof Error && value.name === 'SinyalError' && typeof (value as SinyalError).code === 'string';
+  }
+}

@@ -1,0 +1,49 @@
+/** Application-level heartbeat (browsers cannot send WebSocket ping frames). */
+export interface HeartbeatOptions {
+  /** How often the client pings. @default 10000 */
+  intervalMs: number;
+  /**
+   * How long after a ping, with nothing at all received, the connection is
+   * declared dead. A half-open connection is therefore detected within
+   * `intervalMs + timeoutMs` (15 s by default; Ably's figure is 25 s).
+   * @default 5000
+   */
+  timeoutMs: number;
+}
+
+export const DEFAULT_HEARTBEAT: HeartbeatOptions = { intervalMs: 10_000, timeoutMs: 5_000 };
+
+/**
+ * Pings on an interval; if nothing arrives within `timeoutMs` of a ping, calls
+ * `onDead`. Any inbound frame counts as a sign of life (see {@link Heartbeat.alive}),
+ * so a busy connection is never killed for a pong queued behind data.
+ */
+export class Heartbeat {
+  private intervalTimer: ReturnType<typeof setInterval> | undefined;
+  private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly options: HeartbeatOptions,
+    private readonly sendPing: () => void,
+    private readonly onDead: () => void,
+  ) {}
+
+  start(): void {
+    this.stop();
+    this.intervalTimer = setInterval(() => {
+      this.sendPing();
+      this.deadlineTimer ??= setTimeout(this.onDead, this.options.timeoutMs);
+    }, this.options.intervalMs);
+  }
+
+  /** Something arrived: the peer is alive. */
+  alive(): void {
+    clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = undefined;
+  }
+
+  stop(): void {
+    clearInterval(this.intervalTimer);
+    this.alive();
+  }
+}

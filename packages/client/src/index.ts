@@ -1,0 +1,19 @@
+/**
+ * `@sinyal/client`: the framework-agnostic Sinyal client — connection state
+ * machine, reconnect with backoff, heartbeat, server clock, offline outbox, rooms
+ * that resume, typed events and requests.
+ * @module
+ */
+export { createClient, SinyalClient, type CommandOptions } from './client';
+export type { ClientOptions } from './options';
+export type { ConnectionState, ConnectionSnapshot, TokenSource } from './connection';
+export { Room, type RoomStatus, type RoomSnapshot, type EventMeta, type ResetInfo } from './room';
+export { Outbox, PendingCommand, DEFAULT_OUTBOX, type OutboxOptions, type CommandStatus, type CommandSnapshot } from './outbox';
+export { memoryStorage, localStorageStorage, type OutboxStorage, type OutboxRecord } from './outboxStorage';
+export { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff';
+export { DEFAULT_HEARTBEAT, type HeartbeatOptions } from './heartbeat';
+export { ServerClock } from './clock';
+export { SinyalError } from './errors';
+export { browserEnvironment, type Environment } from './environment';
+export type { WebSocketLike, WebSocketConstructor } from './socket';
+export { ErrorCodes, CloseCodes, PROTOCOL_VERSION, type ErrorCode } from '@sinyal/protocol';

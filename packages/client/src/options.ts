@@ -1,0 +1,56 @@
+import type { ServerFrame } from '@sinyal/protocol';
+import type { BackoffOptions } from './backoff';
+import type { TokenSource } from './connection';
+import type { Environment } from './environment';
+import type { HeartbeatOptions } from './heartbeat';
+import type { OutboxOptions } from './outbox';
+import type { WebSocketConstructor } from './socket';
+
+/** Everything `createClient` accepts. Only `url` is required. */
+export interface ClientOptions {
+  /** Server endpoint, e.g. `wss://rt.example.com/ws`. */
+  url: string;
+  /**
+   * Bearer token, or a function called before every connect and reconnect (so
+   * short-lived tokens refresh themselves). If the server refuses a token the client
+   * asks for a new one once; refused twice in a row, it stops in `failed`.
+   */
+  token?: TokenSource;
+  /** WebSocket implementation. @default globalThis.WebSocket (pass `ws` in Node < 22) */
+  WebSocket?: WebSocketConstructor;
+  /** Reconnect backoff. @default DEFAULT_BACKOFF (full jitter, 0.5 s → 20 s, unlimited attempts) */
+  reconnect?: Partial<BackoffOptions>;
+  /** Heartbeat. @default DEFAULT_HEARTBEAT (ping every 10 s, dead after 5 s of silence) */
+  heartbeat?: Partial<HeartbeatOptions>;
+  /** Offline queue limits, overflow policy and storage. @default DEFAULT_OUTBOX with memoryStorage() */
+  outbox?: Partial<OutboxOptions>;
+  /**
+   * Wait this long after a room's last subscriber leaves before leaving it, so a
+   * quick unmount/mount (React StrictMode, route changes) does not leave and re-join.
+   * @default 0
+   */
+  roomReleaseMs?: number;
+  /** Connect as soon as the client is created. @default true */
+  autoConnect?: boolean;
+  /**
+   * Validate every inbound frame, e.g. with `parseServerFrame` from
+   * `@sinyal/protocol/schema` (recommended in development; keeps zod out of the
+   * bundle when omitted). Invalid frames are reported through `onError` and dropped.
+   * @default undefined (no validation)
+   */
+  validate?: (frame: unknown) => { ok: true; frame: ServerFrame } | { ok: false; msg: string };
+  /**
+   * Receives exceptions thrown by your handlers and listeners, frames the client
+   * could not use, and the server's `error` frames. Never rethrown into the socket loop.
+   * @default console.error
+   */
+  onError?: (error: unknown) => void;
+  /**
+   * After a failed handshake, ask the server over HTTP whether it refused the token
+   * (browsers hide the upgrade's status), so a bad token ends in `failed` instead
+   * of a reconnect loop. @default true
+   */
+  authProbe?: boolean;
+  /** Online/visibility signals. @default browserEnvironment() */
+  environment?: Environment;
+}

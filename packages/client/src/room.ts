@@ -1,0 +1,256 @@
+import type { EventFrame, EventName, JoinedFrame, LeftFrame, ResetFrame } from '@sinyal/protocol';
+import { SinyalError } from './errors';
+import type { PendingCommand } from './outbox';
+import { Subscribable, type ErrorReporter } from './subscribable';
+import { unref } from './timers';
+
+/** `idle` (no subscribers) → `joining` → `joined`; `error` when refused or removed. */
+export type RoomStatus = 'idle' | 'joining' | 'joined' | 'error';
+
+/** Snapshot of a room, stable until the room's state changes. */
+export interface RoomSnapshot {
+  status: RoomStatus;
+  /** Why the join was refused or the server removed us. */
+  error: SinyalError | undefined;
+}
+
+/** Delivery details passed to event handlers next to the payload. */
+export interface EventMeta {
+  room: string;
+  name: string;
+  /** Present on durable events. */
+  epoch: string | undefined;
+  /** Present on durable events: position in the room's stream. */
+  seq: number | undefined;
+  /** Server time the event was accepted, when the server stamped it. */
+  at: number | undefined;
+}
+
+/** Told to a room's `onReset` handlers: the missed events cannot be replayed, refetch state. */
+export interface ResetInfo {
+  epoch: string;
+  seq: number;
+  reason: ResetFrame['reason'];
+}
+
+/** What a room needs from the client that owns it. @internal */
+export interface RoomHost {
+  sendJoin(room: Room<never>): void;
+  sendLeave(room: Room<never>): void;
+  publish(room: string, event: string, data: unknown, volatile: boolean): PendingCommand<unknown>;
+  report: ErrorReporter;
+  releaseDelayMs: number;
+}
+
+type Handler = (data: never, meta: EventMeta) => void;
+
+/** Codes for which re-joining after a reconnect cannot help. */
+const FINAL_JOIN_ERRORS = new Set(['forbidden', 'not_found', 'invalid_frame', 'unauthorized']);
+
+/**
+ * A room (`kind:id`). It joins when it gets its first subscriber (an event handler,
+ * a state listener or {@link Room.retain}), leaves when the last one goes, and after
+ * a reconnect re-joins by itself from the last `(epoch, seq)` it delivered: the
+ * server replays exactly what was missed, or sends a reset. Duplicates (by `seq`)
+ * are dropped here, so handlers see each durable event once, in order.
+ *
+ * Get one with `client.room(name)`; the same name always returns the same object.
+ *
+ * @example
+ * ```ts
+ * const room = client.room('demo:lobby');
+ * const off = room.on('demo:message', (msg, meta) => console.log(meta.seq, msg.text));
+ * room.publish('demo:message', { text: 'hi' });
+ * off(); // last subscriber gone → leaves the room
+ * ```
+ */
+export class Room<Events extends object = Record<string, unknown>> extends Subscribable {
+  private handlers = new Map<string, Set<Handler>>();
+  private resetHandlers = new Set<(info: ResetInfo) => void>();
+  private refs = 0;
+  private releaseTimer: ReturnType<typeof setTimeout> | undefined;
+  private snapshot: RoomSnapshot = { status: 'idle', error: undefined };
+  /** Stream position of the last durable event delivered (kept out of the snapshot so events do not re-render). */
+  private epoch: string | undefined;
+  private seq = 0;
+  /** @internal id of the join frame awaiting its answer */
+  joinId: string | undefined;
+  /** @internal true while a resync join is outstanding after a detected gap */
+  private resyncing = false;
+  /** @internal the join may carry application parameters */
+  params: unknown;
+
+  constructor(readonly name: string, private readonly host: RoomHost) {
+    super();
+    this.report = host.report;
+  }
+
+  getSnapshot(): RoomSnapshot { return this.snapshot; }
+
+  /** Whether the room has subscribers (and so should be joined). */
+  get active(): boolean { return this.refs > 0; }
+
+  /**
+   * Handle one event type. Returns the unsubscribe function; the first handler (or
+   * listener) joins the room and the last one's removal leaves it.
+   */
+  on<Name extends EventName<Events>>(event: Name, handler: (data: Events[Name], meta: EventMeta) => void): () => void {
+    let set = this.handlers.get(event);
+    if (!set) this.handlers.set(event, (set = new Set()));
+    const entry = handler as unknown as Handler;
+    set.add(entry);
+    const release = this.retain();
+    return () => {
+      if (set.delete(entry)) release();
+    };
+  }
+
+  /** Called when the server cannot replay what was missed: refetch your snapshot. Does not join by itself. */
+  onReset(handler: (info: ResetInfo) => void): () => void {
+    this.resetHandlers.add(handler);
+    return () => void this.resetHandlers.delete(handler);
+  }
+
+  /**
+   * Keep the room joined without handling an event (e.g. while a component shows
+   * it). Returns the release function; releasing twice is harmless.
+   */
+  retain(): () => void {
+    this.refs++;
+    clearTimeout(this.releaseTimer);
+    if (this.refs === 1 && this.snapshot.status === 'idle') this.join();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.refs > 0) return;
+      if (this.host.releaseDelayMs > 0) this.releaseTimer = unref(setTimeout(() => this.leaveIfUnused(), this.host.releaseDelayMs));
+      else this.leaveIfUnused();
+    };
+  }
+
+  /**
+   * Publish a durable event to the room (through the outbox; the room kind must let
+   * clients publish it). `volatile: true` sends a fire-and-forget event with no
+   * sequence number, never replayed.
+   */
+  publish<Name extends EventName<Events>>(event: Name, data: Events[Name], options: { volatile?: boolean } = {}): PendingCommand<unknown> {
+    return this.host.publish(this.name, event, data, options.volatile === true);
+  }
+
+  /** Try joining again after a refusal (e.g. once the user has been granted access). */
+  rejoin(): void {
+    if (this.refs > 0) this.join();
+  }
+
+  protected override onSubscribe(): void {
+    this.refs++;
+    clearTimeout(this.releaseTimer);
+    if (this.refs === 1 && this.snapshot.status === 'idle') this.join();
+  }
+
+  protected override onUnsubscribe(): void {
+    if (--this.refs === 0) this.leaveIfUnused();
+  }
+
+  private join(): void {
+    this.set({ status: 'joining', error: undefined });
+    this.host.sendJoin(this as unknown as Room<never>);
+  }
+
+  private leaveIfUnused(): void {
+    if (this.refs > 0 || this.snapshot.status === 'idle') return;
+    this.host.sendLeave(this as unknown as Room<never>);
+    // A later join starts at the head: resuming is for reconnects, not for re-subscribing.
+    this.joinId = undefined;
+    this.resyncing = false;
+    this.epoch = undefined;
+    this.seq = 0;
+    this.set({ status: 'idle', error: undefined });
+  }
+
+  private set(patch: Partial<RoomSnapshot>): void {
+    this.snapshot = { ...this.snapshot, ...patch };
+    this.notify();
+  }
+
+  // ── called by the client ──────────────────────────────────────────────────────
+
+  /** The last durable event delivered (`epoch`, `seq`): where a re-join resumes from. */
+  position(): { epoch: string; seq: number } | undefined {
+    return this.epoch === undefined ? undefined : { epoch: this.epoch, seq: this.seq };
+  }
+
+  /** @internal Should this room be re-joined on a new connection? */
+  wantsJoin(): boolean {
+    if (this.refs === 0) return false;
+    const { status, error } = this.snapshot;
+    return !(status === 'error' && error && FINAL_JOIN_ERRORS.has(error.code));
+  }
+
+  /** @internal The connection dropped: the room is joined again on the next one. */
+  disconnected(): void {
+    this.resyncing = false;
+    if (this.snapshot.status === 'joined') this.set({ status: 'joining' });
+  }
+
+  /** @internal */
+  handleJoined(frame: JoinedFrame): void {
+    this.resyncing = false;
+    if (!frame.resumed) {
+      this.epoch = frame.epoch;
+      this.seq = frame.seq;
+    }
+    this.set({ status: 'joined', error: undefined });
+  }
+
+  /** @internal */
+  handleJoinRefused(error: SinyalError): void {
+    this.set({ status: 'error', error });
+  }
+
+  /** @internal */
+  handleLeft(frame: LeftFrame): void {
+    this.set({ status: 'error', error: new SinyalError(frame.code, frame.msg) });
+  }
+
+  /** @internal */
+  handleReset(frame: ResetFrame): void {
+    this.epoch = frame.epoch;
+    this.seq = frame.seq;
+    const info: ResetInfo = { epoch: frame.epoch, seq: frame.seq, reason: frame.reason };
+    for (const handler of [...this.resetHandlers]) {
+      try {
+        handler(info);
+      } catch (error) {
+        this.report(error);
+      }
+    }
+  }
+
+  /** @internal Deliver one event, dropping duplicates and asking for a resync on a gap. */
+  handleEvent(frame: EventFrame): void {
+    const { seq, epoch } = frame;
+    if (seq !== undefined && epoch !== undefined) {
+      if (this.resyncing) return;
+      if (this.epoch === epoch && seq <= this.seq) return; // duplicate
+      if (this.epoch !== epoch || seq !== this.seq + 1) {
+        // A gap (or a stream we do not know): ask the server to replay from our position.
+        this.resyncing = true;
+        this.host.sendJoin(this as unknown as Room<never>);
+        return;
+      }
+      this.seq = seq;
+    }
+    const set = this.handlers.get(frame.name);
+    if (!set) return;
+    const meta: EventMeta = { room: this.name, name: frame.name, epoch, seq, at: frame.at };
+    for (const handler of [...set]) {
+      try {
+        (handler as (data: unknown, meta: EventMeta) => void)(frame.data, meta);
+      } catch (error) {
+        this.report(error);
+      }
+    }
+  }
+}

@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// Size budget check: bundles small apps that use the client the way a web app would
+// (esbuild, minified, browser, production) and reports the gzip size against the budget.
+// Run: npm run size   (exits 1 when a budget is exceeded)
+import { build } from 'esbuild';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const alias = {
+  '@sinyal/protocol': `${root}packages/protocol/src/index.ts`,
+  '@sinyal/client': `${root}packages/client/src/index.ts`,
+};
+
+const scenarios = [
+  {
+    name: 'client core: createClient + room + subscribe',
+    budget: 6 * 1024,
+    code: `import { createClient } from '@sinyal/client';
+const client = createClient({ url: 'wss://example.test/ws', token: () => 't' });
+client.room('demo:lobby').on('demo:message', (m) => console.log(m));`,
+  },
+  {
+    name: 'client everything (all exports)',
+    budget: undefined,
+    code: `export * from '@sinyal/client';`,
+  },
+];
+
+let failed = false;
+console.log('scenario'.padEnd(48), 'min'.padStart(8), 'gzip'.padStart(8), 'budget'.padStart(8));
+for (const scenario of scenarios) {
+  const result = await build({
+    stdin: { contents: scenario.code, resolveDir: root, loader: 'ts' },
+    bundle: true,
+    minify: true,
+    write: false,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2020',
+    alias,
+    define: { 'process.env.NODE_ENV': '"production"' },
+    logLevel: 'error',
+  });
+  const bytes = result.outputFiles[0].contents;
+  const gzip = gzipSync(bytes, { level: 9 }).length;
+  const over = scenario.budget !== undefined && gzip > scenario.budget;
+  failed ||= over;
+  const kb = (n) => `${(n / 1024).toFixed(2)} KB`;
+  console.log(scenario.name.padEnd(48), kb(bytes.length).padStart(8), kb(gzip).padStart(8), (scenario.budget ? kb(scenario.budget) : '-').padStart(8), over ? 'OVER BUDGET' : '');
+  if (/zod/.test(new TextDecoder().decode(bytes)) && scenario.budget) console.log('  note: bundle mentions zod');
+}
+process.exit(failed ? 1 : 0);

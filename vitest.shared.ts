@@ -1,0 +1,11 @@
+import { fileURLToPath } from 'node:url';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+/** Tests run against package sources, so `npm test` needs no build first. */
+export const sourceAliases = {
+  '@sinyal/protocol/schema': here('./packages/protocol/src/schema/index.ts'),
+  '@sinyal/protocol': here('./packages/protocol/src/index.ts'),
+  '@sinyal/client': here('./packages/client/src/index.ts'),
+  '@sinyal/server': here('./packages/server/src/index.ts'),
+};
