@@ -1,4 +1,4 @@
-import { PROTOCOL_VERSION, type ClientFrame, type CommandShape, type EventName, type ServerFrame, type SinyalCommands, type SinyalEvents } from '@sinyal/protocol';
+import { PROTOCOL_VERSION, RETRYABLE_ERROR_CODES, type ClientFrame, type CommandShape, type EventName, type ServerFrame, type SinyalCommands, type SinyalEvents } from '@sinyal/protocol';
 import { DEFAULT_BACKOFF } from './backoff';
 import { ServerClock } from './clock';
 import { Connection, type ConnectionSnapshot, type ConnectionState } from './connection';
@@ -11,6 +11,7 @@ import { memoryStorage } from './outboxStorage';
 import { Room, type RoomHost } from './room';
 import { OPEN, type WebSocketLike } from './socket';
 import { logError, type ErrorReporter } from './subscribable';
+import { unref } from './timers';
 
 type DataOf<C, N extends keyof C> = C[N] extends CommandShape ? C[N]['data'] : unknown;
 type ResultOf<C, N extends keyof C> = C[N] extends CommandShape ? C[N]['result'] : unknown;
@@ -269,7 +270,14 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
         const room = this.joins.get(frame.id);
         if (room) {
           this.joins.delete(frame.id);
-          if (room.joinId === frame.id) room.handleJoinRefused(error);
+          if (room.joinId !== frame.id) return;
+          if (RETRYABLE_ERROR_CODES.includes(frame.code)) {
+            // Busy, not refused: try the join again shortly, on this connection.
+            unref(setTimeout(() => room.joinId === undefined && room.active && this.sendJoin(room), frame.retryAfterMs ?? 1000));
+            room.joinId = undefined;
+          } else {
+            room.handleJoinRefused(error);
+          }
         } else {
           this.outbox.nack(frame.id, error, () => this.isSocketOpen() && this.outbox.flush());
         }
