@@ -37,7 +37,7 @@ for (const scenario of scenarios) {
     write: false,
     format: 'esm',
     platform: 'browser',
-    target: 'es2020',
+    target: 'es2022',
     alias,
     define: { 'process.env.NODE_ENV': '"production"' },
     logLevel: 'error',

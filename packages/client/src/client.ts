@@ -47,21 +47,21 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
   readonly outbox: Outbox;
   /** User id the server authenticated, once welcomed. */
   user: string | undefined;
-  private readonly connection: Connection;
-  private readonly heartbeat: Heartbeat | undefined;
-  private readonly rooms = new Map<string, Room<Events>>();
-  private readonly joins = new Map<string, Room<Events>>();
-  private readonly report: ErrorReporter;
-  private readonly roomHost: RoomHost;
-  private readonly validate: ClientOptions['validate'];
-  private socket: WebSocketLike | undefined;
-  private maxFrameBytes = 65_536;
-  private joinCounter = 0;
+  readonly #connection: Connection;
+  readonly #heartbeat: Heartbeat | undefined;
+  readonly #rooms = new Map<string, Room<Events>>();
+  readonly #joins = new Map<string, Room<Events>>();
+  readonly #report: ErrorReporter;
+  readonly #roomHost: RoomHost;
+  readonly #validate: ClientOptions['validate'];
+  #socket: WebSocketLike | undefined;
+  #maxFrameBytes = 65_536;
+  #joinCounter = 0;
 
   constructor(options: ClientOptions) {
-    const report = (this.report = options.onError ?? logError);
-    this.validate = options.validate;
-    this.connection = new Connection(
+    const report = (this.#report = options.onError ?? logError);
+    this.#validate = options.validate;
+    this.#connection = new Connection(
       {
         url: options.url,
         token: options.token,
@@ -70,37 +70,37 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
         environment: options.environment ?? browserEnvironment(),
         authProbe: options.authProbe ?? true,
       },
-      { opened: (socket) => this.opened(socket), frame: (data) => this.receive(data), down: () => this.down() },
+      { opened: (socket) => this.#opened(socket), frame: (data) => this.#receive(data), down: () => this.#down() },
     );
-    (this.connection as unknown as { report: ErrorReporter }).report = report;
+    (this.#connection as unknown as { report: ErrorReporter }).report = report;
     const heartbeat = { ...DEFAULT_HEARTBEAT, ...options.heartbeat };
     if (heartbeat.intervalMs > 0) {
-      this.heartbeat = new Heartbeat(
+      this.#heartbeat = new Heartbeat(
         heartbeat,
-        () => this.write({ t: 'ping', ts: Date.now() }),
-        () => this.connection.drop(new SinyalError('timeout', `no frame from the server within ${heartbeat.timeoutMs} ms of a ping`)),
+        () => this.#write({ t: 'ping', ts: Date.now() }),
+        () => this.#connection.drop(new SinyalError('timeout', `no frame from the server within ${heartbeat.timeoutMs} ms of a ping`)),
       );
     }
     this.outbox = new Outbox(
       { ...DEFAULT_OUTBOX, storage: memoryStorage(), ...options.outbox },
       (command) => {
-        if (!this.isSocketOpen()) return false;
+        if (!this.#isSocketOpen()) return false;
         const { id, name, room } = command.getSnapshot();
         const frame: ClientFrame = room === undefined ? { t: 'cmd', id, name, data: command.data } : { t: 'cmd', id, name, room, data: command.data };
         const text = JSON.stringify(frame);
-        if (utf8Length(text) > this.maxFrameBytes) return new SinyalError('too_large', `command is larger than the server's ${this.maxFrameBytes}-byte frame limit`);
-        this.socket!.send(text);
+        if (utf8Length(text) > this.#maxFrameBytes) return new SinyalError('too_large', `command is larger than the server's ${this.#maxFrameBytes}-byte frame limit`);
+        this.#socket!.send(text);
         return undefined;
       },
       report,
     );
-    this.roomHost = {
+    this.#roomHost = {
       report,
       releaseDelayMs: options.roomReleaseMs ?? 0,
-      sendJoin: (room) => this.sendJoin(room as unknown as Room<Events>),
+      sendJoin: (room) => this.#sendJoin(room as unknown as Room<Events>),
       sendLeave: (room) => {
-        if (room.joinId) this.joins.delete(room.joinId);
-        this.write({ t: 'leave', room: room.name });
+        if (room.joinId) this.#joins.delete(room.joinId);
+        this.#write({ t: 'leave', room: room.name });
       },
       publish: (room, event, data, volatile) =>
         this.command('publish' as Extract<keyof Commands, string>, { event, data, ...(volatile ? { volatile } : {}) } as never, { room }),
@@ -110,33 +110,33 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
 
   /** Current connection state, readable synchronously. */
   get state(): ConnectionState {
-    return this.connection.getSnapshot().state;
+    return this.#connection.getSnapshot().state;
   }
 
   /** Connection snapshot (state, attempt, last error, next retry time); stable until it changes. */
   getSnapshot(): ConnectionSnapshot {
-    return this.connection.getSnapshot();
+    return this.#connection.getSnapshot();
   }
 
   /** Listen to connection state changes; returns the unsubscribe function. */
   subscribe(listener: () => void): () => void {
-    return this.connection.subscribe(listener);
+    return this.#connection.subscribe(listener);
   }
 
   /** Connect (again). Called by the constructor unless `autoConnect: false`. */
   connect(): void {
-    this.connection.connect();
+    this.#connection.connect();
   }
 
   /** Close the connection and stop reconnecting. Queued commands stay in the outbox. */
   close(): void {
-    this.connection.close();
+    this.#connection.close();
   }
 
   /** The room with this name (`kind:id`); the same object for the same name. */
   room(name: string): Room<Events> {
-    let room = this.rooms.get(name);
-    if (!room) this.rooms.set(name, (room = new Room<Events>(name, this.roomHost)));
+    let room = this.#rooms.get(name);
+    if (!room) this.#rooms.set(name, (room = new Room<Events>(name, this.#roomHost)));
     return room;
   }
 
@@ -147,7 +147,7 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
    */
   command<Name extends Extract<keyof Commands, string>>(name: Name, data: DataOf<Commands, Name>, options: CommandOptions = {}): PendingCommand<ResultOf<Commands, Name>> {
     const record = { id: options.id ?? newId(), name, data, createdAt: Date.now() };
-    return this.outbox.add<ResultOf<Commands, Name>>(options.room === undefined ? record : { ...record, room: options.room }, this.isSocketOpen());
+    return this.outbox.add<ResultOf<Commands, Name>>(options.room === undefined ? record : { ...record, room: options.room }, this.#isSocketOpen());
   }
 
   /**
@@ -174,112 +174,112 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
     });
   }
 
-  private isSocketOpen(): boolean {
-    return this.socket !== undefined && this.socket.readyState === OPEN;
+  #isSocketOpen(): boolean {
+    return this.#socket !== undefined && this.#socket.readyState === OPEN;
   }
 
-  private write(frame: ClientFrame): void {
-    if (this.isSocketOpen()) this.socket!.send(JSON.stringify(frame));
+  #write(frame: ClientFrame): void {
+    if (this.#isSocketOpen()) this.#socket!.send(JSON.stringify(frame));
   }
 
-  private sendJoin(room: Room<Events>): void {
-    if (room.joinId) this.joins.delete(room.joinId);
+  #sendJoin(room: Room<Events>): void {
+    if (room.joinId) this.#joins.delete(room.joinId);
     room.joinId = undefined;
-    if (!this.isSocketOpen()) return; // joined when the connection opens
-    const id = `j${++this.joinCounter}`;
+    if (!this.#isSocketOpen()) return; // joined when the connection opens
+    const id = `j${++this.#joinCounter}`;
     room.joinId = id;
-    this.joins.set(id, room);
+    this.#joins.set(id, room);
     const from = room.position();
     const frame: ClientFrame = { t: 'join', id, room: room.name };
     if (from) frame.from = from;
     if (room.params !== undefined) frame.params = room.params;
-    this.write(frame);
+    this.#write(frame);
   }
 
   /** Socket open: greet, re-join, flush — pipelined; the server answers in order. */
-  private opened(socket: WebSocketLike): void {
-    this.socket = socket;
-    this.write({ t: 'hello', v: PROTOCOL_VERSION, lib: 'sinyal-js' });
-    for (const room of this.rooms.values()) if (room.wantsJoin()) this.sendJoin(room);
+  #opened(socket: WebSocketLike): void {
+    this.#socket = socket;
+    this.#write({ t: 'hello', v: PROTOCOL_VERSION, lib: 'sinyal-js' });
+    for (const room of this.#rooms.values()) if (room.wantsJoin()) this.#sendJoin(room);
     void this.outbox.ready.then(() => {
-      if (this.socket === socket) this.outbox.flush();
+      if (this.#socket === socket) this.outbox.flush();
     });
   }
 
-  private down(): void {
-    this.socket = undefined;
-    this.heartbeat?.stop();
-    this.joins.clear();
+  #down(): void {
+    this.#socket = undefined;
+    this.#heartbeat?.stop();
+    this.#joins.clear();
     this.outbox.requeueSent();
-    for (const room of this.rooms.values()) room.disconnected();
+    for (const room of this.#rooms.values()) room.disconnected();
   }
 
-  private receive(data: unknown): void {
-    this.heartbeat?.alive();
+  #receive(data: unknown): void {
+    this.#heartbeat?.alive();
     let frame: ServerFrame;
     try {
       frame = JSON.parse(String(data)) as ServerFrame;
     } catch {
-      return this.report(new SinyalError('invalid_frame', 'server sent a frame that is not JSON'));
+      return this.#report(new SinyalError('invalid_frame', 'server sent a frame that is not JSON'));
     }
-    if (this.validate) {
-      const result = this.validate(frame);
-      if (!result.ok) return this.report(new SinyalError('invalid_frame', `server frame rejected: ${result.msg}`));
+    if (this.#validate) {
+      const result = this.#validate(frame);
+      if (!result.ok) return this.#report(new SinyalError('invalid_frame', `server frame rejected: ${result.msg}`));
       frame = result.frame;
     }
     try {
-      this.dispatch(frame);
+      this.#dispatch(frame);
     } catch (error) {
-      this.report(error);
+      this.#report(error);
     }
   }
 
-  private dispatch(frame: ServerFrame): void {
+  #dispatch(frame: ServerFrame): void {
     switch (frame.t) {
       case 'welcome':
         this.user = frame.user;
-        this.maxFrameBytes = frame.maxFrameBytes;
+        this.#maxFrameBytes = frame.maxFrameBytes;
         this.clock.seed(frame.now);
-        this.heartbeat?.start();
-        this.connection.markOpen();
+        this.#heartbeat?.start();
+        this.#connection.markOpen();
         return;
       case 'joined': {
-        const room = this.joins.get(frame.id);
-        this.joins.delete(frame.id);
+        const room = this.#joins.get(frame.id);
+        this.#joins.delete(frame.id);
         if (room && room.joinId === frame.id) room.handleJoined(frame);
         return;
       }
       case 'event': {
-        const room = this.rooms.get(frame.room);
+        const room = this.#rooms.get(frame.room);
         if (room?.getSnapshot().status === 'joined') room.handleEvent(frame);
         return;
       }
       case 'reset': {
-        const room = this.rooms.get(frame.room);
+        const room = this.#rooms.get(frame.room);
         if (room?.getSnapshot().status === 'joined') room.handleReset(frame);
         return;
       }
       case 'left':
-        this.rooms.get(frame.room)?.handleLeft(frame);
+        this.#rooms.get(frame.room)?.handleLeft(frame);
         return;
       case 'ack':
         this.outbox.ack(frame.id, frame.data);
         return;
       case 'nack': {
         const error = new SinyalError(frame.code, frame.msg, frame.retryAfterMs);
-        const room = this.joins.get(frame.id);
+        const room = this.#joins.get(frame.id);
         if (room) {
-          this.joins.delete(frame.id);
+          this.#joins.delete(frame.id);
           if (room.joinId !== frame.id) return;
           if (RETRYABLE_ERROR_CODES.includes(frame.code)) {
             // Busy, not refused: try the join again shortly, on this connection.
-            unref(setTimeout(() => room.joinId === undefined && room.active && this.sendJoin(room), frame.retryAfterMs ?? 1000));
+            unref(setTimeout(() => room.joinId === undefined && room.active && this.#sendJoin(room), frame.retryAfterMs ?? 1000));
             room.joinId = undefined;
           } else {
             room.handleJoinRefused(error);
           }
         } else {
-          this.outbox.nack(frame.id, error, () => this.isSocketOpen() && this.outbox.flush());
+          this.outbox.nack(frame.id, error, () => this.#isSocketOpen() && this.outbox.flush());
         }
         return;
       }
@@ -287,7 +287,7 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
         this.clock.sample(frame.ts, frame.now);
         return;
       case 'error':
-        this.report(new SinyalError(frame.code, frame.msg, frame.retryAfterMs));
+        this.#report(new SinyalError(frame.code, frame.msg, frame.retryAfterMs));
         return;
     }
   }

@@ -7,7 +7,7 @@ const SAMPLES_KEPT = 8;
  * Countdowns (auctions) must use {@link ServerClock.now}, never `Date.now()`.
  */
 export class ServerClock {
-  private samples: Array<{ rttMs: number; offsetMs: number }> = [];
+  #samples: Array<{ rttMs: number; offsetMs: number }> = [];
   /** Current estimate of `serverTime − localTime`, in ms. */
   offsetMs = 0;
   /** Round-trip time of the sample in use, in ms (`Infinity` before the first pong). */
@@ -20,16 +20,16 @@ export class ServerClock {
 
   /** First guess from the `welcome` frame, used until a pong gives a measured sample. */
   seed(serverNow: number): void {
-    if (!this.samples.length) this.offsetMs = serverNow - Date.now();
+    if (!this.#samples.length) this.offsetMs = serverNow - Date.now();
   }
 
   /** Record one ping/pong exchange (local send time, server time in the pong, local receive time). */
   sample(sentAt: number, serverNow: number, receivedAt: number = Date.now()): void {
     const rttMs = Math.max(0, receivedAt - sentAt);
-    this.samples.push({ rttMs, offsetMs: serverNow + rttMs / 2 - receivedAt });
-    if (this.samples.length > SAMPLES_KEPT) this.samples.shift();
-    let best = this.samples[0]!;
-    for (const s of this.samples) if (s.rttMs < best.rttMs) best = s;
+    this.#samples.push({ rttMs, offsetMs: serverNow + rttMs / 2 - receivedAt });
+    if (this.#samples.length > SAMPLES_KEPT) this.#samples.shift();
+    let best = this.#samples[0]!;
+    for (const s of this.#samples) if (s.rttMs < best.rttMs) best = s;
     this.offsetMs = best.offsetMs;
     this.rttMs = best.rttMs;
   }

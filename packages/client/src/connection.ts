@@ -58,43 +58,48 @@ function base64url(text: string): string {
  * What is said over the socket is the client's business, not this file's.
  */
 export class Connection extends Subscribable {
-  private socket: WebSocketLike | undefined;
-  private snapshot: ConnectionSnapshot = { state: 'idle', attempt: 0, error: undefined, retryAt: undefined };
-  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #socket: WebSocketLike | undefined;
+  #snapshot: ConnectionSnapshot = { state: 'idle', attempt: 0, error: undefined, retryAt: undefined };
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
   /** Bumped by every attempt and by close(), so late callbacks of old sockets are ignored. */
-  private generation = 0;
+  #generation = 0;
   /** Consecutive refusals of the token by the server. */
-  private refusals = 0;
-  private stopListening: (() => void) | undefined;
+  #refusals = 0;
+  #stopListening: (() => void) | undefined;
 
-  constructor(private readonly config: ConnectionConfig, private readonly events: ConnectionEvents) {
+  readonly #config: ConnectionConfig;
+  readonly #events: ConnectionEvents;
+
+  constructor(config: ConnectionConfig, events: ConnectionEvents) {
     super();
+    this.#config = config;
+    this.#events = events;
   }
 
-  getSnapshot(): ConnectionSnapshot { return this.snapshot; }
+  getSnapshot(): ConnectionSnapshot { return this.#snapshot; }
 
   /** Start connecting (from `idle`, `closed` or `failed`); a no-op while active. */
   connect(): void {
-    const { state } = this.snapshot;
+    const { state } = this.#snapshot;
     if (state !== 'idle' && state !== 'closed' && state !== 'failed') return;
-    this.refusals = 0;
-    this.stopListening ??= this.config.environment.listen(
-      () => this.wake(),
-      () => this.wentOffline(),
+    this.#refusals = 0;
+    this.#stopListening ??= this.#config.environment.listen(
+      () => this.#wake(),
+      () => this.#wentOffline(),
     );
-    this.set({ state: 'connecting', attempt: 0, error: undefined, retryAt: undefined });
-    void this.attempt();
+    this.#set({ state: 'connecting', attempt: 0, error: undefined, retryAt: undefined });
+    void this.#attempt();
   }
 
   /** Close for good (until `connect()` is called again). */
   close(): void {
-    this.stop('closed', undefined);
+    this.#stop('closed', undefined);
   }
 
   /** The server welcomed us: the connection is usable. */
   markOpen(): void {
-    this.refusals = 0;
-    this.set({ state: 'open', attempt: 0, error: undefined, retryAt: undefined });
+    this.#refusals = 0;
+    this.#set({ state: 'open', attempt: 0, error: undefined, retryAt: undefined });
   }
 
   /**
@@ -102,89 +107,89 @@ export class Connection extends Subscribable {
    * take minutes to report its own death) and reconnect.
    */
   drop(error: SinyalError): void {
-    const socket = this.socket;
+    const socket = this.#socket;
     if (!socket) return;
-    this.detach(socket);
+    this.#detach(socket);
     const terminate = (socket as { terminate?: () => void }).terminate;
     if (terminate) terminate.call(socket);
     else socket.close(4000, error.message);
-    this.events.down();
-    this.retry(error, false);
+    this.#events.down();
+    this.#retry(error, false);
   }
 
-  private set(patch: Partial<ConnectionSnapshot>): void {
-    this.snapshot = { ...this.snapshot, ...patch };
+  #set(patch: Partial<ConnectionSnapshot>): void {
+    this.#snapshot = { ...this.#snapshot, ...patch };
     this.notify();
   }
 
-  private stop(state: 'closed' | 'failed', error: SinyalError | undefined): void {
-    this.generation++;
-    clearTimeout(this.retryTimer);
-    this.stopListening?.();
-    this.stopListening = undefined;
-    const socket = this.socket;
+  #stop(state: 'closed' | 'failed', error: SinyalError | undefined): void {
+    this.#generation++;
+    clearTimeout(this.#retryTimer);
+    this.#stopListening?.();
+    this.#stopListening = undefined;
+    const socket = this.#socket;
     if (socket) {
-      this.detach(socket);
+      this.#detach(socket);
       socket.close(CloseCodes.NORMAL, state);
-      this.events.down();
+      this.#events.down();
     }
-    this.set({ state, error, retryAt: undefined });
+    this.#set({ state, error, retryAt: undefined });
   }
 
-  private detach(socket: WebSocketLike): void {
+  #detach(socket: WebSocketLike): void {
     socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
-    if (this.socket === socket) this.socket = undefined;
+    if (this.#socket === socket) this.#socket = undefined;
   }
 
-  private async attempt(): Promise<void> {
-    const generation = ++this.generation;
-    const { url, token: source, WebSocket } = this.config;
+  async #attempt(): Promise<void> {
+    const generation = ++this.#generation;
+    const { url, token: source, WebSocket } = this.#config;
     let token: string | undefined;
     try {
       token = typeof source === 'function' ? await source() : source;
     } catch (error) {
-      if (generation === this.generation) this.retry(new SinyalError('unauthorized', `token provider failed: ${String(error)}`), false);
+      if (generation === this.#generation) this.#retry(new SinyalError('unauthorized', `token provider failed: ${String(error)}`), false);
       return;
     }
-    if (generation !== this.generation) return;
+    if (generation !== this.#generation) return;
     const Impl = WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!Impl) {
-      this.stop('failed', new SinyalError('unavailable', 'no WebSocket implementation: pass the `WebSocket` option (e.g. from the ws package)'));
+      this.#stop('failed', new SinyalError('unavailable', 'no WebSocket implementation: pass the `WebSocket` option (e.g. from the ws package)'));
       return;
     }
     let socket: WebSocketLike;
     try {
       socket = new Impl(url, token ? [SUBPROTOCOL, TOKEN_PROTOCOL_PREFIX + base64url(token)] : [SUBPROTOCOL]);
     } catch (error) {
-      this.stop('failed', new SinyalError('bad_request', `cannot open ${url}: ${String(error)}`));
+      this.#stop('failed', new SinyalError('bad_request', `cannot open ${url}: ${String(error)}`));
       return;
     }
-    this.socket = socket;
+    this.#socket = socket;
     let opened = false;
     socket.onopen = () => {
       opened = true;
-      this.events.opened(socket);
+      this.#events.opened(socket);
     };
-    socket.onmessage = (event: { data: unknown }) => this.events.frame(event.data);
+    socket.onmessage = (event: { data: unknown }) => this.#events.frame(event.data);
     socket.onerror = () => {}; // a close event always follows and carries what we need
     socket.onclose = (event: { code: number; reason?: string }) => {
-      this.detach(socket);
-      this.events.down();
-      if (opened) this.closedByServer(event.code, event.reason ?? '');
-      else void this.handshakeFailed(token, generation);
+      this.#detach(socket);
+      this.#events.down();
+      if (opened) this.#closedByServer(event.code, event.reason ?? '');
+      else void this.#handshakeFailed(token, generation);
     };
   }
 
-  private closedByServer(code: number, reason: string): void {
+  #closedByServer(code: number, reason: string): void {
     if (code === CloseCodes.UNSUPPORTED_VERSION) {
-      this.stop('failed', new SinyalError('unsupported_version', reason || 'protocol version not supported by the server'));
+      this.#stop('failed', new SinyalError('unsupported_version', reason || 'protocol version not supported by the server'));
     } else if (code === CloseCodes.UNAUTHORIZED) {
       // The token expired during the session: fetch a new one and come straight back.
-      this.retry(new SinyalError('unauthorized', reason || 'token expired'), true, 0);
+      this.#retry(new SinyalError('unauthorized', reason || 'token expired'), true, 0);
     } else if (code === CloseCodes.SERVICE_RESTART || code === CloseCodes.GOING_AWAY) {
-      this.retry(new SinyalError('unavailable', reason || 'server restarting'), true, Math.random() * this.config.backoff.restartJitterMs);
+      this.#retry(new SinyalError('unavailable', reason || 'server restarting'), true, Math.random() * this.#config.backoff.restartJitterMs);
     } else {
-      this.retry(new SinyalError('unavailable', reason || `connection closed (${code})`), false);
+      this.#retry(new SinyalError('unavailable', reason || `connection closed (${code})`), false);
     }
   }
 
@@ -192,11 +197,11 @@ export class Connection extends Subscribable {
    * Browsers do not expose why an upgrade failed, so ask the server over plain HTTP
    * whether it refuses this token (401/403) or whether the network is to blame.
    */
-  private async handshakeFailed(token: string | undefined, generation: number): Promise<void> {
+  async #handshakeFailed(token: string | undefined, generation: number): Promise<void> {
     let refusal: { status: number; code: ErrorCode; msg: string } | undefined;
-    if (this.config.authProbe && typeof fetch === 'function') {
+    if (this.#config.authProbe && typeof fetch === 'function') {
       try {
-        const response = await fetch(this.config.url.replace(/^ws/, 'http'), token ? { headers: { authorization: `Bearer ${token}` } } : {});
+        const response = await fetch(this.#config.url.replace(/^ws/, 'http'), token ? { headers: { authorization: `Bearer ${token}` } } : {});
         if (response.status >= 400 && response.status < 500 && response.status !== 404 && response.status !== 429) {
           const body = (await response.json().catch(() => ({}))) as { code?: ErrorCode; msg?: string };
           refusal = { status: response.status, code: body.code ?? 'unauthorized', msg: body.msg ?? `refused (${response.status})` };
@@ -205,47 +210,47 @@ export class Connection extends Subscribable {
         // unreachable: a network problem, not a refusal
       }
     }
-    if (generation !== this.generation) return;
-    if (!refusal) return this.retry(new SinyalError('unavailable', 'could not connect'), false);
+    if (generation !== this.#generation) return;
+    if (!refusal) return this.#retry(new SinyalError('unavailable', 'could not connect'), false);
     const error = new SinyalError(refusal.code, refusal.msg);
-    if (refusal.status !== 401) return this.stop('failed', error);
+    if (refusal.status !== 401) return this.#stop('failed', error);
     // Refused once: fetch a new token and try at once. Refused twice in a row: stop.
-    if (++this.refusals >= 2) this.stop('failed', error);
-    else this.retry(error, true, 0);
+    if (++this.#refusals >= 2) this.#stop('failed', error);
+    else this.#retry(error, true, 0);
   }
 
   /** Schedule the next attempt; `delayMs` overrides the backoff (fast paths). */
-  private retry(error: SinyalError, fastPath: boolean, delayMs?: number): void {
-    const attempt = fastPath ? this.snapshot.attempt : this.snapshot.attempt + 1;
-    const { backoff, environment } = this.config;
+  #retry(error: SinyalError, fastPath: boolean, delayMs?: number): void {
+    const attempt = fastPath ? this.#snapshot.attempt : this.#snapshot.attempt + 1;
+    const { backoff, environment } = this.#config;
     if (attempt > backoff.maxAttempts) {
-      this.stop('failed', new SinyalError('unavailable', `gave up after ${backoff.maxAttempts} attempts: ${error.message}`));
+      this.#stop('failed', new SinyalError('unavailable', `gave up after ${backoff.maxAttempts} attempts: ${error.message}`));
       return;
     }
     if (!environment.isOnline()) {
-      this.set({ state: 'offline', attempt, error, retryAt: undefined });
+      this.#set({ state: 'offline', attempt, error, retryAt: undefined });
       return;
     }
     const wait = Math.floor(delayMs ?? backoffDelay(attempt - 1, backoff));
-    clearTimeout(this.retryTimer);
-    this.set({ state: 'reconnecting', attempt, error, retryAt: Date.now() + wait });
-    this.retryTimer = setTimeout(() => void this.attempt(), wait);
+    clearTimeout(this.#retryTimer);
+    this.#set({ state: 'reconnecting', attempt, error, retryAt: Date.now() + wait });
+    this.#retryTimer = setTimeout(() => void this.#attempt(), wait);
   }
 
   /** Network back or tab visible again: skip the rest of the backoff wait. */
-  private wake(): void {
-    const { state } = this.snapshot;
-    if ((state === 'reconnecting' && !this.socket) || state === 'offline') {
-      clearTimeout(this.retryTimer);
-      this.set({ state: 'reconnecting', retryAt: undefined });
-      void this.attempt();
+  #wake(): void {
+    const { state } = this.#snapshot;
+    if ((state === 'reconnecting' && !this.#socket) || state === 'offline') {
+      clearTimeout(this.#retryTimer);
+      this.#set({ state: 'reconnecting', retryAt: undefined });
+      void this.#attempt();
     }
   }
 
-  private wentOffline(): void {
-    if (this.snapshot.state === 'reconnecting' && !this.socket) {
-      clearTimeout(this.retryTimer);
-      this.set({ state: 'offline', retryAt: undefined });
+  #wentOffline(): void {
+    if (this.#snapshot.state === 'reconnecting' && !this.#socket) {
+      clearTimeout(this.#retryTimer);
+      this.#set({ state: 'offline', retryAt: undefined });
     }
   }
 }

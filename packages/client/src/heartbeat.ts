@@ -19,31 +19,35 @@ export const DEFAULT_HEARTBEAT: HeartbeatOptions = { intervalMs: 10_000, timeout
  * so a busy connection is never killed for a pong queued behind data.
  */
 export class Heartbeat {
-  private intervalTimer: ReturnType<typeof setInterval> | undefined;
-  private deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  #intervalTimer: ReturnType<typeof setInterval> | undefined;
+  #deadlineTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(
-    private readonly options: HeartbeatOptions,
-    private readonly sendPing: () => void,
-    private readonly onDead: () => void,
-  ) {}
+  readonly #options: HeartbeatOptions;
+  readonly #sendPing: () => void;
+  readonly #onDead: () => void;
+
+  constructor(options: HeartbeatOptions, sendPing: () => void, onDead: () => void) {
+    this.#options = options;
+    this.#sendPing = sendPing;
+    this.#onDead = onDead;
+  }
 
   start(): void {
     this.stop();
-    this.intervalTimer = setInterval(() => {
-      this.sendPing();
-      this.deadlineTimer ??= setTimeout(this.onDead, this.options.timeoutMs);
-    }, this.options.intervalMs);
+    this.#intervalTimer = setInterval(() => {
+      this.#sendPing();
+      this.#deadlineTimer ??= setTimeout(this.#onDead, this.#options.timeoutMs);
+    }, this.#options.intervalMs);
   }
 
   /** Something arrived: the peer is alive. */
   alive(): void {
-    clearTimeout(this.deadlineTimer);
-    this.deadlineTimer = undefined;
+    clearTimeout(this.#deadlineTimer);
+    this.#deadlineTimer = undefined;
   }
 
   stop(): void {
-    clearInterval(this.intervalTimer);
+    clearInterval(this.#intervalTimer);
     this.alive();
   }
 }

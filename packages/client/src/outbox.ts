@@ -49,41 +49,44 @@ export class PendingCommand<Result = unknown> extends Subscribable {
   readonly data: unknown;
   /** Resolves with the server's result when acked; rejects with a SinyalError when failed. */
   readonly done: Promise<Result>;
-  private snapshot: CommandSnapshot<Result>;
-  private settle!: { resolve(result: unknown): void; reject(error: SinyalError): void };
+  #snapshot: CommandSnapshot<Result>;
+  #settle!: { resolve(result: unknown): void; reject(error: SinyalError): void };
 
-  constructor(record: OutboxRecord, report: ErrorReporter, private readonly outbox: Outbox) {
+  readonly #outbox: Outbox;
+
+  constructor(record: OutboxRecord, report: ErrorReporter, outbox: Outbox) {
     super();
+    this.#outbox = outbox;
     this.report = report;
     this.data = record.data;
-    this.snapshot = { id: record.id, name: record.name, room: record.room, status: 'queued', result: undefined, error: undefined, createdAt: record.createdAt };
-    this.done = new Promise<Result>((resolve, reject) => (this.settle = { resolve: resolve as (result: unknown) => void, reject }));
+    this.#snapshot = { id: record.id, name: record.name, room: record.room, status: 'queued', result: undefined, error: undefined, createdAt: record.createdAt };
+    this.done = new Promise<Result>((resolve, reject) => (this.#settle = { resolve: resolve as (result: unknown) => void, reject }));
     // Nobody may be awaiting (fire-and-forget sends, commands restored from storage).
     this.done.catch(() => {});
   }
 
-  get id(): string { return this.snapshot.id; }
-  get status(): CommandStatus { return this.snapshot.status; }
-  getSnapshot(): CommandSnapshot<Result> { return this.snapshot; }
+  get id(): string { return this.#snapshot.id; }
+  get status(): CommandStatus { return this.#snapshot.status; }
+  getSnapshot(): CommandSnapshot<Result> { return this.#snapshot; }
 
   /** Remove the command if it has not been sent yet; it fails with `cancelled`. */
   cancel(code: ErrorCode = 'cancelled', message = 'cancelled'): boolean {
-    if (this.snapshot.status !== 'queued') return false;
-    this.outbox.fail(this, new SinyalError(code, message));
+    if (this.#snapshot.status !== 'queued') return false;
+    this.#outbox.fail(this, new SinyalError(code, message));
     return true;
   }
 
   /** @internal */
   update(status: CommandStatus, result?: Result, error?: SinyalError): void {
-    this.snapshot = { ...this.snapshot, status, result, error };
-    if (status === 'acked') this.settle.resolve(result);
-    if (status === 'failed') this.settle.reject(error!);
+    this.#snapshot = { ...this.#snapshot, status, result, error };
+    if (status === 'acked') this.#settle.resolve(result);
+    if (status === 'failed') this.#settle.reject(error!);
     this.notify();
   }
 
   /** @internal */
   toRecord(): OutboxRecord {
-    const { id, name, room, createdAt } = this.snapshot;
+    const { id, name, room, createdAt } = this.#snapshot;
     return room === undefined ? { id, name, data: this.data, createdAt } : { id, name, room, data: this.data, createdAt };
   }
 }
@@ -98,21 +101,22 @@ export type SendCommand = (command: PendingCommand) => SinyalError | undefined |
  * the wire when the connection died still happens once).
  */
 export class Outbox extends Subscribable {
-  private pending: PendingCommand[] = [];
-  private snapshot: readonly PendingCommand[] = [];
-  private expiryTimer: ReturnType<typeof setTimeout> | undefined;
-  private pausedUntil = 0;
+  #pending: PendingCommand[] = [];
+  #snapshot: readonly PendingCommand[] = [];
+  #expiryTimer: ReturnType<typeof setTimeout> | undefined;
+  #pausedUntil = 0;
   /** New commands wait until restored ones are back, so order holds across reloads. */
-  private loaded = false;
+  #loaded = false;
   /** Resolves once commands persisted by a previous page have been restored. */
   readonly ready: Promise<void>;
 
-  constructor(
-    private readonly options: OutboxOptions,
-    private readonly send: SendCommand,
-    report: ErrorReporter,
-  ) {
+  readonly #options: OutboxOptions;
+  readonly #send: SendCommand;
+
+  constructor(options: OutboxOptions, send: SendCommand, report: ErrorReporter) {
     super();
+    this.#options = options;
+    this.#send = send;
     this.report = report;
     this.ready = Promise.resolve()
       .then(() => options.storage.load())
@@ -122,54 +126,54 @@ export class Outbox extends Subscribable {
       })
       .then((records) => {
         const restored = records.map((r) => new PendingCommand(r, report, this));
-        this.pending = [...restored, ...this.pending];
-        this.loaded = true;
-        this.changed(restored.length < this.pending.length);
-        this.scheduleExpiry();
+        this.#pending = [...restored, ...this.#pending];
+        this.#loaded = true;
+        this.#changed(restored.length < this.#pending.length);
+        this.#scheduleExpiry();
       });
   }
 
   /** Commands not yet acked or failed, oldest first. Stable until the list changes. */
-  getSnapshot(): readonly PendingCommand[] { return this.snapshot; }
+  getSnapshot(): readonly PendingCommand[] { return this.#snapshot; }
 
-  get size(): number { return this.pending.length; }
+  get size(): number { return this.#pending.length; }
 
   /** Queue a command; `isOpen` decides whether it goes on the wire right away. */
   add<Result>(record: OutboxRecord, isOpen: boolean): PendingCommand<Result> {
     const command = new PendingCommand<Result>(record, this.report, this);
-    if (this.pending.length >= this.options.maxSize) {
-      const oldestQueued = this.pending.find((c) => c.status === 'queued');
-      if (this.options.overflow === 'reject' || !oldestQueued) {
-        command.update('failed', undefined, new SinyalError('overflow', `outbox full (${this.options.maxSize} commands)`));
+    if (this.#pending.length >= this.#options.maxSize) {
+      const oldestQueued = this.#pending.find((c) => c.status === 'queued');
+      if (this.#options.overflow === 'reject' || !oldestQueued) {
+        command.update('failed', undefined, new SinyalError('overflow', `outbox full (${this.#options.maxSize} commands)`));
         return command;
       }
       this.fail(oldestQueued, new SinyalError('overflow', 'dropped: outbox full'));
     }
-    this.pending.push(command as PendingCommand);
-    if (isOpen && this.loaded && Date.now() >= this.pausedUntil) this.transmit(command as PendingCommand);
-    this.changed(true);
-    this.scheduleExpiry();
+    this.#pending.push(command as PendingCommand);
+    if (isOpen && this.#loaded && Date.now() >= this.#pausedUntil) this.#transmit(command as PendingCommand);
+    this.#changed(true);
+    this.#scheduleExpiry();
     return command;
   }
 
   /** Send every queued command, oldest first (on reconnect). */
   flush(): void {
-    if (!this.loaded || Date.now() < this.pausedUntil) return;
-    for (const command of this.pending) if (command.status === 'queued') this.transmit(command);
-    this.scheduleExpiry();
+    if (!this.#loaded || Date.now() < this.#pausedUntil) return;
+    for (const command of this.#pending) if (command.status === 'queued') this.#transmit(command);
+    this.#scheduleExpiry();
   }
 
   /** The connection dropped: whatever was on the wire must be sent again. */
   requeueSent(): void {
-    for (const command of this.pending) if (command.status === 'sent') command.update('queued');
-    this.scheduleExpiry();
+    for (const command of this.#pending) if (command.status === 'sent') command.update('queued');
+    this.#scheduleExpiry();
   }
 
   /** The server accepted the command. Unknown ids (answers to an earlier page) are ignored. */
   ack(id: string, result: unknown): void {
-    const command = this.pending.find((c) => c.id === id);
+    const command = this.#pending.find((c) => c.id === id);
     if (!command) return;
-    this.remove(command);
+    this.#remove(command);
     command.update('acked', result);
   }
 
@@ -178,14 +182,14 @@ export class Outbox extends Subscribable {
    * the queue and sent again after `retryAfterMs`; anything else fails the command.
    */
   nack(id: string, error: SinyalError, retry: () => void): void {
-    const command = this.pending.find((c) => c.id === id);
+    const command = this.#pending.find((c) => c.id === id);
     if (!command) return;
     if (error.code === 'rate_limited' || error.code === 'unavailable') {
       command.update('queued');
       const waitMs = error.retryAfterMs ?? 1000;
-      this.pausedUntil = Date.now() + waitMs;
+      this.#pausedUntil = Date.now() + waitMs;
       unref(setTimeout(retry, waitMs));
-      this.scheduleExpiry();
+      this.#scheduleExpiry();
       return;
     }
     this.fail(command, error);
@@ -193,34 +197,34 @@ export class Outbox extends Subscribable {
 
   /** Fail one command with a reason and take it out of the queue. */
   fail(command: PendingCommand, error: SinyalError): void {
-    this.remove(command);
+    this.#remove(command);
     command.update('failed', undefined, error);
   }
 
   /** Fail everything still pending (e.g. the user signed out). */
   clear(code: ErrorCode = 'cancelled', message = 'outbox cleared'): void {
-    for (const command of [...this.pending]) this.fail(command, new SinyalError(code, message));
+    for (const command of [...this.#pending]) this.fail(command, new SinyalError(code, message));
   }
 
-  private transmit(command: PendingCommand): void {
-    const refused = this.send(command);
+  #transmit(command: PendingCommand): void {
+    const refused = this.#send(command);
     if (refused) this.fail(command, refused);
     else if (refused === undefined) command.update('sent');
   }
 
-  private remove(command: PendingCommand): void {
-    const index = this.pending.indexOf(command);
+  #remove(command: PendingCommand): void {
+    const index = this.#pending.indexOf(command);
     if (index < 0) return;
-    this.pending.splice(index, 1);
-    this.changed(true);
+    this.#pending.splice(index, 1);
+    this.#changed(true);
   }
 
-  private changed(persist: boolean): void {
-    this.snapshot = [...this.pending];
+  #changed(persist: boolean): void {
+    this.#snapshot = [...this.#pending];
     // Saving before the restore would overwrite what the previous page left.
-    if (persist && this.loaded) {
+    if (persist && this.#loaded) {
       try {
-        void Promise.resolve(this.options.storage.save(this.pending.map((c) => c.toRecord()))).catch(this.report);
+        void Promise.resolve(this.#options.storage.save(this.#pending.map((c) => c.toRecord()))).catch(this.report);
       } catch (error) {
         this.report(error);
       }
@@ -229,19 +233,19 @@ export class Outbox extends Subscribable {
   }
 
   /** Expire queued commands past their TTL; commands on the wire wait for their answer. */
-  private scheduleExpiry(): void {
-    clearTimeout(this.expiryTimer);
-    this.expiryTimer = undefined;
+  #scheduleExpiry(): void {
+    clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = undefined;
     const now = Date.now();
     let next = Infinity;
     const expired: PendingCommand[] = [];
-    for (const command of this.pending) {
+    for (const command of this.#pending) {
       if (command.status !== 'queued') continue;
-      const expiresAt = command.getSnapshot().createdAt + this.options.ttlMs;
+      const expiresAt = command.getSnapshot().createdAt + this.#options.ttlMs;
       if (expiresAt <= now) expired.push(command);
       else next = Math.min(next, expiresAt);
     }
-    for (const command of expired) this.fail(command, new SinyalError('expired', `not sent within ${this.options.ttlMs} ms`));
-    if (next !== Infinity) this.expiryTimer = unref(setTimeout(() => this.scheduleExpiry(), next - now));
+    for (const command of expired) this.fail(command, new SinyalError('expired', `not sent within ${this.#options.ttlMs} ms`));
+    if (next !== Infinity) this.#expiryTimer = unref(setTimeout(() => this.#scheduleExpiry(), next - now));
   }
 }

@@ -65,38 +65,41 @@ const FINAL_JOIN_ERRORS = new Set(['forbidden', 'not_found', 'invalid_frame', 'u
  * ```
  */
 export class Room<Events extends object = Record<string, unknown>> extends Subscribable {
-  private handlers = new Map<string, Set<Handler>>();
-  private resetHandlers = new Set<(info: ResetInfo) => void>();
-  private refs = 0;
-  private releaseTimer: ReturnType<typeof setTimeout> | undefined;
-  private snapshot: RoomSnapshot = { status: 'idle', error: undefined };
+  #handlers = new Map<string, Set<Handler>>();
+  #resetHandlers = new Set<(info: ResetInfo) => void>();
+  #refs = 0;
+  #releaseTimer: ReturnType<typeof setTimeout> | undefined;
+  #snapshot: RoomSnapshot = { status: 'idle', error: undefined };
   /** Stream position of the last durable event delivered (kept out of the snapshot so events do not re-render). */
-  private epoch: string | undefined;
-  private seq = 0;
+  #epoch: string | undefined;
+  #seq = 0;
   /** @internal id of the join frame awaiting its answer */
   joinId: string | undefined;
   /** @internal true while a resync join is outstanding after a detected gap */
-  private resyncing = false;
+  #resyncing = false;
   /** @internal the join may carry application parameters */
   params: unknown;
 
-  constructor(readonly name: string, private readonly host: RoomHost) {
+  readonly #host: RoomHost;
+
+  constructor(readonly name: string, host: RoomHost) {
     super();
+    this.#host = host;
     this.report = host.report;
   }
 
-  getSnapshot(): RoomSnapshot { return this.snapshot; }
+  getSnapshot(): RoomSnapshot { return this.#snapshot; }
 
   /** Whether the room has subscribers (and so should be joined). */
-  get active(): boolean { return this.refs > 0; }
+  get active(): boolean { return this.#refs > 0; }
 
   /**
    * Handle one event type. Returns the unsubscribe function; the first handler (or
    * listener) joins the room and the last one's removal leaves it.
    */
   on<Name extends EventName<Events>>(event: Name, handler: (data: Events[Name], meta: EventMeta) => void): () => void {
-    let set = this.handlers.get(event);
-    if (!set) this.handlers.set(event, (set = new Set()));
+    let set = this.#handlers.get(event);
+    if (!set) this.#handlers.set(event, (set = new Set()));
     const entry = handler as unknown as Handler;
     set.add(entry);
     const release = this.retain();
@@ -107,8 +110,8 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
 
   /** Called when the server cannot replay what was missed: refetch your snapshot. Does not join by itself. */
   onReset(handler: (info: ResetInfo) => void): () => void {
-    this.resetHandlers.add(handler);
-    return () => void this.resetHandlers.delete(handler);
+    this.#resetHandlers.add(handler);
+    return () => void this.#resetHandlers.delete(handler);
   }
 
   /**
@@ -116,16 +119,16 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
    * it). Returns the release function; releasing twice is harmless.
    */
   retain(): () => void {
-    this.refs++;
-    clearTimeout(this.releaseTimer);
-    if (this.refs === 1 && this.snapshot.status === 'idle') this.join();
+    this.#refs++;
+    clearTimeout(this.#releaseTimer);
+    if (this.#refs === 1 && this.#snapshot.status === 'idle') this.#join();
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      if (--this.refs > 0) return;
-      if (this.host.releaseDelayMs > 0) this.releaseTimer = unref(setTimeout(() => this.leaveIfUnused(), this.host.releaseDelayMs));
-      else this.leaveIfUnused();
+      if (--this.#refs > 0) return;
+      if (this.#host.releaseDelayMs > 0) this.#releaseTimer = unref(setTimeout(() => this.#leaveIfUnused(), this.#host.releaseDelayMs));
+      else this.#leaveIfUnused();
     };
   }
 
@@ -135,42 +138,42 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
    * sequence number, never replayed.
    */
   publish<Name extends EventName<Events>>(event: Name, data: Events[Name], options: { volatile?: boolean } = {}): PendingCommand<unknown> {
-    return this.host.publish(this.name, event, data, options.volatile === true);
+    return this.#host.publish(this.name, event, data, options.volatile === true);
   }
 
   /** Try joining again after a refusal (e.g. once the user has been granted access). */
   rejoin(): void {
-    if (this.refs > 0) this.join();
+    if (this.#refs > 0) this.#join();
   }
 
   protected override onSubscribe(): void {
-    this.refs++;
-    clearTimeout(this.releaseTimer);
-    if (this.refs === 1 && this.snapshot.status === 'idle') this.join();
+    this.#refs++;
+    clearTimeout(this.#releaseTimer);
+    if (this.#refs === 1 && this.#snapshot.status === 'idle') this.#join();
   }
 
   protected override onUnsubscribe(): void {
-    if (--this.refs === 0) this.leaveIfUnused();
+    if (--this.#refs === 0) this.#leaveIfUnused();
   }
 
-  private join(): void {
-    this.set({ status: 'joining', error: undefined });
-    this.host.sendJoin(this as unknown as Room<never>);
+  #join(): void {
+    this.#set({ status: 'joining', error: undefined });
+    this.#host.sendJoin(this as unknown as Room<never>);
   }
 
-  private leaveIfUnused(): void {
-    if (this.refs > 0 || this.snapshot.status === 'idle') return;
-    this.host.sendLeave(this as unknown as Room<never>);
+  #leaveIfUnused(): void {
+    if (this.#refs > 0 || this.#snapshot.status === 'idle') return;
+    this.#host.sendLeave(this as unknown as Room<never>);
     // A later join starts at the head: resuming is for reconnects, not for re-subscribing.
     this.joinId = undefined;
-    this.resyncing = false;
-    this.epoch = undefined;
-    this.seq = 0;
-    this.set({ status: 'idle', error: undefined });
+    this.#resyncing = false;
+    this.#epoch = undefined;
+    this.#seq = 0;
+    this.#set({ status: 'idle', error: undefined });
   }
 
-  private set(patch: Partial<RoomSnapshot>): void {
-    this.snapshot = { ...this.snapshot, ...patch };
+  #set(patch: Partial<RoomSnapshot>): void {
+    this.#snapshot = { ...this.#snapshot, ...patch };
     this.notify();
   }
 
@@ -178,48 +181,48 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
 
   /** The last durable event delivered (`epoch`, `seq`): where a re-join resumes from. */
   position(): { epoch: string; seq: number } | undefined {
-    return this.epoch === undefined ? undefined : { epoch: this.epoch, seq: this.seq };
+    return this.#epoch === undefined ? undefined : { epoch: this.#epoch, seq: this.#seq };
   }
 
   /** @internal Should this room be re-joined on a new connection? */
   wantsJoin(): boolean {
-    if (this.refs === 0) return false;
-    const { status, error } = this.snapshot;
+    if (this.#refs === 0) return false;
+    const { status, error } = this.#snapshot;
     return !(status === 'error' && error && FINAL_JOIN_ERRORS.has(error.code));
   }
 
   /** @internal The connection dropped: the room is joined again on the next one. */
   disconnected(): void {
-    this.resyncing = false;
-    if (this.snapshot.status === 'joined') this.set({ status: 'joining' });
+    this.#resyncing = false;
+    if (this.#snapshot.status === 'joined') this.#set({ status: 'joining' });
   }
 
   /** @internal */
   handleJoined(frame: JoinedFrame): void {
-    this.resyncing = false;
+    this.#resyncing = false;
     if (!frame.resumed) {
-      this.epoch = frame.epoch;
-      this.seq = frame.seq;
+      this.#epoch = frame.epoch;
+      this.#seq = frame.seq;
     }
-    this.set({ status: 'joined', error: undefined });
+    this.#set({ status: 'joined', error: undefined });
   }
 
   /** @internal */
   handleJoinRefused(error: SinyalError): void {
-    this.set({ status: 'error', error });
+    this.#set({ status: 'error', error });
   }
 
   /** @internal */
   handleLeft(frame: LeftFrame): void {
-    this.set({ status: 'error', error: new SinyalError(frame.code, frame.msg) });
+    this.#set({ status: 'error', error: new SinyalError(frame.code, frame.msg) });
   }
 
   /** @internal */
   handleReset(frame: ResetFrame): void {
-    this.epoch = frame.epoch;
-    this.seq = frame.seq;
+    this.#epoch = frame.epoch;
+    this.#seq = frame.seq;
     const info: ResetInfo = { epoch: frame.epoch, seq: frame.seq, reason: frame.reason };
-    for (const handler of [...this.resetHandlers]) {
+    for (const handler of [...this.#resetHandlers]) {
       try {
         handler(info);
       } catch (error) {
@@ -232,17 +235,17 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
   handleEvent(frame: EventFrame): void {
     const { seq, epoch } = frame;
     if (seq !== undefined && epoch !== undefined) {
-      if (this.resyncing) return;
-      if (this.epoch === epoch && seq <= this.seq) return; // duplicate
-      if (this.epoch !== epoch || seq !== this.seq + 1) {
+      if (this.#resyncing) return;
+      if (this.#epoch === epoch && seq <= this.#seq) return; // duplicate
+      if (this.#epoch !== epoch || seq !== this.#seq + 1) {
         // A gap (or a stream we do not know): ask the server to replay from our position.
-        this.resyncing = true;
-        this.host.sendJoin(this as unknown as Room<never>);
+        this.#resyncing = true;
+        this.#host.sendJoin(this as unknown as Room<never>);
         return;
       }
-      this.seq = seq;
+      this.#seq = seq;
     }
-    const set = this.handlers.get(frame.name);
+    const set = this.#handlers.get(frame.name);
     if (!set) return;
     const meta: EventMeta = { room: this.name, name: frame.name, epoch, seq, at: frame.at };
     for (const handler of [...set]) {

@@ -1,0 +1,110 @@
+import net from 'node:net';
+
+/**
+ * A TCP proxy for fault-injection tests: sits between clients and a server on
+ * 127.0.0.1 and can cut every connection, stall them (stop forwarding without
+ * closing — what a dead NAT or a yanked cable looks like), or add latency.
+ *
+ * @example
+ * ```ts
+ * const proxy = await createFaultProxy({ targetPort: server.port });
+ * const client = createClient({ url: `ws://127.0.0.1:${proxy.port}/ws`, … });
+ * proxy.cutAll();            // every open connection dies at once (TCP reset)
+ * proxy.stall(true);         // bytes vanish in both directions, sockets stay open
+ * proxy.setDelay(200);       // 200 ms added to each direction
+ * ```
+ */
+export interface FaultProxy {
+  readonly port: number;
+  /** Destroy every proxied connection now (client and server side). */
+  cutAll(): number;
+  /** While stalled, data in both directions is swallowed; new connections are accepted but go nowhere. */
+  stall(stalled: boolean): void;
+  /** Extra latency per direction, in ms (order preserved). */
+  setDelay(ms: number): void;
+  /** Refuse (reset) new connections while true, e.g. to simulate the server being unreachable. */
+  refuse(refusing: boolean): void;
+  /** Connections currently open through the proxy. */
+  connections(): number;
+  /** Total connections accepted so far. */
+  accepted(): number;
+  close(): Promise<void>;
+}
+
+export async function createFaultProxy(options: { targetPort: number; targetHost?: string; port?: number }): Promise<FaultProxy> {
+  const pairs = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  let stalled = false;
+  let refusing = false;
+  let delayMs = 0;
+  let accepted = 0;
+
+  const pipe = (from: net.Socket, to: net.Socket) => {
+    // A promise chain per direction keeps chunk order under any delay.
+    let chain = Promise.resolve();
+    from.on('data', (chunk) => {
+      if (stalled) return;
+      if (delayMs === 0) {
+        chain = chain.then(() => void (to.destroyed || to.write(chunk)));
+        return;
+      }
+      const wait = delayMs;
+      chain = chain.then(() => new Promise<void>((resolve) => setTimeout(() => {
+        if (!stalled && !to.destroyed) to.write(chunk);
+        resolve();
+      }, wait)));
+    });
+  };
+
+  const server = net.createServer((client) => {
+    accepted++;
+    if (refusing) {
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = net.connect({ port: options.targetPort, host: options.targetHost ?? '127.0.0.1' });
+    const pair = { client, upstream };
+    pairs.add(pair);
+    const teardown = () => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', teardown).on('close', teardown);
+    upstream.on('error', teardown).on('close', teardown);
+    pipe(client, upstream);
+    pipe(upstream, client);
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+
+  return {
+    port,
+    cutAll() {
+      const count = pairs.size;
+      for (const { client, upstream } of [...pairs]) {
+        client.resetAndDestroy();
+        upstream.destroy();
+      }
+      pairs.clear();
+      return count;
+    },
+    stall(value) {
+      stalled = value;
+    },
+    setDelay(ms) {
+      delayMs = ms;
+    },
+    refuse(value) {
+      refusing = value;
+    },
+    connections: () => pairs.size,
+    accepted: () => accepted,
+    async close() {
+      for (const { client, upstream } of [...pairs]) {
+        client.destroy();
+        upstream.destroy();
+      }
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,110 @@
+// Bad input through the real client: refused tokens, forbidden rooms, oversized commands.
+import { createDevToken } from '@sinyal/server';
+import { SignJWT } from 'jose';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFaultProxy } from '../test-utils/faultProxy';
+import { connect, SECRET, sleep, startServer, until } from '../test-utils/harness';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function setup() {
+  const s = await startServer();
+  cleanups.push(() => s.close());
+  const proxy = await createFaultProxy({ targetPort: s.port });
+  cleanups.push(() => proxy.close());
+  return { s, proxy, url: `ws://127.0.0.1:${proxy.port}/ws` };
+}
+
+const expiredToken = () =>
+  new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('late').setIssuedAt(Math.floor(Date.now() / 1000) - 7200).setExpirationTime(Math.floor(Date.now() / 1000) - 3600).sign(new TextEncoder().encode(SECRET));
+
+describe('refused tokens end in failed with the reason, without a reconnect loop', () => {
+  const cases: Array<[string, () => string | Promise<string> | undefined, RegExp]> = [
+    ['missing', () => undefined, /missing/i],
+    ['expired', expiredToken, /expired/i],
+    ['forged', () => createDevToken('some-other-secret-0123456789abcdef', 'mallory'), /invalid|signature/i],
+  ];
+  for (const [label, makeToken, reason] of cases) {
+    it(`${label} token`, async () => {
+      const { proxy, url } = await setup();
+      const calls: number[] = [];
+      const c = connect(url, 'x', {
+        token: makeToken() === undefined ? undefined : async () => (calls.push(Date.now()), (await makeToken())!),
+      } as never);
+      cleanups.push(() => c.close());
+      await until(() => c.state === 'failed');
+      const error = c.getSnapshot().error!;
+      expect(error.code).toBe('unauthorized');
+      expect(error.message).toMatch(reason);
+      const accepted = proxy.accepted();
+      await sleep(600);
+      expect(proxy.accepted()).toBe(accepted); // no more attempts
+      expect(c.state).toBe('failed');
+      if (label !== 'missing') expect(calls).toHaveLength(2); // fetched anew once, then stopped
+    });
+  }
+
+  it('a provider that returns a refused token first and a good one next recovers', async () => {
+    const { url } = await setup();
+    let calls = 0;
+    const c = connect(url, 'x', {
+      token: async () => (++calls === 1 ? expiredToken() : createDevToken(SECRET, 'recovered')),
+    });
+    cleanups.push(() => c.close());
+    await until(() => c.state === 'open');
+    expect(c.user).toBe('recovered');
+    expect(calls).toBe(2);
+  });
+});
+
+describe('refusals inside a live connection', () => {
+  it('a forbidden join is a typed room error; the connection and other rooms carry on', async () => {
+    const { url } = await setup();
+    const c = connect(url, 'eve');
+    cleanups.push(() => c.close());
+    const other = c.room('private:alice');
+    other.subscribe(() => {});
+    const own = c.room('private:eve');
+    own.subscribe(() => {});
+    await until(() => other.getSnapshot().status === 'error' && own.getSnapshot().status === 'joined');
+    expect(other.getSnapshot().error?.code).toBe('forbidden');
+    const unknownKind = c.room('nosuchkind:1');
+    unknownKind.subscribe(() => {});
+    await until(() => unknownKind.getSnapshot().status === 'error');
+    expect(unknownKind.getSnapshot().error?.code).toBe('not_found');
+    expect(c.state).toBe('open');
+    await expect(own.publish('private:note', { text: 'mine' }).done).resolves.toMatchObject({ seq: 1 });
+  });
+
+  it('publishing into a room not joined, or an event the kind does not allow, is refused', async () => {
+    const { url } = await setup();
+    const c = connect(url, 'eve');
+    cleanups.push(() => c.close());
+    const room = c.room('demo:x');
+    room.subscribe(() => {});
+    await until(() => room.getSnapshot().status === 'joined');
+    await expect(c.command('publish', { event: 'demo:message', data: {} }, { room: 'demo:other' }).done).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(c.command('publish', { event: 'demo:secret', data: {} }, { room: 'demo:x' }).done).rejects.toMatchObject({ code: 'forbidden' });
+    expect(c.state).toBe('open');
+  });
+
+  it('an oversized command fails locally with too_large and loses nothing else', async () => {
+    const { url } = await setup();
+    const c = connect(url, 'big');
+    cleanups.push(() => c.close());
+    const room = c.room('demo:big');
+    const seen: number[] = [];
+    room.on('demo:message', (m) => seen.push(m.n));
+    await until(() => room.getSnapshot().status === 'joined');
+    const huge = room.publish('demo:message', { from: 'big', n: 0, text: 'x'.repeat(70 * 1024) });
+    const small = room.publish('demo:message', { from: 'big', n: 1 });
+    await expect(huge.done).rejects.toMatchObject({ code: 'too_large' });
+    await small.done;
+    await until(() => seen.length === 1);
+    expect(seen).toEqual([1]);
+    expect(c.state).toBe('open');
+  });
+});
