@@ -37,7 +37,7 @@ export function connect(url: string, user: string, options: Partial<ClientOption
     heartbeat: { intervalMs: 1000, timeoutMs: 1000 },
     onError: () => {},
     ...options,
-  });
+  } as ClientOptions);
 }
 
 /** Poll until `check` holds (vitest's waitFor, with a readable default). */
