@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { createDevToken } from './auth';
+import { createJsonLogger } from './logger';
+import { createServer } from './server';
+
+const USAGE = `Usage: sinyal-server [--port 8080] [--host 127.0.0.1] [--path /ws] [--secret <hs256-secret>] [--origin <url>]...
+
+  --port     port to listen on (env PORT; default 8080)
+  --host     interface to bind (env HOST; default 127.0.0.1, use 0.0.0.0 in a container)
+  --path     WebSocket path (default /ws)
+  --secret   HS256 secret for client JWTs (env SINYAL_JWT_SECRET). Without one a random
+             development secret is generated and a ready token for user "dev" is printed.
+  --origin   allowed browser origin, repeatable (default: any origin; set it in production)
+
+Rooms of kind "demo" (demo:*) are open to every authenticated user, who may publish demo:* events.`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      path: { type: 'string' },
+      secret: { type: 'string' },
+      origin: { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = Number(values.port ?? process.env.PORT ?? 8080);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port: ${values.port ?? process.env.PORT}`);
+  const configuredSecret = values.secret ?? process.env.SINYAL_JWT_SECRET;
+  const secret = configuredSecret ?? randomBytes(32).toString('base64url');
+
+  const server = await createServer({
+    port,
+    host: values.host ?? process.env.HOST ?? '127.0.0.1',
+    path: values.path ?? '/ws',
+    auth: { secret },
+    origins: values.origin?.length ? values.origin : '*',
+    logger: createJsonLogger('info'),
+    rooms: {
+      demo: { history: 100, publish: ({ event }) => event.startsWith('demo:') },
+    },
+  });
+
+  console.log(`sinyal-server listening on ${server.url} (health: ${server.httpUrl}/health)`);
+  if (configuredSecret === undefined) {
+    const token = await createDevToken(secret, 'dev', 3600);
+    console.log(`
+No --secret or SINYAL_JWT_SECRET given: using a random development secret.
+  secret:    ${secret}
+  dev token: ${token}   (user "dev", valid 1 h)
+
+Try it from Node (npm i ws):
+  import WebSocket from 'ws';
+  const token = '${token}';
+  const ws = new WebSocket('${server.url}', ['sinyal.v1', 'sinyal.bearer.' + Buffer.from(token).toString('base64url')]);
+  ws.on('open', () => {
+    ws.send(JSON.stringify({ t: 'hello', v: 1 }));
+    ws.send(JSON.stringify({ t: 'join', id: 'j1', room: 'demo:lobby' }));
+    ws.send(JSON.stringify({ t: 'cmd', id: 'c1', name: 'publish', room: 'demo:lobby', data: { event: 'demo:message', data: { text: 'hi' } } }));
+  });
+  ws.on('message', (m) => console.log(String(m)));
+`);
+  }
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) process.exit(1); // second signal: do not wait any longer
+    stopping = true;
+    console.log(`${signal}: closing connections…`);
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  console.error(USAGE);
+  process.exit(1);
+});

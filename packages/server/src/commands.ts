@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { EventNameSchema } from '@sinyal/protocol/schema';
+import type { AuthUser } from './auth';
+import type { ServerContext } from './context';
+import { commandKey } from './dedupe';
+import { SinyalServerError } from './errors';
+import { publishToRoom } from './publish';
+import { mayPublish, parseRoom } from './roomKinds';
+import type { SinyalServer } from './server';
+import type { CommandOutcome } from './store/types';
+
+/** What a command handler receives. */
+export interface CommandContext {
+  /** The authenticated sender. */
+  user: AuthUser;
+  /** Command name as sent. */
+  name: string;
+  /** The room the frame named, if any. Not checked: require membership with {@link CommandContext.hasJoined} if it matters. */
+  room?: string;
+  /** The command's `data`, unvalidated: validate it (zod) before use. */
+  data: unknown;
+  /** The server, e.g. to `publish` the consequence of the command. */
+  server: SinyalServer;
+  /** Id of the sending connection (the `sid` of its `welcome`). */
+  sessionId: string;
+  /** Whether the sending connection has joined `room`. */
+  hasJoined(room: string): boolean;
+}
+
+/**
+ * Handles one command. Its return value (JSON-serialisable) is sent in the `ack`;
+ * throwing a `SinyalServerError` sends a `nack` with that code; any other error sends
+ * `nack internal` and is logged. Commands are deduplicated by id before the handler
+ * runs, so a handler runs once per command id within the dedupe window.
+ */
+export type CommandHandler = (ctx: CommandContext) => unknown;
+
+const PublishData = z.object({
+  event: EventNameSchema,
+  data: z.unknown().optional(),
+  volatile: z.boolean().optional(),
+});
+
+/** The built-in `publish` command: a member publishes an event its room kind allows. */
+function createPublishCommand(ctx: ServerContext): CommandHandler {
+  return async ({ user, room, data, hasJoined }) => {
+    const parsed = PublishData.safeParse(data);
+    if (!parsed.success) throw new SinyalServerError('invalid_frame', `publish: ${parsed.error.issues[0]?.message ?? 'invalid data'}`);
+    if (room === undefined) throw new SinyalServerError('invalid_frame', 'publish needs a room');
+    if (!hasJoined(room)) throw new SinyalServerError('forbidden', `join ${room} before publishing to it`);
+    const { event, data: payload, volatile } = parsed.data;
+    const { kind } = parseRoom(room);
+    if (parseRoom(event).kind !== kind) throw new SinyalServerError('bad_request', `event "${event}" does not belong to a "${kind}" room`);
+    const kindOptions = ctx.rooms.get(kind);
+    if (!kindOptions || !(await mayPublish(kindOptions, { user, room, event, data: payload }))) {
+      throw new SinyalServerError('forbidden', `clients may not publish ${event}`);
+    }
+    return publishToRoom(ctx, room, event, payload, volatile === true);
+  };
+}
+
+/** The command table: the built-in `publish` plus the application's handlers (which may replace it). */
+export function commandTable(ctx: ServerContext, handlers: Record<string, CommandHandler>): Map<string, CommandHandler> {
+  return new Map([['publish', createPublishCommand(ctx)], ...Object.entries(handlers)]);
+}
+
+async function execute(ctx: ServerContext, command: CommandContext): Promise<CommandOutcome> {
+  const handler = ctx.commands.get(command.name);
+  if (!handler) return { ok: false, code: 'not_found', msg: `unknown command "${command.name}"` };
+  try {
+    const data: unknown = await handler(command);
+    if (data === undefined) return { ok: true };
+    JSON.stringify(data); // fail here, as `internal`, rather than while sending the ack
+    return { ok: true, data };
+  } catch (error) {
+    if (error instanceof SinyalServerError) {
+      return { ok: false, code: error.code, msg: error.message, ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }) };
+    }
+    ctx.logger.error({ err: error, command: command.name, user: command.user.id }, 'command handler failed');
+    return { ok: false, code: 'internal', msg: 'internal server error' };
+  }
+}
+
+/** Runs a command at most once per (user, command id) within the dedupe window. */
+export function runCommand(ctx: ServerContext, commandId: string, command: CommandContext): Promise<CommandOutcome> {
+  return ctx.deduper.run(commandKey(command.user.id, commandId), () => execute(ctx, command));
+}

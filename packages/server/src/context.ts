@@ -1,0 +1,17 @@
+import type { CommandHandler } from './commands';
+import type { Deduper } from './dedupe';
+import type { Logger } from './logger';
+import type { Limits } from './options';
+import type { PublishDeps } from './publish';
+import type { RateLimiter } from './rateLimiter';
+import type { SinyalServer } from './server';
+
+/** Everything a session needs from its server, assembled once by `createServer`. */
+export interface ServerContext extends PublishDeps {
+  limits: Limits;
+  commands: ReadonlyMap<string, CommandHandler>;
+  rateLimiter: RateLimiter;
+  deduper: Deduper;
+  logger: Logger;
+  server: SinyalServer;
+}

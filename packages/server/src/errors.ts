@@ -1,0 +1,25 @@
+import type { ErrorCode } from '@sinyal/protocol';
+
+/**
+ * An error with a protocol {@link ErrorCode}. Throw it from an `authorize` hook, a
+ * `publish` guard or a command handler to answer the client with a `nack` carrying
+ * that code and message; any other error becomes `nack internal` and is logged.
+ *
+ * @example
+ * ```ts
+ * throw new SinyalServerError('conflict', 'auction already ended');
+ * ```
+ */
+export class SinyalServerError extends Error {
+  override readonly name = 'SinyalServerError';
+  /** Protocol error code sent to the client. */
+  readonly code: ErrorCode;
+  /** For `rate_limited`: how long the client should wait before retrying. */
+  readonly retryAfterMs: number | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { retryAfterMs?: number; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.retryAfterMs = options?.retryAfterMs;
+  }
+}

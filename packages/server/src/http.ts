@@ -1,0 +1,118 @@
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ErrorCode } from '@sinyal/protocol';
+import type { AuthUser } from './auth';
+
+/** Why a request or upgrade is refused: HTTP status plus the protocol error for the JSON body. */
+export interface Refusal {
+  status: number;
+  code: ErrorCode;
+  msg: string;
+}
+
+/** Pathname of a request URL. */
+export function pathOf(req: IncomingMessage): string {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost').pathname;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Refuses a WebSocket upgrade before it happens: writes a plain HTTP response with a
+ * `{code, msg}` JSON body on the raw socket and closes it. Node clients see the status
+ * (`unexpected-response`); browsers only see a failed handshake, hence the auth probe.
+ */
+export function refuseUpgrade(socket: Duplex, { status, code, msg }: Refusal): void {
+  if (socket.destroyed) return;
+  const body = JSON.stringify({ code, msg });
+  socket.once('finish', () => socket.destroy());
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n` +
+      'Connection: close\r\n' +
+      'Content-Type: application/json; charset=utf-8\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+  );
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': String(Buffer.byteLength(text)),
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** What the plain HTTP endpoints need from the server. */
+export interface HttpDeps {
+  /** WebSocket path; a plain GET on it is the auth probe. */
+  path: string;
+  checkOrigin: (origin: string | undefined) => boolean;
+  /** Origin + token check shared with the upgrade. */
+  admit: (req: IncomingMessage) => Promise<AuthUser | Refusal>;
+  connections: () => number;
+  startedAt: number;
+  isClosing: () => boolean;
+}
+
+/**
+ * Handles plain HTTP requests:
+ * - `GET /health` → `200 {status:'ok', connections, uptimeS}` (`503` while shutting down);
+ * - `GET <path>` with `Authorization: Bearer <token>` → the auth probe: the same origin and
+ *   token checks as the upgrade, answered `200 {ok:true, user}` or `401/403 {code, msg}`,
+ *   with CORS headers for allowed origins (and `OPTIONS` preflight), so a browser client can
+ *   tell "token refused" from "network down" after a failed handshake;
+ * - anything else → `404`.
+ */
+export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const path = pathOf(req);
+    if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
+      const closing = deps.isClosing();
+      json(res, closing ? 503 : 200, {
+        status: closing ? 'closing' : 'ok',
+        connections: deps.connections(),
+        uptimeS: Math.floor((Date.now() - deps.startedAt) / 1000),
+      });
+      return;
+    }
+    if (path !== deps.path) {
+      json(res, 404, { code: 'not_found', msg: 'not found' });
+      return;
+    }
+
+    const origin = req.headers.origin;
+    const originAllowed = deps.checkOrigin(origin);
+    const cors: Record<string, string> =
+      origin !== undefined && originAllowed
+        ? {
+            'Access-Control-Allow-Origin': origin,
+            'Access-Control-Allow-Headers': 'authorization',
+            'Access-Control-Allow-Methods': 'GET, OPTIONS',
+            'Access-Control-Max-Age': '600',
+            Vary: 'Origin',
+          }
+        : { Vary: 'Origin' };
+
+    if (req.method === 'OPTIONS') {
+      res.writeHead(originAllowed ? 204 : 403, cors);
+      res.end();
+      return;
+    }
+    if (req.method !== 'GET') {
+      json(res, 405, { code: 'bad_request', msg: 'use GET' }, { ...cors, Allow: 'GET, OPTIONS' });
+      return;
+    }
+    deps.admit(req).then(
+      (result) => {
+        if ('status' in result) json(res, result.status, { code: result.code, msg: result.msg }, cors);
+        else json(res, 200, { ok: true, user: result.id }, cors);
+      },
+      () => json(res, 500, { code: 'internal', msg: 'internal server error' }, cors),
+    );
+  };
+}

@@ -1,0 +1,16 @@
+/**
+ * The Sinyal reference server: WebSocket endpoint on `ws` with authentication at the
+ * upgrade, frame validation, per-kind room authorization, resumable room history,
+ * idempotent commands, rate limits, heartbeat eviction and graceful shutdown.
+ * @module
+ */
+export { createServer, type SinyalServer } from './server';
+export { DEFAULT_LIMITS, type Limits, type ServerOptions } from './options';
+export type { RoomKindOptions, AuthorizeContext, PublishContext } from './roomKinds';
+export type { CommandHandler, CommandContext } from './commands';
+export { createDevToken, type AuthUser, type AuthOptions, type VerifyToken } from './auth';
+export { SinyalServerError } from './errors';
+export { createJsonLogger, type Logger, type LogLevel } from './logger';
+export type { PublishResult } from './publish';
+export { MemoryStore } from './store/memoryStore';
+export type { Store, StoredEvent, NewEvent, StreamHead, CommandOutcome } from './store/types';

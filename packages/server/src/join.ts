@@ -1,0 +1,86 @@
+import type { JoinFrame } from '@sinyal/protocol';
+import type { ServerContext } from './context';
+import { SinyalServerError } from './errors';
+import { durableEventFrame } from './roomRegistry';
+import { historyOf, parseRoom } from './roomKinds';
+import type { Session } from './session';
+
+async function isAuthorized(ctx: ServerContext, session: Session, frame: JoinFrame): Promise<boolean> {
+  const { kind, id } = parseRoom(frame.room);
+  const authorize = ctx.rooms.get(kind)?.authorize;
+  if (!authorize) return true;
+  return (await authorize({ user: session.user, room: frame.room, kind, id, params: frame.params })) === true;
+}
+
+/**
+ * Answers a `join`. The session is subscribed before the store is read, with live
+ * events held back, so nothing published meanwhile is lost; held events already covered
+ * by the answer are dropped by seq. On the wire, in order:
+ * - fresh join: `joined {resumed:false, seq: head}`, then live events;
+ * - resumable `from`: `joined {resumed:true, seq: from.seq}`, the missed events, then live ones;
+ * - non-resumable `from`: `joined {resumed:false, seq: head}`, `reset {seq: head, reason}`, then live ones;
+ * - volatile kind: `joined {seq: 0, resumed:false}`, then live events (no `reset`, nothing replayed).
+ * A refused join (also a re-join) leaves the room and gets a `nack`.
+ */
+export async function joinRoom(ctx: ServerContext, session: Session, frame: JoinFrame): Promise<void> {
+  const { room, id } = frame;
+  const { kind } = parseRoom(room);
+  const kindOptions = ctx.rooms.get(kind);
+  if (!kindOptions) {
+    session.leaveRoom(room);
+    session.nack(id, 'not_found', `room kind "${kind}" does not exist`);
+    return;
+  }
+
+  let allowed: boolean;
+  try {
+    allowed = await isAuthorized(ctx, session, frame);
+  } catch (error) {
+    session.leaveRoom(room);
+    if (error instanceof SinyalServerError) session.nack(id, error.code, error.message);
+    else {
+      ctx.logger.error({ err: error, room, user: session.user.id }, 'authorize hook failed');
+      session.nack(id, 'internal', 'internal server error');
+    }
+    return;
+  }
+  if (!allowed) {
+    session.leaveRoom(room);
+    session.nack(id, 'forbidden', `not allowed to join ${room}`);
+    return;
+  }
+  if (session.closed) return;
+
+  const membership = session.enterRoom(room);
+  try {
+    if (historyOf(kindOptions) === 0) {
+      session.send({ t: 'joined', id, room, epoch: await ctx.store.epoch(), seq: 0, resumed: false });
+      membership.release(0);
+      return;
+    }
+    const head = await ctx.store.head(room);
+    const { from } = frame;
+    const resumable = from !== undefined && from.epoch === head.epoch && from.seq <= head.seq;
+    const missed = resumable ? await ctx.store.readAfter(room, from.seq) : 'truncated';
+    if (from && missed !== 'truncated') {
+      session.send({ t: 'joined', id, room, epoch: head.epoch, seq: from.seq, resumed: true });
+      let last = from.seq;
+      for (const event of missed) {
+        session.send(durableEventFrame(room, event));
+        last = event.seq;
+      }
+      membership.release(last);
+      return;
+    }
+    session.send({ t: 'joined', id, room, epoch: head.epoch, seq: head.seq, resumed: false });
+    if (from) {
+      const reason = from.epoch !== head.epoch ? 'epoch_changed' : from.seq > head.seq ? 'position_ahead' : 'history_truncated';
+      session.send({ t: 'reset', room, epoch: head.epoch, seq: head.seq, reason });
+    }
+    membership.release(head.seq);
+  } catch (error) {
+    session.leaveRoom(room);
+    ctx.logger.error({ err: error, room }, 'store failed during join');
+    session.nack(id, 'unavailable', 'room history unavailable, retry later');
+  }
+}

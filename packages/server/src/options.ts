@@ -1,0 +1,136 @@
+import type { AuthOptions } from './auth';
+import type { CommandHandler } from './commands';
+import type { Logger } from './logger';
+import type { RoomKindOptions } from './roomKinds';
+import type { Store } from './store/types';
+
+/** Resource limits of a server. Every field has a default in {@link DEFAULT_LIMITS}. */
+export interface Limits {
+  /**
+   * Largest inbound frame in bytes (UTF-8). A bigger frame closes the connection with 1009.
+   * Announced to clients in `welcome.maxFrameBytes`.
+   * @default 65536
+   */
+  maxFrameBytes: number;
+  /**
+   * Open connections allowed per user id (tabs, devices). The upgrade beyond it is refused with 429.
+   * @default 20
+   */
+  maxConnectionsPerUser: number;
+  /**
+   * Sustained inbound frames per second per user, shared by all the user's connections.
+   * @default 50
+   */
+  messagesPerSecond: number;
+  /**
+   * Frames a user may send in a burst above {@link Limits.messagesPerSecond}.
+   * @default 100
+   */
+  burst: number;
+  /**
+   * How long a command id is remembered: a repeated id within this window gets the
+   * original answer without running again. Keep it ≥ the client's outbox TTL.
+   * @default 600000 (10 minutes)
+   */
+  dedupeWindowMs: number;
+  /**
+   * A connection that sends no frame for this long is closed with 4010. Announced in
+   * `welcome.heartbeatTimeoutMs`; clients ping well within it.
+   * @default 30000
+   */
+  heartbeatTimeoutMs: number;
+  /**
+   * Bytes allowed to wait in a connection's send buffer. A connection over it is a slow
+   * consumer: it is closed with 4009 and dropped from its rooms rather than buffered without bound.
+   * @default 1048576 (1 MiB)
+   */
+  maxBufferedBytes: number;
+  /**
+   * Frames of one connection allowed to wait behind a slow join or command. Beyond it
+   * the connection is closed with 1013 (try again later).
+   * @default 1000
+   */
+  maxPendingFrames: number;
+  /**
+   * How long `close()` waits for clients to finish the close handshake before cutting them off.
+   * @default 2000
+   */
+  shutdownTimeoutMs: number;
+}
+
+/** Default {@link Limits}. */
+export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
+  maxFrameBytes: 64 * 1024,
+  maxConnectionsPerUser: 20,
+  messagesPerSecond: 50,
+  burst: 100,
+  dedupeWindowMs: 10 * 60 * 1000,
+  heartbeatTimeoutMs: 30_000,
+  maxBufferedBytes: 1024 * 1024,
+  maxPendingFrames: 1000,
+  shutdownTimeoutMs: 2000,
+});
+
+/** Options of {@link createServer}. Only `auth` is required. */
+export interface ServerOptions {
+  /**
+   * TCP port to listen on; `0` picks a free one (read it back from `server.port`).
+   * @default 0
+   */
+  port?: number;
+  /**
+   * Interface to bind. Use `'0.0.0.0'` (or `'::'`) to accept connections from other hosts.
+   * @default '127.0.0.1'
+   */
+  host?: string;
+  /**
+   * URL path of the WebSocket endpoint and of the auth probe (`GET` with `Authorization: Bearer`).
+   * @default '/ws'
+   */
+  path?: string;
+  /** How connections authenticate: `{ secret }` for HS256 JWTs, or `{ verify }` for a custom check. */
+  auth: AuthOptions;
+  /**
+   * Browser origins allowed to connect, e.g. `['https://app.example.com']`. An upgrade
+   * from another origin is refused with 403; requests without an `Origin` header
+   * (servers, native apps) are allowed. **Set this in production**: with `'*'` any web
+   * site can open a connection with its visitors' tokens if it can obtain them.
+   * @default '*'
+   */
+  origins?: readonly string[] | '*';
+  /**
+   * Also accept the token as a `?token=` query parameter. Off by default because URLs
+   * end up in proxy and access logs; the client sends the token as a subprotocol instead.
+   * @default false
+   */
+  allowQueryToken?: boolean;
+  /**
+   * Where room history and command outcomes live. Pass the same instance to a new
+   * server to keep resumable history across restarts.
+   * @default new MemoryStore()
+   */
+  store?: Store;
+  /**
+   * Room kinds clients may join, keyed by kind (`chat` for `chat:42`). A join of an
+   * unconfigured kind is refused with `not_found`.
+   * @default {}
+   */
+  rooms?: Record<string, RoomKindOptions>;
+  /**
+   * Command handlers by name. The built-in `publish` command is always available unless
+   * a handler named `publish` replaces it.
+   * @default {}
+   */
+  commands?: Record<string, CommandHandler>;
+  /**
+   * Overrides of {@link DEFAULT_LIMITS}.
+   * @default {}
+   */
+  limits?: Partial<Limits>;
+  /**
+   * Structured logger (pino-compatible); `null` silences the server. Tokens and
+   * payloads are never logged.
+   * @default JSON lines on stderr at level `warn` and above
+   */
+  logger?: Logger | null;
+}

@@ -1,0 +1,50 @@
+import { EventNameSchema, RoomName } from '@sinyal/protocol/schema';
+import { SinyalServerError } from './errors';
+import { durableEventFrame, volatileEventFrame, type RoomRegistry } from './roomRegistry';
+import { historyOf, parseRoom, type RoomKindOptions } from './roomKinds';
+import type { Store } from './store/types';
+
+/** Position assigned to a durable event. */
+export interface PublishResult {
+  epoch: string;
+  seq: number;
+}
+
+/** What publishing needs from the server. */
+export interface PublishDeps {
+  rooms: ReadonlyMap<string, RoomKindOptions>;
+  store: Store;
+  registry: RoomRegistry;
+}
+
+/**
+ * Appends an event to a room's history (durable) and fans it out to the room's members.
+ * Volatile events (`volatile`, or a kind with `history: 0`) are only fanned out and
+ * resolve to `null`. Both the `publish` command and `server.publish()` go through here;
+ * authorization is the caller's job.
+ */
+export async function publishToRoom(
+  deps: PublishDeps,
+  room: string,
+  event: string,
+  data: unknown,
+  volatile = false,
+): Promise<PublishResult | null> {
+  if (!RoomName.safeParse(room).success) throw new SinyalServerError('bad_request', 'room must look like kind:id');
+  if (!EventNameSchema.safeParse(event).success) throw new SinyalServerError('bad_request', 'event must look like kind:event');
+  const { kind } = parseRoom(room);
+  const kindOptions = deps.rooms.get(kind);
+  if (!kindOptions) throw new SinyalServerError('not_found', `room kind "${kind}" is not configured`);
+  if (parseRoom(event).kind !== kind) throw new SinyalServerError('bad_request', `event "${event}" does not belong to a "${kind}" room`);
+
+  const at = Date.now();
+  const history = historyOf(kindOptions);
+  if (volatile || history === 0) {
+    deps.registry.broadcast(room, volatileEventFrame(room, event, data, at));
+    return null;
+  }
+  const stored = await deps.store.append(room, { name: event, data, at }, history);
+  // No await between append and broadcast: fan-out order must follow append order.
+  deps.registry.broadcast(room, durableEventFrame(room, stored));
+  return { epoch: stored.epoch, seq: stored.seq };
+}

@@ -1,0 +1,111 @@
+import type { EventFrame } from '@sinyal/protocol';
+import type { StoredEvent } from './store/types';
+
+/** Something that can receive serialised frames: a session. */
+export interface Subscriber {
+  readonly id: string;
+  /** Sends an already-serialised frame. */
+  sendRaw(raw: string): void;
+}
+
+/**
+ * One subscriber's membership of one room. While a join is being answered the
+ * membership holds live events back; once the join's answer (and replay) is out it
+ * flushes them, skipping every durable event at or below the last seq already sent.
+ * That is what makes a join gap-free and duplicate-free with an async store.
+ */
+export class Membership {
+  private held: Array<{ raw: string; seq: number | undefined }> | null = [];
+  private lastSeq = 0;
+
+  constructor(readonly subscriber: Subscriber) {}
+
+  deliver(raw: string, seq: number | undefined): void {
+    if (this.held) this.held.push({ raw, seq });
+    else this.sendIfNew(raw, seq);
+  }
+
+  /** Starts holding live events back (a join or re-join is in progress). */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** Goes live: events up to `lastSentSeq` reached the subscriber; flush the rest. */
+  release(lastSentSeq: number): void {
+    this.lastSeq = lastSentSeq;
+    const held = this.held ?? [];
+    this.held = null;
+    for (const { raw, seq } of held) this.sendIfNew(raw, seq);
+  }
+
+  private sendIfNew(raw: string, seq: number | undefined): void {
+    if (seq !== undefined) {
+      if (seq <= this.lastSeq) return;
+      this.lastSeq = seq;
+    }
+    this.subscriber.sendRaw(raw);
+  }
+}
+
+/** The `event` frame for a stored (durable) event. */
+export function durableEventFrame(room: string, event: StoredEvent): EventFrame {
+  return {
+    t: 'event',
+    room,
+    name: event.name,
+    ...(event.data === undefined ? {} : { data: event.data }),
+    epoch: event.epoch,
+    seq: event.seq,
+    at: event.at,
+  };
+}
+
+/** The `event` frame for a volatile event (no position). */
+export function volatileEventFrame(room: string, name: string, data: unknown, at: number): EventFrame {
+  return { t: 'event', room, name, ...(data === undefined ? {} : { data }), at };
+}
+
+/**
+ * Local room subscriptions of this node and fan-out to them. A broadcast frame is
+ * serialised once and the same string is written to every member.
+ */
+export class RoomRegistry {
+  private readonly rooms = new Map<string, Map<Subscriber, Membership>>();
+
+  /** Subscribes (or re-uses the existing membership) and starts holding live events back. */
+  join(room: string, subscriber: Subscriber): Membership {
+    let members = this.rooms.get(room);
+    if (!members) {
+      members = new Map();
+      this.rooms.set(room, members);
+    }
+    let membership = members.get(subscriber);
+    if (!membership) {
+      membership = new Membership(subscriber);
+      members.set(subscriber, membership);
+    } else {
+      membership.hold();
+    }
+    return membership;
+  }
+
+  leave(room: string, subscriber: Subscriber): void {
+    const members = this.rooms.get(room);
+    if (!members) return;
+    members.delete(subscriber);
+    if (members.size === 0) this.rooms.delete(room);
+  }
+
+  /** Removes a subscriber from every room in `rooms` (a closing session passes its own list). */
+  leaveAll(rooms: Iterable<string>, subscriber: Subscriber): void {
+    for (const room of rooms) this.leave(room, subscriber);
+  }
+
+  /** Sends `frame` to every member of `room`; its `seq` lets members drop events they already have. */
+  broadcast(room: string, frame: EventFrame): void {
+    const members = this.rooms.get(room);
+    if (!members) return;
+    const raw = JSON.stringify(frame);
+    for (const membership of members.values()) membership.deliver(raw, frame.seq);
+  }
+}

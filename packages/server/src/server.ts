@@ -1,0 +1,269 @@
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import { CloseCodes, SUBPROTOCOL } from '@sinyal/protocol';
+import { AuthError, createAuthenticator, extractToken, type AuthUser } from './auth';
+import { commandTable } from './commands';
+import type { ServerContext } from './context';
+import { Deduper } from './dedupe';
+import { startHeartbeat } from './heartbeat';
+import { createRequestListener, pathOf, refuseUpgrade, type Refusal } from './http';
+import { createJsonLogger, silentLogger } from './logger';
+import { DEFAULT_LIMITS, type Limits, type ServerOptions } from './options';
+import { createOriginCheck } from './origin';
+import { publishToRoom, type PublishResult } from './publish';
+import { RateLimiter } from './rateLimiter';
+import { RoomRegistry } from './roomRegistry';
+import { Session } from './session';
+import { MemoryStore } from './store/memoryStore';
+
+/** A running server, as returned by {@link createServer}. */
+export interface SinyalServer {
+  /** WebSocket URL clients connect to, e.g. `ws://127.0.0.1:8080/ws`. */
+  readonly url: string;
+  /** Base HTTP URL (`/health`, the auth probe at `path`), e.g. `http://127.0.0.1:8080`. */
+  readonly httpUrl: string;
+  /** The port actually bound (useful with `port: 0`). */
+  readonly port: number;
+  /**
+   * Publishes an event into a room on behalf of the platform (no authorization): a durable
+   * event is appended to the room's history and resolves to its position; a volatile one
+   * (`volatile: true` or a `history: 0` kind) resolves to `null`. Throws a
+   * `SinyalServerError` (`bad_request`, `not_found`) for a malformed room or event, an
+   * unconfigured kind, or an event of another kind.
+   */
+  publish(room: string, event: string, data?: unknown, opts?: { volatile?: boolean }): Promise<PublishResult | null>;
+  /**
+   * Stops accepting connections, closes every client with `code` (default 1012, "service
+   * restart": clients reconnect at once, possibly to another node), waits up to
+   * `limits.shutdownTimeoutMs` for them, then frees the port. Idempotent.
+   */
+  close(opts?: { code?: number }): Promise<void>;
+  /** Number of open WebSocket connections. */
+  connections(): number;
+}
+
+function resolveLimits(overrides: Partial<Limits> = {}): Limits {
+  const limits: Limits = { ...DEFAULT_LIMITS };
+  for (const [key, value] of Object.entries(overrides) as Array<[keyof Limits, number | undefined]>) {
+    if (value === undefined) continue;
+    if (!(key in DEFAULT_LIMITS)) throw new TypeError(`unknown limit "${key}"`);
+    const valid = typeof value === 'number' && Number.isFinite(value) && value > 0 && (key === 'messagesPerSecond' || Number.isInteger(value));
+    if (!valid) throw new TypeError(`limits.${key} must be a positive ${key === 'messagesPerSecond' ? 'number' : 'integer'}`);
+    limits[key] = value;
+  }
+  return limits;
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function offeredProtocols(req: IncomingMessage): string[] {
+  return (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+}
+
+/**
+ * Starts a Sinyal server: an HTTP server whose `path` accepts WebSocket upgrades
+ * (authenticated before upgrading), plus `/health` and the auth probe.
+ *
+ * @example
+ * ```ts
+ * import { createServer, SinyalServerError } from '@sinyal/server';
+ *
+ * const server = await createServer({
+ *   port: 8080,
+ *   auth: { secret: process.env.SINYAL_JWT_SECRET! },
+ *   origins: ['https://app.example.com'],
+ *   rooms: {
+ *     chat: {
+ *       authorize: ({ user, id }) => isParticipant(user.id, id),
+ *       publish: ['chat:typing'],
+ *     },
+ *     property: { history: 100 },
+ *   },
+ *   commands: {
+ *     'chat:send': async ({ user, room, data, server }) => {
+ *       if (!room) throw new SinyalServerError('bad_request', 'room required');
+ *       return server.publish(room, 'chat:message', { from: user.id, text: String((data as { text?: unknown }).text) });
+ *     },
+ *   },
+ * });
+ * await server.publish('property:42', 'property:price_updated', { old: 500_000, new: 480_000 });
+ * ```
+ */
+export async function createServer(options: ServerOptions): Promise<SinyalServer> {
+  if (!options || !options.auth) throw new TypeError('createServer: options.auth is required');
+  const limits = resolveLimits(options.limits);
+  const host = options.host ?? '127.0.0.1';
+  const path = options.path ?? '/ws';
+  const allowQueryToken = options.allowQueryToken ?? false;
+  const logger = options.logger === null ? silentLogger : (options.logger ?? createJsonLogger('warn'));
+  const store = options.store ?? new MemoryStore();
+  const checkOrigin = createOriginCheck(options.origins ?? '*');
+  const authenticate = createAuthenticator(options.auth);
+  const rooms = new Map(Object.entries(options.rooms ?? {}));
+  for (const [kind, config] of rooms) {
+    const history = config.history;
+    if (history !== undefined && !(Number.isInteger(history) && history >= 0)) {
+      throw new TypeError(`rooms.${kind}.history must be a non-negative integer`);
+    }
+  }
+
+  const registry = new RoomRegistry();
+  const sessions = new Set<Session>();
+  const connectionsPerUser = new Map<string, number>();
+  const pendingUpgrades = new Set<Duplex>();
+  const startedAt = Date.now();
+  let closing = false;
+  let closed: Promise<void> | undefined;
+
+  const admit = async (req: IncomingMessage): Promise<AuthUser | Refusal> => {
+    if (!checkOrigin(req.headers.origin)) return { status: 403, code: 'forbidden', msg: 'origin not allowed' };
+    const token = extractToken(req, allowQueryToken);
+    if (token === null) return { status: 401, code: 'unauthorized', msg: 'token invalid' };
+    if (token === undefined) return { status: 401, code: 'unauthorized', msg: 'token missing' };
+    try {
+      return await authenticate(token, req);
+    } catch (error) {
+      if (!(error instanceof AuthError)) logger.error({ err: error }, 'token verification failed');
+      return { status: 401, code: 'unauthorized', msg: error instanceof AuthError ? error.message : 'token invalid' };
+    }
+  };
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    clientTracking: false,
+    maxPayload: limits.maxFrameBytes,
+    perMessageDeflate: false,
+    // Select the version, never the token entry: the token must not be echoed back.
+    handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+  });
+
+  const httpServer = createHttpServer(
+    createRequestListener({
+      path,
+      checkOrigin,
+      admit,
+      connections: () => sessions.size,
+      startedAt,
+      isClosing: () => closing,
+    }),
+  );
+  httpServer.on('clientError', (_err, socket) => socket.destroy());
+
+  const countConnection = (userId: string, delta: 1 | -1) => {
+    const next = (connectionsPerUser.get(userId) ?? 0) + delta;
+    if (next <= 0) connectionsPerUser.delete(userId);
+    else connectionsPerUser.set(userId, next);
+  };
+
+  const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
+    // A peer resetting the connection while we verify its token must not crash the process.
+    socket.on('error', () => socket.destroy());
+    if (closing) return refuseUpgrade(socket, { status: 503, code: 'unavailable', msg: 'server shutting down' });
+    if (pathOf(req) !== path) return refuseUpgrade(socket, { status: 404, code: 'not_found', msg: `no WebSocket endpoint at ${pathOf(req)}` });
+    if (!checkOrigin(req.headers.origin)) return refuseUpgrade(socket, { status: 403, code: 'forbidden', msg: 'origin not allowed' });
+    if (!offeredProtocols(req).includes(SUBPROTOCOL)) {
+      return refuseUpgrade(socket, { status: 400, code: 'unsupported_version', msg: `server speaks ${SUBPROTOCOL}` });
+    }
+
+    pendingUpgrades.add(socket);
+    let result: AuthUser | Refusal;
+    try {
+      result = await admit(req);
+    } finally {
+      pendingUpgrades.delete(socket);
+    }
+    if (socket.destroyed) return;
+    if ('status' in result) {
+      logger.info({ status: result.status, reason: result.msg }, 'upgrade refused');
+      return refuseUpgrade(socket, result);
+    }
+    if (closing) return refuseUpgrade(socket, { status: 503, code: 'unavailable', msg: 'server shutting down' });
+    const user = result;
+    if ((connectionsPerUser.get(user.id) ?? 0) >= limits.maxConnectionsPerUser) {
+      logger.warn({ user: user.id }, 'too many connections for user');
+      return refuseUpgrade(socket, { status: 429, code: 'rate_limited', msg: 'too many connections for this user' });
+    }
+    // Counted from here (not from the upgrade callback) so concurrent upgrades cannot overshoot the limit.
+    countConnection(user.id, 1);
+    socket.once('close', () => countConnection(user.id, -1));
+
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const session = new Session(ws, user, context);
+      sessions.add(session);
+      void session.whenClosed.then(() => sessions.delete(session));
+      logger.debug?.({ sid: session.id, user: user.id }, 'connection opened');
+    });
+  };
+  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgrade(req, socket, head).catch((err: unknown) => {
+      logger.error({ err }, 'upgrade failed');
+      refuseUpgrade(socket, { status: 500, code: 'internal', msg: 'internal server error' });
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port ?? 0, host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const httpUrl = `http://${urlHost(host)}:${port}`;
+  const rateLimiter = new RateLimiter(limits.messagesPerSecond, limits.burst);
+
+  const stopHeartbeat = startHeartbeat({
+    timeoutMs: limits.heartbeatTimeoutMs,
+    peers: () => sessions,
+    onSweep: () => rateLimiter.prune(),
+  });
+
+  const server: SinyalServer = {
+    url: `ws://${urlHost(host)}:${port}${path}`,
+    httpUrl,
+    port,
+    publish: (room, event, data, opts) => publishToRoom(context, room, event, data, opts?.volatile === true),
+    connections: () => sessions.size,
+    close: (opts = {}) => {
+      closed ??= shutDown(opts.code ?? CloseCodes.SERVICE_RESTART);
+      return closed;
+    },
+  };
+
+  const context: ServerContext = {
+    limits,
+    rooms,
+    store,
+    registry,
+    rateLimiter,
+    deduper: new Deduper(store, limits.dedupeWindowMs, logger),
+    logger,
+    server,
+    commands: new Map(),
+  };
+  context.commands = commandTable(context, options.commands ?? {});
+
+  async function shutDown(code: number): Promise<void> {
+    closing = true;
+    stopHeartbeat();
+    const listenerClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    for (const socket of pendingUpgrades) socket.destroy();
+    const reason = code === CloseCodes.SERVICE_RESTART ? 'service restart' : 'server closing';
+    const open = [...sessions];
+    for (const session of open) session.close(code, reason, limits.shutdownTimeoutMs);
+    await Promise.all(open.map((session) => session.whenClosed));
+    httpServer.closeAllConnections();
+    await listenerClosed;
+    wss.close();
+    logger.info({ port }, 'server closed');
+  }
+
+  logger.info({ url: server.url }, 'sinyal server listening');
+  return server;
+}

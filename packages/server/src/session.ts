@@ -1,0 +1,241 @@
+import { randomBytes } from 'node:crypto';
+import WebSocket, { type RawData } from 'ws';
+import { CloseCodes, PROTOCOL_VERSION, type CommandFrame, type ErrorCode, type HelloFrame, type ServerFrame } from '@sinyal/protocol';
+import { parseClientFrame } from '@sinyal/protocol/schema';
+import type { AuthUser } from './auth';
+import { runCommand } from './commands';
+import type { ServerContext } from './context';
+import type { HeartbeatPeer } from './heartbeat';
+import { joinRoom } from './join';
+import type { RateDecision } from './rateLimiter';
+import type { Membership, Subscriber } from './roomRegistry';
+
+/** Largest delay setTimeout accepts; longer waits are re-armed. */
+const MAX_TIMER_MS = 2_147_483_647;
+/** How long a closing peer gets to finish the close handshake before it is cut off. */
+const CLOSE_GRACE_MS = 1000;
+
+function toText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+/** The `id` of a frame that was not processed, if it has a usable one. */
+function peekId(raw: string): string | undefined {
+  try {
+    const id = (JSON.parse(raw) as { id?: unknown } | null)?.id;
+    return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One connected, authenticated socket. Frames are handled strictly in arrival order
+ * (a promise chain), so a client may pipeline `hello`, joins and commands without
+ * waiting, and its commands run in the order sent even when handlers are async.
+ * Live room events are written as they happen and do not wait behind that queue.
+ */
+export class Session implements Subscriber, HeartbeatPeer {
+  readonly id = randomBytes(12).toString('base64url');
+  /** Resolves once the socket is closed. */
+  readonly whenClosed: Promise<void>;
+  private readonly rooms = new Set<string>();
+  private greeted = false;
+  private closing = false;
+  private frames = 0;
+  private pending = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private seenAt = Date.now();
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private killTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly user: AuthUser,
+    private readonly ctx: ServerContext,
+  ) {
+    this.whenClosed = new Promise((resolve) => {
+      ws.on('close', (code) => {
+        this.cleanUp();
+        ctx.logger.debug?.({ sid: this.id, user: user.id, code }, 'connection closed');
+        resolve();
+      });
+    });
+    // ws reports protocol errors (oversized or malformed frames) here, then closes the socket itself.
+    ws.on('error', (err) => ctx.logger.debug?.({ sid: this.id, user: user.id, err: err.message }, 'socket error'));
+    ws.on('message', (data, isBinary) => this.receive(data, isBinary));
+    this.armExpiry();
+  }
+
+  /** When the peer last sent a frame (ms since epoch). */
+  get lastSeen(): number {
+    return this.seenAt;
+  }
+
+  /** True once the session started closing; nothing more is sent or processed. */
+  get closed(): boolean {
+    return this.closing;
+  }
+
+  hasJoined(room: string): boolean {
+    return this.rooms.has(room);
+  }
+
+  /** Subscribes to `room` with live events held back until the join is answered. */
+  enterRoom(room: string): Membership {
+    this.rooms.add(room);
+    return this.ctx.registry.join(room, this);
+  }
+
+  leaveRoom(room: string): void {
+    this.rooms.delete(room);
+    this.ctx.registry.leave(room, this);
+  }
+
+  send(frame: ServerFrame): void {
+    this.sendRaw(JSON.stringify(frame));
+  }
+
+  /** Writes a serialised frame, dropping the connection instead if its send buffer is over the limit. */
+  sendRaw(raw: string): void {
+    if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
+    if (this.ws.bufferedAmount > this.ctx.limits.maxBufferedBytes) {
+      this.ctx.logger.warn({ sid: this.id, user: this.user.id, buffered: this.ws.bufferedAmount }, 'dropping slow consumer');
+      this.close(CloseCodes.SLOW_CONSUMER, 'slow consumer');
+      return;
+    }
+    this.ws.send(raw);
+  }
+
+  nack(id: string, code: ErrorCode, msg: string, retryAfterMs?: number): void {
+    this.send({ t: 'nack', id, code, msg, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+  }
+
+  /** Closes with `code`, leaves all rooms at once, and cuts the socket off after `graceMs`. */
+  close(code: number, reason: string, graceMs = CLOSE_GRACE_MS): void {
+    if (this.closing) return;
+    this.closing = true;
+    this.leaveAllRooms();
+    clearTimeout(this.expiryTimer);
+    this.ws.close(code, reason);
+    this.killTimer = setTimeout(() => this.ws.terminate(), graceMs);
+    this.killTimer.unref();
+  }
+
+  private receive(data: RawData, isBinary: boolean): void {
+    this.seenAt = Date.now();
+    if (this.closing) return;
+    // The first frame (hello) is free so a rate-limited user can still reconnect and be told why.
+    const decision: RateDecision = this.frames++ === 0 ? { ok: true } : this.ctx.rateLimiter.take(this.user.id);
+    if (++this.pending > this.ctx.limits.maxPendingFrames) {
+      this.ctx.logger.warn({ sid: this.id, user: this.user.id }, 'too many pending frames');
+      this.close(CloseCodes.TRY_AGAIN_LATER, 'too many pending frames');
+      return;
+    }
+    const text = isBinary ? null : toText(data);
+    this.queue = this.queue.then(async () => {
+      try {
+        if (!this.closing) await this.process(text, decision);
+      } catch (err) {
+        this.ctx.logger.error({ err, sid: this.id, user: this.user.id }, 'frame handling failed');
+      } finally {
+        this.pending--;
+      }
+    });
+  }
+
+  private async process(text: string | null, decision: RateDecision): Promise<void> {
+    if (text === null) return this.reject(undefined, 'invalid_frame', 'binary frames are not supported; send JSON text');
+    if (!decision.ok) {
+      return this.reject(peekId(text), 'rate_limited', 'too many messages', decision.retryAfterMs);
+    }
+    const parsed = parseClientFrame(text);
+    if (!this.greeted) {
+      if (parsed.ok && parsed.frame.t === 'hello') return this.hello(parsed.frame);
+      return this.reject(undefined, 'invalid_frame', parsed.ok ? 'the first frame must be hello' : `${parsed.msg}; the first frame must be hello`);
+    }
+    if (!parsed.ok) return this.reject(parsed.id, parsed.code, parsed.msg);
+    const frame = parsed.frame;
+    switch (frame.t) {
+      case 'hello':
+        return this.reject(undefined, 'invalid_frame', 'duplicate hello');
+      case 'join':
+        return joinRoom(this.ctx, this, frame);
+      case 'leave':
+        return this.leaveRoom(frame.room);
+      case 'cmd':
+        return this.command(frame);
+      case 'ping':
+        return this.send({ t: 'pong', ts: frame.ts, now: Date.now() });
+    }
+  }
+
+  /** Answers a frame that cannot be processed; before `hello` that is a protocol error and closes. */
+  private reject(id: string | undefined, code: ErrorCode, msg: string, retryAfterMs?: number): void {
+    if (!this.greeted) {
+      this.send({ t: 'error', code: 'invalid_frame', msg });
+      this.close(CloseCodes.PROTOCOL_ERROR, 'expected hello');
+      return;
+    }
+    if (id !== undefined) this.nack(id, code, msg, retryAfterMs);
+    else this.send({ t: 'error', code, msg, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+  }
+
+  private hello(frame: HelloFrame): void {
+    if (frame.v !== PROTOCOL_VERSION) {
+      this.send({ t: 'error', code: 'unsupported_version', msg: `server speaks protocol v${PROTOCOL_VERSION}, client sent v${frame.v}` });
+      this.close(CloseCodes.UNSUPPORTED_VERSION, 'unsupported version');
+      return;
+    }
+    this.greeted = true;
+    const { limits } = this.ctx;
+    this.send({
+      t: 'welcome',
+      v: PROTOCOL_VERSION,
+      sid: this.id,
+      user: this.user.id,
+      now: Date.now(),
+      heartbeatTimeoutMs: limits.heartbeatTimeoutMs,
+      maxFrameBytes: limits.maxFrameBytes,
+    });
+  }
+
+  private async command(frame: CommandFrame): Promise<void> {
+    const outcome = await runCommand(this.ctx, frame.id, {
+      user: this.user,
+      name: frame.name,
+      ...(frame.room === undefined ? {} : { room: frame.room }),
+      data: frame.data,
+      server: this.ctx.server,
+      sessionId: this.id,
+      hasJoined: (room) => this.hasJoined(room),
+    });
+    if (outcome.ok) this.send({ t: 'ack', id: frame.id, ...(outcome.data === undefined ? {} : { data: outcome.data }) });
+    else this.nack(frame.id, outcome.code, outcome.msg, outcome.retryAfterMs);
+  }
+
+  private armExpiry(): void {
+    const expiresAt = this.user.expiresAt;
+    if (expiresAt === undefined) return;
+    const delay = Math.min(Math.max(0, expiresAt - Date.now()), MAX_TIMER_MS);
+    this.expiryTimer = setTimeout(() => {
+      if (Date.now() >= expiresAt) this.close(CloseCodes.UNAUTHORIZED, 'token expired');
+      else this.armExpiry();
+    }, delay);
+    this.expiryTimer.unref();
+  }
+
+  private leaveAllRooms(): void {
+    this.ctx.registry.leaveAll(this.rooms, this);
+    this.rooms.clear();
+  }
+
+  private cleanUp(): void {
+    this.closing = true;
+    clearTimeout(this.expiryTimer);
+    clearTimeout(this.killTimer);
+    this.leaveAllRooms();
+  }
+}

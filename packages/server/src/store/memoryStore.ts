@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import type { CommandOutcome, NewEvent, Store, StoredEvent, StreamHead } from './types';
+
+interface RoomLog {
+  /** seq of the newest event ever appended (also when it has since been trimmed). */
+  head: number;
+  /** Retained events, oldest first, contiguous seqs ending at `head`. */
+  events: StoredEvent[];
+}
+
+/** How many saves between sweeps of expired command outcomes. */
+const PRUNE_EVERY = 256;
+
+/**
+ * The default {@link Store}: everything in process memory, lost on exit (so a new
+ * instance has a new epoch). Fine for tests, examples and a single node. Payloads are
+ * copied through JSON on append, as a networked store would, so later mutation by the
+ * publisher cannot rewrite history and non-JSON data fails here rather than in production.
+ */
+export class MemoryStore implements Store {
+  private readonly epochId = randomBytes(9).toString('base64url');
+  private readonly rooms = new Map<string, RoomLog>();
+  private readonly commands = new Map<string, { outcome: CommandOutcome; expiresAt: number }>();
+  private savesSincePrune = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  async epoch(): Promise<string> {
+    return this.epochId;
+  }
+
+  async append(room: string, event: NewEvent, maxHistory: number): Promise<StoredEvent> {
+    let log = this.rooms.get(room);
+    if (!log) {
+      log = { head: 0, events: [] };
+      this.rooms.set(room, log);
+    }
+    log.head += 1;
+    const data: unknown = event.data === undefined ? undefined : JSON.parse(JSON.stringify(event.data));
+    const stored: StoredEvent = Object.freeze({ epoch: this.epochId, seq: log.head, name: event.name, data, at: event.at });
+    log.events.push(stored);
+    while (log.events.length > Math.max(0, maxHistory)) log.events.shift();
+    return stored;
+  }
+
+  async head(room: string): Promise<StreamHead> {
+    return { epoch: this.epochId, seq: this.rooms.get(room)?.head ?? 0 };
+  }
+
+  async readAfter(room: string, afterSeq: number): Promise<StoredEvent[] | 'truncated'> {
+    const log = this.rooms.get(room);
+    if (!log || afterSeq >= log.head) return [];
+    const oldest = log.events[0]?.seq ?? log.head + 1;
+    if (afterSeq + 1 < oldest) return 'truncated';
+    return log.events.slice(afterSeq + 1 - oldest);
+  }
+
+  async getCommandResult(key: string): Promise<CommandOutcome | undefined> {
+    const entry = this.commands.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.commands.delete(key);
+      return undefined;
+    }
+    return entry.outcome;
+  }
+
+  async saveCommandResult(key: string, outcome: CommandOutcome, ttlMs: number): Promise<void> {
+    if (++this.savesSincePrune >= PRUNE_EVERY) this.pruneCommands();
+    this.commands.set(key, { outcome: JSON.parse(JSON.stringify(outcome)) as CommandOutcome, expiresAt: this.now() + ttlMs });
+  }
+
+  async close(): Promise<void> {}
+
+  private pruneCommands(): void {
+    this.savesSincePrune = 0;
+    const now = this.now();
+    for (const [key, entry] of this.commands) if (entry.expiresAt <= now) this.commands.delete(key);
+  }
+}
