@@ -47,6 +47,8 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
   readonly outbox: Outbox;
   /** User id the server authenticated, once welcomed. */
   user: string | undefined;
+  /** The options the client was created with (read-only; REST helpers use `url` and `token`). */
+  readonly options: ClientOptions;
   readonly #connection: Connection;
   readonly #heartbeat: Heartbeat | undefined;
   readonly #rooms = new Map<string, Room<Events>>();
@@ -59,6 +61,7 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
   #joinCounter = 0;
 
   constructor(options: ClientOptions) {
+    this.options = options;
     const report = (this.#report = options.onError ?? logError);
     this.#validate = options.validate;
     this.#connection = new Connection(

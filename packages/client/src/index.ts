@@ -7,7 +7,9 @@
 export { createClient, SinyalClient, type CommandOptions } from './client';
 export type { ClientOptions } from './options';
 export type { ConnectionState, ConnectionSnapshot, TokenSource } from './connection';
-export { Room, type RoomStatus, type RoomSnapshot, type EventMeta, type ResetInfo } from './room';
+export { Room, type RoomStatus, type RoomSnapshot, type EventMeta, type ResetInfo, type JoinedInfo } from './room';
+export { onUserFeed } from './userFeed';
+export { fetchJson } from './rest';
 export { Outbox, PendingCommand, DEFAULT_OUTBOX, type OutboxOptions, type CommandStatus, type CommandSnapshot } from './outbox';
 export { memoryStorage, localStorageStorage, type OutboxStorage, type OutboxRecord } from './outboxStorage';
 export { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff';

@@ -33,6 +33,14 @@ export interface ResetInfo {
   reason: ResetFrame['reason'];
 }
 
+/** Told to a room's `onJoined` handlers on every (re)join. */
+export interface JoinedInfo {
+  /** State the server attached to the join (e.g. an auction's price); `undefined` if none. */
+  state: unknown;
+  /** True when the join resumed from the last position (missed events follow). */
+  resumed: boolean;
+}
+
 /** What a room needs from the client that owns it. @internal */
 export interface RoomHost {
   sendJoin(room: Room<never>): void;
@@ -67,6 +75,7 @@ const FINAL_JOIN_ERRORS = new Set(['forbidden', 'not_found', 'invalid_frame', 'u
 export class Room<Events extends object = Record<string, unknown>> extends Subscribable {
   #handlers = new Map<string, Set<Handler>>();
   #resetHandlers = new Set<(info: ResetInfo) => void>();
+  #joinedHandlers = new Set<(info: JoinedInfo) => void>();
   #refs = 0;
   #releaseTimer: ReturnType<typeof setTimeout> | undefined;
   #snapshot: RoomSnapshot = { status: 'idle', error: undefined };
@@ -106,6 +115,15 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
     return () => {
       if (set.delete(entry)) release();
     };
+  }
+
+  /**
+   * Called on every join and re-join with the state the server attached (stores use it
+   * to refresh their snapshot after a reconnect). Does not join by itself.
+   */
+  onJoined(handler: (info: JoinedInfo) => void): () => void {
+    this.#joinedHandlers.add(handler);
+    return () => void this.#joinedHandlers.delete(handler);
   }
 
   /** Called when the server cannot replay what was missed: refetch your snapshot. Does not join by itself. */
@@ -205,6 +223,17 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
       this.#seq = frame.seq;
     }
     this.#set({ status: 'joined', error: undefined });
+    this.#emit(this.#joinedHandlers, { state: frame.state, resumed: frame.resumed });
+  }
+
+  #emit<T>(handlers: Set<(info: T) => void>, info: T): void {
+    for (const handler of [...handlers]) {
+      try {
+        handler(info);
+      } catch (error) {
+        this.report(error);
+      }
+    }
   }
 
   /** @internal */
@@ -221,14 +250,7 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
   handleReset(frame: ResetFrame): void {
     this.#epoch = frame.epoch;
     this.#seq = frame.seq;
-    const info: ResetInfo = { epoch: frame.epoch, seq: frame.seq, reason: frame.reason };
-    for (const handler of [...this.#resetHandlers]) {
-      try {
-        handler(info);
-      } catch (error) {
-        this.report(error);
-      }
-    }
+    this.#emit(this.#resetHandlers, { epoch: frame.epoch, seq: frame.seq, reason: frame.reason });
   }
 
   /** @internal Deliver one event, dropping duplicates and asking for a resync on a gap. */

@@ -55,7 +55,7 @@ function createPublishCommand(ctx: ServerContext): CommandHandler {
     if (!kindOptions || !(await mayPublish(kindOptions, { user, room, event, data: payload }))) {
       throw new SinyalServerError('forbidden', `clients may not publish ${event}`);
     }
-    return publishToRoom(ctx, room, event, payload, volatile === true);
+    return publishToRoom(ctx, room, event, payload, volatile ? { volatile: true, exceptUser: user.id } : {});
   };
 }
 

@@ -1,4 +1,5 @@
 import type { CommandHandler } from './commands';
+import type { Feature } from './feature';
 import type { Deduper } from './dedupe';
 import type { Logger } from './logger';
 import type { Limits } from './options';
@@ -14,4 +15,6 @@ export interface ServerContext extends PublishDeps {
   deduper: Deduper;
   logger: Logger;
   server: SinyalServer;
+  /** Features with connection hooks, called on welcome and on close. */
+  features: readonly Feature[];
 }

@@ -57,20 +57,32 @@ export interface HttpDeps {
   connections: () => number;
   startedAt: number;
   isClosing: () => boolean;
+  /** REST routes of the server and its features; returns false when no route matches. */
+  route?: (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, cors: Record<string, string>) => boolean;
 }
+
+export { json as sendJson };
 
 /**
  * Handles plain HTTP requests:
  * - `GET /health` → `200 {status:'ok', connections, uptimeS}` (`503` while shutting down);
  * - `GET <path>` with `Authorization: Bearer <token>` → the auth probe: the same origin and
  *   token checks as the upgrade, answered `200 {ok:true, user}` or `401/403 {code, msg}`,
- *   with CORS headers for allowed origins (and `OPTIONS` preflight), so a browser client can
- *   tell "token refused" from "network down" after a failed handshake;
+ *   so a browser client can tell "token refused" from "network down" after a failed handshake;
+ * - the REST routes (`routes.ts`): chat list, history, notifications, the publish API…;
+ * - CORS for allowed origins on all of them (with `OPTIONS` preflight);
  * - anything else → `404`.
  */
 export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
-    const path = pathOf(req);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      json(res, 400, { code: 'bad_request', msg: 'bad URL' });
+      return;
+    }
+    const path = url.pathname;
     if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
       const closing = deps.isClosing();
       json(res, closing ? 503 : 200, {
@@ -80,10 +92,6 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
       });
       return;
     }
-    if (path !== deps.path) {
-      json(res, 404, { code: 'not_found', msg: 'not found' });
-      return;
-    }
 
     const origin = req.headers.origin;
     const originAllowed = deps.checkOrigin(origin);
@@ -91,8 +99,8 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
       origin !== undefined && originAllowed
         ? {
             'Access-Control-Allow-Origin': origin,
-            'Access-Control-Allow-Headers': 'authorization',
-            'Access-Control-Allow-Methods': 'GET, OPTIONS',
+            'Access-Control-Allow-Headers': 'authorization, content-type',
+            'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
             'Access-Control-Max-Age': '600',
             Vary: 'Origin',
           }
@@ -101,6 +109,14 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
     if (req.method === 'OPTIONS') {
       res.writeHead(originAllowed ? 204 : 403, cors);
       res.end();
+      return;
+    }
+    if (origin !== undefined && !originAllowed) {
+      json(res, 403, { code: 'forbidden', msg: 'origin not allowed' }, cors);
+      return;
+    }
+    if (path !== deps.path) {
+      if (!deps.route?.(req, res, path, url.searchParams, cors)) json(res, 404, { code: 'not_found', msg: 'not found' }, cors);
       return;
     }
     if (req.method !== 'GET') {

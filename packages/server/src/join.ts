@@ -51,35 +51,45 @@ export async function joinRoom(ctx: ServerContext, session: Session, frame: Join
   }
   if (session.closed) return;
 
-  const membership = session.enterRoom(room);
+  const { membership, isNew } = session.enterRoom(room);
+  const member = { user: session.user, room, kind, id: parseRoom(room).id, sessionId: session.id, server: ctx.server };
   try {
     if (historyOf(kindOptions) === 0) {
-      session.send({ t: 'joined', id, room, epoch: await ctx.store.epoch(), seq: 0, resumed: false });
+      const epoch = await ctx.store.epoch();
+      const state = kindOptions.snapshot ? await kindOptions.snapshot(member) : undefined;
+      session.send({ t: 'joined', id, room, epoch, seq: 0, resumed: false, ...(state === undefined ? {} : { state }) });
       membership.release(0);
+      if (isNew) session.announceJoin(room);
       return;
     }
     const head = await ctx.store.head(room);
+    // Read after subscribing and after the head: a racing event is at worst in both.
+    const state = kindOptions.snapshot ? await kindOptions.snapshot(member) : undefined;
+    const withState = state === undefined ? {} : { state };
     const { from } = frame;
     const resumable = from !== undefined && from.epoch === head.epoch && from.seq <= head.seq;
     const missed = resumable ? await ctx.store.readAfter(room, from.seq) : 'truncated';
     if (from && missed !== 'truncated') {
-      session.send({ t: 'joined', id, room, epoch: head.epoch, seq: from.seq, resumed: true });
+      session.send({ t: 'joined', id, room, epoch: head.epoch, seq: from.seq, resumed: true, ...withState });
       let last = from.seq;
       for (const event of missed) {
         session.send(durableEventFrame(room, event));
         last = event.seq;
       }
       membership.release(last);
+      if (isNew) session.announceJoin(room);
       return;
     }
-    session.send({ t: 'joined', id, room, epoch: head.epoch, seq: head.seq, resumed: false });
+    session.send({ t: 'joined', id, room, epoch: head.epoch, seq: head.seq, resumed: false, ...withState });
     if (from) {
       const reason = from.epoch !== head.epoch ? 'epoch_changed' : from.seq > head.seq ? 'position_ahead' : 'history_truncated';
       session.send({ t: 'reset', room, epoch: head.epoch, seq: head.seq, reason });
     }
     membership.release(head.seq);
+    if (isNew) session.announceJoin(room);
   } catch (error) {
     session.leaveRoom(room);
+    if (error instanceof SinyalServerError) return session.nack(id, error.code, error.message);
     ctx.logger.error({ err: error, room }, 'store failed during join');
     session.nack(id, 'unavailable', 'room history unavailable, retry later');
   }

@@ -1,6 +1,8 @@
 import type { AuthOptions } from './auth';
 import type { CommandHandler } from './commands';
+import type { Feature } from './feature';
 import type { Logger } from './logger';
+import type { Route } from './routes';
 import type { RoomKindOptions } from './roomKinds';
 import type { Store } from './store/types';
 
@@ -133,4 +135,22 @@ export interface ServerOptions {
    * @default JSON lines on stderr at level `warn` and above
    */
   logger?: Logger | null;
+  /**
+   * Product features (chat, auction, presence…) to mount: their room kinds, commands,
+   * routes and hooks are merged with the ones above; a name defined twice is an error.
+   * @default []
+   */
+  features?: readonly Feature[];
+  /**
+   * Extra REST routes (see `Route`), served next to the features' routes.
+   * @default []
+   */
+  routes?: readonly Route[];
+  /**
+   * Shared secret of the platform's backend for the publish API (`POST /api/publish`
+   * and other `auth: 'publisher'` routes), sent as `Authorization: Bearer <secret>`.
+   * Without it those routes answer 403.
+   * @default undefined (publish API disabled)
+   */
+  publishSecret?: string;
 }

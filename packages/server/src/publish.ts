@@ -10,6 +10,14 @@ export interface PublishResult {
   seq: number;
 }
 
+/** How to publish one event. */
+export interface PublishOptions {
+  /** Fan out only: no `(epoch, seq)`, not stored, never replayed (typing, viewer counts). */
+  volatile?: boolean;
+  /** Volatile only: skip every connection of this user (a typist does not see their own typing). */
+  exceptUser?: string;
+}
+
 /** What publishing needs from the server. */
 export interface PublishDeps {
   rooms: ReadonlyMap<string, RoomKindOptions>;
@@ -21,26 +29,27 @@ export interface PublishDeps {
  * Appends an event to a room's history (durable) and fans it out to the room's members.
  * Volatile events (`volatile`, or a kind with `history: 0`) are only fanned out and
  * resolve to `null`. Both the `publish` command and `server.publish()` go through here;
- * authorization is the caller's job.
+ * authorization is the caller's job. Any event may go into any configured room (the
+ * `publish` command alone insists on the room's own kind), so a user's feed `user:<id>`
+ * can carry `auction:outbid` or `chat:inbox_updated`.
  */
 export async function publishToRoom(
   deps: PublishDeps,
   room: string,
   event: string,
   data: unknown,
-  volatile = false,
+  options: PublishOptions = {},
 ): Promise<PublishResult | null> {
   if (!RoomName.safeParse(room).success) throw new SinyalServerError('bad_request', 'room must look like kind:id');
   if (!EventNameSchema.safeParse(event).success) throw new SinyalServerError('bad_request', 'event must look like kind:event');
   const { kind } = parseRoom(room);
   const kindOptions = deps.rooms.get(kind);
   if (!kindOptions) throw new SinyalServerError('not_found', `room kind "${kind}" is not configured`);
-  if (parseRoom(event).kind !== kind) throw new SinyalServerError('bad_request', `event "${event}" does not belong to a "${kind}" room`);
 
   const at = Date.now();
   const history = historyOf(kindOptions);
-  if (volatile || history === 0) {
-    deps.registry.broadcast(room, volatileEventFrame(room, event, data, at));
+  if (options.volatile || history === 0) {
+    deps.registry.broadcast(room, volatileEventFrame(room, event, data, at), options.exceptUser);
     return null;
   }
   const stored = await deps.store.append(room, { name: event, data, at }, history);

@@ -1,4 +1,5 @@
 import type { AuthUser } from './auth';
+import type { SinyalServer } from './server';
 
 /** What an `authorize` hook is asked: may `user` join `room`? */
 export interface AuthorizeContext {
@@ -19,6 +20,17 @@ export interface PublishContext {
   /** Event name, `kind:event`. */
   event: string;
   data: unknown;
+}
+
+/** Told to membership hooks and `snapshot`: a session joined or left a room. */
+export interface MemberContext {
+  user: AuthUser;
+  room: string;
+  kind: string;
+  id: string;
+  /** The session (connection) that joined or left. */
+  sessionId: string;
+  server: SinyalServer;
 }
 
 /** Rules for every room of one kind (the part of the room name before the first `:`). */
@@ -43,6 +55,17 @@ export interface RoomKindOptions {
    * @default undefined (clients may not publish)
    */
   publish?: readonly string[] | ((ctx: PublishContext) => boolean | Promise<boolean>);
+  /**
+   * State sent with every `joined` answer (`joined.state`), e.g. an auction's current
+   * price or a conversation's latest messages. Read after the session is subscribed, so
+   * an event racing the join is at worst seen twice (clients dedupe by entity id), never lost.
+   * @default undefined (no state)
+   */
+  snapshot?: (ctx: MemberContext) => unknown;
+  /** A session joined a room of this kind (not called again for a re-join of the same room). */
+  onJoin?: (ctx: MemberContext) => void | Promise<void>;
+  /** A session left a room of this kind: `leave`, a refused re-join, or the connection closed. */
+  onLeave?: (ctx: MemberContext) => void | Promise<void>;
 }
 
 /** Default {@link RoomKindOptions.history}. */

@@ -4,6 +4,8 @@ import type { StoredEvent } from './store/types';
 /** Something that can receive serialised frames: a session. */
 export interface Subscriber {
   readonly id: string;
+  /** The authenticated user behind the subscriber. */
+  readonly userId: string;
   /** Sends an already-serialised frame. */
   sendRaw(raw: string): void;
 }
@@ -102,10 +104,18 @@ export class RoomRegistry {
   }
 
   /** Sends `frame` to every member of `room`; its `seq` lets members drop events they already have. */
-  broadcast(room: string, frame: EventFrame): void {
+  broadcast(room: string, frame: EventFrame, exceptUser?: string): void {
     const members = this.rooms.get(room);
     if (!members) return;
     const raw = JSON.stringify(frame);
-    for (const membership of members.values()) membership.deliver(raw, frame.seq);
+    for (const membership of members.values()) {
+      if (exceptUser !== undefined && membership.subscriber.userId === exceptUser) continue;
+      membership.deliver(raw, frame.seq);
+    }
+  }
+
+  /** Number of local subscribers of `room`. */
+  size(room: string): number {
+    return this.rooms.get(room)?.size ?? 0;
   }
 }

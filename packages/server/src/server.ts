@@ -8,11 +8,17 @@ import { commandTable } from './commands';
 import type { ServerContext } from './context';
 import { Deduper } from './dedupe';
 import { startHeartbeat } from './heartbeat';
-import { createRequestListener, pathOf, refuseUpgrade, type Refusal } from './http';
+import type { CommandHandler } from './commands';
+import { mergeTables } from './feature';
+import { createRequestListener, pathOf, refuseUpgrade, sendJson, type Refusal } from './http';
+import { publishRoute } from './publishApi';
+import type { RoomKindOptions } from './roomKinds';
+import { createRouter, type Route } from './routes';
+import { USER_FEED } from './userFeed';
 import { createJsonLogger, silentLogger } from './logger';
 import { DEFAULT_LIMITS, type Limits, type ServerOptions } from './options';
 import { createOriginCheck } from './origin';
-import { publishToRoom, type PublishResult } from './publish';
+import { publishToRoom, type PublishOptions, type PublishResult } from './publish';
 import { RateLimiter } from './rateLimiter';
 import { RoomRegistry } from './roomRegistry';
 import { Session } from './session';
@@ -33,7 +39,15 @@ export interface SinyalServer {
    * `SinyalServerError` (`bad_request`, `not_found`) for a malformed room or event, an
    * unconfigured kind, or an event of another kind.
    */
-  publish(room: string, event: string, data?: unknown, opts?: { volatile?: boolean }): Promise<PublishResult | null>;
+  publish(room: string, event: string, data?: unknown, opts?: PublishOptions): Promise<PublishResult | null>;
+  /**
+   * Publishes a durable event into a user's own feed, the room `user:<userId>` that each
+   * user (and only that user) may join: how features reach one person (an `outbid`, a
+   * notification, an inbox update) on every device, with replay after reconnect.
+   */
+  publishToUser(userId: string, event: string, data?: unknown): Promise<PublishResult | null>;
+  /** Number of this node's connections subscribed to `room`. */
+  localMembers(room: string): number;
   /**
    * Stops accepting connections, closes every client with `code` (default 1012, "service
    * restart": clients reconnect at once, possibly to another node), waits up to
@@ -105,7 +119,17 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   const store = options.store ?? new MemoryStore();
   const checkOrigin = createOriginCheck(options.origins ?? '*');
   const authenticate = createAuthenticator(options.auth);
-  const rooms = new Map(Object.entries(options.rooms ?? {}));
+  const features = options.features ?? [];
+  const rooms = mergeTables<RoomKindOptions>('room kind', [
+    ['the built-in user feed', { user: USER_FEED }],
+    ['options.rooms', options.rooms],
+    ...features.map((f): [string, Record<string, RoomKindOptions> | undefined] => [`feature ${f.name}`, f.rooms]),
+  ]);
+  const commandHandlers = mergeTables<CommandHandler>('command', [
+    ['options.commands', options.commands],
+    ...features.map((f): [string, Record<string, CommandHandler> | undefined] => [`feature ${f.name}`, f.commands]),
+  ]);
+  const routes: Route[] = [publishRoute, ...(options.routes ?? []), ...features.flatMap((f) => f.routes ?? [])];
   for (const [kind, config] of rooms) {
     const history = config.history;
     if (history !== undefined && !(Number.isInteger(history) && history >= 0)) {
@@ -151,6 +175,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
       connections: () => sessions.size,
       startedAt,
       isClosing: () => closing,
+      route: createRouter({ routes, authenticate, publishSecret: options.publishSecret, server: () => server, logger }, sendJson),
     }),
   );
   httpServer.on('clientError', (_err, socket) => socket.destroy());
@@ -228,7 +253,9 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     url: `ws://${urlHost(host)}:${port}${path}`,
     httpUrl,
     port,
-    publish: (room, event, data, opts) => publishToRoom(context, room, event, data, opts?.volatile === true),
+    publish: (room, event, data, opts) => publishToRoom(context, room, event, data, opts),
+    publishToUser: (userId, event, data) => publishToRoom(context, `user:${userId}`, event, data),
+    localMembers: (room) => registry.size(room),
     connections: () => sessions.size,
     close: (opts = {}) => {
       closed ??= shutDown(opts.code ?? CloseCodes.SERVICE_RESTART);
@@ -246,12 +273,21 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     logger,
     server,
     commands: new Map(),
+    features,
   };
-  context.commands = commandTable(context, options.commands ?? {});
+  context.commands = commandTable(context, Object.fromEntries(commandHandlers));
+  for (const feature of features) await feature.start?.(server);
 
   async function shutDown(code: number): Promise<void> {
     closing = true;
     stopHeartbeat();
+    for (const feature of features) {
+      try {
+        await feature.stop?.();
+      } catch (err) {
+        logger.error({ err, feature: feature.name }, 'feature stop failed');
+      }
+    }
     const listenerClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     for (const socket of pendingUpgrades) socket.destroy();
     const reason = code === CloseCodes.SERVICE_RESTART ? 'service restart' : 'server closing';

@@ -9,6 +9,7 @@ import type { HeartbeatPeer } from './heartbeat';
 import { joinRoom } from './join';
 import type { RateDecision } from './rateLimiter';
 import type { Membership, Subscriber } from './roomRegistry';
+import { callRoomHook, runHook } from './hooks';
 
 /** Largest delay setTimeout accepts; longer waits are re-armed. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -42,7 +43,10 @@ export class Session implements Subscriber, HeartbeatPeer {
   /** Resolves once the socket is closed. */
   readonly whenClosed: Promise<void>;
   private readonly rooms = new Set<string>();
+  /** Rooms whose `onJoin` hook ran (so `onLeave` runs exactly once for each). */
+  private readonly announced = new Set<string>();
   private greeted = false;
+  private cleanedUp = false;
   private closing = false;
   private frames = 0;
   private pending = 0;
@@ -69,6 +73,10 @@ export class Session implements Subscriber, HeartbeatPeer {
     this.armExpiry();
   }
 
+  get userId(): string {
+    return this.user.id;
+  }
+
   /** When the peer last sent a frame (ms since epoch). */
   get lastSeen(): number {
     return this.seenAt;
@@ -83,15 +91,27 @@ export class Session implements Subscriber, HeartbeatPeer {
     return this.rooms.has(room);
   }
 
-  /** Subscribes to `room` with live events held back until the join is answered. */
-  enterRoom(room: string): Membership {
+  /**
+   * Subscribes to `room` with live events held back until the join is answered.
+   * `isNew` is false for a re-join of a room the session is already in.
+   */
+  enterRoom(room: string): { membership: Membership; isNew: boolean } {
+    const isNew = !this.rooms.has(room);
     this.rooms.add(room);
-    return this.ctx.registry.join(room, this);
+    return { membership: this.ctx.registry.join(room, this), isNew };
   }
 
   leaveRoom(room: string): void {
-    this.rooms.delete(room);
+    if (!this.rooms.delete(room)) return;
     this.ctx.registry.leave(room, this);
+    if (this.announced.delete(room)) callRoomHook(this.ctx, 'onLeave', this, room);
+  }
+
+  /** The join of `room` was answered: tell the kind's `onJoin` (its `onLeave` follows when the session leaves). */
+  announceJoin(room: string): void {
+    if (!this.rooms.has(room) || this.announced.has(room)) return;
+    this.announced.add(room);
+    callRoomHook(this.ctx, 'onJoin', this, room);
   }
 
   send(frame: ServerFrame): void {
@@ -191,6 +211,9 @@ export class Session implements Subscriber, HeartbeatPeer {
     }
     this.greeted = true;
     const { limits } = this.ctx;
+    for (const feature of this.ctx.features) {
+      if (feature.onConnect) runHook(this.ctx, `${feature.name}.onConnect`, () => feature.onConnect!({ user: this.user, sessionId: this.id, server: this.ctx.server }));
+    }
     this.send({
       t: 'welcome',
       v: PROTOCOL_VERSION,
@@ -228,14 +251,19 @@ export class Session implements Subscriber, HeartbeatPeer {
   }
 
   private leaveAllRooms(): void {
-    this.ctx.registry.leaveAll(this.rooms, this);
-    this.rooms.clear();
+    for (const room of [...this.rooms]) this.leaveRoom(room);
   }
 
   private cleanUp(): void {
+    if (this.cleanedUp) return;
+    this.cleanedUp = true;
     this.closing = true;
     clearTimeout(this.expiryTimer);
     clearTimeout(this.killTimer);
     this.leaveAllRooms();
+    if (!this.greeted) return;
+    for (const feature of this.ctx.features) {
+      if (feature.onDisconnect) runHook(this.ctx, `${feature.name}.onDisconnect`, () => feature.onDisconnect!({ user: this.user, sessionId: this.id, server: this.ctx.server }));
+    }
   }
 }

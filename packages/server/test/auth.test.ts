@@ -97,7 +97,7 @@ describe('authentication at the upgrade', () => {
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     const preflight = await probe(server.httpUrl, { origin: 'https://app.example.com', 'access-control-request-headers': 'authorization' }, 'OPTIONS');
     expect(preflight.status).toBe(204);
-    expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization');
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization, content-type');
   });
 
   it('refuses a wrong path (404), a missing sinyal.v1 (400) and too many connections per user (429)', async () => {

@@ -67,6 +67,8 @@ export const JoinedFrame = z.object({
   epoch: Epoch,
   seq: Seq,
   resumed: z.boolean(),
+  /** Room state the kind attaches on join (e.g. an auction's current price); refetched on every join. */
+  state: z.unknown().optional(),
 });
 /** A room event. Durable events carry `epoch` + `seq`; volatile ones carry neither. */
 export const EventFrame = z.object({

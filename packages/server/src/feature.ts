@@ -1,0 +1,57 @@
+import type { AuthUser } from './auth';
+import type { CommandHandler } from './commands';
+import type { RoomKindOptions } from './roomKinds';
+import type { Route } from './routes';
+import type { SinyalServer } from './server';
+
+/** Told to connection hooks: who connected or disconnected, on which session. */
+export interface ConnectionContext {
+  user: AuthUser;
+  sessionId: string;
+  server: SinyalServer;
+}
+
+/**
+ * A bundle of room kinds, commands, HTTP routes and lifecycle hooks that together make
+ * one product feature (chat, auction, presence…). `createServer({ features })` merges
+ * them with the top-level `rooms`, `commands` and `routes`; a name defined twice is an
+ * error, so features cannot silently override each other.
+ *
+ * @example
+ * ```ts
+ * const echo: Feature = {
+ *   name: 'echo',
+ *   commands: { 'echo:say': ({ data }) => data },
+ *   routes: [{ method: 'GET', path: '/api/echo', auth: 'user', handler: ({ user }) => ({ you: user!.id }) }],
+ * };
+ * await createServer({ auth, features: [echo] });
+ * ```
+ */
+export interface Feature {
+  /** For error messages and logs. */
+  name: string;
+  rooms?: Record<string, RoomKindOptions>;
+  commands?: Record<string, CommandHandler>;
+  routes?: readonly Route[];
+  /** A connection finished its handshake (`welcome` sent). */
+  onConnect?(ctx: ConnectionContext): void | Promise<void>;
+  /** A welcomed connection closed, for any reason. */
+  onDisconnect?(ctx: ConnectionContext): void | Promise<void>;
+  /** The server is listening: start timers here. */
+  start?(server: SinyalServer): void | Promise<void>;
+  /** The server is closing: stop timers, flush state. */
+  stop?(): void | Promise<void>;
+}
+
+/** Merges named tables, refusing duplicates. */
+export function mergeTables<T>(what: string, tables: Array<[source: string, table: Record<string, T> | undefined]>): Map<string, T> {
+  const merged = new Map<string, { value: T; source: string }>();
+  for (const [source, table] of tables) {
+    for (const [name, value] of Object.entries(table ?? {})) {
+      const existing = merged.get(name);
+      if (existing) throw new TypeError(`${what} "${name}" is defined by both ${existing.source} and ${source}`);
+      merged.set(name, { value, source });
+    }
+  }
+  return new Map([...merged].map(([name, { value }]) => [name, value]));
+}
