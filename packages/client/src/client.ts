@@ -22,6 +22,11 @@ export interface CommandOptions {
   room?: string;
   /** Your own idempotency key; by default a random UUID. */
   id?: string;
+  /**
+   * Fire-and-forget: sent only if connected right now (fails with `unavailable`
+   * otherwise), never queued, persisted or re-sent after a reconnect.
+   */
+  volatile?: boolean;
 }
 
 let fallbackCounter = 0;
@@ -31,8 +36,9 @@ function newId(): string {
   return crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${(fallbackCounter++).toString(36)}`;
 }
 
-function utf8Length(text: string): number {
-  return text.length * 3 <= 65_536 ? text.length : new TextEncoder().encode(text).length;
+/** UTF-8 size of `text`, encoding only when the character count alone cannot prove it fits `limit`. */
+function utf8Length(text: string, limit: number): number {
+  return text.length * 3 <= limit ? text.length : new TextEncoder().encode(text).length;
 }
 
 /**
@@ -72,6 +78,7 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
         backoff: { ...DEFAULT_BACKOFF, ...options.reconnect },
         environment: options.environment ?? browserEnvironment(),
         authProbe: options.authProbe ?? true,
+        connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       },
       { opened: (socket) => this.#opened(socket), frame: (data) => this.#receive(data), down: () => this.#down() },
     );
@@ -89,9 +96,11 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
       (command) => {
         if (!this.#isSocketOpen()) return false;
         const { id, name, room } = command.getSnapshot();
+        // A room's commands wait for its join: the server only accepts them from members.
+        if (room !== undefined && this.#rooms.get(room)?.getSnapshot().status === 'joining') return false;
         const frame: ClientFrame = room === undefined ? { t: 'cmd', id, name, data: command.data } : { t: 'cmd', id, name, room, data: command.data };
         const text = JSON.stringify(frame);
-        if (utf8Length(text) > this.#maxFrameBytes) return new SinyalError('too_large', `command is larger than the server's ${this.#maxFrameBytes}-byte frame limit`);
+        if (utf8Length(text, this.#maxFrameBytes) > this.#maxFrameBytes) return new SinyalError('too_large', `command is larger than the server's ${this.#maxFrameBytes}-byte frame limit`);
         this.#socket!.send(text);
         return undefined;
       },
@@ -106,7 +115,7 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
         this.#write({ t: 'leave', room: room.name });
       },
       publish: (room, event, data, volatile) =>
-        this.command('publish' as Extract<keyof Commands, string>, { event, data, ...(volatile ? { volatile } : {}) } as never, { room }),
+        this.command('publish' as Extract<keyof Commands, string>, { event, data, ...(volatile ? { volatile } : {}) } as never, { room, volatile }),
     };
     if (options.autoConnect ?? true) this.connect();
   }
@@ -150,7 +159,7 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
    */
   command<Name extends Extract<keyof Commands, string>>(name: Name, data: DataOf<Commands, Name>, options: CommandOptions = {}): PendingCommand<ResultOf<Commands, Name>> {
     const record = { id: options.id ?? newId(), name, data, createdAt: Date.now() };
-    return this.outbox.add<ResultOf<Commands, Name>>(options.room === undefined ? record : { ...record, room: options.room }, this.#isSocketOpen());
+    return this.outbox.add<ResultOf<Commands, Name>>(options.room === undefined ? record : { ...record, room: options.room }, this.#isSocketOpen(), options.volatile);
   }
 
   /**
@@ -196,7 +205,14 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
     const frame: ClientFrame = { t: 'join', id, room: room.name };
     if (from) frame.from = from;
     if (room.params !== undefined) frame.params = room.params;
-    this.#write(frame);
+    const text = JSON.stringify(frame);
+    if (utf8Length(text, this.#maxFrameBytes) > this.#maxFrameBytes) {
+      this.#joins.delete(id);
+      room.joinId = undefined;
+      room.handleJoinRefused(new SinyalError('too_large', `join parameters exceed the server's ${this.#maxFrameBytes}-byte frame limit`));
+      return;
+    }
+    this.#socket!.send(text);
   }
 
   /** Socket open: greet, re-join, flush — pipelined; the server answers in order. */
@@ -223,7 +239,7 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
     try {
       frame = JSON.parse(String(data)) as ServerFrame;
     } catch {
-      return this.#report(new SinyalError('invalid_frame', 'server sent a frame that is not JSON'));
+      return this.#report(new SinyalError('invalid_frame', 'frame is not JSON'));
     }
     if (this.#validate) {
       const result = this.#validate(frame);
@@ -243,13 +259,17 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
         this.user = frame.user;
         this.#maxFrameBytes = frame.maxFrameBytes;
         this.clock.seed(frame.now);
-        this.#heartbeat?.start();
+        // Ping well inside the server's eviction timeout, whatever the local setting says.
+        this.#heartbeat?.start(frame.heartbeatTimeoutMs / 3);
         this.#connection.markOpen();
         return;
       case 'joined': {
         const room = this.#joins.get(frame.id);
         this.#joins.delete(frame.id);
-        if (room && room.joinId === frame.id) room.handleJoined(frame);
+        if (room && room.joinId === frame.id) {
+          room.handleJoined(frame);
+          this.outbox.flush(); // commands that waited for this join
+        }
         return;
       }
       case 'event': {

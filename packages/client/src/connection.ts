@@ -1,4 +1,4 @@
-import { CloseCodes, SUBPROTOCOL, TOKEN_PROTOCOL_PREFIX, type ErrorCode } from '@sinyal/protocol';
+import { CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_SERVICE_RESTART, CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION, SUBPROTOCOL, TOKEN_PROTOCOL_PREFIX, type ErrorCode } from '@sinyal/protocol';
 import { backoffDelay, type BackoffOptions } from './backoff';
 import type { Environment } from './environment';
 import { SinyalError } from './errors';
@@ -34,6 +34,8 @@ export interface ConnectionConfig {
   backoff: BackoffOptions;
   environment: Environment;
   authProbe: boolean;
+  /** Abandon an attempt (token, TCP, upgrade and welcome) that takes longer than this. */
+  connectTimeoutMs: number;
 }
 
 /** @internal what the connection tells the client */
@@ -61,6 +63,7 @@ export class Connection extends Subscribable {
   #socket: WebSocketLike | undefined;
   #snapshot: ConnectionSnapshot = { state: 'idle', attempt: 0, error: undefined, retryAt: undefined };
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #connectTimer: ReturnType<typeof setTimeout> | undefined;
   /** Bumped by every attempt and by close(), so late callbacks of old sockets are ignored. */
   #generation = 0;
   /** Consecutive refusals of the token by the server. */
@@ -98,6 +101,7 @@ export class Connection extends Subscribable {
 
   /** The server welcomed us: the connection is usable. */
   markOpen(): void {
+    clearTimeout(this.#connectTimer);
     this.#refusals = 0;
     this.#set({ state: 'open', attempt: 0, error: undefined, retryAt: undefined });
   }
@@ -109,6 +113,7 @@ export class Connection extends Subscribable {
   drop(error: SinyalError): void {
     const socket = this.#socket;
     if (!socket) return;
+    clearTimeout(this.#connectTimer);
     this.#detach(socket);
     const terminate = (socket as { terminate?: () => void }).terminate;
     if (terminate) terminate.call(socket);
@@ -124,25 +129,40 @@ export class Connection extends Subscribable {
 
   #stop(state: 'closed' | 'failed', error: SinyalError | undefined): void {
     this.#generation++;
+    clearTimeout(this.#connectTimer);
     clearTimeout(this.#retryTimer);
     this.#stopListening?.();
     this.#stopListening = undefined;
     const socket = this.#socket;
     if (socket) {
       this.#detach(socket);
-      socket.close(CloseCodes.NORMAL, state);
+      socket.close(CLOSE_NORMAL, state);
       this.#events.down();
     }
     this.#set({ state, error, retryAt: undefined });
   }
 
   #detach(socket: WebSocketLike): void {
-    socket.onopen = socket.onmessage = socket.onclose = socket.onerror = null;
+    socket.onopen = socket.onmessage = socket.onclose = null;
+    // Not null: closing a socket that is still connecting makes `ws` emit an error,
+    // which would be an uncaught exception without a listener.
+    socket.onerror = () => {};
     if (this.#socket === socket) this.#socket = undefined;
   }
 
   async #attempt(): Promise<void> {
     const generation = ++this.#generation;
+    clearTimeout(this.#connectTimer);
+    // A stalled TCP connect, upgrade, welcome or token provider must not hang the client.
+    this.#connectTimer = setTimeout(() => {
+      if (generation !== this.#generation) return;
+      const error = new SinyalError('timeout', `not connected within ${this.#config.connectTimeoutMs} ms`);
+      if (this.#socket) this.drop(error);
+      else {
+        this.#generation++;
+        this.#retry(error, false);
+      }
+    }, this.#config.connectTimeoutMs);
     const { url, token: source, WebSocket } = this.#config;
     let token: string | undefined;
     try {
@@ -154,7 +174,7 @@ export class Connection extends Subscribable {
     if (generation !== this.#generation) return;
     const Impl = WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!Impl) {
-      this.#stop('failed', new SinyalError('unavailable', 'no WebSocket implementation: pass the `WebSocket` option (e.g. from the ws package)'));
+      this.#stop('failed', new SinyalError('unavailable', 'no WebSocket: pass the `WebSocket` option'));
       return;
     }
     let socket: WebSocketLike;
@@ -173,6 +193,7 @@ export class Connection extends Subscribable {
     socket.onmessage = (event: { data: unknown }) => this.#events.frame(event.data);
     socket.onerror = () => {}; // a close event always follows and carries what we need
     socket.onclose = (event: { code: number; reason?: string }) => {
+      clearTimeout(this.#connectTimer);
       this.#detach(socket);
       this.#events.down();
       if (opened) this.#closedByServer(event.code, event.reason ?? '');
@@ -181,12 +202,12 @@ export class Connection extends Subscribable {
   }
 
   #closedByServer(code: number, reason: string): void {
-    if (code === CloseCodes.UNSUPPORTED_VERSION) {
-      this.#stop('failed', new SinyalError('unsupported_version', reason || 'protocol version not supported by the server'));
-    } else if (code === CloseCodes.UNAUTHORIZED) {
+    if (code === CLOSE_UNSUPPORTED_VERSION) {
+      this.#stop('failed', new SinyalError('unsupported_version', reason || 'unsupported protocol version'));
+    } else if (code === CLOSE_UNAUTHORIZED) {
       // The token expired during the session: fetch a new one and come straight back.
       this.#retry(new SinyalError('unauthorized', reason || 'token expired'), true, 0);
-    } else if (code === CloseCodes.SERVICE_RESTART || code === CloseCodes.GOING_AWAY) {
+    } else if (code === CLOSE_SERVICE_RESTART || code === CLOSE_GOING_AWAY) {
       this.#retry(new SinyalError('unavailable', reason || 'server restarting'), true, Math.random() * this.#config.backoff.restartJitterMs);
     } else {
       this.#retry(new SinyalError('unavailable', reason || `connection closed (${code})`), false);
@@ -223,7 +244,7 @@ export class Connection extends Subscribable {
   #retry(error: SinyalError, fastPath: boolean, delayMs?: number): void {
     const attempt = fastPath ? this.#snapshot.attempt : this.#snapshot.attempt + 1;
     const { backoff, environment } = this.#config;
-    if (attempt > backoff.maxAttempts) {
+    if (attempt >= backoff.maxAttempts) {
       this.#stop('failed', new SinyalError('unavailable', `gave up after ${backoff.maxAttempts} attempts: ${error.message}`));
       return;
     }

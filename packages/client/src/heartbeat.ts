@@ -32,12 +32,13 @@ export class Heartbeat {
     this.#onDead = onDead;
   }
 
-  start(): void {
+  /** Start pinging; `maxIntervalMs` lets the server's eviction timeout shorten the interval. */
+  start(maxIntervalMs = Infinity): void {
     this.stop();
     this.#intervalTimer = setInterval(() => {
       this.#sendPing();
       this.#deadlineTimer ??= setTimeout(this.#onDead, this.#options.timeoutMs);
-    }, this.#options.intervalMs);
+    }, Math.min(this.#options.intervalMs, maxIntervalMs));
   }
 
   /** Something arrived: the peer is alive. */

@@ -30,6 +30,11 @@ export interface ClientOptions {
    * @default 0
    */
   roomReleaseMs?: number;
+  /**
+   * Give up on one connection attempt (token, TCP connect, upgrade, `welcome`) after this
+   * long and retry with backoff. @default 10000
+   */
+  connectTimeoutMs?: number;
   /** Connect as soon as the client is created. @default true */
   autoConnect?: boolean;
   /**

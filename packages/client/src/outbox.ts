@@ -60,6 +60,7 @@ export class PendingCommand<Result = unknown> extends Subscribable {
     this.report = report;
     this.data = record.data;
     this.#snapshot = { id: record.id, name: record.name, room: record.room, status: 'queued', result: undefined, error: undefined, createdAt: record.createdAt };
+    this.transmitted = record.sent === true;
     this.done = new Promise<Result>((resolve, reject) => (this.#settle = { resolve: resolve as (result: unknown) => void, reject }));
     // Nobody may be awaiting (fire-and-forget sends, commands restored from storage).
     this.done.catch(() => {});
@@ -84,10 +85,18 @@ export class PendingCommand<Result = unknown> extends Subscribable {
     this.notify();
   }
 
+  /** @internal Fire-and-forget: never queued, persisted or re-sent. */
+  volatile = false;
+  /** @internal Went on the wire at least once (so the server may have run it). */
+  transmitted = false;
+
   /** @internal */
   toRecord(): OutboxRecord {
     const { id, name, room, createdAt } = this.#snapshot;
-    return room === undefined ? { id, name, data: this.data, createdAt } : { id, name, room, data: this.data, createdAt };
+    const record: OutboxRecord = { id, name, data: this.data, createdAt };
+    if (room !== undefined) record.room = room;
+    if (this.transmitted) record.sent = true;
+    return record;
   }
 }
 
@@ -105,6 +114,7 @@ export class Outbox extends Subscribable {
   #snapshot: readonly PendingCommand[] = [];
   #expiryTimer: ReturnType<typeof setTimeout> | undefined;
   #pausedUntil = 0;
+  #saving: Promise<void> = Promise.resolve();
   /** New commands wait until restored ones are back, so order holds across reloads. */
   #loaded = false;
   /** Resolves once commands persisted by a previous page have been restored. */
@@ -138,9 +148,24 @@ export class Outbox extends Subscribable {
 
   get size(): number { return this.#pending.length; }
 
-  /** Queue a command; `isOpen` decides whether it goes on the wire right away. */
-  add<Result>(record: OutboxRecord, isOpen: boolean): PendingCommand<Result> {
+  /**
+   * Queue a command; `isOpen` decides whether it goes on the wire right away. A
+   * `volatile` command is sent now or fails with `unavailable`: it is never queued.
+   */
+  add<Result>(record: OutboxRecord, isOpen: boolean, volatile = false): PendingCommand<Result> {
     const command = new PendingCommand<Result>(record, this.report, this);
+    if (volatile) {
+      command.volatile = true;
+      const refused = isOpen && this.#loaded ? this.#send(command as PendingCommand) : false;
+      if (refused === undefined) {
+        command.update('sent');
+        this.#pending.push(command as PendingCommand); // only to match its ack
+        this.#changed(false);
+      } else {
+        command.update('failed', undefined, refused || new SinyalError('unavailable', 'not connected'));
+      }
+      return command;
+    }
     if (this.#pending.length >= this.#options.maxSize) {
       const oldestQueued = this.#pending.find((c) => c.status === 'queued');
       if (this.#options.overflow === 'reject' || !oldestQueued) {
@@ -159,13 +184,19 @@ export class Outbox extends Subscribable {
   /** Send every queued command, oldest first (on reconnect). */
   flush(): void {
     if (!this.#loaded || Date.now() < this.#pausedUntil) return;
-    for (const command of this.#pending) if (command.status === 'queued') this.#transmit(command);
+    const firstTimers = this.#pending.filter((c) => !c.transmitted).length;
+    for (const command of [...this.#pending]) if (command.status === 'queued') this.#transmit(command);
+    if (this.#pending.filter((c) => !c.transmitted).length !== firstTimers) this.#changed(true);
     this.#scheduleExpiry();
   }
 
   /** The connection dropped: whatever was on the wire must be sent again. */
   requeueSent(): void {
-    for (const command of this.#pending) if (command.status === 'sent') command.update('queued');
+    for (const command of [...this.#pending]) {
+      if (command.status !== 'sent') continue;
+      if (command.volatile) this.fail(command, new SinyalError('unavailable', 'connection lost'));
+      else command.update('queued');
+    }
     this.#scheduleExpiry();
   }
 
@@ -209,7 +240,10 @@ export class Outbox extends Subscribable {
   #transmit(command: PendingCommand): void {
     const refused = this.#send(command);
     if (refused) this.fail(command, refused);
-    else if (refused === undefined) command.update('sent');
+    else if (refused === undefined) {
+      command.transmitted = true;
+      command.update('sent');
+    }
   }
 
   #remove(command: PendingCommand): void {
@@ -223,16 +257,18 @@ export class Outbox extends Subscribable {
     this.#snapshot = [...this.#pending];
     // Saving before the restore would overwrite what the previous page left.
     if (persist && this.#loaded) {
-      try {
-        void Promise.resolve(this.#options.storage.save(this.#pending.map((c) => c.toRecord()))).catch(this.report);
-      } catch (error) {
-        this.report(error);
-      }
+      const records = this.#pending.filter((c) => !c.volatile).map((c) => c.toRecord());
+      // One save at a time, in order: a slow older save must not overwrite a newer one.
+      this.#saving = this.#saving.then(() => this.#options.storage.save(records)).catch(this.report);
     }
     this.notify();
   }
 
-  /** Expire queued commands past their TTL; commands on the wire wait for their answer. */
+  /**
+   * Expire queued commands past their TTL. Only commands that never went on the wire
+   * expire: one that was sent may have been executed, so it is re-sent (same id, the
+   * server dedupes) until the server answers, never reported as a failure it was not.
+   */
   #scheduleExpiry(): void {
     clearTimeout(this.#expiryTimer);
     this.#expiryTimer = undefined;
@@ -240,7 +276,7 @@ export class Outbox extends Subscribable {
     let next = Infinity;
     const expired: PendingCommand[] = [];
     for (const command of this.#pending) {
-      if (command.status !== 'queued') continue;
+      if (command.status !== 'queued' || command.transmitted) continue;
       const expiresAt = command.getSnapshot().createdAt + this.#options.ttlMs;
       if (expiresAt <= now) expired.push(command);
       else next = Math.min(next, expiresAt);

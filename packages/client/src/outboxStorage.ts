@@ -6,6 +6,8 @@ export interface OutboxRecord {
   data?: unknown;
   /** Local time the command was created (TTL counts from here). */
   createdAt: number;
+  /** It went on the wire at least once: the server may have run it, so it never expires, it is re-sent until answered. */
+  sent?: boolean;
 }
 
 /**

@@ -50,7 +50,7 @@ export interface RoomHost {
   releaseDelayMs: number;
 }
 
-type Handler = (data: never, meta: EventMeta) => void;
+type Handler = { fn: (data: never, meta: EventMeta) => void };
 
 /** Codes for which re-joining after a reconnect cannot help. */
 const FINAL_JOIN_ERRORS = new Set(['forbidden', 'not_found', 'invalid_frame', 'unauthorized']);
@@ -109,7 +109,8 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
   on<Name extends EventName<Events>>(event: Name, handler: (data: Events[Name], meta: EventMeta) => void): () => void {
     let set = this.#handlers.get(event);
     if (!set) this.#handlers.set(event, (set = new Set()));
-    const entry = handler as unknown as Handler;
+    // One entry per subscription, so the same function subscribed twice counts twice.
+    const entry: Handler = { fn: handler as unknown as Handler['fn'] };
     set.add(entry);
     const release = this.retain();
     return () => {
@@ -137,16 +138,12 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
    * it). Returns the release function; releasing twice is harmless.
    */
   retain(): () => void {
-    this.#refs++;
-    clearTimeout(this.#releaseTimer);
-    if (this.#refs === 1 && this.#snapshot.status === 'idle') this.#join();
+    this.#acquire();
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      if (--this.#refs > 0) return;
-      if (this.#host.releaseDelayMs > 0) this.#releaseTimer = unref(setTimeout(() => this.#leaveIfUnused(), this.#host.releaseDelayMs));
-      else this.#leaveIfUnused();
+      this.#release();
     };
   }
 
@@ -165,13 +162,24 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
   }
 
   protected override onSubscribe(): void {
+    this.#acquire();
+  }
+
+  protected override onUnsubscribe(): void {
+    this.#release();
+  }
+
+  #acquire(): void {
     this.#refs++;
     clearTimeout(this.#releaseTimer);
     if (this.#refs === 1 && this.#snapshot.status === 'idle') this.#join();
   }
 
-  protected override onUnsubscribe(): void {
-    if (--this.#refs === 0) this.#leaveIfUnused();
+  /** The last subscriber leaves after `roomReleaseMs`, so an unmount/mount pair does not leave and re-join. */
+  #release(): void {
+    if (--this.#refs > 0) return;
+    if (this.#host.releaseDelayMs > 0) this.#releaseTimer = unref(setTimeout(() => this.#leaveIfUnused(), this.#host.releaseDelayMs));
+    else this.#leaveIfUnused();
   }
 
   #join(): void {
@@ -212,6 +220,12 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
   /** @internal The connection dropped: the room is joined again on the next one. */
   disconnected(): void {
     this.#resyncing = false;
+    if (this.#refs === 0) {
+      // Waiting out roomReleaseMs: the server membership is gone with the socket, so finish leaving now.
+      clearTimeout(this.#releaseTimer);
+      this.#leaveIfUnused();
+      return;
+    }
     if (this.#snapshot.status === 'joined') this.#set({ status: 'joining' });
   }
 
@@ -272,7 +286,7 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
     const meta: EventMeta = { room: this.name, name: frame.name, epoch, seq, at: frame.at };
     for (const handler of [...set]) {
       try {
-        (handler as (data: unknown, meta: EventMeta) => void)(frame.data, meta);
+        (handler.fn as (data: unknown, meta: EventMeta) => void)(frame.data, meta);
       } catch (error) {
         this.report(error);
       }

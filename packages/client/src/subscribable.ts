@@ -11,21 +11,23 @@ export const logError: ErrorReporter = (error) => console.error('[sinyal] handle
  * `useSyncExternalStore` and Vue's `shallowRef` can sit on it directly.
  */
 export class Subscribable<Listener extends (...args: never[]) => void = () => void> {
-  protected listeners = new Set<Listener>();
+  /** Wrapped so the same function subscribed twice counts (and unsubscribes) twice. */
+  protected listeners = new Set<{ listener: Listener }>();
   protected report: ErrorReporter = logError;
 
   /** Start listening; returns the function that stops it. */
   subscribe(listener: Listener): () => void {
-    this.listeners.add(listener);
+    const entry = { listener };
+    this.listeners.add(entry);
     this.onSubscribe();
     return () => {
-      if (this.listeners.delete(listener)) this.onUnsubscribe();
+      if (this.listeners.delete(entry)) this.onUnsubscribe();
     };
   }
 
   /** Call every listener; a throwing listener is reported and the rest still run. */
   protected notify(...args: Parameters<Listener>): void {
-    for (const listener of [...this.listeners]) {
+    for (const { listener } of [...this.listeners]) {
       try {
         listener(...args);
       } catch (error) {

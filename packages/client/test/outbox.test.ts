@@ -3,6 +3,8 @@ import { SinyalError } from '../src/errors';
 import { Outbox, PendingCommand, DEFAULT_OUTBOX } from '../src/outbox';
 import { localStorageStorage, memoryStorage, type OutboxRecord } from '../src/outboxStorage';
 
+const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
 function setup(options: Partial<typeof DEFAULT_OUTBOX> & { storage?: ReturnType<typeof memoryStorage> } = {}) {
   const sent: string[] = [];
   const errors: unknown[] = [];
@@ -117,6 +119,7 @@ describe('Outbox', () => {
     first.add('b');
     first.add('c');
     first.outbox.getSnapshot()[1]!.cancel();
+    await settle(); // saves are serialised on a promise chain
     const saved = (await storage.load()) as OutboxRecord[];
     expect(saved.map((r) => r.id)).toEqual(['a', 'c']);
 
@@ -130,6 +133,7 @@ describe('Outbox', () => {
     second.outbox.ack('a', 1);
     second.outbox.ack('c', 1);
     second.outbox.ack('d', 1);
+    await settle();
     expect(await storage.load()).toEqual([]);
   });
 

@@ -6,7 +6,7 @@
  */
 export { PROTOCOL_VERSION, SUBPROTOCOL, TOKEN_PROTOCOL_PREFIX } from './version';
 export { ErrorCodes, RETRYABLE_ERROR_CODES, type ErrorCode } from './errors';
-export { CloseCodes, type CloseCode } from './closeCodes';
+export * from './closeCodes';
 export type { SinyalEvents, SinyalCommands, CommandShape, EventName } from './events';
 export type {
   HelloFrame,

@@ -73,6 +73,7 @@ function checkUser(user: unknown): AuthUser {
   if (!candidate || typeof candidate.id !== 'string' || candidate.id.length === 0) {
     throw new AuthError('token invalid');
   }
+  if (candidate.expiresAt !== undefined && !Number.isFinite(candidate.expiresAt)) throw new AuthError('token invalid: expiresAt must be a finite time');
   if (candidate.expiresAt !== undefined && candidate.expiresAt <= Date.now()) throw new AuthError('token expired');
   return candidate as AuthUser;
 }
@@ -95,7 +96,8 @@ export function createAuthenticator(auth: AuthOptions): Authenticator {
   const key = secretKey(auth.secret);
   return async (token) => {
     try {
-      const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'] });
+      // 5 s of leeway for issuers whose clocks drift; `exp` is required so no token lives forever.
+      const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], clockTolerance: 5, requiredClaims: ['sub', 'exp'] });
       if (typeof payload.sub !== 'string' || payload.sub.length === 0) throw new AuthError('token invalid: no sub claim');
       return checkUser({
         id: payload.sub,

@@ -47,7 +47,7 @@ function createPublishCommand(ctx: ServerContext): CommandHandler {
     const parsed = PublishData.safeParse(data);
     if (!parsed.success) throw new SinyalServerError('invalid_frame', `publish: ${parsed.error.issues[0]?.message ?? 'invalid data'}`);
     if (room === undefined) throw new SinyalServerError('invalid_frame', 'publish needs a room');
-    if (!hasJoined(room)) throw new SinyalServerError('forbidden', `join ${room} before publishing to it`);
+    if (!hasJoined(room)) throw new SinyalServerError('forbidden', `join ${room} before publishing to it`, { transient: true });
     const { event, data: payload, volatile } = parsed.data;
     const { kind } = parseRoom(room);
     if (parseRoom(event).kind !== kind) throw new SinyalServerError('bad_request', `event "${event}" does not belong to a "${kind}" room`);
@@ -74,7 +74,13 @@ async function execute(ctx: ServerContext, command: CommandContext): Promise<Com
     return { ok: true, data };
   } catch (error) {
     if (error instanceof SinyalServerError) {
-      return { ok: false, code: error.code, msg: error.message, ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }) };
+      return {
+        ok: false,
+        code: error.code,
+        msg: error.message,
+        ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+        ...(error.transient ? { transient: true } : {}),
+      };
     }
     ctx.logger.error({ err: error, command: command.name, user: command.user.id }, 'command handler failed');
     return { ok: false, code: 'internal', msg: 'internal server error' };

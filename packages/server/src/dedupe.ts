@@ -7,7 +7,8 @@ import type { CommandOutcome, Store } from './store/types';
  * in the store for `windowMs`; a repeat within the window gets the saved outcome, and a
  * repeat while the first is still running waits for it. Outcomes with a retryable code
  * (`internal`, `unavailable`, `rate_limited`, `timeout`) are not saved: the client is
- * told retrying may help, so a retry must actually run.
+ * told retrying may help, so a retry must actually run; neither are refusals a handler
+ * marked `transient` (a condition that may pass, such as "join the room first").
  */
 export class Deduper {
   private readonly running = new Map<string, Promise<CommandOutcome>>();
@@ -37,7 +38,7 @@ export class Deduper {
     }
     if (saved) return saved;
     const outcome = await execute();
-    if (outcome.ok || !RETRYABLE_ERROR_CODES.includes(outcome.code)) {
+    if (outcome.ok || (!RETRYABLE_ERROR_CODES.includes(outcome.code) && !outcome.transient)) {
       try {
         await this.store.saveCommandResult(key, outcome, this.windowMs);
       } catch (err) {

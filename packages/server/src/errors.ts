@@ -16,10 +16,16 @@ export class SinyalServerError extends Error {
   readonly code: ErrorCode;
   /** For `rate_limited`: how long the client should wait before retrying. */
   readonly retryAfterMs: number | undefined;
+  /**
+   * The refusal depends on a passing condition (e.g. "join the room first"), so the
+   * dedupe cache must not remember it: the same command id retried later runs again.
+   */
+  readonly transient: boolean;
 
-  constructor(code: ErrorCode, message: string, options?: { retryAfterMs?: number; cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { retryAfterMs?: number; cause?: unknown; transient?: boolean }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retryAfterMs = options?.retryAfterMs;
+    this.transient = options?.transient ?? false;
   }
 }

@@ -106,13 +106,17 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
           }
         : { Vary: 'Origin' };
 
+    // The probe answers every origin readably (it only ever says "forbidden" to a refused
+    // one): a browser that cannot read the answer would take it for a network failure and
+    // retry forever instead of stopping in `failed`.
+    const readable = path === deps.path && origin !== undefined ? { ...cors, 'Access-Control-Allow-Origin': origin, 'Access-Control-Allow-Headers': 'authorization, content-type' } : cors;
     if (req.method === 'OPTIONS') {
-      res.writeHead(originAllowed ? 204 : 403, cors);
+      res.writeHead(originAllowed || path === deps.path ? 204 : 403, readable);
       res.end();
       return;
     }
     if (origin !== undefined && !originAllowed) {
-      json(res, 403, { code: 'forbidden', msg: 'origin not allowed' }, cors);
+      json(res, 403, { code: 'forbidden', msg: 'origin not allowed' }, readable);
       return;
     }
     if (path !== deps.path) {

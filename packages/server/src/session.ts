@@ -11,6 +11,9 @@ import type { RateDecision } from './rateLimiter';
 import type { Membership, Subscriber } from './roomRegistry';
 import { callRoomHook, runHook } from './hooks';
 
+/** Recognises a `leave` frame without parsing it (rate-limited frames are not parsed). */
+const LEAVE_FRAME = /"t"\s*:\s*"leave"/;
+
 /** Largest delay setTimeout accepts; longer waits are re-armed. */
 const MAX_TIMER_MS = 2_147_483_647;
 /** How long a closing peer gets to finish the close handshake before it is cut off. */
@@ -168,7 +171,8 @@ export class Session implements Subscriber, HeartbeatPeer {
 
   private async process(text: string | null, decision: RateDecision): Promise<void> {
     if (text === null) return this.reject(undefined, 'invalid_frame', 'binary frames are not supported; send JSON text');
-    if (!decision.ok) {
+    // `leave` frees resources, so it is honoured even over the limit.
+    if (!decision.ok && !LEAVE_FRAME.test(text)) {
       return this.reject(peekId(text), 'rate_limited', 'too many messages', decision.retryAfterMs);
     }
     const parsed = parseClientFrame(text);

@@ -91,7 +91,8 @@ describe('authentication at the upgrade', () => {
 
     const denied = await probe(server.httpUrl, { authorization: `Bearer ${tok}`, origin: 'https://evil.example' });
     expect(denied).toMatchObject({ status: 403, body: { code: 'forbidden' } });
-    expect(denied.headers.get('access-control-allow-origin')).toBeNull();
+    // Readable by the refused page on purpose: its client must see "forbidden" and stop, not retry forever.
+    expect(denied.headers.get('access-control-allow-origin')).toBe('https://evil.example');
     const allowed = await probe(server.httpUrl, { authorization: `Bearer ${tok}`, origin: 'https://app.example.com' });
     expect(allowed.status).toBe(200);
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
