@@ -8,4 +8,6 @@ export const sourceAliases = {
   '@sinyal/protocol': here('./packages/protocol/src/index.ts'),
   '@sinyal/client': here('./packages/client/src/index.ts'),
   '@sinyal/server': here('./packages/server/src/index.ts'),
+  '@sinyal/react': here('./packages/react/src/index.ts'),
+  '@sinyal/vue': here('./packages/vue/src/index.ts'),
 };

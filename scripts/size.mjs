@@ -10,6 +10,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const alias = {
   '@sinyal/protocol': `${root}packages/protocol/src/index.ts`,
   '@sinyal/client': `${root}packages/client/src/index.ts`,
+  '@sinyal/react': `${root}packages/react/src/index.ts`,
+  '@sinyal/vue': `${root}packages/vue/src/index.ts`,
 };
 
 const scenarios = [
@@ -25,13 +27,25 @@ client.room('demo:lobby').on('demo:message', (m) => console.log(m));`,
     budget: undefined,
     code: `export * from '@sinyal/client';`,
   },
+  {
+    name: '@sinyal/react (all hooks; excl. client, react)',
+    budget: 2 * 1024,
+    code: `export * from '@sinyal/react';`,
+    external: ['react', 'react/jsx-runtime', '@sinyal/client', '@sinyal/protocol'],
+  },
+  {
+    name: '@sinyal/vue (all composables; excl. client, vue)',
+    budget: 2 * 1024,
+    code: `export * from '@sinyal/vue';`,
+    external: ['vue', '@sinyal/client', '@sinyal/protocol'],
+  },
 ];
 
 let failed = false;
-console.log('scenario'.padEnd(48), 'min'.padStart(8), 'gzip'.padStart(8), 'budget'.padStart(8));
+console.log('scenario'.padEnd(52), 'min'.padStart(8), 'gzip'.padStart(8), 'budget'.padStart(8));
 for (const scenario of scenarios) {
   const result = await build({
-    stdin: { contents: scenario.code, resolveDir: root, loader: 'ts' },
+    stdin: { contents: scenario.code, resolveDir: root, loader: 'tsx' },
     bundle: true,
     minify: true,
     write: false,
@@ -39,6 +53,8 @@ for (const scenario of scenarios) {
     platform: 'browser',
     target: 'es2022',
     alias,
+    external: scenario.external ?? [],
+    jsx: 'automatic',
     define: { 'process.env.NODE_ENV': '"production"' },
     logLevel: 'error',
   });
@@ -47,7 +63,7 @@ for (const scenario of scenarios) {
   const over = scenario.budget !== undefined && gzip > scenario.budget;
   failed ||= over;
   const kb = (n) => `${(n / 1024).toFixed(2)} KB`;
-  console.log(scenario.name.padEnd(48), kb(bytes.length).padStart(8), kb(gzip).padStart(8), (scenario.budget ? kb(scenario.budget) : '-').padStart(8), over ? 'OVER BUDGET' : '');
+  console.log(scenario.name.padEnd(52), kb(bytes.length).padStart(8), kb(gzip).padStart(8), (scenario.budget ? kb(scenario.budget) : '-').padStart(8), over ? 'OVER BUDGET' : '');
   if (/zod/.test(new TextDecoder().decode(bytes)) && scenario.budget) console.log('  note: bundle mentions zod');
 }
 process.exit(failed ? 1 : 0);
