@@ -15,7 +15,7 @@ import { publishRoute } from './publishApi';
 import type { RoomKindOptions } from './roomKinds';
 import { createRouter, type Route } from './routes';
 import { USER_FEED } from './userFeed';
-import { createJsonLogger, silentLogger } from './logger';
+import { createJsonLogger, silentLogger, type Logger } from './logger';
 import { DEFAULT_LIMITS, type Limits, type ServerOptions } from './options';
 import { createOriginCheck } from './origin';
 import { publishToRoom, type PublishOptions, type PublishResult } from './publish';
@@ -48,6 +48,8 @@ export interface SinyalServer {
   publishToUser(userId: string, event: string, data?: unknown): Promise<PublishResult | null>;
   /** Number of this node's connections subscribed to `room`. */
   localMembers(room: string): number;
+  /** The server's structured logger (features log through it; never log tokens or payloads). */
+  readonly logger: Logger;
   /**
    * Stops accepting connections, closes every client with `code` (default 1012, "service
    * restart": clients reconnect at once, possibly to another node), waits up to
@@ -130,6 +132,12 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     ...features.map((f): [string, Record<string, CommandHandler> | undefined] => [`feature ${f.name}`, f.commands]),
   ]);
   const routes: Route[] = [publishRoute, ...(options.routes ?? []), ...features.flatMap((f) => f.routes ?? [])];
+  const routeKeys = new Set<string>();
+  for (const route of routes) {
+    const key = `${route.method} ${route.path.replace(/:[^/]+/g, ':')}`;
+    if (routeKeys.has(key)) throw new TypeError(`route ${route.method} ${route.path} is defined twice`);
+    routeKeys.add(key);
+  }
   for (const [kind, config] of rooms) {
     const history = config.history;
     if (history !== undefined && !(Number.isInteger(history) && history >= 0)) {
@@ -256,6 +264,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     publish: (room, event, data, opts) => publishToRoom(context, room, event, data, opts),
     publishToUser: (userId, event, data) => publishToRoom(context, `user:${userId}`, event, data),
     localMembers: (room) => registry.size(room),
+    logger,
     connections: () => sessions.size,
     close: (opts = {}) => {
       closed ??= shutDown(opts.code ?? CloseCodes.SERVICE_RESTART);

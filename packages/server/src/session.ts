@@ -50,6 +50,7 @@ export class Session implements Subscriber, HeartbeatPeer {
   private readonly announced = new Set<string>();
   private greeted = false;
   private cleanedUp = false;
+  private disconnectAnnounced = false;
   private closing = false;
   private frames = 0;
   private pending = 0;
@@ -141,6 +142,7 @@ export class Session implements Subscriber, HeartbeatPeer {
     if (this.closing) return;
     this.closing = true;
     this.leaveAllRooms();
+    this.announceDisconnect(); // now, not when the peer finally acknowledges the close
     clearTimeout(this.expiryTimer);
     this.ws.close(code, reason);
     this.killTimer = setTimeout(() => this.ws.terminate(), graceMs);
@@ -265,7 +267,13 @@ export class Session implements Subscriber, HeartbeatPeer {
     clearTimeout(this.expiryTimer);
     clearTimeout(this.killTimer);
     this.leaveAllRooms();
-    if (!this.greeted) return;
+    this.announceDisconnect();
+  }
+
+  /** Tells features the connection is gone, exactly once, as soon as it is closing. */
+  private announceDisconnect(): void {
+    if (!this.greeted || this.disconnectAnnounced) return;
+    this.disconnectAnnounced = true;
     for (const feature of this.ctx.features) {
       if (feature.onDisconnect) runHook(this.ctx, `${feature.name}.onDisconnect`, () => feature.onDisconnect!({ user: this.user, sessionId: this.id, server: this.ctx.server }));
     }
