@@ -30,7 +30,8 @@ export interface CommandOptions {
 }
 
 let fallbackCounter = 0;
-function newId(): string {
+/** A random id for a command or a message (UUID where the platform has one). */
+export function newId(): string {
   const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
   // randomUUID exists only in secure contexts; the fallback is unique enough per user.
   return crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${(fallbackCounter++).toString(36)}`;
@@ -289,7 +290,7 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
         this.outbox.ack(frame.id, frame.data);
         return;
       case 'nack': {
-        const error = new SinyalError(frame.code, frame.msg, frame.retryAfterMs);
+        const error = new SinyalError(frame.code, frame.msg, frame.retryAfterMs, frame.data);
         const room = this.#joins.get(frame.id);
         if (room) {
           this.#joins.delete(frame.id);

@@ -16,11 +16,14 @@ export class SinyalError extends Error {
   readonly code: ErrorCode;
   /** For `rate_limited`: how long to wait before retrying. */
   readonly retryAfterMs: number | undefined;
+  /** Structured detail from the server (`nack.data`), e.g. `{ minNextBid }`. */
+  readonly details: unknown;
 
-  constructor(code: ErrorCode, message: string, retryAfterMs?: number) {
+  constructor(code: ErrorCode, message: string, retryAfterMs?: number, details?: unknown) {
     super(message);
     this.code = code;
     this.retryAfterMs = retryAfterMs;
+    this.details = details;
   }
 
   /** Type guard that also works across bundle copies (checks the shape, not the class). */

@@ -4,7 +4,7 @@
  * that resume, typed events and requests.
  * @module
  */
-export { createClient, SinyalClient, type CommandOptions } from './client';
+export { createClient, newId, SinyalClient, type CommandOptions } from './client';
 export type { ClientOptions } from './options';
 export type { ConnectionState, ConnectionSnapshot, TokenSource } from './connection';
 export { Room, type RoomStatus, type RoomSnapshot, type EventMeta, type ResetInfo, type JoinedInfo } from './room';
@@ -19,3 +19,18 @@ export { SinyalError } from './errors';
 export { browserEnvironment, type Environment } from './environment';
 export type { WebSocketLike, WebSocketConstructor } from './socket';
 export { ErrorCodes, CloseCodes, PROTOCOL_VERSION, type ErrorCode } from '@sinyal/protocol';
+export * from './chat';
+export { auctionStore, AuctionStore, type AuctionSnapshot, type AuctionView } from './auction/auctionStore';
+export {
+  ViewerCountStore,
+  viewerCountStore,
+  UserStatusStore,
+  userStatusStore,
+  agentStatusStore,
+  setAgentStatus,
+  type ViewerCountSnapshot,
+  type UserStatusSnapshot,
+} from './presence';
+export { propertyStore, PropertyStore, type PropertySnapshot } from './property/propertyStore';
+export { watchlistStore, WatchlistStore, type WatchlistSnapshot } from './property/watchlistStore';
+export { notificationsStore, NotificationsStore, type NotificationsSnapshot, type NotificationsStatus } from './notification/notificationsStore';

@@ -216,7 +216,7 @@ export class Outbox extends Subscribable {
     const command = this.#pending.find((c) => c.id === id);
     if (!command) return;
     if (error.code === 'rate_limited' || error.code === 'unavailable') {
-      command.update('queued');
+      command.update('queued', undefined, error); // still queued; `error` says why it waits
       const waitMs = error.retryAfterMs ?? 1000;
       this.#pausedUntil = Date.now() + waitMs;
       unref(setTimeout(retry, waitMs));

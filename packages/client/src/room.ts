@@ -76,6 +76,7 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
   #handlers = new Map<string, Set<Handler>>();
   #resetHandlers = new Set<(info: ResetInfo) => void>();
   #joinedHandlers = new Set<(info: JoinedInfo) => void>();
+  #lastJoined: JoinedInfo | undefined;
   #refs = 0;
   #releaseTimer: ReturnType<typeof setTimeout> | undefined;
   #snapshot: RoomSnapshot = { status: 'idle', error: undefined };
@@ -124,6 +125,14 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
    */
   onJoined(handler: (info: JoinedInfo) => void): () => void {
     this.#joinedHandlers.add(handler);
+    // Joined before this handler came (another subscriber joined the room): hand it the
+    // last join's state too, on the next microtask so registration finishes first.
+    const last = this.#lastJoined;
+    if (last && this.#snapshot.status === 'joined') {
+      queueMicrotask(() => {
+        if (this.#joinedHandlers.has(handler) && this.#lastJoined === last) this.#emit(new Set([handler]), last);
+      });
+    }
     return () => void this.#joinedHandlers.delete(handler);
   }
 
@@ -195,6 +204,7 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
     this.#resyncing = false;
     this.#epoch = undefined;
     this.#seq = 0;
+    this.#lastJoined = undefined;
     this.#set({ status: 'idle', error: undefined });
   }
 
@@ -236,8 +246,9 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
       this.#epoch = frame.epoch;
       this.#seq = frame.seq;
     }
+    this.#lastJoined = { state: frame.state, resumed: frame.resumed };
     this.#set({ status: 'joined', error: undefined });
-    this.#emit(this.#joinedHandlers, { state: frame.state, resumed: frame.resumed });
+    this.#emit(this.#joinedHandlers, this.#lastJoined);
   }
 
   #emit<T>(handlers: Set<(info: T) => void>, info: T): void {

@@ -80,6 +80,7 @@ async function execute(ctx: ServerContext, command: CommandContext): Promise<Com
         msg: error.message,
         ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
         ...(error.transient ? { transient: true } : {}),
+        ...(error.details === undefined ? {} : { details: error.details }),
       };
     }
     ctx.logger.error({ err: error, command: command.name, user: command.user.id }, 'command handler failed');

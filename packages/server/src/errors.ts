@@ -21,11 +21,14 @@ export class SinyalServerError extends Error {
    * dedupe cache must not remember it: the same command id retried later runs again.
    */
   readonly transient: boolean;
+  /** Structured detail sent with the `nack` (`nack.data`), e.g. `{ minNextBid: 1200 }`. */
+  readonly details: unknown;
 
-  constructor(code: ErrorCode, message: string, options?: { retryAfterMs?: number; cause?: unknown; transient?: boolean }) {
+  constructor(code: ErrorCode, message: string, options?: { retryAfterMs?: number; cause?: unknown; transient?: boolean; details?: unknown }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.retryAfterMs = options?.retryAfterMs;
     this.transient = options?.transient ?? false;
+    this.details = options?.details;
   }
 }

@@ -17,3 +17,73 @@ export { createJsonLogger, type Logger, type LogLevel } from './logger';
 export type { PublishResult, PublishOptions } from './publish';
 export { MemoryStore } from './store/memoryStore';
 export type { Store, StoredEvent, NewEvent, StreamHead, CommandOutcome } from './store/types';
+export {
+  chatFeature,
+  MemoryChatStore,
+  DEFAULT_CHAT_OPTIONS,
+  type ChatFeature,
+  type ChatFeatureOptions,
+  type ChatStore,
+  type ChatMarkers,
+  type ChatMarkerKind,
+  type NewChatMessage,
+} from './features/chat';
+export {
+  auctionFeature,
+  auctionRoom,
+  DEFAULT_AUCTION_OPTIONS,
+  MemoryAuctionStore,
+  type AuctionFeature,
+  type AuctionFeatureOptions,
+  type AuctionStore,
+  type AuctionConfig,
+  type AuctionRecord,
+  type AuctionLeader,
+  type PlaceBidInput,
+  type PlaceBidOutcome,
+  type EndAuctionOutcome,
+  type AuctionTerms,
+  type BidRateLimit,
+} from './features/auction';
+export {
+  presenceFeature,
+  DEFAULT_PRESENCE_OPTIONS,
+  isAgentByRoleClaim,
+  MemoryPresenceStore,
+  socialProofWindows,
+  viewersRoom,
+  statusRoom,
+  VIEWERS_KIND,
+  STATUS_KIND,
+  type PresenceOptions,
+  type ActivityAuth,
+  type PresenceStore,
+  type UserPresenceRecord,
+  type ActivityKind,
+  type SocialProofWindows,
+} from './features/presence';
+export {
+  propertyFeature,
+  DEFAULT_PROPERTY_OPTIONS,
+  DEFAULT_TRANSITIONS,
+  MemoryPropertyStore,
+  priceChange,
+  propertyRoomName,
+  type PropertyFeature,
+  type PropertyFeatureOptions,
+  type PropertyUpdateHook,
+  type PropertyStore,
+  type StatusTransitions,
+} from './features/property';
+export {
+  notificationFeature,
+  DEFAULT_NOTIFICATION_OPTIONS,
+  MemoryNotificationStore,
+  propertyAlertFor,
+  quietHoursEnd,
+  matchesListing,
+  type NotificationFeature,
+  type NotificationFeatureOptions,
+  type NotificationStore,
+  type NotifyOutcome,
+} from './features/notification';

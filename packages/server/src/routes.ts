@@ -137,7 +137,12 @@ export function createRouter(deps: RouterDeps, send: SendJson) {
     }
     const match = route.pattern.exec(path)!;
     const params: Record<string, string> = {};
-    route.names.forEach((name, i) => (params[name] = decodeURIComponent(match[i + 1]!)));
+    try {
+      route.names.forEach((name, i) => (params[name] = decodeURIComponent(match[i + 1]!)));
+    } catch {
+      send(res, 400, { code: 'bad_request', msg: 'malformed percent-encoding in the path' }, cors);
+      return true;
+    }
 
     const run = async (): Promise<unknown> => {
       let user: AuthUser | undefined;

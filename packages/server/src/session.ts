@@ -133,8 +133,8 @@ export class Session implements Subscriber, HeartbeatPeer {
     this.ws.send(raw);
   }
 
-  nack(id: string, code: ErrorCode, msg: string, retryAfterMs?: number): void {
-    this.send({ t: 'nack', id, code, msg, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+  nack(id: string, code: ErrorCode, msg: string, retryAfterMs?: number, details?: unknown): void {
+    this.send({ t: 'nack', id, code, msg, ...(retryAfterMs === undefined ? {} : { retryAfterMs }), ...(details === undefined ? {} : { data: details }) });
   }
 
   /** Closes with `code`, leaves all rooms at once, and cuts the socket off after `graceMs`. */
@@ -242,7 +242,7 @@ export class Session implements Subscriber, HeartbeatPeer {
       hasJoined: (room) => this.hasJoined(room),
     });
     if (outcome.ok) this.send({ t: 'ack', id: frame.id, ...(outcome.data === undefined ? {} : { data: outcome.data }) });
-    else this.nack(frame.id, outcome.code, outcome.msg, outcome.retryAfterMs);
+    else this.nack(frame.id, outcome.code, outcome.msg, outcome.retryAfterMs, outcome.details);
   }
 
   private armExpiry(): void {

@@ -98,6 +98,8 @@ export const NackFrame = z.object({
   code: ErrorCodeSchema,
   msg: z.string(),
   retryAfterMs: z.number().int().nonnegative().optional(),
+  /** Structured detail of the refusal (e.g. `{ minNextBid }` for a bid too low). */
+  data: z.unknown().optional(),
 });
 export const PongFrame = z.object({ t: z.literal('pong'), ts: z.number(), now: z.number() });
 /** A frame-level problem that has no id to answer (e.g. malformed JSON). */

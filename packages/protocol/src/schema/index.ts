@@ -6,3 +6,8 @@
  */
 export * from './frames';
 export * from './parse';
+export * from './chat';
+export * from './auction';
+export * from './presence';
+export * from './property';
+export * from './notification';

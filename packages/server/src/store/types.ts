@@ -26,7 +26,7 @@ export interface StreamHead {
 /** The answer a command produced, remembered so a retried command id gets it again. */
 export type CommandOutcome =
   | { ok: true; data?: unknown }
-  | { ok: false; code: ErrorCode; msg: string; retryAfterMs?: number; transient?: boolean };
+  | { ok: false; code: ErrorCode; msg: string; retryAfterMs?: number; transient?: boolean; details?: unknown };
 
 /**
  * Where the server keeps state that must outlive a connection: room history and

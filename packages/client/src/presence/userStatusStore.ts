@@ -1,0 +1,143 @@
+import type { SinyalCommands } from '@sinyal/protocol';
+import type { SinyalClient } from '../client';
+import type { SinyalError } from '../errors';
+import type { PendingCommand } from '../outbox';
+import type { Room, RoomStatus } from '../room';
+import { Subscribable } from '../subscribable';
+import { perClientCache } from './perClientCache';
+import type { AgentStatus, ChosenAgentStatus, PresenceCommands, PresenceEvents, PresenceStatus } from './protocol';
+
+/** A user's online and agent status, as a UI shows it ("🟢 Online", "Busy until 14:30", "last seen 5 min ago"). */
+export interface UserStatusSnapshot {
+  userId: string;
+  /** True while the user has any connection open. */
+  online: boolean;
+  /** While online: when they came online; offline: when their last connection closed; `null` if unknown. */
+  lastSeen: number | null;
+  /** `online | busy | offline` for agents, `null` for other users. */
+  agentStatus: AgentStatus | null;
+  /** A busy agent's estimated availability (server time), else `null`. */
+  availableAt: number | null;
+  /** The store's room: `idle` (no subscriber) → `joining` → `joined`; `error` when refused. */
+  status: RoomStatus;
+  /** Why the join was refused, with `status: 'error'`. */
+  error: SinyalError | undefined;
+}
+
+type PresenceClient = SinyalClient<PresenceEvents, PresenceCommands & SinyalCommands>;
+
+/**
+ * Sets the signed-in agent's own status; the server refuses (`forbidden`) unless the
+ * token says the user is an agent. `availableAt` (server time — use `client.clock.now()`)
+ * is the estimate shown to customers while `busy`. Goes through the outbox like any command.
+ *
+ * @example
+ * ```ts
+ * setAgentStatus(client, 'busy', client.clock.now() + 30 * 60_000); // back in 30 minutes
+ * ```
+ */
+export function setAgentStatus<E extends object, C extends object>(client: SinyalClient<E, C>, status: ChosenAgentStatus, availableAt?: number): PendingCommand<PresenceStatus> {
+  const data = status === 'busy' && availableAt !== undefined ? { status, availableAt } : { status };
+  return (client as unknown as PresenceClient).command('presence:set_agent_status', data);
+}
+
+/**
+ * Live status of one user (`status:<userId>`): subscribing joins the room, the last
+ * unsubscribe leaves it. The join state replaces the snapshot on every (re)join, then
+ * `presence:status` updates it. Get it with {@link userStatusStore} (or {@link agentStatusStore}).
+ */
+export class UserStatusStore extends Subscribable {
+  readonly userId: string;
+  readonly #client: SinyalClient<object, object>;
+  readonly #room: Room<PresenceEvents>;
+  #snapshot: UserStatusSnapshot;
+  #detach: (() => void) | undefined;
+
+  constructor(client: SinyalClient<object, object>, userId: string) {
+    super();
+    this.userId = userId;
+    this.#client = client;
+    this.#room = (client as unknown as PresenceClient).room(`status:${userId}`);
+    this.report = client.options.onError ?? this.report;
+    this.#snapshot = { userId, online: false, lastSeen: null, agentStatus: null, availableAt: null, status: 'idle', error: undefined };
+  }
+
+  getSnapshot(): UserStatusSnapshot {
+    return this.#snapshot;
+  }
+
+  /**
+   * Sets the **signed-in** agent's status (see {@link setAgentStatus}); meant for the
+   * agent's own store. When this store watches the signed-in user, the answer updates it at once.
+   */
+  setAgentStatus(status: ChosenAgentStatus, availableAt?: number): PendingCommand<PresenceStatus> {
+    const command = setAgentStatus(this.#client, status, availableAt);
+    command.done.then((result) => result.userId === this.userId && this.#apply(result), () => {});
+    return command;
+  }
+
+  protected override onSubscribe(): void {
+    if (this.listeners.size !== 1 || this.#detach) return;
+    const room = this.#room;
+    const alreadyJoined = room.getSnapshot().status === 'joined';
+    const stops = [
+      room.onJoined(({ state }) => state && this.#apply(state as PresenceStatus)),
+      room.on('presence:status', (status) => this.#apply(status)),
+      room.subscribe(() => this.#syncRoomStatus()),
+    ];
+    this.#detach = () => stops.forEach((stop) => stop());
+    if (alreadyJoined) room.rejoin();
+    this.#syncRoomStatus();
+  }
+
+  protected override onUnsubscribe(): void {
+    if (this.listeners.size > 0) return;
+    this.#detach?.();
+    this.#detach = undefined;
+    this.#syncRoomStatus();
+  }
+
+  #apply({ online, lastSeen, agentStatus, availableAt }: PresenceStatus): void {
+    this.#patch({ online, lastSeen, agentStatus, availableAt });
+  }
+
+  #syncRoomStatus(): void {
+    const { status, error } = this.#room.getSnapshot();
+    this.#patch({ status: this.#detach ? status : 'idle', error: this.#detach ? error : undefined });
+  }
+
+  #patch(patch: Partial<UserStatusSnapshot>): void {
+    const current = this.#snapshot;
+    if ((Object.keys(patch) as Array<keyof UserStatusSnapshot>).every((key) => patch[key] === current[key])) return;
+    this.#snapshot = { ...current, ...patch };
+    this.notify();
+  }
+}
+
+/**
+ * The {@link UserStatusStore} of `userId` on this client (one instance per user).
+ *
+ * @example
+ * ```ts
+ * const budi = userStatusStore(client, 'agent-budi');
+ * budi.subscribe(() => {
+ *   const { online, lastSeen } = budi.getSnapshot();
+ *   render(online ? '🟢 Online' : `last seen ${formatAgo(lastSeen)}`);
+ * });
+ * ```
+ */
+export const userStatusStore: <E extends object, C extends object>(client: SinyalClient<E, C>, userId: string) => UserStatusStore = perClientCache(
+  (client, userId) => new UserStatusStore(client, userId),
+);
+
+/**
+ * The same store as {@link userStatusStore}, named for its use on a property page: read
+ * `agentStatus` (`online | busy | offline`) and `availableAt` of the listing's agent.
+ *
+ * @example
+ * ```ts
+ * const agent = agentStatusStore(client, listing.agentId);
+ * agent.subscribe(() => showBadge(agent.getSnapshot().agentStatus));
+ * ```
+ */
+export const agentStatusStore = userStatusStore;

@@ -1,0 +1,117 @@
+import type { AuctionEvents } from '@sinyal/protocol/schema';
+import { auctionRoom, type AuctionContext } from './auctionContext';
+import { AuctionTimers } from './auctionTimers';
+import { BidSequencer } from './bidSequencer';
+import { auctionStatus } from './rules';
+import type { AuctionRecord } from './store';
+
+/**
+ * The auction's clock: announces the start at `startsAt`, closes the auction at `endsAt`
+ * (re-armed when a late bid extends it) with exactly one `auction:auction_ended`, and sends
+ * the periodic `auction:timer_sync`. It also keeps, per auction, the {@link BidSequencer}
+ * that puts every durable announcement in bid order.
+ */
+export class AuctionLifecycle {
+  readonly #timers: AuctionTimers;
+  /** Open auctions this node keeps timers for. */
+  readonly #open = new Set<string>();
+  readonly #sequencers = new Map<string, BidSequencer>();
+  #syncTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ctx: AuctionContext) {
+    this.#timers = new AuctionTimers(() => ctx.now(), ctx.report);
+  }
+
+  /** Arms the timers of an open auction (new, or found in the store at start-up). */
+  track(record: AuctionRecord): void {
+    if (record.ended) return;
+    const id = record.id;
+    this.#open.add(id);
+    if (!this.#sequencers.has(id)) this.#sequencers.set(id, new BidSequencer(record.bidCount, this.ctx.report));
+    if (!record.started) this.#timers.at(`start:${id}`, record.startsAt, () => this.announceStart(id));
+    this.#timers.at(`end:${id}`, record.endsAt, () => this.finish(id));
+  }
+
+  /** A late bid moved the end. */
+  extend(auctionId: string, endsAt: number): void {
+    if (!this.ctx.server) return;
+    this.#timers.at(`end:${auctionId}`, endsAt, () => this.finish(auctionId));
+  }
+
+  /**
+   * The announcer of an auction's bids. `acceptedSeq` tells a node that has not seen the
+   * auction before (created on another node) where the sequence stands.
+   */
+  sequencer(auctionId: string, acceptedSeq: number): BidSequencer {
+    let sequencer = this.#sequencers.get(auctionId);
+    if (!sequencer) this.#sequencers.set(auctionId, (sequencer = new BidSequencer(acceptedSeq - 1, this.ctx.report)));
+    return sequencer;
+  }
+
+  async announceStart(auctionId: string): Promise<void> {
+    const server = this.ctx.server;
+    if (!server || !(await this.ctx.store.markStarted(auctionId))) return;
+    const record = await this.ctx.store.get(auctionId, 0);
+    if (!record) return;
+    const started: AuctionEvents['auction:started'] = { auctionId, startsAt: record.startsAt, endsAt: record.endsAt };
+    await server.publish(auctionRoom(auctionId), 'auction:started', started);
+  }
+
+  /**
+   * Closes the auction if it is due, and announces the end once: in the room (after the
+   * last bid's announcement) and in the winner's feed. Called by the end timer and
+   * whenever a bid is refused as `ended`, so a late timer never delays the close.
+   */
+  async finish(auctionId: string): Promise<void> {
+    const server = this.ctx.server;
+    if (!server) return;
+    const outcome = await this.ctx.store.endAuction(auctionId, this.ctx.now());
+    if (!outcome) return;
+    if (outcome.outcome === 'not_due') return this.extend(auctionId, outcome.endsAt);
+    this.#untrack(auctionId);
+    if (outcome.outcome === 'already_ended') return;
+    const { winner, bidCount, endedAt } = outcome;
+    const ended: AuctionEvents['auction:auction_ended'] = { auctionId, winner: winner?.bidderNumber ?? null, finalPrice: winner?.amount ?? null, bidCount, endedAt };
+    await this.sequencer(auctionId, bidCount + 1).afterBids(bidCount, async () => {
+      await server.publish(auctionRoom(auctionId), 'auction:auction_ended', ended);
+      if (winner) await server.publishToUser(winner.userId, 'auction:auction_ended', ended);
+    });
+    this.#sequencers.delete(auctionId);
+  }
+
+  /** Starts the periodic `auction:timer_sync` for rooms with members on this node. */
+  startTimerSync(): void {
+    if (this.ctx.timerSyncIntervalMs <= 0 || this.#syncTimer) return;
+    this.#syncTimer = setInterval(() => void this.#syncTimers().catch(this.ctx.report), this.ctx.timerSyncIntervalMs);
+    this.#syncTimer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#syncTimer);
+    this.#syncTimer = undefined;
+    this.#timers.clear();
+    this.#open.clear();
+    for (const sequencer of this.#sequencers.values()) sequencer.dispose();
+    this.#sequencers.clear();
+  }
+
+  async #syncTimers(): Promise<void> {
+    const server = this.ctx.server;
+    if (!server) return;
+    for (const auctionId of this.#open) {
+      const room = auctionRoom(auctionId);
+      if (server.localMembers(room) === 0) continue;
+      const record = await this.ctx.store.get(auctionId, 0);
+      if (!record) continue;
+      const serverNow = this.ctx.now();
+      const sync: AuctionEvents['auction:timer_sync'] = { auctionId, serverNow, endsAt: record.endsAt, status: auctionStatus(record, serverNow) };
+      await server.publish(room, 'auction:timer_sync', sync, { volatile: true });
+    }
+  }
+
+  #untrack(auctionId: string): void {
+    this.#open.delete(auctionId);
+    this.#timers.cancel(`start:${auctionId}`);
+    this.#timers.cancel(`end:${auctionId}`);
+  }
+}

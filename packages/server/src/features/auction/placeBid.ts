@@ -1,0 +1,87 @@
+import { PlaceBidData, type AuctionEvents, type PlaceBidResult } from '@sinyal/protocol/schema';
+import type { CommandHandler } from '../../commands';
+import { SinyalServerError } from '../../errors';
+import { auctionRoom, type AuctionContext } from './auctionContext';
+import type { AuctionLifecycle } from './auctionLifecycle';
+import type { PlaceBidOutcome } from './store';
+
+/** The nack for a refused bid (the seed's `bid_rejected`): the reason as a protocol code plus a readable message. */
+export function rejectionError(auctionId: string, outcome: Extract<PlaceBidOutcome, { accepted: false }>): SinyalServerError {
+  switch (outcome.reason) {
+    case 'not_started':
+      return new SinyalServerError('conflict', `auction "${auctionId}" has not started (starts at ${new Date(outcome.startsAt).toISOString()})`);
+    case 'ended':
+      return new SinyalServerError('conflict', `auction "${auctionId}" has ended`);
+    case 'too_low':
+      return new SinyalServerError('bad_request', `bid too low: the minimum is ${outcome.minNextBid}`);
+    case 'rate_limited': {
+      const retryAfterMs = outcome.retryAfterMs ?? 1000;
+      return new SinyalServerError('rate_limited', `too many bids: retry in ${retryAfterMs} ms`, { retryAfterMs });
+    }
+    case 'forbidden':
+      return new SinyalServerError('forbidden', `not allowed to bid in auction "${auctionId}"`);
+    case 'invalid':
+      return new SinyalServerError('bad_request', 'amount must be a positive whole number');
+  }
+}
+
+function rawAttempt(data: unknown): { auctionId: string | undefined; amount: number | null } {
+  const raw = (typeof data === 'object' && data !== null ? data : {}) as { auctionId?: unknown; amount?: unknown };
+  return {
+    auctionId: typeof raw.auctionId === 'string' && raw.auctionId.length <= 128 ? raw.auctionId : undefined,
+    amount: typeof raw.amount === 'number' && Number.isFinite(raw.amount) ? raw.amount : null,
+  };
+}
+
+/**
+ * `auction:place_bid`: decided by the store in one atomic step (`decideBid` in rules.ts),
+ * then announced in bid order — `auction:new_bid` to the room, `auction:time_extended`
+ * when it extended the end, `auction:outbid` to the previous leader's feed — before the
+ * ack `{ accepted: true, bid }` is sent. Every attempt lands in the audit trail.
+ */
+export function placeBidCommand(ctx: AuctionContext, lifecycle: AuctionLifecycle): CommandHandler {
+  return async ({ user, data }): Promise<PlaceBidResult> => {
+    const parsed = PlaceBidData.safeParse(data);
+    if (!parsed.success) {
+      const attempt = rawAttempt(data);
+      if (attempt.auctionId !== undefined) {
+        await ctx.store.recordRejectedAttempt(attempt.auctionId, { userId: user.id, amount: attempt.amount, reason: 'invalid', at: ctx.now() });
+      }
+      const issue = parsed.error.issues[0];
+      throw new SinyalServerError('invalid_frame', `auction:place_bid: ${issue ? `${issue.path.join('.') || 'data'}: ${issue.message}` : 'invalid data'}`);
+    }
+    const { auctionId, amount } = parsed.data;
+    if (ctx.authorize && !(await ctx.authorize({ user, auctionId }))) {
+      await ctx.store.recordRejectedAttempt(auctionId, { userId: user.id, amount, reason: 'forbidden', at: ctx.now() });
+      throw new SinyalServerError('forbidden', `not allowed to bid in auction "${auctionId}"`);
+    }
+
+    const outcome = await ctx.store.placeBid({ auctionId, userId: user.id, amount, now: ctx.now(), rateLimit: ctx.bidRateLimit });
+    if (!outcome) throw new SinyalServerError('not_found', `auction "${auctionId}" does not exist`);
+    if (!outcome.accepted) {
+      // The end timer may be late (busy event loop): close now so the end is announced promptly.
+      if (outcome.reason === 'ended') lifecycle.finish(auctionId).catch(ctx.report);
+      throw rejectionError(auctionId, outcome);
+    }
+
+    const { bid, previousLeader, extendedTo, previousEndsAt, minNextBid } = outcome;
+    if (extendedTo !== null) lifecycle.extend(auctionId, extendedTo);
+    const server = ctx.server;
+    if (server) {
+      const room = auctionRoom(auctionId);
+      await lifecycle.sequencer(auctionId, bid.seq).bid(bid.seq, async () => {
+        const newBid: AuctionEvents['auction:new_bid'] = { ...bid, minNextBid };
+        await server.publish(room, 'auction:new_bid', newBid);
+        if (extendedTo !== null) {
+          const extended: AuctionEvents['auction:time_extended'] = { auctionId, endsAt: extendedTo, previousEndsAt, reason: 'late_bid', bidId: bid.bidId };
+          await server.publish(room, 'auction:time_extended', extended);
+        }
+        if (previousLeader && previousLeader.userId !== user.id) {
+          const outbid: AuctionEvents['auction:outbid'] = { auctionId, newHighBid: bid.amount, yourBid: previousLeader.amount, bidSeq: bid.seq, minNextBid };
+          await server.publishToUser(previousLeader.userId, 'auction:outbid', outbid);
+        }
+      });
+    }
+    return { accepted: true, bid };
+  };
+}

@@ -1,0 +1,107 @@
+import type { AuctionAuditEntry, AuctionBid, BidRejectReason } from '@sinyal/protocol/schema';
+import type { AuctionTerms, BidRateLimit } from './rules';
+
+/** What the platform gives to create an auction (extension times already defaulted). */
+export interface AuctionConfig extends AuctionTerms {
+  id: string;
+}
+
+/** The current highest bid and whose it is. */
+export interface AuctionLeader {
+  userId: string;
+  bidderNumber: number;
+  amount: number;
+  bidId: string;
+}
+
+/** An auction as stored: its terms, its progress and its latest bids. */
+export interface AuctionRecord extends AuctionConfig {
+  createdAt: number;
+  /** `auction:started` was announced (see {@link AuctionStore.markStarted}). */
+  started: boolean;
+  /** The end was decided (see {@link AuctionStore.endAuction}); no bid is accepted after it. */
+  ended: boolean;
+  endedAt: number | null;
+  /** Accepted bids so far: the `seq` of the latest. */
+  bidCount: number;
+  leader: AuctionLeader | null;
+  /** The latest accepted bids, oldest first (as many as asked for). */
+  recentBids: AuctionBid[];
+}
+
+/** Input of the atomic {@link AuctionStore.placeBid}. */
+export interface PlaceBidInput {
+  auctionId: string;
+  userId: string;
+  amount: number;
+  /** Server time of the attempt: the only clock the decision uses. */
+  now: number;
+  rateLimit: BidRateLimit;
+}
+
+/** Outcome of one bid attempt. Every attempt is also appended to the audit trail, in the same atomic step. */
+export type PlaceBidOutcome =
+  | {
+      accepted: true;
+      bid: AuctionBid;
+      /** Who led before this bid (possibly the same user raising their own bid). */
+      previousLeader: AuctionLeader | null;
+      /** New end when the bid extended the auction (anti-sniping), else `null`. */
+      extendedTo: number | null;
+      previousEndsAt: number;
+      minNextBid: number;
+    }
+  | { accepted: false; reason: BidRejectReason; minNextBid: number; retryAfterMs?: number; startsAt: number; endsAt: number };
+
+/** Outcome of {@link AuctionStore.endAuction}. */
+export type EndAuctionOutcome =
+  /** This call closed the auction: announce it (exactly one caller ever gets this). */
+  | { outcome: 'ended'; winner: AuctionLeader | null; bidCount: number; endedAt: number }
+  /** Not due yet (the end was extended): try again at `endsAt`. */
+  | { outcome: 'not_due'; endsAt: number }
+  /** Someone else already closed it. */
+  | { outcome: 'already_ended' };
+
+/**
+ * Where auctions live. Every method is async so a networked store can implement it, and
+ * every method that changes state is **one atomic step** — the memory store runs it
+ * synchronously inside the async function; a Redis store runs it as one Lua script per
+ * call (keys: the auction hash, its bid list, its bidder-number hash, the bidder's attempt
+ * log, the audit stream). Nothing here is read-then-written by the caller, so two nodes
+ * (or two concurrent commands) can never both win with the same amount:
+ *
+ * - {@link placeBid} decides and records a bid (with `decideBid` from `rules.ts`);
+ * - {@link endAuction} flips an auction to ended exactly once, and only when due;
+ * - {@link bidderNumber} assigns numbers 1, 2, 3… without duplicates.
+ *
+ * Bid `seq`s are assigned by `placeBid` in acceptance order, which is the order clients
+ * must see: the feature publishes `auction:new_bid` strictly by `seq`.
+ */
+export interface AuctionStore {
+  /** Stores a new auction; `false` when the id is taken (nothing is changed then). */
+  create(config: AuctionConfig, now: number): Promise<boolean>;
+  /** The auction with its latest `recentBids` bids, or `undefined` if unknown. */
+  get(auctionId: string, recentBids: number): Promise<AuctionRecord | undefined>;
+  /** Ids of auctions not ended yet (to re-arm timers after a restart). */
+  listOpen(): Promise<string[]>;
+  /** Decides one bid atomically and records the attempt in the audit trail. `undefined` for an unknown auction. */
+  placeBid(input: PlaceBidInput): Promise<PlaceBidOutcome | undefined>;
+  /** Records an attempt refused before {@link placeBid} (malformed, forbidden). Ignored for an unknown auction. */
+  recordRejectedAttempt(auctionId: string, entry: { userId: string; amount: number | null; reason: BidRejectReason; at: number }): Promise<void>;
+  /** Closes the auction if `now >= endsAt` and it is still open; see {@link EndAuctionOutcome}. */
+  endAuction(auctionId: string, now: number): Promise<EndAuctionOutcome | undefined>;
+  /** Marks the start as announced; `true` for the one caller that flipped it. */
+  markStarted(auctionId: string): Promise<boolean>;
+  /** The user's bidder number; with `assign`, numbers a new bidder (next free number), else `null` for one never seen. */
+  bidderNumber(auctionId: string, userId: string, assign: boolean): Promise<number | null>;
+  /** The user's highest accepted bid in the auction, or `null`. */
+  highestBidOf(auctionId: string, userId: string): Promise<number | null>;
+  /** Every attempt, oldest first. */
+  audit(auctionId: string): Promise<AuctionAuditEntry[]>;
+  /** A session of `userId` is in the auction room; resolves to the number of distinct users present. */
+  addPresence(auctionId: string, userId: string, sessionId: string): Promise<number>;
+  /** The session left; resolves to the number of distinct users still present. */
+  removePresence(auctionId: string, userId: string, sessionId: string): Promise<number>;
+  /** Distinct users present, counting `includingUserId` as present (a joiner not yet registered). */
+  activeBidders(auctionId: string, includingUserId?: string): Promise<number>;
+}

@@ -1,0 +1,14 @@
+import type { SinyalServer } from '../../server';
+import type { ChatFeatureOptions } from './options';
+import type { TypingTracker } from './typingTracker';
+
+/** What the chat feature's commands, routes and room hooks share. */
+export interface ChatContext {
+  options: ChatFeatureOptions;
+  typing: TypingTracker;
+  /** The running server, once `start` was called (conversations created before that publish nothing). */
+  server(): SinyalServer | undefined;
+}
+
+/** Room of a conversation. */
+export const conversationRoom = (conversationId: string) => `chat:${conversationId}`;

@@ -1,0 +1,83 @@
+import type { ChatConversation, ChatCreateConversation } from '@sinyal/protocol/schema';
+import type { Feature } from '../../feature';
+import type { SinyalServer } from '../../server';
+import { chatCommands } from './commands';
+import { conversationRoom, type ChatContext } from './context';
+import { createConversation } from './conversations';
+import { MemoryChatStore } from './memoryChatStore';
+import { DEFAULT_CHAT_OPTIONS, type ChatFeatureOptions } from './options';
+import { chatRoomKind } from './room';
+import { chatRoutes } from './routes';
+import type { ChatStore } from './store';
+import { TypingTracker } from './typingTracker';
+
+export { MemoryChatStore } from './memoryChatStore';
+export { DEFAULT_CHAT_OPTIONS, type ChatFeatureOptions } from './options';
+export type { ChatStore, ChatMarkers, ChatMarkerKind, NewChatMessage } from './store';
+
+/** The chat feature, plus what the platform's backend calls directly. */
+export interface ChatFeature extends Feature {
+  /** The store the feature reads and writes. */
+  readonly store: ChatStore;
+  /**
+   * Creates a conversation (the platform decides who talks to whom) and puts it in each
+   * participant's inbox. Same as `POST /api/conversations` with the publisher secret.
+   * Throws `SinyalServerError` `bad_request` (invalid input) or `conflict` (id taken).
+   */
+  createConversation(input: ChatCreateConversation): Promise<ChatConversation>;
+}
+
+/**
+ * Chat & inbox: conversations with participants, messages with attachment metadata, history
+ * pages, delivery and read receipts, typing with a server-side expiry, and each user's inbox
+ * (ordered by last activity, with unread counts) updated live through their own feed.
+ * See docs/chat.md for the events, commands and endpoints.
+ *
+ * @example
+ * ```ts
+ * const chat = chatFeature({ maxTextLength: 4000 });
+ * const server = await createServer({ auth, publishSecret, features: [chat] });
+ * await chat.createConversation({ id: 'listing-42-buyer-7', participants: ['buyer-7', 'agent-3'], title: 'Rumah Kemang' });
+ * ```
+ */
+export function chatFeature(options: Partial<ChatFeatureOptions> = {}): ChatFeature {
+  const resolved: ChatFeatureOptions = { ...DEFAULT_CHAT_OPTIONS, store: new MemoryChatStore(), ...withoutUndefined(options) };
+  for (const key of ['maxTextLength', 'maxAttachments', 'pageSize', 'maxPageSize', 'listLimit', 'typingExpiryMs', 'maxParticipants'] as const) {
+    if (!(Number.isInteger(resolved[key]) && resolved[key] > 0)) throw new TypeError(`chatFeature: ${key} must be a positive integer`);
+  }
+  if (!(Number.isInteger(resolved.roomHistory) && resolved.roomHistory > 0)) throw new TypeError('chatFeature: roomHistory must be a positive integer (chat rooms are durable)');
+
+  let server: SinyalServer | undefined;
+  const ctx: ChatContext = {
+    options: resolved,
+    server: () => server,
+    typing: new TypingTracker(
+      resolved.typingExpiryMs,
+      async (conversationId, userId, typing) => {
+        if (!server) return;
+        await server.publish(conversationRoom(conversationId), 'chat:typing', { conversationId, userId, typing }, { volatile: true, exceptUser: userId });
+      },
+      (error, context) => resolved.onError(error, context),
+    ),
+  };
+
+  return {
+    name: 'chat',
+    store: resolved.store,
+    rooms: { chat: chatRoomKind(ctx) },
+    commands: chatCommands(ctx),
+    routes: chatRoutes(ctx),
+    createConversation: (input) => createConversation(ctx, input),
+    start(running) {
+      server = running;
+    },
+    stop() {
+      ctx.typing.clear();
+      server = undefined;
+    },
+  };
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,60 @@
+import type { ChatConversation, ChatHistoryPage, ChatList, ChatMarker, ChatMessage, ChatSummary } from '@sinyal/protocol/schema';
+
+/** A message about to be stored: everything but its position, which the store assigns. */
+export interface NewChatMessage {
+  /** Server-chosen, unique. */
+  id: string;
+  conversationId: string;
+  senderId: string;
+  clientMessageId: string | null;
+  text: string;
+  attachments: ChatMessage['attachments'];
+  createdAt: number;
+}
+
+/** Which of a participant's markers to move. `read` also clears the user's unread count. */
+export type ChatMarkerKind = 'read' | 'delivered';
+
+/** Both markers of every participant of a conversation. */
+export interface ChatMarkers {
+  read: Record<string, ChatMarker>;
+  delivered: Record<string, ChatMarker>;
+}
+
+/**
+ * Where the chat feature keeps conversations, messages and markers. Every method is async so
+ * a networked store (Redis, SQL) can implement it; the feature never assumes a call completes
+ * synchronously, and several server nodes may call it at once. What must be atomic is said
+ * on each method (in Redis: one Lua script or MULTI per method).
+ */
+export interface ChatStore {
+  /** Stores a new conversation; `false` (nothing changed) when the id is taken. Atomic check-and-set. */
+  createConversation(conversation: ChatConversation): Promise<boolean>;
+  getConversation(id: string): Promise<ChatConversation | undefined>;
+  /**
+   * Appends a message with `seq` = previous last + 1 and returns it with `created: true`.
+   * When the sender already stored a message with the same `clientMessageId` in this
+   * conversation, nothing changes and that message is returned with `created: false` (a retry).
+   * Also, atomically: the sender's read marker moves to the new message (sending implies having
+   * read what came before), every other participant's unread count grows by one, and the
+   * conversation's `rev` grows. Resolves `undefined` for an unknown conversation.
+   */
+  appendMessage(message: NewChatMessage): Promise<{ message: ChatMessage; created: boolean } | undefined>;
+  /**
+   * The newest `limit` messages older than `beforeMessageId` (or the newest overall when it is
+   * omitted), oldest first. `undefined` when the conversation or `beforeMessageId` is unknown.
+   */
+  readMessages(conversationId: string, limit: number, beforeMessageId?: string): Promise<ChatHistoryPage | undefined>;
+  /**
+   * Moves `userId`'s marker of `kind` forward to `messageId` (never backwards), atomically
+   * with the recount of the user's unread messages (for `read`) and a `rev` bump when it moved.
+   * Returns the marker afterwards and whether it moved; `undefined` for an unknown message.
+   */
+  advanceMarker(conversationId: string, userId: string, kind: ChatMarkerKind, messageId: string, at: number): Promise<{ marker: ChatMarker; advanced: boolean } | undefined>;
+  /** Every participant's markers (participants with none are absent). */
+  markers(conversationId: string): Promise<ChatMarkers>;
+  /** The conversation as `userId`'s inbox shows it; `rev` and the rest read as one consistent view. */
+  summary(conversationId: string, userId: string): Promise<ChatSummary | undefined>;
+  /** `userId`'s conversations by last activity (newest first), at most `limit`, and the total unread over all of them. */
+  list(userId: string, limit: number): Promise<ChatList>;
+}

@@ -1,0 +1,85 @@
+import type { NotificationPreferences, NotificationPriority } from '@sinyal/protocol/schema';
+import type { NotificationStore } from './store';
+
+/** Per-user limits on non-instant notifications; over them, notifications wait for the next window. */
+export interface NotificationRateLimit {
+  /** @default 10 */
+  maxPerHour?: number;
+  /** @default 30 */
+  maxPerDay?: number;
+  /** Length of the "hour" window; shorten it in tests only. @default 3_600_000 */
+  hourMs?: number;
+  /** Length of the "day" window (UTC days); shorten it in tests only. @default 86_400_000 */
+  dayMs?: number;
+}
+
+/** Options of {@link notificationFeature}. */
+export interface NotificationFeatureOptions {
+  /**
+   * Where inboxes, held notifications, quotas, preferences and saved searches live.
+   * @default new MemoryNotificationStore()
+   */
+  store?: NotificationStore;
+  /**
+   * How long `batched` notifications are held, from the first one, before they are
+   * delivered together as one `notification:batch`.
+   * @default 60_000
+   */
+  batchWindowMs?: number;
+  /**
+   * How long `digest` notifications accumulate, from the first one, before delivery.
+   * @default 3_600_000
+   */
+  digestIntervalMs?: number;
+  /**
+   * Per-user limits on non-instant deliveries (instant ones count but always go out);
+   * `false` disables them.
+   * @default { maxPerHour: 10, maxPerDay: 30 }
+   */
+  rateLimit?: NotificationRateLimit | false;
+  /**
+   * Preferences of users who never set theirs (`notification:set_preferences`).
+   * @default { quietHours: null, utcOffsetMinutes: 0 }
+   */
+  defaultPreferences?: NotificationPreferences;
+  /**
+   * How often held notifications are checked for delivery; the precision of batch
+   * windows, digests, quiet hours and deferrals.
+   * @default 1000
+   */
+  tickMs?: number;
+  /**
+   * Delivered notifications kept per user (older ones drop out of the list).
+   * @default 500
+   */
+  maxInbox?: number;
+  /** @default 20 */
+  maxSavedSearchesPerUser?: number;
+  /**
+   * Priority of the `new_listing` alerts sent for saved-search matches.
+   * @default 'batched'
+   */
+  listingAlertPriority?: NotificationPriority;
+  /**
+   * Server time, injectable for tests (quiet hours, windows and due times all use it).
+   * @default Date.now
+   */
+  now?: () => number;
+  /**
+   * Receives errors of background delivery (the tick).
+   * @default console.error
+   */
+  onError?: (error: unknown, context: { userId?: string; stage: string }) => void;
+}
+
+/** Defaults of {@link NotificationFeatureOptions}. */
+export const DEFAULT_NOTIFICATION_OPTIONS = {
+  batchWindowMs: 60_000,
+  digestIntervalMs: 3_600_000,
+  rateLimit: { maxPerHour: 10, maxPerDay: 30, hourMs: 3_600_000, dayMs: 86_400_000 },
+  defaultPreferences: { quietHours: null, utcOffsetMinutes: 0 },
+  tickMs: 1000,
+  maxInbox: 500,
+  maxSavedSearchesPerUser: 20,
+  listingAlertPriority: 'batched',
+} as const satisfies Omit<Required<NotificationFeatureOptions>, 'store' | 'now' | 'onError'>;

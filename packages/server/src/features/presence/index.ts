@@ -1,0 +1,61 @@
+import type { Feature } from '../../feature';
+import type { PresenceOptions } from './options';
+import { createPresenceContext } from './presenceContext';
+import { STATUS_KIND, VIEWERS_KIND } from './roomNames';
+import { startRolloverWatch } from './rolloverWatch';
+import { setAgentStatusCommand } from './setAgentStatusCommand';
+import { socialProofRoutes } from './socialProofRoutes';
+import { connectionTracker, statusRoomKind } from './userStatus';
+import { viewersRoomKind } from './viewersRoomKind';
+
+export { DEFAULT_PRESENCE_OPTIONS, isAgentByRoleClaim, type ActivityAuth, type PresenceOptions } from './options';
+export type { ActivityKind, PresenceStore, UserPresenceRecord } from './store';
+export { MemoryPresenceStore } from './memoryPresenceStore';
+export { socialProofWindows, type SocialProofWindows } from './socialProofWindows';
+export { STATUS_KIND, VIEWERS_KIND, statusRoom, viewersRoom } from './roomNames';
+
+/**
+ * Presence & social proof: "N people are viewing this property" (unique users, live,
+ * coalesced), wishlist-today / viewings-this-week counters, and user online status with
+ * `lastSeen` plus agent status (`online | busy | offline`, estimated availability).
+ *
+ * Adds room kinds `viewers` (`viewers:<propertyId>`) and `status` (`status:<userId>`), the
+ * command `presence:set_agent_status`, and the routes `POST /api/properties/:id/wishlist`,
+ * `POST /api/properties/:id/viewings`, `GET /api/properties/:id/presence`. A feature
+ * instance belongs to one server: once stopped it pushes nothing more.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from '@sinyal/server';
+ * import { presenceFeature } from '@sinyal/server';
+ *
+ * const server = await createServer({
+ *   auth: { secret },
+ *   publishSecret,
+ *   features: [presenceFeature({ utcOffsetMinutes: 420 })], // days roll over at midnight WIB
+ * });
+ * ```
+ */
+export function presenceFeature(options: PresenceOptions = {}): Feature {
+  const ctx = createPresenceContext(options);
+  const connections = connectionTracker(ctx);
+  let stopRolloverWatch: (() => void) | undefined;
+  return {
+    name: 'presence',
+    rooms: { [VIEWERS_KIND]: viewersRoomKind(ctx), [STATUS_KIND]: statusRoomKind(ctx) },
+    commands: { 'presence:set_agent_status': setAgentStatusCommand(ctx) },
+    routes: socialProofRoutes(ctx),
+    onConnect: connections.onConnect,
+    onDisconnect: connections.onDisconnect,
+    start(server) {
+      ctx.server = server;
+      stopRolloverWatch ??= startRolloverWatch(ctx);
+    },
+    stop() {
+      stopRolloverWatch?.();
+      ctx.viewerCounts.stop();
+      ctx.socialProof.stop();
+      ctx.statuses.stop();
+    },
+  };
+}

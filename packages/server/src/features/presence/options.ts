@@ -1,0 +1,77 @@
+import type { AuthUser } from '../../auth';
+import type { Logger } from '../../logger';
+import type { PresenceStore } from './store';
+
+/** Who may count wishlist saves and viewings through the REST endpoints. */
+export type ActivityAuth = 'user' | 'publisher';
+
+/** Options of {@link presenceFeature}. Every field has a default in {@link DEFAULT_PRESENCE_OPTIONS} or below. */
+export interface PresenceOptions {
+  /**
+   * Where viewers, sessions, agent statuses and counters live. Pass a shared (e.g. Redis)
+   * implementation to count across several nodes.
+   * @default new MemoryPresenceStore()
+   */
+  store?: PresenceStore;
+  /**
+   * Viewer counts, social-proof counters and statuses are pushed at most once per this
+   * many ms per room (trailing edge), and not at all when the value did not change.
+   * @default 250
+   */
+  coalesceMs?: number;
+  /**
+   * Server clock (ms since epoch) for `lastSeen`, `availableAt` checks and the counting
+   * windows. Inject a fake one in tests.
+   * @default Date.now
+   */
+  now?: () => number;
+  /**
+   * Offset of the platform's time zone from UTC in minutes: "today" and "this week" roll
+   * over at that zone's midnight (weeks start on Monday). 420 for WIB (Jakarta).
+   * @default 0
+   */
+  utcOffsetMinutes?: number;
+  /**
+   * `user`: a signed-in user counts their own wishlist save / viewing, once per day / week
+   * (repeats are ignored). `publisher`: only the platform's backend may count (with the
+   * server's `publishSecret`), optionally naming the `userId` to count once.
+   * @default 'user'
+   */
+  activityAuth?: ActivityAuth;
+  /**
+   * How often to check whether the day or week rolled over, so viewers see the counters
+   * reset without waiting for the next activity.
+   * @default 60000
+   */
+  rolloverCheckMs?: number;
+  /**
+   * Furthest in the future a busy agent's `availableAt` may lie.
+   * @default 604800000 (7 days)
+   */
+  maxAvailableInMs?: number;
+  /**
+   * Decides whether a connection belongs to an agent (who gets an agent status and may set it).
+   * @default (user) => user.claims?.role === 'agent'
+   */
+  isAgent?: (user: AuthUser) => boolean;
+  /**
+   * Where failures of the presence store are reported (the feature never throws them at
+   * the server). `null` silences them.
+   * @default createJsonLogger('warn')
+   */
+  logger?: Logger | null;
+}
+
+/** Default values of {@link PresenceOptions}. */
+export const DEFAULT_PRESENCE_OPTIONS = Object.freeze({
+  coalesceMs: 250,
+  utcOffsetMinutes: 0,
+  activityAuth: 'user' as ActivityAuth,
+  rolloverCheckMs: 60_000,
+  maxAvailableInMs: 7 * 24 * 60 * 60 * 1000,
+});
+
+/** The default {@link PresenceOptions.isAgent}: the token's `role` claim is `agent`. */
+export function isAgentByRoleClaim(user: AuthUser): boolean {
+  return user.claims?.role === 'agent';
+}

@@ -1,0 +1,113 @@
+import type { PresenceStatus, SocialProof, ViewerCount } from './protocol';
+import type { AuthUser } from '../../auth';
+import { createJsonLogger, silentLogger, type Logger } from '../../logger';
+import type { SinyalServer } from '../../server';
+import { Coalescer } from './coalescer';
+import { KeyedQueue } from './keyedQueue';
+import { MemoryPresenceStore } from './memoryPresenceStore';
+import { DEFAULT_PRESENCE_OPTIONS, isAgentByRoleClaim, type ActivityAuth, type PresenceOptions } from './options';
+import { statusRoom, viewersRoom } from './roomNames';
+import { socialProofWindows } from './socialProofWindows';
+import type { PresenceStore, UserPresenceRecord } from './store';
+
+/** Everything the parts of the presence feature share, built once per feature instance. */
+export interface PresenceContext {
+  readonly store: PresenceStore;
+  readonly now: () => number;
+  readonly utcOffsetMinutes: number;
+  readonly activityAuth: ActivityAuth;
+  readonly rolloverCheckMs: number;
+  readonly maxAvailableInMs: number;
+  readonly isAgent: (user: AuthUser) => boolean;
+  readonly logger: Logger;
+  /** Store calls of one session run in order (keyed by session id). */
+  readonly sessionQueue: KeyedQueue;
+  /** Pushes `presence:viewers` per property. */
+  readonly viewerCounts: Coalescer<ViewerCount>;
+  /** Pushes `presence:social_proof` per property. */
+  readonly socialProof: Coalescer<SocialProof>;
+  /** Pushes `presence:status` per user. */
+  readonly statuses: Coalescer<PresenceStatus>;
+  /** Properties viewed by this node's sessions, with how many sessions: whom a rollover concerns. */
+  readonly localViewers: Map<string, number>;
+  /** The running server, known from `start` or the first hook. */
+  server: SinyalServer | undefined;
+}
+
+/** A user's public status from the stored record. */
+export function presenceStatusOf(userId: string, record: UserPresenceRecord): PresenceStatus {
+  const online = record.sessions > 0;
+  const agentStatus = record.agent ? (online ? record.agent.status : 'offline') : null;
+  return {
+    userId,
+    online,
+    lastSeen: record.lastSeen,
+    agentStatus,
+    availableAt: agentStatus === 'busy' ? (record.agent?.availableAt ?? null) : null,
+  };
+}
+
+/** The property's counters in the windows containing now. */
+export async function readSocialProof(ctx: PresenceContext, propertyId: string): Promise<SocialProof> {
+  const windows = socialProofWindows(ctx.now(), ctx.utcOffsetMinutes);
+  const [wishlistToday, viewingsThisWeek] = await Promise.all([
+    ctx.store.activityCount('wishlist', propertyId, windows.day),
+    ctx.store.activityCount('viewing', propertyId, windows.week),
+  ]);
+  return { wishlistToday, viewingsThisWeek };
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!(Number.isInteger(value) && value >= 0)) throw new TypeError(`presenceFeature: ${name} must be a non-negative integer`);
+  return value;
+}
+
+/** Resolves the options and wires the coalesced publishers. */
+export function createPresenceContext(options: PresenceOptions): PresenceContext {
+  const coalesceMs = nonNegative('coalesceMs', options.coalesceMs ?? DEFAULT_PRESENCE_OPTIONS.coalesceMs);
+  const utcOffsetMinutes = options.utcOffsetMinutes ?? DEFAULT_PRESENCE_OPTIONS.utcOffsetMinutes;
+  if (!(Number.isInteger(utcOffsetMinutes) && Math.abs(utcOffsetMinutes) <= 14 * 60)) throw new TypeError('presenceFeature: utcOffsetMinutes must be a whole number of minutes within ±14 h');
+  const activityAuth = options.activityAuth ?? DEFAULT_PRESENCE_OPTIONS.activityAuth;
+  if (activityAuth !== 'user' && activityAuth !== 'publisher') throw new TypeError("presenceFeature: activityAuth must be 'user' or 'publisher'");
+  const logger = options.logger === null ? silentLogger : (options.logger ?? createJsonLogger('warn'));
+  const onError = (what: string) => (err: unknown, key: string) => logger.error({ err, key }, `presence: pushing ${what} failed`);
+  /** Nobody on this node listens to the room: forget what was last sent to it. */
+  const unwatched = (room: string) => !ctx.server || ctx.server.localMembers(room) === 0;
+  const publish = (room: string, event: string, data: unknown) => ctx.server?.publish(room, event, data, { volatile: true });
+
+  const ctx: PresenceContext = {
+    store: options.store ?? new MemoryPresenceStore(),
+    now: options.now ?? Date.now,
+    utcOffsetMinutes,
+    activityAuth,
+    rolloverCheckMs: Math.max(10, nonNegative('rolloverCheckMs', options.rolloverCheckMs ?? DEFAULT_PRESENCE_OPTIONS.rolloverCheckMs)),
+    maxAvailableInMs: nonNegative('maxAvailableInMs', options.maxAvailableInMs ?? DEFAULT_PRESENCE_OPTIONS.maxAvailableInMs),
+    isAgent: options.isAgent ?? isAgentByRoleClaim,
+    logger,
+    sessionQueue: new KeyedQueue(),
+    viewerCounts: new Coalescer<ViewerCount>({
+      intervalMs: coalesceMs,
+      read: async (propertyId) => ({ count: await ctx.store.viewerCount(propertyId) }),
+      send: (propertyId, value) => publish(viewersRoom(propertyId), 'presence:viewers', value),
+      forget: (propertyId) => unwatched(viewersRoom(propertyId)),
+      onError: onError('viewer count'),
+    }),
+    socialProof: new Coalescer<SocialProof>({
+      intervalMs: coalesceMs,
+      read: (propertyId) => readSocialProof(ctx, propertyId),
+      send: (propertyId, value) => publish(viewersRoom(propertyId), 'presence:social_proof', value),
+      forget: (propertyId) => unwatched(viewersRoom(propertyId)),
+      onError: onError('social proof'),
+    }),
+    statuses: new Coalescer<PresenceStatus>({
+      intervalMs: coalesceMs,
+      read: async (userId) => presenceStatusOf(userId, await ctx.store.getUser(userId)),
+      send: (userId, value) => publish(statusRoom(userId), 'presence:status', value),
+      forget: (userId) => unwatched(statusRoom(userId)),
+      onError: onError('status'),
+    }),
+    localViewers: new Map(),
+    server: undefined,
+  };
+  return ctx;
+}
