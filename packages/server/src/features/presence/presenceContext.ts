@@ -3,7 +3,7 @@ import type { AuthUser } from '../../auth';
 import { createJsonLogger, silentLogger, type Logger } from '../../logger';
 import type { SinyalServer } from '../../server';
 import { Coalescer } from './coalescer';
-import { KeyedQueue } from './keyedQueue';
+import { KeyedQueue } from '../keyedQueue';
 import { MemoryPresenceStore } from './memoryPresenceStore';
 import { DEFAULT_PRESENCE_OPTIONS, isAgentByRoleClaim, type ActivityAuth, type PresenceOptions } from './options';
 import { statusRoom, viewersRoom } from './roomNames';

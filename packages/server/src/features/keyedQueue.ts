@@ -1,7 +1,9 @@
 /**
- * Runs async tasks one at a time per key (a property id, a user id), in call order, so
- * that on this node the order of state changes is also the order of the events they
- * publish. Different keys run concurrently. A failing task does not block the next one.
+ * Runs async tasks one at a time per key (a property id, a user id, a session id), in
+ * call order, and concurrently across keys — so on this node the order of state changes
+ * is also the order of the events they publish, even with a networked store whose calls
+ * could otherwise overtake each other. A failing task does not block the ones after it.
+ * Shared by the features (presence, property, notification).
  */
 export class KeyedQueue {
   readonly #tails = new Map<string, Promise<void>>();
