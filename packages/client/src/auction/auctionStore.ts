@@ -8,6 +8,7 @@ import { logError, Subscribable } from '../subscribable';
 import { unref } from '../timers';
 import { onUserFeed } from '../userFeed';
 import { contiguousTail, insertBid, mergeBids } from './bidHistory';
+import { cachedStore } from '../storeCache';
 
 /** The auction as the UI shows it. Bidders are anonymous numbers ("Bidder 3"). */
 export interface AuctionView {
@@ -331,9 +332,5 @@ const storesByClient = new WeakMap<object, Map<string, AuctionStore>>();
  * ```
  */
 export function auctionStore<Events extends object, Commands extends object>(client: SinyalClient<Events, Commands>, auctionId: string): AuctionStore {
-  let stores = storesByClient.get(client);
-  if (!stores) storesByClient.set(client, (stores = new Map()));
-  let store = stores.get(auctionId);
-  if (!store) stores.set(auctionId, (store = new AuctionStore(client as unknown as AuctionClient, auctionId)));
-  return store;
+  return cachedStore(storesByClient, client, auctionId, () => new AuctionStore(client as unknown as AuctionClient, auctionId));
 }

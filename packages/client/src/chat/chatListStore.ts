@@ -3,7 +3,7 @@ import { SinyalError } from '../errors';
 import type { Room } from '../room';
 import { Subscribable } from '../subscribable';
 import { onUserFeed } from '../userFeed';
-import { cachedStore } from './storeCache';
+import { cachedStore } from '../storeCache';
 import type { AnyClient, ChatClient, ChatListSnapshot } from './types';
 
 const byActivity = (a: ChatSummary, b: ChatSummary) => b.updatedAt - a.updatedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

@@ -4,7 +4,7 @@ import type { Room } from '../room';
 import { Subscribable } from '../subscribable';
 import { unref } from '../timers';
 import { deliveryStatus } from './messageStatus';
-import { cachedStore } from './storeCache';
+import { cachedStore } from '../storeCache';
 import type { AnyClient, ChatClient, ChatMessageView, ChatSnapshot } from './types';
 
 /** Options of a conversation store, applied when the store is first created for a (client, conversation). */

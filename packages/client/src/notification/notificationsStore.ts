@@ -6,6 +6,7 @@ import { fetchJson } from '../rest';
 import type { Room } from '../room';
 import { Subscribable } from '../subscribable';
 import { onUserFeed } from '../userFeed';
+import { cachedStore } from '../storeCache';
 
 /** `idle` before the first subscriber (or before the server said who the user is), `loading` during the first load. */
 export type NotificationsStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -199,7 +200,7 @@ export class NotificationsStore extends Subscribable {
   }
 }
 
-const stores = new WeakMap<object, NotificationsStore>();
+const stores = new WeakMap<object, Map<string, NotificationsStore>>();
 
 /**
  * The signed-in user's notifications, one shared store per client (`options` apply
@@ -216,7 +217,5 @@ const stores = new WeakMap<object, NotificationsStore>();
  * ```
  */
 export function notificationsStore(client: SinyalClient<object, object>, options?: { pageSize?: number }): NotificationsStore {
-  let store = stores.get(client);
-  if (!store) stores.set(client, (store = new NotificationsStore(client, options)));
-  return store;
+  return cachedStore(stores, client, '', () => new NotificationsStore(client, options));
 }

@@ -1,4 +1,5 @@
 import type { SinyalClient } from '../client';
+import { cachedStore } from '../storeCache';
 
 /**
  * Wraps a store constructor so each (client, key) pair gets one instance: fifty
@@ -7,11 +8,6 @@ import type { SinyalClient } from '../client';
  */
 export function perClientCache<Store>(create: (client: SinyalClient<object, object>, key: string) => Store) {
   const storesByClient = new WeakMap<object, Map<string, Store>>();
-  return <E extends object, C extends object>(client: SinyalClient<E, C>, key: string): Store => {
-    let stores = storesByClient.get(client);
-    if (!stores) storesByClient.set(client, (stores = new Map()));
-    let store = stores.get(key);
-    if (!store) stores.set(key, (store = create(client as unknown as SinyalClient<object, object>, key)));
-    return store;
-  };
+  return <E extends object, C extends object>(client: SinyalClient<E, C>, key: string): Store =>
+    cachedStore(storesByClient, client, key, () => create(client as unknown as SinyalClient<object, object>, key));
 }

@@ -13,6 +13,7 @@ import { fetchJson } from '../rest';
 import type { Room } from '../room';
 import { Subscribable } from '../subscribable';
 import { unref } from '../timers';
+import { cachedStore } from '../storeCache';
 
 /** What a property page shows; a new object whenever something changed. */
 export interface PropertySnapshot {
@@ -190,9 +191,5 @@ const stores = new WeakMap<object, Map<string, PropertyStore>>();
  * ```
  */
 export function propertyStore(client: SinyalClient<object, object>, propertyId: string): PropertyStore {
-  let byId = stores.get(client);
-  if (!byId) stores.set(client, (byId = new Map()));
-  let store = byId.get(propertyId);
-  if (!store) byId.set(propertyId, (store = new PropertyStore(client, propertyId)));
-  return store;
+  return cachedStore(stores, client, propertyId, () => new PropertyStore(client, propertyId));
 }

@@ -5,6 +5,7 @@ import type { PendingCommand } from '../outbox';
 import { fetchJson } from '../rest';
 import { Subscribable } from '../subscribable';
 import { onUserFeed } from '../userFeed';
+import { cachedStore } from '../storeCache';
 
 /** The signed-in user's watch list (wishlist) and what recently happened to those properties. */
 export interface WatchlistSnapshot {
@@ -121,7 +122,7 @@ export class WatchlistStore extends Subscribable {
   }
 }
 
-const stores = new WeakMap<object, WatchlistStore>();
+const stores = new WeakMap<object, Map<string, WatchlistStore>>();
 
 /**
  * The signed-in user's watch list, one shared store per client.
@@ -134,7 +135,5 @@ const stores = new WeakMap<object, WatchlistStore>();
  * ```
  */
 export function watchlistStore(client: SinyalClient<object, object>): WatchlistStore {
-  let store = stores.get(client);
-  if (!store) stores.set(client, (store = new WatchlistStore(client)));
-  return store;
+  return cachedStore(stores, client, '', () => new WatchlistStore(client));
 }
