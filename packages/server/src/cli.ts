@@ -3,9 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createDevToken } from './auth';
 import { createJsonLogger } from './logger';
+import { platformFeatures } from './features/platform';
 import { createServer } from './server';
 
-const USAGE = `Usage: sinyal-server [--port 8080] [--host 127.0.0.1] [--path /ws] [--secret <hs256-secret>] [--origin <url>]...
+const USAGE = `Usage: sinyal-server [--port 8080] [--host 127.0.0.1] [--path /ws] [--secret <hs256-secret>] [--publish-secret <s>] [--origin <url>]...
 
   --port     port to listen on (env PORT; default 8080)
   --host     interface to bind (env HOST; default 127.0.0.1, use 0.0.0.0 in a container)
@@ -13,7 +14,11 @@ const USAGE = `Usage: sinyal-server [--port 8080] [--host 127.0.0.1] [--path /ws
   --secret   HS256 secret for client JWTs (env SINYAL_JWT_SECRET). Without one a random
              development secret is generated and a ready token for user "dev" is printed.
   --origin   allowed browser origin, repeatable (default: any origin; set it in production)
+  --publish-secret
+             server-to-server secret of the publish API and the platform endpoints
+             (env SINYAL_PUBLISH_SECRET; without one a random one is generated and printed)
 
+All five features are mounted (chat, auction, presence, property, notification; see docs/).
 Rooms of kind "demo" (demo:*) are open to every authenticated user, who may publish demo:* events.`;
 
 async function main(): Promise<void> {
@@ -24,6 +29,7 @@ async function main(): Promise<void> {
       path: { type: 'string' },
       secret: { type: 'string' },
       origin: { type: 'string', multiple: true },
+      'publish-secret': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -35,6 +41,8 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port: ${values.port ?? process.env.PORT}`);
   const configuredSecret = values.secret ?? process.env.SINYAL_JWT_SECRET;
   const secret = configuredSecret ?? randomBytes(32).toString('base64url');
+  const configuredPublishSecret = values['publish-secret'] ?? process.env.SINYAL_PUBLISH_SECRET;
+  const publishSecret = configuredPublishSecret ?? randomBytes(24).toString('base64url');
 
   const server = await createServer({
     port,
@@ -46,9 +54,12 @@ async function main(): Promise<void> {
     rooms: {
       demo: { history: 100, publish: ({ event }) => event.startsWith('demo:') },
     },
+    features: platformFeatures().features,
+    publishSecret,
   });
 
   console.log(`sinyal-server listening on ${server.url} (health: ${server.httpUrl}/health)`);
+  if (configuredPublishSecret === undefined) console.log(`  publish secret (POST ${server.httpUrl}/api/publish …): ${publishSecret}`);
   if (configuredSecret === undefined) {
     const token = await createDevToken(secret, 'dev', 3600);
     console.log(`

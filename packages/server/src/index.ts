@@ -87,3 +87,4 @@ export {
   type NotificationStore,
   type NotifyOutcome,
 } from './features/notification';
+export { platformFeatures, type PlatformFeatures, type PlatformFeaturesOptions } from './features/platform';
