@@ -9,14 +9,14 @@ import type { PlaceBidOutcome } from './store';
 export function rejectionError(auctionId: string, outcome: Extract<PlaceBidOutcome, { accepted: false }>): SinyalServerError {
   switch (outcome.reason) {
     case 'not_started':
-      return new SinyalServerError('conflict', `auction "${auctionId}" has not started (starts at ${new Date(outcome.startsAt).toISOString()})`);
+      return new SinyalServerError('conflict', `auction "${auctionId}" has not started (starts at ${new Date(outcome.startsAt).toISOString()})`, { details: { reason: 'not_started', startsAt: outcome.startsAt } });
     case 'ended':
-      return new SinyalServerError('conflict', `auction "${auctionId}" has ended`);
+      return new SinyalServerError('conflict', `auction "${auctionId}" has ended`, { details: { reason: 'ended' } });
     case 'too_low':
-      return new SinyalServerError('bad_request', `bid too low: the minimum is ${outcome.minNextBid}`);
+      return new SinyalServerError('bad_request', `bid too low: the minimum is ${outcome.minNextBid}`, { details: { reason: 'too_low', minNextBid: outcome.minNextBid } });
     case 'rate_limited': {
       const retryAfterMs = outcome.retryAfterMs ?? 1000;
-      return new SinyalServerError('rate_limited', `too many bids: retry in ${retryAfterMs} ms`, { retryAfterMs });
+      return new SinyalServerError('rate_limited', `too many bids: retry in ${retryAfterMs} ms`, { retryAfterMs, details: { reason: 'rate_limited' } });
     }
     case 'forbidden':
       return new SinyalServerError('forbidden', `not allowed to bid in auction "${auctionId}"`);
