@@ -1,0 +1,99 @@
+// Tiny request/response over the Node IPC channel between the orchestrator and its children.
+import { fork } from 'node:child_process';
+
+/** Parent side: fork a child and call `rpc(cmd, args)` on it. */
+export function spawnChild(file, { execArgv = [], env = {}, name = file, lifetimeMs = 20 * 60_000 } = {}) {
+  const child = fork(file, [], {
+    execArgv: [...execArgv],
+    env: { ...process.env, BENCH_LIFETIME_MS: String(lifetimeMs), ...env },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const pending = new Map();
+  let nextId = 0;
+  let exited = false;
+  const exitPromise = new Promise((resolve) => {
+    child.on('exit', (code, signal) => {
+      exited = true;
+      for (const { reject } of pending.values()) reject(new Error(`${name} exited (code ${code}, signal ${signal})`));
+      pending.clear();
+      resolve({ code, signal });
+    });
+  });
+  child.on('message', (msg) => {
+    const p = pending.get(msg.id);
+    if (!p) return;
+    pending.delete(msg.id);
+    if (msg.error) p.reject(new Error(`${name}.${p.cmd}: ${msg.error}`));
+    else p.resolve(msg.result);
+  });
+  return {
+    child,
+    name,
+    exited: exitPromise,
+    rpc(cmd, args = {}, timeoutMs = 180_000) {
+      if (exited) return Promise.reject(new Error(`${name} already exited`));
+      const id = ++nextId;
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          reject(new Error(`${name}.${cmd} timed out after ${timeoutMs} ms`));
+        }, timeoutMs);
+        pending.set(id, {
+          cmd,
+          resolve: (v) => (clearTimeout(timer), resolve(v)),
+          reject: (e) => (clearTimeout(timer), reject(e)),
+        });
+        child.send({ id, cmd, args });
+      });
+    },
+    /** Ask politely, then kill if it does not leave within `graceMs`. */
+    async stop(graceMs = 8000) {
+      if (exited) return exitPromise;
+      this.rpc('exit', {}, graceMs).catch(() => {});
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      const r = await exitPromise;
+      clearTimeout(timer);
+      return r;
+    },
+  };
+}
+
+/** Child side: answer the parent's calls with `handlers[cmd](args)`; exit when the parent goes. */
+export function serve(handlers) {
+  const lifetime = Number(process.env.BENCH_LIFETIME_MS || 20 * 60_000);
+  setTimeout(() => {
+    console.error(`[${process.argv[1]}] lifetime of ${lifetime} ms exceeded, exiting`);
+    process.exit(3);
+  }, lifetime).unref();
+  process.on('disconnect', () => process.exit(0));
+  process.on('message', async ({ id, cmd, args }) => {
+    if (cmd === 'exit') {
+      try {
+        await handlers.exit?.();
+      } finally {
+        process.send({ id, result: true }, () => process.exit(0));
+      }
+      return;
+    }
+    try {
+      const fn = handlers[cmd];
+      if (!fn) throw new Error(`unknown command ${cmd}`);
+      const result = await fn(args ?? {});
+      process.send({ id, result });
+    } catch (err) {
+      process.send({ id, error: err?.stack || String(err) });
+    }
+  });
+}
+
+/** Helpers every server child offers. */
+export const processStats = {
+  cpu: () => process.cpuUsage(),
+  mem: () => {
+    if (globalThis.gc) {
+      globalThis.gc();
+      globalThis.gc();
+    }
+    return process.memoryUsage();
+  },
+};
