@@ -52,7 +52,8 @@ for (const scenario of scenarios) {
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
-    alias,
+    // An external package must not be aliased to its sources, or it would be bundled after all.
+    alias: Object.fromEntries(Object.entries(alias).filter(([name]) => !(scenario.external ?? []).includes(name))),
     external: scenario.external ?? [],
     jsx: 'automatic',
     define: { 'process.env.NODE_ENV': '"production"' },

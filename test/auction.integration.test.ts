@@ -190,7 +190,7 @@ describe('auction', () => {
     const low = await fails(bob.store.placeBid(1040).done);
     expect(low).toMatchObject({ code: 'bad_request' });
     expect(low.message).toMatch(/minimum is 1050/);
-    expect(low.details).toEqual({ reason: 'too_low', minNextBid: 1050 }); // structured, for the UI
+    expect((low as { details?: unknown }).details).toEqual({ reason: 'too_low', minNextBid: 1050 }); // structured, for the UI
 
     // A bid in the last 500 ms extends the end to bid time + 800 ms.
     const originalEnd = ann.store.getSnapshot().state!.endsAt;

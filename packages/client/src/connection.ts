@@ -1,4 +1,4 @@
-import { CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_SERVICE_RESTART, CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION, SUBPROTOCOL, TOKEN_PROTOCOL_PREFIX, type ErrorCode } from '@sinyal/protocol';
+import { CLOSE_GOING_AWAY, CLOSE_NORMAL, CLOSE_SERVICE_RESTART, CLOSE_UNAUTHORIZED, CLOSE_UNSUPPORTED_VERSION, SUBPROTOCOL, TOKEN_PROTOCOL_PREFIX, base64url, type ErrorCode } from '@sinyal/protocol';
 import { backoffDelay, type BackoffOptions } from './backoff';
 import type { Environment } from './environment';
 import { SinyalError } from './errors';
@@ -45,13 +45,6 @@ export interface ConnectionEvents {
   down(): void;
 }
 
-/** Token → `Sec-WebSocket-Protocol`-safe base64url. */
-function base64url(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
 
 /**
  * Owns the socket and the connection state machine: opens sockets, tells a refused

@@ -1,3 +1,4 @@
+import { userFeedRoom } from '@sinyal/protocol';
 import type { SinyalClient } from './client';
 import type { Room } from './room';
 
@@ -19,7 +20,7 @@ export function onUserFeed<Events extends object>(client: SinyalClient<Events, o
     const userId = client.user;
     if (userId === undefined || userId === current?.userId) return;
     current?.detach();
-    current = { userId, detach: attach(client.room(`user:${userId}`), userId) };
+    current = { userId, detach: attach(client.room(userFeedRoom(userId)), userId) };
   };
   const unsubscribe = client.subscribe(sync);
   sync();

@@ -7,6 +7,7 @@
 export { PROTOCOL_VERSION, SUBPROTOCOL, TOKEN_PROTOCOL_PREFIX } from './version';
 export { ErrorCodes, RETRYABLE_ERROR_CODES, type ErrorCode } from './errors';
 export * from './closeCodes';
+export { userFeedRoom, base64url } from './userFeed';
 export type { SinyalEvents, SinyalCommands, CommandShape, EventName } from './events';
 export type {
   HelloFrame,

@@ -9,3 +9,29 @@ export { useStore, type ExternalStore } from './useStore';
 export { useConnectionState } from './useConnectionState';
 export { useRoom } from './useRoom';
 export { useEvent } from './useEvent';
+export { useChat, type UseChatResult } from './useChat';
+export { useChatList, type UseChatListResult } from './useChatList';
+export { useTyping } from './useTyping';
+export { useProperty, type UsePropertyOptions, type UsePropertyResult } from './useProperty';
+export { useViewerCount } from './useViewerCount';
+export { useAgentStatus, type UseAgentStatusResult } from './useAgentStatus';
+export { useAuction, type UseAuctionOptions, type UseAuctionResult } from './useAuction';
+export { useNotifications, type UseNotificationsResult } from './useNotifications';
+// The snapshot types the hooks return, so apps need not import them from @sinyal/client.
+export type {
+  AuctionSnapshot,
+  AuctionView,
+  ChatListSnapshot,
+  ChatMessageStatus,
+  ChatMessageView,
+  ChatSnapshot,
+  ChatStoreOptions,
+  ConnectionSnapshot,
+  NotificationsSnapshot,
+  PropertySnapshot,
+  RoomSnapshot,
+  TypingController,
+  TypingControllerOptions,
+  UserStatusSnapshot,
+  ViewerCountSnapshot,
+} from '@sinyal/client';

@@ -1,8 +1,8 @@
 import type { EventMeta, Room } from '@sinyal/client';
 import type { EventName, SinyalEvents } from '@sinyal/protocol';
-import { getCurrentInstance, getCurrentScope, onMounted, onScopeDispose } from 'vue';
 import { useSinyalInjection } from './plugin';
 import { useSinyal } from './useSinyal';
+import { whileMounted } from './whileMounted';
 
 /**
  * Calls `handler` for each `event` in `room` (a name or a `Room`) while the component
@@ -19,11 +19,6 @@ export function useEvent<Events extends object = SinyalEvents, Name extends Even
   handler: (data: Events[Name], meta: EventMeta) => void,
 ): void {
   const client = useSinyal<Events>();
-  const { releaseMs } = useSinyalInjection();
   const target = typeof room === 'string' ? client.room(room) : room;
-  let off: (() => void) | undefined;
-  const start = () => (off = target.on(event, handler));
-  if (getCurrentInstance()) onMounted(start);
-  else start();
-  if (getCurrentScope()) onScopeDispose(() => off && setTimeout(off, releaseMs));
+  whileMounted(() => target.on(event, handler), useSinyalInjection().releaseMs);
 }

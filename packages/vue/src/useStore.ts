@@ -1,5 +1,6 @@
-import { getCurrentInstance, getCurrentScope, onMounted, onScopeDispose, shallowRef, type ShallowRef } from 'vue';
+import { shallowRef, type ShallowRef } from 'vue';
 import { useSinyalInjection } from './plugin';
+import { whileMounted } from './whileMounted';
 
 /** Anything with the client's store shape: every Sinyal store, room, command and the client itself. */
 export interface ExternalStore<Snapshot> {
@@ -15,20 +16,11 @@ export interface ExternalStore<Snapshot> {
  * `effectScope` it starts at once.
  */
 export function useStore<Snapshot>(store: ExternalStore<Snapshot>): Readonly<ShallowRef<Snapshot>> {
-  const { releaseMs } = useSinyalInjection();
   const state = shallowRef(store.getSnapshot());
-  let unsubscribe: (() => void) | undefined;
-  const start = () => {
-    unsubscribe = store.subscribe(() => (state.value = store.getSnapshot()));
+  whileMounted(() => {
+    const unsubscribe = store.subscribe(() => (state.value = store.getSnapshot()));
     state.value = store.getSnapshot(); // it may have changed before we listened
-  };
-  if (getCurrentInstance()) onMounted(start);
-  else start();
-  if (getCurrentScope()) {
-    onScopeDispose(() => {
-      const stop = unsubscribe;
-      if (stop) setTimeout(stop, releaseMs);
-    });
-  }
+    return unsubscribe;
+  }, useSinyalInjection().releaseMs);
   return state;
 }

@@ -2,7 +2,6 @@ import type { AuctionBid, AuctionCommands, AuctionEvents, AuctionJoinState, Auct
 import type { SinyalClient } from '../client';
 import { SinyalError } from '../errors';
 import type { PendingCommand } from '../outbox';
-import { fetchJson } from '../rest';
 import type { Room, RoomStatus } from '../room';
 import { logError, Subscribable } from '../subscribable';
 import { unref } from '../timers';
@@ -90,8 +89,6 @@ export class AuctionStore extends Subscribable {
   #myLastBidSeq = 0;
   #outbid = false;
   #lastError: SinyalError | undefined;
-  /** Bumped by every join state, so a slower REST answer cannot overwrite a fresher join. */
-  #stateGeneration = 0;
 
   constructor(client: AuctionClient, auctionId: string) {
     super();
@@ -220,18 +217,9 @@ export class AuctionStore extends Subscribable {
     ];
     this.#detach = () => offs.forEach((off) => off());
     this.#syncRoomStatus();
-    // Someone else had joined the room already, so no join state will come: fetch it.
-    if (wasJoined) void this.#fetchState();
-  }
-
-  async #fetchState(): Promise<void> {
-    const generation = this.#stateGeneration;
-    try {
-      const state = await fetchJson<AuctionJoinState>(this.#client.options, `/api/auctions/${encodeURIComponent(this.auctionId)}`);
-      if (generation === this.#stateGeneration && (this.#view === undefined || state.bidCount >= this.#view.bidCount)) this.#applyJoinState(state);
-    } catch (error) {
-      this.#update(() => (this.#lastError = SinyalError.is(error) ? error : new SinyalError('unavailable', String(error))));
-    }
+    // Someone else had joined the room already, so no fresh join state would come: re-join
+    // (the server answers with the current state and replays what this store missed).
+    if (wasJoined) this.#room.rejoin();
   }
 
   #syncRoomStatus(): void {
@@ -245,7 +233,6 @@ export class AuctionStore extends Subscribable {
 
   #applyJoinState(state: AuctionJoinState | undefined): void {
     if (!state) return;
-    this.#stateGeneration++;
     this.#update(() => {
       this.#view = viewOf(state);
       this.#myBidderNumber = state.myBidderNumber;

@@ -46,6 +46,8 @@ export class NotificationsStore extends Subscribable {
   readonly #client: NotificationClient;
   readonly #pageSize: number;
   #snapshot: NotificationsSnapshot = { status: 'idle', error: undefined, items: [], unreadCount: 0, hasMore: false };
+  /** Feed `notification:unread` events seen, to tell a stale command answer from a fresh count. */
+  #unreadEvents = 0;
   #detach: (() => void) | undefined;
   #nextBefore: string | null = null;
   /** Events received while the first page loads, re-applied on top of it (they may be newer than the page). */
@@ -101,10 +103,16 @@ export class NotificationsStore extends Subscribable {
     }
   }
 
-  /** The server's answer to a read command is the unread count at that point of the feed. */
+  /**
+   * The server's answer to a read command is the unread count at that point; the feed's
+   * own `notification:unread` counts are newer when they arrive later, so the answer is
+   * applied only if none came in the meantime (answers can be delayed behind the server's
+   * dedupe bookkeeping).
+   */
   #settle(command: PendingCommand<{ unreadCount: number }>): PendingCommand<{ unreadCount: number }> {
+    const countsSeen = this.#unreadEvents;
     command.done.then(
-      ({ unreadCount }) => this.#set({ unreadCount }),
+      ({ unreadCount }) => countsSeen === this.#unreadEvents && this.#set({ unreadCount }),
       () => void this.#load(),
     );
     return command;
@@ -172,6 +180,7 @@ export class NotificationsStore extends Subscribable {
         this.#snapshot = { ...current, items: this.#merge(current.items, event.data.items) };
         return;
       case 'notification:unread':
+        this.#unreadEvents++;
         this.#snapshot = { ...current, unreadCount: event.data.count };
         return;
       case 'notification:read': {

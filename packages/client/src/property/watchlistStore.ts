@@ -33,6 +33,8 @@ type WatchClient = SinyalClient<PropertyEvents, PropertyCommands>;
 export class WatchlistStore extends Subscribable {
   readonly #client: WatchClient;
   #snapshot: WatchlistSnapshot = { ready: false, error: undefined, watched: [], updates: [] };
+  /** Feed `watchlist_changed` events seen, to tell a stale command answer from a fresh list. */
+  #feedChanges = 0;
   #detach: (() => void) | undefined;
   /** Bumped by every load and every watch-list event: a load answered after a newer change is ignored. */
   #generation = 0;
@@ -65,8 +67,10 @@ export class WatchlistStore extends Subscribable {
 
   #send(name: 'property:watch' | 'property:unwatch', propertyId: string): PendingCommand<{ watched: string[] }> {
     const command = this.#client.command(name, { propertyId });
+    const changesSeen = this.#feedChanges;
     command.done.then(
-      ({ watched }) => this.#setWatched(watched),
+      // The feed's watchlist_changed is newer if it came after this command was sent.
+      ({ watched }) => changesSeen === this.#feedChanges && this.#setWatched(watched),
       () => void this.#load(), // refused: show the server's list again
     );
     return command;
@@ -77,7 +81,10 @@ export class WatchlistStore extends Subscribable {
     this.#detach = onUserFeed(this.#client, (feed) => {
       const offJoined = feed.onJoined(({ resumed }) => void (resumed || this.#load()));
       const offReset = feed.onReset(() => void this.#load());
-      const offChanged = feed.on('property:watchlist_changed', ({ watched }) => this.#setWatched(watched));
+      const offChanged = feed.on('property:watchlist_changed', ({ watched }) => {
+        this.#feedChanges++;
+        this.#setWatched(watched);
+      });
       const offUpdates = UPDATE_EVENTS.map((event) =>
         feed.on(event, (payload) => {
           const update = { type: event.slice('property:'.length), ...payload } as PropertyChange;

@@ -1,0 +1,48 @@
+import { auctionStore, type AuctionSnapshot, type AuctionStore } from '@sinyal/client';
+import { useEffect, useMemo, useState } from 'react';
+import { actionsOf } from './useStoreView';
+import { useSinyal } from './useSinyal';
+import { useStore } from './useStore';
+
+/** Options of {@link useAuction}. */
+export interface UseAuctionOptions {
+  /** How often `msRemaining` ticks while the auction is active. @default 250 */
+  tickMs?: number;
+}
+
+/** What {@link useAuction} returns: the auction's snapshot, a ticking countdown and `placeBid`. */
+export type UseAuctionResult = AuctionSnapshot &
+  Pick<AuctionStore, 'placeBid'> & {
+    /** Milliseconds until the end on the server's clock; ticks every `tickMs` while active, 0 once ended. */
+    msRemaining: number;
+  };
+
+/**
+ * A live auction: `state` (price, `minNextBid`, `endsAt`, `status`…, `undefined` until it
+ * arrives), `bids`, `myBidderNumber`, `isLeading`, `outbid`, `lastError`, `msRemaining`
+ * (ticking on server time while the auction is active; never on the server) and
+ * `placeBid(amount)`. Joins `auction:<id>` while mounted.
+ *
+ * @example
+ * ```tsx
+ * const { state, isLeading, outbid, msRemaining, placeBid } = useAuction('menteng-12');
+ * if (!state) return <p>Loading auction…</p>;
+ * return (
+ *   <button disabled={state.status !== 'active'} onClick={() => placeBid(state.minNextBid)}>
+ *     Bid {state.minNextBid} · {Math.ceil(msRemaining / 1000)} s {isLeading ? '(leading)' : outbid ? '(outbid!)' : ''}
+ *   </button>
+ * );
+ * ```
+ */
+export function useAuction(auctionId: string, options: UseAuctionOptions = {}): UseAuctionResult {
+  const store = auctionStore(useSinyal(), auctionId);
+  const snapshot = useStore(store);
+  const [msRemaining, setMsRemaining] = useState(() => store.msRemaining());
+  const tickMs = options.tickMs ?? 250;
+  // After useStore's subscription (effects run in order), which keeps the store joined.
+  useEffect(() => {
+    setMsRemaining(store.msRemaining());
+    return store.subscribeCountdown(setMsRemaining, tickMs);
+  }, [store, tickMs]);
+  return useMemo(() => ({ ...snapshot, msRemaining, ...actionsOf(store, ['placeBid']) }), [snapshot, msRemaining, store]);
+}

@@ -1,0 +1,41 @@
+// The five platform features on a real server on 127.0.0.1, clients that count the rooms
+// they join, and a fault proxy — shared by the domain hook tests.
+import { createDevToken, platformFeatures } from '@sinyal/server';
+import WebSocket from 'ws';
+import { createFaultProxy } from '../../../test-utils/faultProxy';
+import { connect, SECRET, startServer } from '../../../test-utils/harness';
+
+export const PUBLISH_SECRET = 'react-hooks-publisher-secret-0123';
+
+/** Cleanups of the current test, run (last first) by the test file's afterEach. */
+export const cleanups: Array<() => unknown> = [];
+
+export async function startPlatform() {
+  const platform = platformFeatures({ chat: { onError: () => {} }, auction: { timerSyncIntervalMs: 100, biddersCoalesceMs: 20 } });
+  const server = await startServer({ features: platform.features, publishSecret: PUBLISH_SECRET });
+  cleanups.push(() => server.close());
+  const proxy = await createFaultProxy({ targetPort: server.port });
+  cleanups.push(() => proxy.close());
+  /** Every `join` frame any client sent, as `user@room`. */
+  const joinFrames: string[] = [];
+
+  function user(id: string, options: { agent?: boolean; viaProxy?: boolean; autoConnect?: boolean } = {}) {
+    class CountingWebSocket extends WebSocket {
+      override send(data: unknown, ...rest: unknown[]): void {
+        const frame = JSON.parse(String(data)) as { t?: string; room?: string };
+        if (frame.t === 'join') joinFrames.push(`${id}@${frame.room}`);
+        (super.send as (...args: unknown[]) => void)(data, ...rest);
+      }
+    }
+    const client = connect(options.viaProxy ? `ws://127.0.0.1:${proxy.port}/ws` : server.url, id, {
+      WebSocket: CountingWebSocket as never,
+      ...(options.agent ? { token: () => createDevToken(SECRET, id, 3600, { role: 'agent' }) } : {}),
+      ...(options.autoConnect === undefined ? {} : { autoConnect: options.autoConnect }),
+    });
+    cleanups.push(() => client.close());
+    return client;
+  }
+
+  const joinsOf = (room: string) => joinFrames.filter((entry) => entry.endsWith(`@${room}`));
+  return { platform, server, proxy, user, joinFrames, joinsOf };
+}
