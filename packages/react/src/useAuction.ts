@@ -13,14 +13,16 @@ export interface UseAuctionOptions {
 /** What {@link useAuction} returns: the auction's snapshot, a ticking countdown and `placeBid`. */
 export type UseAuctionResult = AuctionSnapshot &
   Pick<AuctionStore, 'placeBid'> & {
-    /** Milliseconds until the end on the server's clock; ticks every `tickMs` while active, 0 once ended. */
+    /** Milliseconds until the end on the server's clock; ticks every `tickMs` while scheduled or active, 0 once ended. */
     msRemaining: number;
+    /** Milliseconds until the start on the server's clock while `scheduled` (0 once started); ticks like `msRemaining`. */
+    msUntilStart: number;
   };
 
 /**
  * A live auction: `state` (price, `minNextBid`, `endsAt`, `status`…, `undefined` until it
- * arrives), `bids`, `myBidderNumber`, `isLeading`, `outbid`, `lastError`, `msRemaining`
- * (ticking on server time while the auction is active; never on the server) and
+ * arrives), `bids`, `myBidderNumber`, `isLeading`, `outbid`, `lastError`, `msRemaining` and
+ * `msUntilStart` (ticking on server time while scheduled or active; never on the server) and
  * `placeBid(amount)`. Joins `auction:<id>` while mounted.
  *
  * @example
@@ -38,11 +40,16 @@ export function useAuction(auctionId: string, options: UseAuctionOptions = {}): 
   const store = auctionStore(useSinyal(), auctionId);
   const snapshot = useStore(store);
   const [msRemaining, setMsRemaining] = useState(() => store.msRemaining());
+  const [msUntilStart, setMsUntilStart] = useState(() => store.msUntilStart());
   const tickMs = options.tickMs ?? 250;
   // After useStore's subscription (effects run in order), which keeps the store joined.
   useEffect(() => {
     setMsRemaining(store.msRemaining());
-    return store.subscribeCountdown(setMsRemaining, tickMs);
+    setMsUntilStart(store.msUntilStart());
+    return store.subscribeCountdown((remaining, untilStart) => {
+      setMsRemaining(remaining);
+      setMsUntilStart(untilStart);
+    }, tickMs);
   }, [store, tickMs]);
-  return useMemo(() => ({ ...snapshot, msRemaining, ...actionsOf(store, ['placeBid']) }), [snapshot, msRemaining, store]);
+  return useMemo(() => ({ ...snapshot, msRemaining, msUntilStart, ...actionsOf(store, ['placeBid']) }), [snapshot, msRemaining, msUntilStart, store]);
 }

@@ -13,14 +13,16 @@ export interface UseAuctionOptions {
 /** What {@link useAuction} returns: a computed ref per auction field, a ticking countdown and `placeBid`. */
 export type UseAuctionReturn = ToComputedRefs<AuctionSnapshot> &
   Pick<AuctionStore, 'placeBid'> & {
-    /** Milliseconds until the end on the server's clock; ticks every `tickMs` while active, 0 once ended. */
+    /** Milliseconds until the end on the server's clock; ticks every `tickMs` while scheduled or active, 0 once ended. */
     msRemaining: Readonly<ShallowRef<number>>;
+    /** Milliseconds until the start on the server's clock while `scheduled` (0 once started). */
+    msUntilStart: Readonly<ShallowRef<number>>;
   };
 
 /**
  * A live auction as refs: `state` (price, `minNextBid`, `endsAt`, `status`…, `undefined`
  * until it arrives), `bids`, `myBidderNumber`, `isLeading`, `outbid`, `lastError`,
- * `msRemaining` (ticking on server time from mount while the auction is active; never
+ * `msRemaining` and `msUntilStart` (ticking on server time from mount while scheduled or active; never
  * during server-side rendering) and `placeBid(amount)`. Joins `auction:<id>` while mounted.
  *
  * @example
@@ -39,10 +41,15 @@ export function useAuction(auctionId: string, options: UseAuctionOptions = {}): 
   const store = auctionStore(useSinyal(), auctionId);
   const view = useStoreRefs(store, ['placeBid']);
   const msRemaining = shallowRef(store.msRemaining());
+  const msUntilStart = shallowRef(store.msUntilStart());
   // Registered after useStore's subscription, which keeps the store joined.
   whileMounted(() => {
     msRemaining.value = store.msRemaining();
-    return store.subscribeCountdown((ms) => (msRemaining.value = ms), options.tickMs ?? 250);
+    msUntilStart.value = store.msUntilStart();
+    return store.subscribeCountdown((remaining, untilStart) => {
+      msRemaining.value = remaining;
+      msUntilStart.value = untilStart;
+    }, options.tickMs ?? 250);
   });
-  return { ...view, msRemaining };
+  return { ...view, msRemaining, msUntilStart };
 }

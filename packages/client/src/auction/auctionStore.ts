@@ -133,25 +133,27 @@ export class AuctionStore extends Subscribable {
   }
 
   /**
-   * Ticks `listener(msRemaining)` every `everyMs` while the auction is active (and once
-   * more when it stops being active). Keeps the store subscribed. Returns the stop function.
+   * Ticks `listener(msRemaining, msUntilStart)` every `everyMs` while the auction is
+   * scheduled or active — so a page can count down to the start, then to the end — and
+   * once more when it ends. Keeps the store subscribed. Returns the stop function.
    *
    * @example
    * ```ts
    * const stop = auctionStore(client, 'menteng-12').subscribeCountdown((ms) => render(formatHms(ms)));
    * ```
    */
-  subscribeCountdown(listener: (msRemaining: number) => void, everyMs = 250): () => void {
+  subscribeCountdown(listener: (msRemaining: number, msUntilStart: number) => void, everyMs = 250): () => void {
     let timer: ReturnType<typeof setInterval> | undefined;
     const tick = () => {
       try {
-        listener(this.msRemaining());
+        listener(this.msRemaining(), this.msUntilStart());
       } catch (error) {
         this.report(error);
       }
     };
     const sync = () => {
-      const active = this.#view?.status === 'active';
+      const status = this.#view?.status;
+      const active = status === 'active' || status === 'scheduled';
       if (active && !timer) {
         timer = unref(setInterval(tick, everyMs));
         tick();
