@@ -1,6 +1,7 @@
 // The feature plumbing every domain feature sits on: join state, membership and
 // connection hooks, the per-user feed, REST routes and the publish API.
 import { fetchJson, onUserFeed } from '@sinyal/client';
+import { userFeedRoom } from '@sinyal/protocol';
 import { SinyalServerError, type Feature } from '@sinyal/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, sleep, startServer, until } from '../test-utils/harness';
@@ -94,6 +95,23 @@ describe('features', () => {
     spy.subscribe(() => {});
     await until(() => spy.getSnapshot().status === 'error');
     expect(spy.getSnapshot().error?.code).toBe('forbidden');
+  });
+
+  it('users whose id has characters a room name cannot hold (auth0|…, a+b@x) still get their own feed', async () => {
+    const s = await startServer();
+    cleanups.push(() => s.close());
+    const odd = connect(s.url, 'auth0|5f7c+x');
+    const plain = connect(s.url, 'auth0');
+    cleanups.push(() => odd.close(), () => plain.close());
+    const got: Record<string, unknown[]> = { odd: [], plain: [] };
+    onUserFeed(odd, (feed) => feed.on('notification:new' as never, (data) => got.odd!.push(data)));
+    onUserFeed(plain, (feed) => feed.on('notification:new' as never, (data) => got.plain!.push(data)));
+    await until(() => odd.room(userFeedRoom('auth0|5f7c+x')).getSnapshot().status === 'joined' && plain.room('user:auth0').getSnapshot().status === 'joined');
+    await s.publishToUser('auth0|5f7c+x', 'notification:new', { n: 1 });
+    await until(() => got.odd!.length === 1);
+    await sleep(50);
+    expect(got.plain).toEqual([]);
+    expect(userFeedRoom('auth0|5f7c+x')).toMatch(/^user::/);
   });
 
   it('REST routes authenticate with the user token and map errors to HTTP statuses', async () => {

@@ -4,9 +4,10 @@ import { parseArgs } from 'node:util';
 import { createDevToken } from './auth';
 import { createJsonLogger } from './logger';
 import { platformFeatures } from './features/platform';
+import { RedisStore } from './redis/redisStore';
 import { createServer } from './server';
 
-const USAGE = `Usage: sinyal-server [--port 8080] [--host 127.0.0.1] [--path /ws] [--secret <hs256-secret>] [--publish-secret <s>] [--origin <url>]...
+const USAGE = `Usage: sinyal-server [--port 8080] [--host 127.0.0.1] [--path /ws] [--secret <hs256-secret>] [--publish-secret <s>] [--origin <url>]... [--redis <url>] [--redis-prefix sinyal:]
 
   --port     port to listen on (env PORT; default 8080)
   --host     interface to bind (env HOST; default 127.0.0.1, use 0.0.0.0 in a container)
@@ -17,6 +18,10 @@ const USAGE = `Usage: sinyal-server [--port 8080] [--host 127.0.0.1] [--path /ws
   --publish-secret
              server-to-server secret of the publish API and the platform endpoints
              (env SINYAL_PUBLISH_SECRET; without one a random one is generated and printed)
+  --redis    keep room history and command outcomes in Redis and fan events out through it,
+             so several nodes serve one set of rooms (env SINYAL_REDIS_URL; default: in memory)
+  --redis-prefix
+             prefix of every Redis key and channel (env SINYAL_REDIS_PREFIX; default sinyal:)
 
 All five features are mounted (chat, auction, presence, property, notification; see docs/).
 Rooms of kind "demo" (demo:*) are open to every authenticated user, who may publish demo:* events.`;
@@ -30,6 +35,8 @@ async function main(): Promise<void> {
       secret: { type: 'string' },
       origin: { type: 'string', multiple: true },
       'publish-secret': { type: 'string' },
+      redis: { type: 'string' },
+      'redis-prefix': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -44,7 +51,12 @@ async function main(): Promise<void> {
   const configuredPublishSecret = values['publish-secret'] ?? process.env.SINYAL_PUBLISH_SECRET;
   const publishSecret = configuredPublishSecret ?? randomBytes(24).toString('base64url');
 
+  const redisUrl = values.redis ?? process.env.SINYAL_REDIS_URL;
+  const redisPrefix = values['redis-prefix'] ?? process.env.SINYAL_REDIS_PREFIX;
+  const store = redisUrl ? new RedisStore({ url: redisUrl, ...(redisPrefix ? { prefix: redisPrefix } : {}) }) : undefined;
+
   const server = await createServer({
+    ...(store ? { store } : {}),
     port,
     host: values.host ?? process.env.HOST ?? '127.0.0.1',
     path: values.path ?? '/ws',
@@ -58,7 +70,7 @@ async function main(): Promise<void> {
     publishSecret,
   });
 
-  console.log(`sinyal-server listening on ${server.url} (health: ${server.httpUrl}/health)`);
+  console.log(`sinyal-server listening on ${server.url} (health: ${server.httpUrl}/health)${store ? `, Redis store at ${redisUrl}` : ''}`);
   if (configuredPublishSecret === undefined) console.log(`  publish secret (POST ${server.httpUrl}/api/publish …): ${publishSecret}`);
   if (configuredSecret === undefined) {
     const token = await createDevToken(secret, 'dev', 3600);
@@ -86,7 +98,10 @@ Try it from Node (npm i ws):
     stopping = true;
     console.log(`${signal}: closing connections…`);
     server.close().then(
-      () => process.exit(0),
+      async () => {
+        await store?.close();
+        process.exit(0);
+      },
       () => process.exit(1),
     );
   };

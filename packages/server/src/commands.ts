@@ -90,5 +90,6 @@ async function execute(ctx: ServerContext, command: CommandContext): Promise<Com
 
 /** Runs a command at most once per (user, command id) within the dedupe window. */
 export function runCommand(ctx: ServerContext, commandId: string, command: CommandContext): Promise<CommandOutcome> {
+  if (!ctx.fanout.health().ok) return Promise.resolve({ ok: false, code: 'unavailable', msg: 'server cannot reach its store, retry later', retryAfterMs: 1000 });
   return ctx.deduper.run(commandKey(command.user.id, commandId), () => execute(ctx, command));
 }

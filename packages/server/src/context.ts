@@ -5,11 +5,14 @@ import type { Logger } from './logger';
 import type { Limits } from './options';
 import type { PublishDeps } from './publish';
 import type { RateLimiter } from './rateLimiter';
+import type { RoomRegistry } from './roomRegistry';
 import type { SinyalServer } from './server';
 
 /** Everything a session needs from its server, assembled once by `createServer`. */
 export interface ServerContext extends PublishDeps {
   limits: Limits;
+  /** This node's room memberships. */
+  registry: RoomRegistry;
   commands: ReadonlyMap<string, CommandHandler>;
   rateLimiter: RateLimiter;
   deduper: Deduper;

@@ -1,6 +1,11 @@
 import { RETRYABLE_ERROR_CODES } from '@sinyal/protocol';
+import { runInCommandScope } from './commandScope';
 import type { Logger } from './logger';
 import type { CommandOutcome, Store } from './store/types';
+
+/** How long a duplicate waits for the same command running on another node before answering `unavailable`. */
+const WAIT_FOR_OTHER_NODE_MS = 5000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Makes commands idempotent: the first run of a key executes and its outcome is saved
@@ -9,6 +14,11 @@ import type { CommandOutcome, Store } from './store/types';
  * (`internal`, `unavailable`, `rate_limited`, `timeout`) are not saved: the client is
  * told retrying may help, so a retry must actually run; neither are refusals a handler
  * marked `transient` (a condition that may pass, such as "join the room first").
+ *
+ * With a store shared by several nodes (`claimCommand`), the first run claims the key in
+ * the store, so a duplicate arriving on another node at the same time waits for the
+ * outcome instead of executing; if it waits too long it is answered `unavailable`
+ * (retryable: the client sends it again later).
  */
 export class Deduper {
   private readonly running = new Map<string, Promise<CommandOutcome>>();
@@ -29,6 +39,7 @@ export class Deduper {
   }
 
   private async lookupOrExecute(key: string, execute: () => Promise<CommandOutcome>): Promise<CommandOutcome> {
+    if (this.store.claimCommand) return this.claimOrWait(key, execute);
     let saved: CommandOutcome | undefined;
     try {
       saved = await this.store.getCommandResult(key);
@@ -38,15 +49,43 @@ export class Deduper {
     }
     if (saved) return saved;
     const outcome = await execute();
-    if (outcome.ok || (!RETRYABLE_ERROR_CODES.includes(outcome.code) && !outcome.transient)) {
-      try {
-        await this.store.saveCommandResult(key, outcome, this.windowMs);
-      } catch (err) {
-        // The command ran; answering it matters more than remembering the answer.
-        this.logger.error({ err }, 'store failed to save a command result');
-      }
-    }
+    await this.remember(key, outcome);
     return outcome;
+  }
+
+  private async claimOrWait(key: string, execute: () => Promise<CommandOutcome>): Promise<CommandOutcome> {
+    const deadline = Date.now() + WAIT_FOR_OTHER_NODE_MS;
+    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+      let claim;
+      try {
+        claim = await this.store.claimCommand!(key);
+      } catch (err) {
+        this.logger.error({ err }, 'store failed to claim a command');
+        return { ok: false, code: 'unavailable', msg: 'store unavailable', retryAfterMs: 1000 };
+      }
+      if (claim.status === 'done') return claim.outcome;
+      if (claim.status === 'claimed') {
+        const outcome = await runInCommandScope({ key, token: claim.token, windowMs: this.windowMs }, execute);
+        if (!(await this.remember(key, outcome))) {
+          await this.store.releaseCommand?.(key, claim.token).catch((err: unknown) => this.logger.error({ err }, 'store failed to release a command'));
+        }
+        return outcome;
+      }
+      if (Date.now() >= deadline) return { ok: false, code: 'unavailable', msg: 'the same command is still running', retryAfterMs: 1000 };
+      await sleep(delay);
+    }
+  }
+
+  /** Saves an outcome worth remembering; false when it is not to be remembered. */
+  private async remember(key: string, outcome: CommandOutcome): Promise<boolean> {
+    if (!outcome.ok && (RETRYABLE_ERROR_CODES.includes(outcome.code) || outcome.transient)) return false;
+    try {
+      await this.store.saveCommandResult(key, outcome, this.windowMs);
+    } catch (err) {
+      // The command ran; answering it matters more than remembering the answer.
+      this.logger.error({ err }, 'store failed to save a command result');
+    }
+    return true;
   }
 }
 

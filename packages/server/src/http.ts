@@ -57,6 +57,8 @@ export interface HttpDeps {
   connections: () => number;
   startedAt: number;
   isClosing: () => boolean;
+  /** Whether the node can serve (its store/fan-out is reachable); `details` go into the body. */
+  health?: () => { ok: boolean; details?: Record<string, string> };
   /** REST routes of the server and its features; returns false when no route matches. */
   route?: (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, cors: Record<string, string>) => boolean;
 }
@@ -65,7 +67,8 @@ export { json as sendJson };
 
 /**
  * Handles plain HTTP requests:
- * - `GET /health` → `200 {status:'ok', connections, uptimeS}` (`503` while shutting down);
+ * - `GET /health` → `200 {status:'ok', connections, uptimeS}` (`503` while shutting down, and
+ *   `503 {status:'degraded', redis:'down', …}` while a Redis store is unreachable);
  * - `GET <path>` with `Authorization: Bearer <token>` → the auth probe: the same origin and
  *   token checks as the upgrade, answered `200 {ok:true, user}` or `401/403 {code, msg}`,
  *   so a browser client can tell "token refused" from "network down" after a failed handshake;
@@ -85,8 +88,10 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
     const path = url.pathname;
     if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) {
       const closing = deps.isClosing();
-      json(res, closing ? 503 : 200, {
-        status: closing ? 'closing' : 'ok',
+      const health = deps.health?.() ?? { ok: true };
+      json(res, closing || !health.ok ? 503 : 200, {
+        status: closing ? 'closing' : health.ok ? 'ok' : 'degraded',
+        ...health.details,
         connections: deps.connections(),
         uptimeS: Math.floor((Date.now() - deps.startedAt) / 1000),
       });

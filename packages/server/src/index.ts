@@ -16,7 +16,11 @@ export { SinyalServerError } from './errors';
 export { createJsonLogger, type Logger, type LogLevel } from './logger';
 export type { PublishResult, PublishOptions } from './publish';
 export { MemoryStore } from './store/memoryStore';
-export type { Store, StoredEvent, NewEvent, StreamHead, CommandOutcome } from './store/types';
+export type { Store, StoredEvent, NewEvent, StreamHead, CommandOutcome, CommandClaim } from './store/types';
+export { LocalFanout, type Fanout, type FanoutListener, type FanoutHealth } from './fanout';
+export { RedisStore, type RedisStoreOptions } from './redis/redisStore';
+export { RedisFanout } from './redis/redisFanout';
+export { redisKeys, DEFAULT_REDIS_PREFIX, type RedisKeys } from './redis/keys';
 export {
   chatFeature,
   MemoryChatStore,

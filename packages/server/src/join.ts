@@ -5,6 +5,9 @@ import { durableEventFrame } from './roomRegistry';
 import { historyOf, parseRoom } from './roomKinds';
 import type { Session } from './session';
 
+/** When a client should retry a join refused as `unavailable`. */
+const RETRY_UNAVAILABLE_MS = 1000;
+
 async function isAuthorized(ctx: ServerContext, session: Session, frame: JoinFrame): Promise<boolean> {
   const { kind, id } = parseRoom(frame.room);
   const authorize = ctx.rooms.get(kind)?.authorize;
@@ -31,6 +34,11 @@ export async function joinRoom(ctx: ServerContext, session: Session, frame: Join
     session.nack(id, 'not_found', `room kind "${kind}" does not exist`);
     return;
   }
+  if (!ctx.fanout.health().ok) {
+    session.leaveRoom(room);
+    session.nack(id, 'unavailable', 'server cannot reach its store, retry later', RETRY_UNAVAILABLE_MS);
+    return;
+  }
 
   let allowed: boolean;
   try {
@@ -50,10 +58,17 @@ export async function joinRoom(ctx: ServerContext, session: Session, frame: Join
     return;
   }
   if (session.closed) return;
+  if (!session.hasJoined(room) && session.roomCount >= ctx.limits.maxRoomsPerSession) {
+    session.nack(id, 'forbidden', `room limit reached: at most ${ctx.limits.maxRoomsPerSession} rooms per connection`);
+    return;
+  }
 
   const { membership, isNew } = session.enterRoom(room);
   const member = { user: session.user, room, kind, id: parseRoom(room).id, sessionId: session.id, server: ctx.server };
   try {
+    // Receive the room's live events (into the hold buffer) before reading its head.
+    await ctx.fanout.subscribe(room);
+    if (!session.hasJoined(room)) return; // left or closed meanwhile
     if (historyOf(kindOptions) === 0) {
       const epoch = await ctx.store.epoch();
       const state = kindOptions.snapshot ? await kindOptions.snapshot(member) : undefined;
@@ -91,6 +106,6 @@ export async function joinRoom(ctx: ServerContext, session: Session, frame: Join
     session.leaveRoom(room);
     if (error instanceof SinyalServerError) return session.nack(id, error.code, error.message);
     ctx.logger.error({ err: error, room }, 'store failed during join');
-    session.nack(id, 'unavailable', 'room history unavailable, retry later');
+    session.nack(id, 'unavailable', 'room history unavailable, retry later', RETRY_UNAVAILABLE_MS);
   }
 }

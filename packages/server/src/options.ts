@@ -54,6 +54,12 @@ export interface Limits {
    */
   maxPendingFrames: number;
   /**
+   * Rooms one connection may be in at once; a join beyond it is refused (`forbidden`),
+   * so a client cannot make the server hold an unbounded number of memberships.
+   * @default 200
+   */
+  maxRoomsPerSession: number;
+  /**
    * How long `close()` waits for clients to finish the close handshake before cutting them off.
    * @default 2000
    */
@@ -70,6 +76,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   heartbeatTimeoutMs: 30_000,
   maxBufferedBytes: 1024 * 1024,
   maxPendingFrames: 1000,
+  maxRoomsPerSession: 200,
   shutdownTimeoutMs: 2000,
 });
 
@@ -108,7 +115,8 @@ export interface ServerOptions {
   allowQueryToken?: boolean;
   /**
    * Where room history and command outcomes live. Pass the same instance to a new
-   * server to keep resumable history across restarts.
+   * server to keep resumable history across restarts. A `RedisStore` lets several
+   * nodes serve one set of rooms (events fan out through Redis; see docs/scaling.md).
    * @default new MemoryStore()
    */
   store?: Store;

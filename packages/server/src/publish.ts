@@ -1,6 +1,7 @@
 import { EventNameSchema, RoomName } from '@sinyal/protocol/schema';
 import { SinyalServerError } from './errors';
-import { durableEventFrame, volatileEventFrame, type RoomRegistry } from './roomRegistry';
+import type { Fanout } from './fanout';
+import { volatileEventFrame } from './roomRegistry';
 import { historyOf, parseRoom, type RoomKindOptions } from './roomKinds';
 import type { Store } from './store/types';
 
@@ -22,11 +23,13 @@ export interface PublishOptions {
 export interface PublishDeps {
   rooms: ReadonlyMap<string, RoomKindOptions>;
   store: Store;
-  registry: RoomRegistry;
+  /** Appends durable events and delivers every event to the room's members on every node. */
+  fanout: Fanout;
 }
 
 /**
- * Appends an event to a room's history (durable) and fans it out to the room's members.
+ * Appends an event to a room's history (durable) and fans it out to the room's members
+ * on every node (through the server's {@link Fanout}).
  * Volatile events (`volatile`, or a kind with `history: 0`) are only fanned out and
  * resolve to `null`. Both the `publish` command and `server.publish()` go through here;
  * authorization is the caller's job. Any event may go into any configured room (the
@@ -49,11 +52,10 @@ export async function publishToRoom(
   const at = Date.now();
   const history = historyOf(kindOptions);
   if (options.volatile || history === 0) {
-    deps.registry.broadcast(room, volatileEventFrame(room, event, data, at), options.exceptUser);
+    await deps.fanout.publishVolatile(room, volatileEventFrame(room, event, data, at), options.exceptUser);
     return null;
   }
-  const stored = await deps.store.append(room, { name: event, data, at }, history);
-  // No await between append and broadcast: fan-out order must follow append order.
-  deps.registry.broadcast(room, durableEventFrame(room, stored));
+  // The fan-out appends and delivers in one step, so delivery order is append order on every node.
+  const stored = await deps.fanout.publishDurable(room, { name: event, data, at }, history);
   return { epoch: stored.epoch, seq: stored.seq };
 }

@@ -74,6 +74,9 @@ export function volatileEventFrame(room: string, name: string, data: unknown, at
 export class RoomRegistry {
   private readonly rooms = new Map<string, Map<Subscriber, Membership>>();
 
+  /** `onEmpty` is told when a room's last local member left (the node stops receiving its events). */
+  constructor(private readonly onEmpty: (room: string) => void = () => {}) {}
+
   /** Subscribes (or re-uses the existing membership) and starts holding live events back. */
   join(room: string, subscriber: Subscriber): Membership {
     let members = this.rooms.get(room);
@@ -95,7 +98,10 @@ export class RoomRegistry {
     const members = this.rooms.get(room);
     if (!members) return;
     members.delete(subscriber);
-    if (members.size === 0) this.rooms.delete(room);
+    if (members.size === 0) {
+      this.rooms.delete(room);
+      this.onEmpty(room);
+    }
   }
 
   /** Removes a subscriber from every room in `rooms` (a closing session passes its own list). */

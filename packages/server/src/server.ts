@@ -2,7 +2,7 @@ import { createServer as createHttpServer, type IncomingMessage } from 'node:htt
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
-import { CloseCodes, SUBPROTOCOL } from '@sinyal/protocol';
+import { CloseCodes, SUBPROTOCOL, userFeedRoom } from '@sinyal/protocol';
 import { AuthError, createAuthenticator, extractToken, type AuthUser } from './auth';
 import { commandTable } from './commands';
 import type { ServerContext } from './context';
@@ -10,6 +10,7 @@ import { Deduper } from './dedupe';
 import { startHeartbeat } from './heartbeat';
 import type { CommandHandler } from './commands';
 import { mergeTables } from './feature';
+import { LocalFanout } from './fanout';
 import { createRequestListener, pathOf, refuseUpgrade, sendJson, type Refusal } from './http';
 import { publishRoute } from './publishApi';
 import type { RoomKindOptions } from './roomKinds';
@@ -23,6 +24,7 @@ import { RateLimiter } from './rateLimiter';
 import { RoomRegistry } from './roomRegistry';
 import { Session } from './session';
 import { MemoryStore } from './store/memoryStore';
+import type { Store } from './store/types';
 
 /** A running server, as returned by {@link createServer}. */
 export interface SinyalServer {
@@ -118,7 +120,8 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   const path = options.path ?? '/ws';
   const allowQueryToken = options.allowQueryToken ?? false;
   const logger = options.logger === null ? silentLogger : (options.logger ?? createJsonLogger('warn'));
-  const store = options.store ?? new MemoryStore();
+  const store: Store = options.store ?? new MemoryStore();
+  const fanout = store.createFanout?.() ?? new LocalFanout(store);
   const checkOrigin = createOriginCheck(options.origins ?? '*');
   const authenticate = createAuthenticator(options.auth);
   const features = options.features ?? [];
@@ -145,7 +148,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     }
   }
 
-  const registry = new RoomRegistry();
+  const registry = new RoomRegistry((room) => fanout.unsubscribe(room));
   const sessions = new Set<Session>();
   const connectionsPerUser = new Map<string, number>();
   const pendingUpgrades = new Set<Duplex>();
@@ -183,6 +186,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
       connections: () => sessions.size,
       startedAt,
       isClosing: () => closing,
+      health: () => fanout.health(),
       route: createRouter({ routes, authenticate, publishSecret: options.publishSecret, server: () => server, logger }, sendJson),
     }),
   );
@@ -262,7 +266,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     httpUrl,
     port,
     publish: (room, event, data, opts) => publishToRoom(context, room, event, data, opts),
-    publishToUser: (userId, event, data) => publishToRoom(context, `user:${userId}`, event, data),
+    publishToUser: (userId, event, data) => publishToRoom(context, userFeedRoom(userId), event, data),
     localMembers: (room) => registry.size(room),
     logger,
     connections: () => sessions.size,
@@ -276,6 +280,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     limits,
     rooms,
     store,
+    fanout,
     registry,
     rateLimiter,
     deduper: new Deduper(store, limits.dedupeWindowMs, logger),
@@ -285,6 +290,14 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     features,
   };
   context.commands = commandTable(context, Object.fromEntries(commandHandlers));
+  fanout.start({
+    deliver: (room, frame, exceptUser) => registry.broadcast(room, frame, exceptUser),
+    lost: () => {
+      // Live members may have missed events: let every client reconnect, re-join and resume.
+      logger.warn({ connections: sessions.size }, 'fan-out lost its connection; closing connections so clients resume');
+      for (const session of [...sessions]) session.close(CloseCodes.SERVICE_RESTART, 'store connection lost');
+    },
+  });
   for (const feature of features) await feature.start?.(server);
 
   async function shutDown(code: number): Promise<void> {
@@ -306,6 +319,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     httpServer.closeAllConnections();
     await listenerClosed;
     wss.close();
+    await fanout.close();
     logger.info({ port }, 'server closed');
   }
 

@@ -91,6 +91,11 @@ export class Session implements Subscriber, HeartbeatPeer {
     return this.closing;
   }
 
+  /** Rooms this connection is in. */
+  get roomCount(): number {
+    return this.rooms.size;
+  }
+
   hasJoined(room: string): boolean {
     return this.rooms.has(room);
   }

@@ -14,6 +14,23 @@ async function publishMany(server: { publish(room: string, event: string, data?:
 }
 
 describe('room joins and authorization', () => {
+  it('refuses joins beyond maxRoomsPerSession; re-joining a room already held is fine', async () => {
+    const server = await startServer({ rooms: demoRooms, limits: { maxRoomsPerSession: 2 } });
+    const client = await RawClient.ready(server);
+    client.send({ t: 'join', id: 'a', room: 'demo:1' });
+    expect(await client.next('joined')).toMatchObject({ id: 'a' });
+    client.send({ t: 'join', id: 'b', room: 'demo:2' });
+    expect(await client.next('joined')).toMatchObject({ id: 'b' });
+    client.send({ t: 'join', id: 'c', room: 'demo:3' });
+    expect(await client.next('nack')).toMatchObject({ id: 'c', code: 'forbidden' });
+    client.send({ t: 'join', id: 'd', room: 'demo:1' });
+    expect(await client.next('joined')).toMatchObject({ id: 'd' });
+    client.send({ t: 'leave', room: 'demo:2' });
+    client.send({ t: 'join', id: 'e', room: 'demo:3' });
+    expect(await client.next('joined')).toMatchObject({ id: 'e' });
+  });
+
+
   it('refuses unknown kinds (not_found) and unauthorized joins (forbidden), re-authorizing every join', async () => {
     let allowed = true;
     const calls: unknown[] = [];

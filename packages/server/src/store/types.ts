@@ -1,4 +1,5 @@
 import type { ErrorCode } from '@sinyal/protocol';
+import type { Fanout } from '../fanout';
 
 /** An event as appended to a durable room, before the store assigns its position. */
 export interface NewEvent {
@@ -29,6 +30,16 @@ export type CommandOutcome =
   | { ok: false; code: ErrorCode; msg: string; retryAfterMs?: number; transient?: boolean; details?: unknown };
 
 /**
+ * Answer to {@link Store.claimCommand}: this caller runs the command (`claimed`, with a
+ * token to release the claim), someone else is running it (`running`), or it already
+ * ran (`done`, with its outcome).
+ */
+export type CommandClaim =
+  | { status: 'claimed'; token: string }
+  | { status: 'running' }
+  | { status: 'done'; outcome: CommandOutcome };
+
+/**
  * Where the server keeps state that must outlive a connection: room history and
  * command outcomes. Everything is async so a networked store (Redis) can implement
  * it; the server never assumes a call completes synchronously.
@@ -56,6 +67,21 @@ export interface Store {
   getCommandResult(key: string): Promise<CommandOutcome | undefined>;
   /** Remembers a command outcome for `ttlMs`. */
   saveCommandResult(key: string, outcome: CommandOutcome, ttlMs: number): Promise<void>;
+  /**
+   * Optional, for stores shared by several nodes: atomically claims a command key so a
+   * duplicate arriving on another node at the same moment waits instead of executing.
+   * A claim expires on its own (a node that died mid-command does not block its key
+   * forever); `saveCommandResult` replaces it with the outcome.
+   */
+  claimCommand?(key: string): Promise<CommandClaim>;
+  /** Drops a claim whose outcome is not remembered (a retryable failure), if still ours. */
+  releaseCommand?(key: string, token: string): Promise<void>;
+  /**
+   * Optional: the fan-out a server using this store must use (a Redis store publishes in
+   * the same atomic step as it appends). Called once per server; without it the server
+   * uses a node-local fan-out.
+   */
+  createFanout?(): Fanout;
   /** Releases connections or timers; the server does not call it (the store may be shared). */
   close?(): Promise<void>;
 }

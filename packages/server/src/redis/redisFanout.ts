@@ -1,0 +1,105 @@
+import type { EventFrame } from '@sinyal/protocol';
+import type { Fanout, FanoutHealth, FanoutListener } from '../fanout';
+import { durableEventFrame } from '../roomRegistry';
+import type { NewEvent, StoredEvent } from '../store/types';
+import { unavailable, type RedisConnection } from './redisConnection';
+import { decodeEvent } from './eventCodec';
+import type { RedisStore } from './redisStore';
+
+/**
+ * Cross-node fan-out through Redis pub/sub. A durable event is appended and PUBLISHed
+ * by one Lua script, so Redis hands every subscribed node a room's events in seq order;
+ * a volatile one is only PUBLISHed. Each node SUBSCRIBEs to the channels of the rooms
+ * it has local members in, on a connection of its own.
+ *
+ * Messages: `D<epoch>\n<seq>\n<event JSON>` (durable) or `V<{frame, x?: exceptUser} JSON>` (volatile).
+ * When the subscriber connection drops, live members may miss events, so the server is
+ * told (`lost`) and closes its connections: clients re-join and resume from their last
+ * seq once Redis is back. While either connection is down the node is unhealthy and
+ * answers joins and commands `unavailable` (retryable).
+ */
+export class RedisFanout implements Fanout {
+  private listener: FanoutListener | undefined;
+  private readonly subscriber: RedisConnection;
+  /** Rooms with local members → their SUBSCRIBE (resolved once Redis confirmed it). */
+  private readonly subscriptions = new Map<string, Promise<void>>();
+  private closed = false;
+
+  constructor(private readonly store: RedisStore) {
+    // Subscriptions are re-made by joins after a loss (clients re-join), not replayed by ioredis.
+    this.subscriber = store.duplicate({ autoResubscribe: false });
+    this.subscriber.client.on('message', (channel: string, message: string) => this.receive(channel, message));
+    this.subscriber.onDown(() => {
+      // Subscriptions died with the connection; rooms subscribe again on their next join.
+      this.subscriptions.clear();
+      if (!this.closed) this.listener?.lost();
+    });
+  }
+
+  start(listener: FanoutListener): void {
+    this.listener = listener;
+  }
+
+  async publishDurable(room: string, event: NewEvent, maxHistory: number): Promise<StoredEvent> {
+    // Delivered locally when the PUBLISH comes back on the subscriber, in Redis' order.
+    return this.store.appendAndPublish(room, event, maxHistory);
+  }
+
+  async publishVolatile(room: string, frame: EventFrame, exceptUser?: string): Promise<void> {
+    const client = await this.store.connection.get();
+    await client.publish(this.store.keys.roomChannel(room), 'V' + JSON.stringify(exceptUser === undefined ? { f: frame } : { f: frame, x: exceptUser }));
+  }
+
+  subscribe(room: string): Promise<void> {
+    let subscribed = this.subscriptions.get(room);
+    if (subscribed) return subscribed;
+    if (!this.health().ok) return Promise.reject(unavailable());
+    subscribed = this.subscriber.get().then(async (client) => {
+      await client.subscribe(this.store.keys.roomChannel(room));
+    });
+    this.subscriptions.set(room, subscribed);
+    subscribed.catch(() => {
+      if (this.subscriptions.get(room) === subscribed) this.subscriptions.delete(room);
+    });
+    return subscribed;
+  }
+
+  unsubscribe(room: string): void {
+    if (!this.subscriptions.delete(room) || !this.subscriber.up) return;
+    this.subscriber.client.unsubscribe(this.store.keys.roomChannel(room)).catch(() => {});
+  }
+
+  health(): FanoutHealth {
+    if (this.store.connection.down || this.subscriber.down) return { ok: false, details: { redis: 'down' } };
+    // Still making its first connection: joins and commands wait for it (briefly) rather than fail.
+    return { ok: true, details: { redis: this.healthy() ? 'up' : 'connecting' } };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.subscriptions.clear();
+    this.subscriber.client.disconnect();
+  }
+
+  private healthy(): boolean {
+    return this.store.connection.up && this.subscriber.up;
+  }
+
+  private receive(channel: string, message: string): void {
+    const room = this.store.keys.roomOfChannel(channel);
+    if (room === undefined || !this.subscriptions.has(room) || !this.listener) return;
+    try {
+      if (message.startsWith('D')) {
+        const epochEnd = message.indexOf('\n');
+        const seqEnd = message.indexOf('\n', epochEnd + 1);
+        const event = decodeEvent(message.slice(1, epochEnd), Number(message.slice(epochEnd + 1, seqEnd)), message.slice(seqEnd + 1));
+        this.listener.deliver(room, durableEventFrame(room, event));
+      } else if (message.startsWith('V')) {
+        const { f, x } = JSON.parse(message.slice(1)) as { f: EventFrame; x?: string };
+        this.listener.deliver(room, f, x);
+      }
+    } catch {
+      // A malformed message (another writer on our prefix) is dropped, never fatal.
+    }
+  }
+}

@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import { Redis, type RedisOptions } from 'ioredis';
+import { currentCommand } from '../commandScope';
+import type { Fanout } from '../fanout';
+import type { CommandClaim, CommandOutcome, NewEvent, Store, StoredEvent, StreamHead } from '../store/types';
+import { decodeEvent, encodeEvent } from './eventCodec';
+import { DEFAULT_REDIS_PREFIX, redisKeys, type RedisKeys } from './keys';
+import { RedisConnection } from './redisConnection';
+import { RedisFanout } from './redisFanout';
+import { APPEND_PUBLISH, CLAIM_COMMAND, EPOCH, HEAD, READ_AFTER, RELEASE_COMMAND, Script } from './redisScripts';
+
+/** Options of {@link RedisStore}. */
+export interface RedisStoreOptions {
+  /**
+   * Redis URL (`redis://[user:pass@]host:port[/db]`, `rediss://` for TLS).
+   * @default 'redis://127.0.0.1:6379'
+   */
+  url?: string;
+  /** Extra ioredis options (TLS, sentinels, timeouts…); Sinyal sets `enableOfflineQueue: false` and `maxRetriesPerRequest: 0`. */
+  redis?: RedisOptions;
+  /**
+   * Prefix of every key and channel, so several apps (or test runs) can share one Redis.
+   * @default 'sinyal:'
+   */
+  prefix?: string;
+  /**
+   * A room's retained history expires this long after its last event (its seq counter
+   * stays, so a later resume gets `reset`, never a gap). 0 keeps history until trimmed.
+   * @default 0
+   */
+  historyTtlMs?: number;
+  /**
+   * How long a node's claim on a running command holds before another node may run the
+   * same command id (only matters when a node dies mid-command).
+   * @default 15000
+   */
+  commandLeaseMs?: number;
+}
+
+/** Command key values: `P<token>` claimed, `E<token>\n<lease deadline>\n<{epoch,seq}>` claimed and appended, `R<outcome JSON>` done. */
+const PENDING = 'P';
+const EFFECT = 'E';
+const RESULT = 'R';
+const DEFAULT_URL = 'redis://127.0.0.1:6379';
+
+const appendPublish = new Script(APPEND_PUBLISH);
+const headScript = new Script(HEAD);
+const epochScript = new Script(EPOCH);
+const readAfterScript = new Script(READ_AFTER);
+const claimScript = new Script(CLAIM_COMMAND);
+const releaseScript = new Script(RELEASE_COMMAND);
+
+const freshEpoch = () => randomBytes(9).toString('base64url');
+
+
+/**
+ * A {@link Store} in Redis, shared by every node of a cluster of servers (see
+ * docs/scaling.md): room history in streams (bounded with MAXLEN, entry id = seq), the
+ * epoch in a key created on first use (a flushed Redis gets a new one, so clients
+ * `reset`), and command outcomes with a TTL behind an atomic claim so a duplicate on
+ * another node waits for the first run. Servers using it fan events out through Redis
+ * pub/sub ({@link RedisFanout}): append and publish happen in one Lua script.
+ *
+ * @example
+ * ```ts
+ * const store = new RedisStore({ url: process.env.REDIS_URL });
+ * const server = await createServer({ auth, store });
+ * // on shutdown, after server.close():
+ * await store.close();
+ * ```
+ */
+export class RedisStore implements Store {
+  readonly keys: RedisKeys;
+  /** The command connection (subscribers use their own, see {@link RedisStore.duplicate}). */
+  readonly connection: RedisConnection;
+  private readonly historyTtlMs: number;
+  private readonly commandLeaseMs: number;
+  private readonly clientOptions: RedisOptions;
+  private readonly url: string;
+
+  constructor(options: RedisStoreOptions = {}) {
+    this.keys = redisKeys(options.prefix ?? DEFAULT_REDIS_PREFIX);
+    this.historyTtlMs = options.historyTtlMs ?? 0;
+    this.commandLeaseMs = options.commandLeaseMs ?? 15_000;
+    this.url = options.url ?? DEFAULT_URL;
+    this.clientOptions = { commandTimeout: 5000, ...options.redis, enableOfflineQueue: false, maxRetriesPerRequest: 0 };
+    this.connection = new RedisConnection(new Redis(this.url, this.clientOptions));
+  }
+
+  /** True while the command connection is up. */
+  get up(): boolean {
+    return this.connection.up;
+  }
+
+  /** A new connection with the same settings (for SUBSCRIBE, which needs a connection of its own). */
+  duplicate(extra: RedisOptions = {}): RedisConnection {
+    return new RedisConnection(new Redis(this.url, { ...this.clientOptions, ...extra }));
+  }
+
+  createFanout(): Fanout {
+    return new RedisFanout(this);
+  }
+
+  async epoch(): Promise<string> {
+    return (await epochScript.run(await this.connection.get(), [this.keys.epoch], [freshEpoch()])) as string;
+  }
+
+  /** Appends without publishing (the store contract); servers use {@link RedisStore.appendAndPublish}. */
+  append(room: string, event: NewEvent, maxHistory: number): Promise<StoredEvent> {
+    return this.appendAndPublish(room, event, maxHistory);
+  }
+
+  /** Appends to the room's stream and PUBLISHes it on the room's channel, atomically. */
+  async appendAndPublish(room: string, event: NewEvent, maxHistory: number): Promise<StoredEvent> {
+    const json = encodeEvent(event);
+    const keys = [this.keys.epoch, this.keys.roomSeq(room), this.keys.roomLog(room)];
+    const args: Array<string | number> = [freshEpoch(), Math.max(0, Math.floor(maxHistory)), json, this.keys.roomChannel(room), this.historyTtlMs];
+    const command = currentCommand();
+    if (command) {
+      keys.push(this.keys.command(command.key));
+      args.push(command.token, Date.now() + this.commandLeaseMs, Math.max(this.commandLeaseMs, command.windowMs));
+    }
+    const [epoch, seq] = (await appendPublish.run(await this.connection.get(), keys, args)) as [string, number];
+    return decodeEvent(epoch, seq, json);
+  }
+
+  async head(room: string): Promise<StreamHead> {
+    const [epoch, seq] = (await headScript.run(await this.connection.get(), [this.keys.epoch, this.keys.roomSeq(room)], [freshEpoch()])) as [string, number];
+    return { epoch, seq };
+  }
+
+  async readAfter(room: string, afterSeq: number): Promise<StoredEvent[] | 'truncated'> {
+    const keys = [this.keys.epoch, this.keys.roomSeq(room), this.keys.roomLog(room)];
+    const [epoch, entries] = (await readAfterScript.run(await this.connection.get(), keys, [freshEpoch(), afterSeq])) as [
+      string,
+      Array<[string, string[]]> | 0,
+    ];
+    if (entries === 0) return 'truncated';
+    return entries.map(([id, fields]) => decodeEvent(epoch, Number.parseInt(id, 10), fields[1] ?? '{}'));
+  }
+
+  async getCommandResult(key: string): Promise<CommandOutcome | undefined> {
+    const value = await (await this.connection.get()).get(this.keys.command(key));
+    return value?.startsWith(RESULT) ? (JSON.parse(value.slice(RESULT.length)) as CommandOutcome) : undefined;
+  }
+
+  async saveCommandResult(key: string, outcome: CommandOutcome, ttlMs: number): Promise<void> {
+    await (await this.connection.get()).set(this.keys.command(key), RESULT + JSON.stringify(outcome), 'PX', Math.max(1, Math.ceil(ttlMs)));
+  }
+
+  async claimCommand(key: string): Promise<CommandClaim> {
+    const token = randomBytes(9).toString('base64url');
+    const [claimed, value] = (await claimScript.run(await this.connection.get(), [this.keys.command(key)], [PENDING + token, this.commandLeaseMs])) as [number, string?];
+    if (claimed === 1) return { status: 'claimed', token };
+    if (value?.startsWith(RESULT)) return { status: 'done', outcome: JSON.parse(value.slice(RESULT.length)) as CommandOutcome };
+    if (value?.startsWith(EFFECT)) {
+      // The claimant appended on the command's behalf; past its lease it is presumed dead:
+      // answer with what it published rather than running the command a second time.
+      const [, deadline, published] = value.split('\n');
+      if (Number(deadline) < Date.now() && published) return { status: 'done', outcome: { ok: true, data: JSON.parse(published) as unknown } };
+    }
+    return { status: 'running' };
+  }
+
+  async releaseCommand(key: string, token: string): Promise<void> {
+    await releaseScript.run(await this.connection.get(), [this.keys.command(key)], [token]);
+  }
+
+  /** Closes the command connection. Servers do not call it: close it after the servers using it. */
+  async close(): Promise<void> {
+    this.connection.client.disconnect();
+  }
+}

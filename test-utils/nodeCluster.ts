@@ -1,0 +1,116 @@
+// Starts Sinyal server nodes as child processes (test-utils/nodeProcess.ts bundled with
+// esbuild against the package sources, so no build is needed) and kills them.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { sourceAliases } from '../vitest.shared';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+// Inside the repository so the bundle's bare imports (ws, ioredis…) resolve from node_modules.
+const outDir = `${root}node_modules/.cache/sinyal-test`;
+
+let bundled: Promise<string> | undefined;
+
+/**
+ * Bundles nodeProcess.ts once per test process (@sinyal/* from sources, the rest external)
+ * into a file named after its content, so runs reuse it and nothing piles up.
+ */
+function bundle(): Promise<string> {
+  bundled ??= (async () => {
+    const aliases: Record<string, string> = sourceAliases;
+    const result = await build({
+      entryPoints: [fileURLToPath(new URL('./nodeProcess.ts', import.meta.url))],
+      write: false,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'silent',
+      plugins: [
+        {
+          name: 'sources-or-external',
+          setup(b) {
+            b.onResolve({ filter: /^[^./]/ }, (args) => {
+              const source = aliases[args.path];
+              return source === undefined ? { external: true } : { path: source };
+            });
+          },
+        },
+      ],
+    });
+    const code = result.outputFiles[0]!.contents;
+    const outfile = `${outDir}/nodeProcess-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`;
+    if (!existsSync(outfile)) {
+      mkdirSync(outDir, { recursive: true });
+      const partial = `${outfile}.${process.pid}.tmp`;
+      writeFileSync(partial, code);
+      renameSync(partial, outfile); // atomic: a concurrent run never reads half a file
+    }
+    return outfile;
+  })();
+  return bundled;
+}
+
+/** A server node running in a child process. */
+export interface NodeProcess {
+  readonly port: number;
+  readonly url: string;
+  readonly httpUrl: string;
+  readonly child: ChildProcess;
+  /** `kill -9`: no graceful close, sockets reset. Resolves once the process is gone. */
+  kill(): Promise<void>;
+  /** SIGTERM: graceful close (clients get 1012). */
+  stop(): Promise<void>;
+}
+
+export interface NodeEnv {
+  redisUrl: string;
+  prefix: string;
+  secret: string;
+  port?: number;
+  /** Claim lease of commands (see RedisStoreOptions.commandLeaseMs). */
+  commandLeaseMs?: number;
+}
+
+/** Starts one node and waits for it to listen. */
+export async function startNode(env: NodeEnv): Promise<NodeProcess> {
+  const file = await bundle();
+  const child = spawn(process.execPath, [file], {
+    cwd: root,
+    env: { ...process.env, PORT: String(env.port ?? 0), REDIS_URL: env.redisUrl, SINYAL_PREFIX: env.prefix, SINYAL_SECRET: env.secret, SINYAL_COMMAND_LEASE_MS: String(env.commandLeaseMs ?? '') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`node did not start in time\n${stderr}`)), 15_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /READY (\d+)/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`node exited with ${code}\n${stderr}`));
+    });
+  });
+  const signal = async (sig: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    await exited;
+  };
+  return {
+    port,
+    url: `ws://127.0.0.1:${port}/ws`,
+    httpUrl: `http://127.0.0.1:${port}`,
+    child,
+    kill: () => signal('SIGKILL'),
+    stop: () => signal('SIGTERM'),
+  };
+}
