@@ -1,4 +1,4 @@
-import { defineWorkspace } from 'vitest/config';
+import { defaultExclude, defineWorkspace } from 'vitest/config';
 import { sourceAliases } from './vitest.shared';
 
 /** One vitest project per package (tests beside the package), run from sources. */
@@ -28,9 +28,43 @@ export default defineWorkspace([
       name: 'integration',
       root: './test',
       include: ['**/*.test.ts'],
+      // test/chaos is its own project (below), with --expose-gc.
+      exclude: [...defaultExclude, 'chaos/**'],
       environment: 'node',
       testTimeout: 60_000,
       hookTimeout: 20_000,
+    },
+  },
+  {
+    // The example apps, built, in Debian's Chromium (playwright-core) against the example
+    // server on loopback. Skips with a message without /usr/bin/chromium unless CI is set.
+    resolve: { alias: sourceAliases },
+    test: {
+      name: 'e2e',
+      root: './test/e2e',
+      include: ['**/*.e2e.ts'],
+      environment: 'node',
+      globalSetup: ['./globalSetup.ts'],
+      testTimeout: 90_000,
+      hookTimeout: 120_000,
+      // After every other project: Chromium's CPU would disturb their timing-sensitive tests.
+      sequence: { groupOrder: 1 },
+    },
+  },
+  {
+    // Reliability suite (issue 7): adversarial sockets, protocol fuzzing, leaks, security.
+    // CI sizes by default; CHAOS_SCALE=full npm run test:chaos for the big ones.
+    resolve: { alias: sourceAliases },
+    test: {
+      name: 'chaos',
+      include: ['test/chaos/**/*.test.ts'],
+      environment: 'node',
+      pool: 'forks',
+      // Runs last, alone: its load would skew others' timing-sensitive tests (heartbeat
+      // bounds), and theirs (Chromium included) would skew its pong-delay figures.
+      sequence: { groupOrder: 2 },
+      testTimeout: 180_000,
+      hookTimeout: 30_000,
     },
   },
 ]);

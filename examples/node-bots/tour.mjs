@@ -1,7 +1,7 @@
 // A tour of the five features with scripted bots, in one process, in about ten seconds:
 // a buyer (budi) chats with an agent (sari) about a listing, watches it and gets a
 // price-drop notification, three bidders fight over a live auction with a last-second
-// snipe that extends it, and a viewer count follows them around. Run: npm run example
+// snipe that extends it, and a viewer count follows them around. Run: npm run demo
 import { agentStatusStore, auctionStore, chatStore, createClient, createTypingController, notificationsStore, propertyStore, setAgentStatus, viewerCountStore, watchlistStore } from '@sinyal/client';
 import { createDevToken, createServer, platformFeatures } from '@sinyal/server';
 import WebSocket from 'ws';

@@ -1,7 +1,7 @@
 // Sinyal in one file: a server and two clients (alice, bob) chatting in a room.
 // Midway the server restarts; alice keeps typing while it is down. Her messages wait
 // in the outbox, go out after the reconnect, and bob's room resumes where it left
-// off: nothing lost, nothing twice. Run: npm run example
+// off: nothing lost, nothing twice. Run: npm run demo
 import { createClient } from '@sinyal/client';
 import { createDevToken, createServer, MemoryStore } from '@sinyal/server';
 import WebSocket from 'ws';

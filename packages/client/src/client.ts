@@ -81,7 +81,12 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
         authProbe: options.authProbe ?? true,
         connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       },
-      { opened: (socket) => this.#opened(socket), frame: (data) => this.#receive(data), down: () => this.#down() },
+      {
+        opened: (socket) => this.#opened(socket),
+        frame: (data) => this.#receive(data),
+        down: () => this.#down(),
+        suspect: () => this.#heartbeat?.probe(),
+      },
     );
     (this.#connection as unknown as { report: ErrorReporter }).report = report;
     const heartbeat = { ...DEFAULT_HEARTBEAT, ...options.heartbeat };

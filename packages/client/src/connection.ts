@@ -43,6 +43,8 @@ export interface ConnectionEvents {
   opened(socket: WebSocketLike): void;
   frame(text: unknown): void;
   down(): void;
+  /** The platform says the network went away: verify the open connection now. */
+  suspect(): void;
 }
 
 
@@ -262,6 +264,8 @@ export class Connection extends Subscribable {
   }
 
   #wentOffline(): void {
+    // An open socket may be dead without knowing it: let the heartbeat check at once.
+    if (this.#snapshot.state === 'open') this.#events.suspect();
     if (this.#snapshot.state === 'reconnecting' && !this.#socket) {
       clearTimeout(this.#retryTimer);
       this.#set({ state: 'offline', retryAt: undefined });

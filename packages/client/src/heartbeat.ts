@@ -41,6 +41,16 @@ export class Heartbeat {
     }, Math.min(this.#options.intervalMs, maxIntervalMs));
   }
 
+  /**
+   * Check now (the browser just reported going offline, and an open socket may be dead
+   * without knowing it): ping at once and expect an answer within `timeoutMs`.
+   */
+  probe(): void {
+    if (this.#intervalTimer === undefined) return;
+    this.#sendPing();
+    this.#deadlineTimer ??= setTimeout(this.#onDead, this.#options.timeoutMs);
+  }
+
   /** Something arrived: the peer is alive. */
   alive(): void {
     clearTimeout(this.#deadlineTimer);
@@ -49,6 +59,7 @@ export class Heartbeat {
 
   stop(): void {
     clearInterval(this.#intervalTimer);
+    this.#intervalTimer = undefined;
     this.alive();
   }
 }

@@ -134,6 +134,25 @@ describe('client state machine (mock-socket)', () => {
     client.close();
   });
 
+  it('an offline event while open checks the connection at once instead of waiting for the next ping', async () => {
+    const fake = fakeServer({ answerPings: false });
+    const net = manualEnvironment();
+    const client = createClient({
+      url: URL,
+      WebSocket: MockWebSocket as unknown as WebSocketConstructor,
+      environment: net.environment,
+      heartbeat: { intervalMs: 60_000, timeoutMs: 50 },
+      authProbe: false,
+    });
+    await until(() => client.state === 'open');
+    const pingsBefore = fake.received.filter((f) => f.t === 'ping').length;
+    net.goOffline(); // the socket stays open but silent, as a browser's offline emulation does
+    await until(() => fake.received.filter((f) => f.t === 'ping').length === pingsBefore + 1);
+    await until(() => client.state === 'offline', 1000); // no pong within 50 ms → dead; no network → offline
+    expect(client.getSnapshot().error?.code).toBe('timeout');
+    client.close();
+  });
+
   it('fast-paths a server restart (1012) instead of waiting out the backoff', async () => {
     const fake = fakeServer();
     const client = createClient({ url: URL, WebSocket: MockWebSocket as unknown as WebSocketConstructor, reconnect: { initialDelayMs: 60_000, restartJitterMs: 20 }, authProbe: false });

@@ -2,12 +2,13 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createDevToken } from './auth';
-import { createJsonLogger } from './logger';
+import { createPinoLogger, type LogLevel } from './logger';
 import { platformFeatures } from './features/platform';
 import { RedisStore } from './redis/redisStore';
 import { createServer } from './server';
 
 const USAGE = `Usage: sinyal-server [--port 8080] [--host 127.0.0.1] [--path /ws] [--secret <hs256-secret>] [--publish-secret <s>] [--origin <url>]... [--redis <url>] [--redis-prefix sinyal:]
+                     [--log-level info] [--metrics-token <t>] [--no-metrics]
 
   --port     port to listen on (env PORT; default 8080)
   --host     interface to bind (env HOST; default 127.0.0.1, use 0.0.0.0 in a container)
@@ -22,6 +23,17 @@ const USAGE = `Usage: sinyal-server [--port 8080] [--host 127.0.0.1] [--path /ws
              so several nodes serve one set of rooms (env SINYAL_REDIS_URL; default: in memory)
   --redis-prefix
              prefix of every Redis key and channel (env SINYAL_REDIS_PREFIX; default sinyal:)
+  --log-level
+             debug | info | warn | error (env SINYAL_LOG_LEVEL; default info). Logs are JSON
+             lines (pino) on stderr; tokens and message bodies are never logged.
+  --metrics-token
+             bearer token required by GET /metrics (env SINYAL_METRICS_TOKEN; default: none,
+             the endpoint is open to whoever reaches the port)
+  --no-metrics
+             do not serve /metrics
+
+SIGTERM/SIGINT: stop accepting, let running commands finish, tell clients to reconnect
+(close 1012), wait for them, close the Redis connections, exit 0. A second signal exits at once.
 
 All five features are mounted (chat, auction, presence, property, notification; see docs/).
 Rooms of kind "demo" (demo:*) are open to every authenticated user, who may publish demo:* events.`;
@@ -37,6 +49,9 @@ async function main(): Promise<void> {
       'publish-secret': { type: 'string' },
       redis: { type: 'string' },
       'redis-prefix': { type: 'string' },
+      'log-level': { type: 'string' },
+      'metrics-token': { type: 'string' },
+      'no-metrics': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -51,6 +66,10 @@ async function main(): Promise<void> {
   const configuredPublishSecret = values['publish-secret'] ?? process.env.SINYAL_PUBLISH_SECRET;
   const publishSecret = configuredPublishSecret ?? randomBytes(24).toString('base64url');
 
+  const logLevel = (values['log-level'] ?? process.env.SINYAL_LOG_LEVEL ?? 'info').toLowerCase();
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new Error(`invalid log level: ${logLevel}`);
+  const metricsToken = values['metrics-token'] ?? process.env.SINYAL_METRICS_TOKEN;
+
   const redisUrl = values.redis ?? process.env.SINYAL_REDIS_URL;
   const redisPrefix = values['redis-prefix'] ?? process.env.SINYAL_REDIS_PREFIX;
   const store = redisUrl ? new RedisStore({ url: redisUrl, ...(redisPrefix ? { prefix: redisPrefix } : {}) }) : undefined;
@@ -62,7 +81,8 @@ async function main(): Promise<void> {
     path: values.path ?? '/ws',
     auth: { secret },
     origins: values.origin?.length ? values.origin : '*',
-    logger: createJsonLogger('info'),
+    logger: createPinoLogger(logLevel as LogLevel),
+    metrics: values['no-metrics'] ? false : { processMetrics: true, ...(metricsToken ? { token: metricsToken } : {}) },
     rooms: {
       demo: { history: 100, publish: ({ event }) => event.startsWith('demo:') },
     },
@@ -97,13 +117,18 @@ Try it from Node (npm i ws):
     if (stopping) process.exit(1); // second signal: do not wait any longer
     stopping = true;
     console.log(`${signal}: closing connections…`);
-    server.close().then(
-      async () => {
-        await store?.close();
-        process.exit(0);
-      },
-      () => process.exit(1),
-    );
+    // server.close() drains the clients and closes its fan-out (the Redis subscriber);
+    // the store was created here, so its command connection is closed here, after it.
+    void server
+      .close()
+      .then(
+        () => 0,
+        () => 1,
+      )
+      .then(async (code) => {
+        await store?.close().catch(() => {});
+        process.exit(code);
+      });
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

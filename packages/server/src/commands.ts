@@ -67,6 +67,12 @@ export function commandTable(ctx: ServerContext, handlers: Record<string, Comman
 async function execute(ctx: ServerContext, command: CommandContext): Promise<CommandOutcome> {
   const handler = ctx.commands.get(command.name);
   if (!handler) return { ok: false, code: 'not_found', msg: `unknown command "${command.name}"` };
+  // Inside the dedupe: a repeat of an answered command id gets its answer without a token.
+  const limited = ctx.actionLimiter.take(command.user.id, command.name);
+  if (!limited.ok) {
+    ctx.metrics.limited('action');
+    return { ok: false, code: 'rate_limited', msg: `too many "${command.name}" commands`, retryAfterMs: limited.retryAfterMs };
+  }
   try {
     const data: unknown = await handler(command);
     if (data === undefined) return { ok: true };

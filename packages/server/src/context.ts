@@ -4,7 +4,8 @@ import type { Deduper } from './dedupe';
 import type { Logger } from './logger';
 import type { Limits } from './options';
 import type { PublishDeps } from './publish';
-import type { RateLimiter } from './rateLimiter';
+import type { MetricsSink } from './metrics';
+import type { ActionRateLimiter, RateLimiter } from './rateLimiter';
 import type { RoomRegistry } from './roomRegistry';
 import type { SinyalServer } from './server';
 
@@ -15,6 +16,10 @@ export interface ServerContext extends PublishDeps {
   registry: RoomRegistry;
   commands: ReadonlyMap<string, CommandHandler>;
   rateLimiter: RateLimiter;
+  /** Per-command-name limits (`ServerOptions.rateLimits`). */
+  actionLimiter: ActionRateLimiter;
+  /** Where sessions record Prometheus metrics (a no-op when metrics are off). */
+  metrics: MetricsSink;
   deduper: Deduper;
   logger: Logger;
   server: SinyalServer;

@@ -59,6 +59,8 @@ export interface HttpDeps {
   isClosing: () => boolean;
   /** Whether the node can serve (its store/fan-out is reachable); `details` go into the body. */
   health?: () => { ok: boolean; details?: Record<string, string> };
+  /** The Prometheus endpoint, if enabled: served at `path` (GET/HEAD) before the origin check, without CORS. */
+  metrics?: { path: string; serve: (req: IncomingMessage, res: ServerResponse) => Promise<void> };
   /** REST routes of the server and its features; returns false when no route matches. */
   route?: (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, cors: Record<string, string>) => boolean;
 }
@@ -69,6 +71,7 @@ export { json as sendJson };
  * Handles plain HTTP requests:
  * - `GET /health` → `200 {status:'ok', connections, uptimeS}` (`503` while shutting down, and
  *   `503 {status:'degraded', redis:'down', …}` while a Redis store is unreachable);
+ * - `GET /metrics` (path configurable) → Prometheus text, `401` without the configured token;
  * - `GET <path>` with `Authorization: Bearer <token>` → the auth probe: the same origin and
  *   token checks as the upgrade, answered `200 {ok:true, user}` or `401/403 {code, msg}`,
  *   so a browser client can tell "token refused" from "network down" after a failed handshake;
@@ -94,6 +97,14 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
         ...health.details,
         connections: deps.connections(),
         uptimeS: Math.floor((Date.now() - deps.startedAt) / 1000),
+      });
+      return;
+    }
+
+    if (deps.metrics && path === deps.metrics.path && (req.method === 'GET' || req.method === 'HEAD')) {
+      deps.metrics.serve(req, res).catch(() => {
+        if (!res.headersSent) json(res, 500, { code: 'internal', msg: 'metrics unavailable' });
+        else res.destroy();
       });
       return;
     }

@@ -5,7 +5,8 @@
  * @module
  */
 export { createServer, type SinyalServer } from './server';
-export { DEFAULT_LIMITS, type Limits, type ServerOptions } from './options';
+export { DEFAULT_LIMITS, type Limits, type ServerOptions, type ActionRateLimit, type DeflateOptions } from './options';
+export type { MetricsOptions } from './metrics';
 export type { RoomKindOptions, AuthorizeContext, PublishContext, MemberContext } from './roomKinds';
 export type { Feature, ConnectionContext } from './feature';
 export { HTTP_STATUS, type Route, type RouteAuth, type RouteContext } from './routes';
@@ -13,7 +14,7 @@ export { USER_FEED } from './userFeed';
 export type { CommandHandler, CommandContext } from './commands';
 export { createDevToken, type AuthUser, type AuthOptions, type VerifyToken } from './auth';
 export { SinyalServerError } from './errors';
-export { createJsonLogger, type Logger, type LogLevel } from './logger';
+export { createJsonLogger, createPinoLogger, REDACT_PATHS, type Logger, type LogLevel } from './logger';
 export type { PublishResult, PublishOptions } from './publish';
 export { MemoryStore } from './store/memoryStore';
 export type { Store, StoredEvent, NewEvent, StreamHead, CommandOutcome, CommandClaim } from './store/types';

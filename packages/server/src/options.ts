@@ -1,7 +1,8 @@
 import type { AuthOptions } from './auth';
 import type { CommandHandler } from './commands';
 import type { Feature } from './feature';
-import type { Logger } from './logger';
+import type { Logger, LogLevel } from './logger';
+import type { MetricsOptions } from './metrics';
 import type { Route } from './routes';
 import type { RoomKindOptions } from './roomKinds';
 import type { Store } from './store/types';
@@ -80,6 +81,45 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   shutdownTimeoutMs: 2000,
 });
 
+/**
+ * A per-action rate limit: a token bucket per user (shared by all the user's
+ * connections) for one command name. See {@link ServerOptions.rateLimits}.
+ */
+export interface ActionRateLimit {
+  /** Sustained commands per second (may be fractional: `0.2` = one every 5 s). */
+  perSecond: number;
+  /**
+   * Commands allowed in a burst above the sustained rate.
+   * @default max(1, ceil(perSecond))
+   */
+  burst?: number;
+}
+
+/**
+ * permessage-deflate settings (`ServerOptions.perMessageDeflate`). Compression costs
+ * CPU and, with context takeover, memory per connection (zlib windows): measure before
+ * enabling it. Inflated frames are still held to `limits.maxFrameBytes` (ws checks the
+ * size while inflating), so a small compressed frame cannot inflate into a huge one.
+ */
+export interface DeflateOptions {
+  /**
+   * Outbound frames smaller than this many bytes are sent uncompressed.
+   * @default 1024
+   */
+  threshold?: number;
+  /**
+   * zlib level 1 (fastest) – 9 (smallest).
+   * @default 1
+   */
+  level?: number;
+  /**
+   * Keep the zlib context between messages (better ratio, ~300 KB more memory per
+   * connection). Off: each message is compressed on its own.
+   * @default false
+   */
+  contextTakeover?: boolean;
+}
+
 /** Options of {@link createServer}. Only `auth` is required. */
 export interface ServerOptions {
   /**
@@ -138,11 +178,42 @@ export interface ServerOptions {
    */
   limits?: Partial<Limits>;
   /**
-   * Structured logger (pino-compatible); `null` silences the server. Tokens and
-   * payloads are never logged.
-   * @default JSON lines on stderr at level `warn` and above
+   * Structured logger: a pino logger (or anything with pino's `info(obj, msg)` shape:
+   * bunyan, a winston wrapper); `null` silences the server. Tokens and payloads are
+   * never logged. The default is pino writing JSON lines to stderr at `logLevel`, with
+   * authorization headers and token fields redacted (`REDACT_PATHS`).
+   * @default createPinoLogger(logLevel)
    */
   logger?: Logger | null;
+  /**
+   * Level of the default logger (ignored when `logger` is given).
+   * @default process.env.SINYAL_LOG_LEVEL, else 'warn'
+   */
+  logLevel?: LogLevel;
+  /**
+   * Prometheus metrics at `GET /metrics` on the server's port, in a registry of the
+   * server's own (`server.metrics`). `false` turns the endpoint off (the registry still
+   * exists). **Set `token`, or keep the port private, in production.**
+   * @default { enabled: true, path: '/metrics' } (no token)
+   */
+  metrics?: MetricsOptions | boolean;
+  /**
+   * Per-action rate limits, keyed by command name (`'chat:send'`, `'auction:bid'`…), on
+   * top of the per-user frame limit (`limits.messagesPerSecond`). The key `'*'` applies
+   * to every command without its own entry (each command name gets its own bucket). A
+   * command over its limit is answered `nack rate_limited` with `retryAfterMs` and does
+   * not run; a duplicate of an already answered command id does not use up a token.
+   * @default {} (no per-action limits)
+   * @example `{ 'chat:send': { perSecond: 5, burst: 10 }, 'auction:bid': { perSecond: 1, burst: 3 } }`
+   */
+  rateLimits?: Record<string, ActionRateLimit>;
+  /**
+   * permessage-deflate compression: `true` for the defaults of {@link DeflateOptions},
+   * or the options. Off by default: most frames are small JSON, where compression
+   * costs more CPU and memory than it saves.
+   * @default false
+   */
+  perMessageDeflate?: boolean | DeflateOptions;
   /**
    * Product features (chat, auction, presence…) to mount: their room kinds, commands,
    * routes and hooks are merged with the ones above; a name defined twice is an error.

@@ -5,6 +5,29 @@ import { volatileEventFrame } from './roomRegistry';
 import { historyOf, parseRoom, type RoomKindOptions } from './roomKinds';
 import type { Store } from './store/types';
 
+/**
+ * Deepest nesting of arrays/objects accepted in event data. V8's JSON.stringify is
+ * recursive and overflows the stack a few thousand levels down (depending on the stack
+ * already in use), so such a payload could be appended and then fail to serialise when
+ * it is broadcast or replayed. A fixed limit far below that refuses it up front, the same
+ * on every path (found by test/chaos/fuzz.test.ts).
+ */
+export const MAX_DATA_DEPTH = 100;
+
+/** Whether `value` nests arrays/objects deeper than `max` (iterative: never recurses itself; a cycle counts as too deep). */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<{ value: object; depth: number }> = [];
+  if (value !== null && typeof value === 'object') stack.push({ value, depth: 1 });
+  while (stack.length > 0) {
+    const { value: current, depth } = stack.pop()!;
+    if (depth > max) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (child !== null && typeof child === 'object') stack.push({ value: child as object, depth: depth + 1 });
+    }
+  }
+  return false;
+}
+
 /** Position assigned to a durable event. */
 export interface PublishResult {
   epoch: string;
@@ -48,6 +71,7 @@ export async function publishToRoom(
   const { kind } = parseRoom(room);
   const kindOptions = deps.rooms.get(kind);
   if (!kindOptions) throw new SinyalServerError('not_found', `room kind "${kind}" is not configured`);
+  if (nestedDeeperThan(data, MAX_DATA_DEPTH)) throw new SinyalServerError('bad_request', `data nests deeper than ${MAX_DATA_DEPTH} levels`);
 
   const at = Date.now();
   const history = historyOf(kindOptions);

@@ -46,3 +46,61 @@ export class RateLimiter {
     }
   }
 }
+
+/** A per-action limit as configured (`ServerOptions.rateLimits`). */
+export interface ActionLimitConfig {
+  perSecond: number;
+  burst?: number;
+}
+
+/**
+ * Per-action rate limits: for each configured command name (or `'*'`, any other
+ * command), token buckets keyed by user id. Commands without a limit always pass.
+ */
+export class ActionRateLimiter {
+  private readonly limiters = new Map<string, RateLimiter>();
+  private readonly fallback: ActionLimitConfig | undefined;
+
+  constructor(
+    limits: Readonly<Record<string, ActionLimitConfig>> = {},
+    private readonly now: () => number = Date.now,
+  ) {
+    for (const [name, limit] of Object.entries(limits)) {
+      const { perSecond, burst } = validate(name, limit);
+      if (name === '*') this.fallback = { perSecond, burst };
+      else this.limiters.set(name, new RateLimiter(perSecond, burst, now));
+    }
+  }
+
+  /** Whether any limit is configured. */
+  get active(): boolean {
+    return this.limiters.size > 0 || this.fallback !== undefined;
+  }
+
+  /**
+   * Takes a token for `user` running `command`. Pass only names of existing commands:
+   * with a `'*'` limit each name gets its own bucket.
+   */
+  take(user: string, command: string): RateDecision {
+    let limiter = this.limiters.get(command);
+    if (!limiter && this.fallback) {
+      limiter = new RateLimiter(this.fallback.perSecond, this.fallback.burst!, this.now);
+      this.limiters.set(command, limiter);
+    }
+    return limiter ? limiter.take(user) : { ok: true };
+  }
+
+  prune(): void {
+    for (const limiter of this.limiters.values()) limiter.prune();
+  }
+}
+
+function validate(name: string, limit: ActionLimitConfig): { perSecond: number; burst: number } {
+  const perSecond = limit?.perSecond;
+  if (typeof perSecond !== 'number' || !Number.isFinite(perSecond) || perSecond <= 0) {
+    throw new TypeError(`rateLimits["${name}"].perSecond must be a positive number`);
+  }
+  const burst = limit.burst ?? Math.max(1, Math.ceil(perSecond));
+  if (!Number.isInteger(burst) || burst < 1) throw new TypeError(`rateLimits["${name}"].burst must be a positive integer`);
+  return { perSecond, burst };
+}

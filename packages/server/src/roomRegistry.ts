@@ -120,6 +120,11 @@ export class RoomRegistry {
     }
   }
 
+  /** Number of rooms with at least one local subscriber. */
+  roomCount(): number {
+    return this.rooms.size;
+  }
+
   /** Number of local subscribers of `room`. */
   size(room: string): number {
     return this.rooms.get(room)?.size ?? 0;

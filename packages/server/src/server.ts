@@ -1,7 +1,8 @@
-import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type PerMessageDeflateOptions } from 'ws';
+import type { Registry } from 'prom-client';
 import { CloseCodes, SUBPROTOCOL, userFeedRoom } from '@sinyal/protocol';
 import { AuthError, createAuthenticator, extractToken, type AuthUser } from './auth';
 import { commandTable } from './commands';
@@ -16,11 +17,12 @@ import { publishRoute } from './publishApi';
 import type { RoomKindOptions } from './roomKinds';
 import { createRouter, type Route } from './routes';
 import { USER_FEED } from './userFeed';
-import { createJsonLogger, silentLogger, type Logger } from './logger';
-import { DEFAULT_LIMITS, type Limits, type ServerOptions } from './options';
+import { createPinoLogger, envLogLevel, silentLogger, type Logger } from './logger';
+import { ServerMetrics, type MetricsOptions } from './metrics';
+import { DEFAULT_LIMITS, type DeflateOptions, type Limits, type ServerOptions } from './options';
 import { createOriginCheck } from './origin';
 import { publishToRoom, type PublishOptions, type PublishResult } from './publish';
-import { RateLimiter } from './rateLimiter';
+import { ActionRateLimiter, RateLimiter } from './rateLimiter';
 import { RoomRegistry } from './roomRegistry';
 import { Session } from './session';
 import { MemoryStore } from './store/memoryStore';
@@ -60,6 +62,12 @@ export interface SinyalServer {
   close(opts?: { code?: number }): Promise<void>;
   /** Number of open WebSocket connections. */
   connections(): number;
+  /**
+   * This server's Prometheus registry (prom-client), served at `/metrics` unless
+   * `metrics: false`. Register application metrics in it, or merge it into another
+   * registry with `Registry.merge`.
+   */
+  readonly metrics: Registry;
 }
 
 function resolveLimits(overrides: Partial<Limits> = {}): Limits {
@@ -72,6 +80,33 @@ function resolveLimits(overrides: Partial<Limits> = {}): Limits {
     limits[key] = value;
   }
   return limits;
+}
+
+function resolveMetrics(option: MetricsOptions | boolean | undefined): Required<Pick<MetricsOptions, 'enabled' | 'path' | 'processMetrics'>> & { token: string | undefined } {
+  const config: MetricsOptions = typeof option === 'boolean' ? { enabled: option } : (option ?? {});
+  const path = config.path ?? '/metrics';
+  if (!path.startsWith('/')) throw new TypeError('metrics.path must start with "/"');
+  if (config.token !== undefined && (typeof config.token !== 'string' || config.token.length === 0)) throw new TypeError('metrics.token must be a non-empty string');
+  return { enabled: config.enabled ?? true, path, processMetrics: config.processMetrics ?? false, token: config.token };
+}
+
+/** ws settings for permessage-deflate; `false` unless enabled. */
+function resolveDeflate(option: boolean | DeflateOptions | undefined): false | PerMessageDeflateOptions {
+  if (option === undefined || option === false) return false;
+  const config: DeflateOptions = option === true ? {} : option;
+  const threshold = config.threshold ?? 1024;
+  const level = config.level ?? 1;
+  if (!Number.isInteger(threshold) || threshold < 0) throw new TypeError('perMessageDeflate.threshold must be a non-negative integer');
+  if (!Number.isInteger(level) || level < 1 || level > 9) throw new TypeError('perMessageDeflate.level must be an integer from 1 to 9');
+  const takeover = config.contextTakeover ?? false;
+  return {
+    threshold,
+    zlibDeflateOptions: { level },
+    serverNoContextTakeover: !takeover,
+    clientNoContextTakeover: !takeover,
+    // Bounds zlib work in flight per process (ws' default is 10).
+    concurrencyLimit: 10,
+  };
 }
 
 function urlHost(host: string): string {
@@ -119,7 +154,10 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   const host = options.host ?? '127.0.0.1';
   const path = options.path ?? '/ws';
   const allowQueryToken = options.allowQueryToken ?? false;
-  const logger = options.logger === null ? silentLogger : (options.logger ?? createJsonLogger('warn'));
+  const logger = options.logger === null ? silentLogger : (options.logger ?? createPinoLogger(options.logLevel ?? envLogLevel()));
+  const metricsConfig = resolveMetrics(options.metrics);
+  const perMessageDeflate = resolveDeflate(options.perMessageDeflate);
+  const actionLimiter = new ActionRateLimiter(options.rateLimits ?? {});
   const store: Store = options.store ?? new MemoryStore();
   const fanout = store.createFanout?.() ?? new LocalFanout(store);
   const checkOrigin = createOriginCheck(options.origins ?? '*');
@@ -153,6 +191,15 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   const connectionsPerUser = new Map<string, number>();
   const pendingUpgrades = new Set<Duplex>();
   const startedAt = Date.now();
+  const metrics = new ServerMetrics(
+    {
+      connections: () => sessions.size,
+      rooms: () => registry.roomCount(),
+      redis: () => fanout.health().details?.redis,
+    },
+    () => context.commands,
+    { processMetrics: metricsConfig.processMetrics },
+  );
   let closing = false;
   let closed: Promise<void> | undefined;
 
@@ -172,8 +219,9 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
+    // Also bounds the inflated size of a compressed frame (ws checks it while inflating): no zip bombs.
     maxPayload: limits.maxFrameBytes,
-    perMessageDeflate: false,
+    perMessageDeflate,
     // Select the version, never the token entry: the token must not be echoed back.
     handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
@@ -187,6 +235,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
       startedAt,
       isClosing: () => closing,
       health: () => fanout.health(),
+      ...(metricsConfig.enabled ? { metrics: { path: metricsConfig.path, serve: (req: IncomingMessage, res: ServerResponse) => metrics.serve(req, res, metricsConfig.token) } } : {}),
       route: createRouter({ routes, authenticate, publishSecret: options.publishSecret, server: () => server, logger }, sendJson),
     }),
   );
@@ -198,14 +247,19 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     else connectionsPerUser.set(userId, next);
   };
 
+  const refuse = (socket: Duplex, refusal: Refusal): void => {
+    metrics.refused(refusal.status);
+    refuseUpgrade(socket, refusal);
+  };
+
   const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     // A peer resetting the connection while we verify its token must not crash the process.
     socket.on('error', () => socket.destroy());
-    if (closing) return refuseUpgrade(socket, { status: 503, code: 'unavailable', msg: 'server shutting down' });
-    if (pathOf(req) !== path) return refuseUpgrade(socket, { status: 404, code: 'not_found', msg: `no WebSocket endpoint at ${pathOf(req)}` });
-    if (!checkOrigin(req.headers.origin)) return refuseUpgrade(socket, { status: 403, code: 'forbidden', msg: 'origin not allowed' });
+    if (closing) return refuse(socket, { status: 503, code: 'unavailable', msg: 'server shutting down' });
+    if (pathOf(req) !== path) return refuse(socket, { status: 404, code: 'not_found', msg: `no WebSocket endpoint at ${pathOf(req)}` });
+    if (!checkOrigin(req.headers.origin)) return refuse(socket, { status: 403, code: 'forbidden', msg: 'origin not allowed' });
     if (!offeredProtocols(req).includes(SUBPROTOCOL)) {
-      return refuseUpgrade(socket, { status: 400, code: 'unsupported_version', msg: `server speaks ${SUBPROTOCOL}` });
+      return refuse(socket, { status: 400, code: 'unsupported_version', msg: `server speaks ${SUBPROTOCOL}` });
     }
 
     pendingUpgrades.add(socket);
@@ -218,13 +272,13 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     if (socket.destroyed) return;
     if ('status' in result) {
       logger.info({ status: result.status, reason: result.msg }, 'upgrade refused');
-      return refuseUpgrade(socket, result);
+      return refuse(socket, result);
     }
-    if (closing) return refuseUpgrade(socket, { status: 503, code: 'unavailable', msg: 'server shutting down' });
+    if (closing) return refuse(socket, { status: 503, code: 'unavailable', msg: 'server shutting down' });
     const user = result;
     if ((connectionsPerUser.get(user.id) ?? 0) >= limits.maxConnectionsPerUser) {
       logger.warn({ user: user.id }, 'too many connections for user');
-      return refuseUpgrade(socket, { status: 429, code: 'rate_limited', msg: 'too many connections for this user' });
+      return refuse(socket, { status: 429, code: 'rate_limited', msg: 'too many connections for this user' });
     }
     // Counted from here (not from the upgrade callback) so concurrent upgrades cannot overshoot the limit.
     countConnection(user.id, 1);
@@ -240,7 +294,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     upgrade(req, socket, head).catch((err: unknown) => {
       logger.error({ err }, 'upgrade failed');
-      refuseUpgrade(socket, { status: 500, code: 'internal', msg: 'internal server error' });
+      refuse(socket, { status: 500, code: 'internal', msg: 'internal server error' });
     });
   });
 
@@ -258,7 +312,10 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   const stopHeartbeat = startHeartbeat({
     timeoutMs: limits.heartbeatTimeoutMs,
     peers: () => sessions,
-    onSweep: () => rateLimiter.prune(),
+    onSweep: () => {
+      rateLimiter.prune();
+      actionLimiter.prune();
+    },
   });
 
   const server: SinyalServer = {
@@ -270,6 +327,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     localMembers: (room) => registry.size(room),
     logger,
     connections: () => sessions.size,
+    metrics: metrics.registry,
     close: (opts = {}) => {
       closed ??= shutDown(opts.code ?? CloseCodes.SERVICE_RESTART);
       return closed;
@@ -283,6 +341,8 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     fanout,
     registry,
     rateLimiter,
+    actionLimiter,
+    metrics,
     deduper: new Deduper(store, limits.dedupeWindowMs, logger),
     logger,
     server,
@@ -313,9 +373,10 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     const listenerClosed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
     for (const socket of pendingUpgrades) socket.destroy();
     const reason = code === CloseCodes.SERVICE_RESTART ? 'service restart' : 'server closing';
-    const open = [...sessions];
-    for (const session of open) session.close(code, reason, limits.shutdownTimeoutMs);
-    await Promise.all(open.map((session) => session.whenClosed));
+    // Drain: frames being handled finish (their acks go out) before the close, so the store
+    // below is not closed under a running command; queued ones are re-sent by the clients.
+    const deadline = Date.now() + limits.shutdownTimeoutMs;
+    await Promise.all([...sessions].map((session) => session.drain(code, reason, deadline)));
     httpServer.closeAllConnections();
     await listenerClosed;
     wss.close();

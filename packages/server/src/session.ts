@@ -18,6 +18,8 @@ const LEAVE_FRAME = /"t"\s*:\s*"leave"/;
 const MAX_TIMER_MS = 2_147_483_647;
 /** How long a closing peer gets to finish the close handshake before it is cut off. */
 const CLOSE_GRACE_MS = 1000;
+/** Shortest close handshake a draining connection gets, even past the shutdown deadline. */
+const MIN_DRAIN_GRACE_MS = 100;
 
 function toText(data: RawData): string {
   if (Buffer.isBuffer(data)) return data.toString('utf8');
@@ -52,6 +54,8 @@ export class Session implements Subscriber, HeartbeatPeer {
   private cleanedUp = false;
   private disconnectAnnounced = false;
   private closing = false;
+  /** Shutting down: frames not yet started are skipped (the client re-sends them elsewhere). */
+  private draining = false;
   private frames = 0;
   private pending = 0;
   private queue: Promise<void> = Promise.resolve();
@@ -66,6 +70,7 @@ export class Session implements Subscriber, HeartbeatPeer {
   ) {
     this.whenClosed = new Promise((resolve) => {
       ws.on('close', (code) => {
+        ctx.metrics.disconnected(code);
         this.cleanUp();
         ctx.logger.debug?.({ sid: this.id, user: user.id, code }, 'connection closed');
         resolve();
@@ -124,18 +129,43 @@ export class Session implements Subscriber, HeartbeatPeer {
   }
 
   send(frame: ServerFrame): void {
-    this.sendRaw(JSON.stringify(frame));
+    if (this.write(JSON.stringify(frame), frame.t) && (frame.t === 'nack' || frame.t === 'error')) this.ctx.metrics.error(frame.code);
   }
 
-  /** Writes a serialised frame, dropping the connection instead if its send buffer is over the limit. */
+  /** Writes a serialised room event (a broadcast), dropping the connection instead if its send buffer is over the limit. */
   sendRaw(raw: string): void {
-    if (this.closing || this.ws.readyState !== WebSocket.OPEN) return;
+    this.write(raw, 'event');
+  }
+
+  /** Writes a serialised frame unless the connection is closing or a slow consumer (then dropped); true if written. */
+  private write(raw: string, type: ServerFrame['t']): boolean {
+    if (this.closing || this.ws.readyState !== WebSocket.OPEN) return false;
     if (this.ws.bufferedAmount > this.ctx.limits.maxBufferedBytes) {
       this.ctx.logger.warn({ sid: this.id, user: this.user.id, buffered: this.ws.bufferedAmount }, 'dropping slow consumer');
       this.close(CloseCodes.SLOW_CONSUMER, 'slow consumer');
-      return;
+      return false;
     }
     this.ws.send(raw);
+    this.ctx.metrics.messageOut(type);
+    return true;
+  }
+
+  /**
+   * Graceful shutdown of this connection: stops taking frames, lets the frame being
+   * handled finish (its ack still goes out) until `deadline` (ms since epoch), skips the
+   * queued ones (the client re-sends unacknowledged commands after reconnecting; dedupe
+   * makes that safe), then closes with `code` and cuts the socket off at `deadline`
+   * (at least a short grace later). Resolves once the socket is closed.
+   */
+  async drain(code: number, reason: string, deadline: number): Promise<void> {
+    if (!this.closing) {
+      this.draining = true;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.queue, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
+      clearTimeout(timer);
+      this.close(code, reason, Math.max(MIN_DRAIN_GRACE_MS, deadline - Date.now()));
+    }
+    await this.whenClosed;
   }
 
   nack(id: string, code: ErrorCode, msg: string, retryAfterMs?: number, details?: unknown): void {
@@ -156,7 +186,7 @@ export class Session implements Subscriber, HeartbeatPeer {
 
   private receive(data: RawData, isBinary: boolean): void {
     this.seenAt = Date.now();
-    if (this.closing) return;
+    if (this.closing || this.draining) return;
     // The first frame (hello) is free so a rate-limited user can still reconnect and be told why.
     const decision: RateDecision = this.frames++ === 0 ? { ok: true } : this.ctx.rateLimiter.take(this.user.id);
     if (++this.pending > this.ctx.limits.maxPendingFrames) {
@@ -167,7 +197,7 @@ export class Session implements Subscriber, HeartbeatPeer {
     const text = isBinary ? null : toText(data);
     this.queue = this.queue.then(async () => {
       try {
-        if (!this.closing) await this.process(text, decision);
+        if (!this.closing && !this.draining) await this.process(text, decision);
       } catch (err) {
         this.ctx.logger.error({ err, sid: this.id, user: this.user.id }, 'frame handling failed');
       } finally {
@@ -177,12 +207,19 @@ export class Session implements Subscriber, HeartbeatPeer {
   }
 
   private async process(text: string | null, decision: RateDecision): Promise<void> {
-    if (text === null) return this.reject(undefined, 'invalid_frame', 'binary frames are not supported; send JSON text');
+    const { metrics } = this.ctx;
+    if (text === null) {
+      metrics.messageIn('binary');
+      return this.reject(undefined, 'invalid_frame', 'binary frames are not supported; send JSON text');
+    }
     // `leave` frees resources, so it is honoured even over the limit.
     if (!decision.ok && !LEAVE_FRAME.test(text)) {
+      metrics.messageIn('rate_limited');
+      metrics.limited('user');
       return this.reject(peekId(text), 'rate_limited', 'too many messages', decision.retryAfterMs);
     }
     const parsed = parseClientFrame(text);
+    metrics.messageIn(parsed.ok ? parsed.frame.t : 'invalid');
     if (!this.greeted) {
       if (parsed.ok && parsed.frame.t === 'hello') return this.hello(parsed.frame);
       return this.reject(undefined, 'invalid_frame', parsed.ok ? 'the first frame must be hello' : `${parsed.msg}; the first frame must be hello`);
@@ -237,6 +274,7 @@ export class Session implements Subscriber, HeartbeatPeer {
   }
 
   private async command(frame: CommandFrame): Promise<void> {
+    const timed = this.ctx.metrics.startCommand(frame.name);
     const outcome = await runCommand(this.ctx, frame.id, {
       user: this.user,
       name: frame.name,
@@ -246,6 +284,7 @@ export class Session implements Subscriber, HeartbeatPeer {
       sessionId: this.id,
       hasJoined: (room) => this.hasJoined(room),
     });
+    timed(outcome.ok ? 'ack' : 'nack');
     if (outcome.ok) this.send({ t: 'ack', id: frame.id, ...(outcome.data === undefined ? {} : { data: outcome.data }) });
     else this.nack(frame.id, outcome.code, outcome.msg, outcome.retryAfterMs, outcome.details);
   }

@@ -48,7 +48,8 @@ export function createTypingController(client: AnyClient, conversationId: string
 
   const start = () => {
     startedAt = Date.now();
-    const command = chatClient.command('chat:typing_start', { conversationId });
+    // Volatile: typing is worthless later, so it is never queued or re-sent after a reconnect.
+    const command = chatClient.command('chat:typing_start', { conversationId }, { volatile: true });
     lastStart = command;
     command.done.then(({ expiresInMs }) => (refreshEveryMs = Math.min(refreshMs, Math.floor(expiresInMs * 0.6))), () => {});
   };
@@ -58,9 +59,8 @@ export function createTypingController(client: AnyClient, conversationId: string
     idleTimer = undefined;
     if (!typing) return;
     typing = false;
-    // A start still waiting for a connection is pointless now; one already sent needs its stop.
-    if (lastStart?.cancel()) return;
-    if (client.state === 'open') chatClient.command('chat:typing_stop', { conversationId });
+    if (lastStart?.status !== 'sent' && lastStart?.status !== 'acked') return; // the start never went out
+    chatClient.command('chat:typing_stop', { conversationId }, { volatile: true });
   };
 
   return {

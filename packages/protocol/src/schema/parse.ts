@@ -28,7 +28,9 @@ function parseWith<F>(schema: z.ZodType<F>, raw: string | unknown): ParseResult<
   const id = typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string'
     ? (value as { id: string }).id
     : undefined;
-  return { ok: false, code: 'invalid_frame', msg: summarize(result.error), ...(id !== undefined && id.length <= 64 ? { id } : {}) };
+  // Only an id the protocol allows (1..64 chars, see ClientId) may be answered with a `nack`:
+  // echoing `""` produced a nack that fails NackFrame itself (found by test/chaos/fuzz.test.ts).
+  return { ok: false, code: 'invalid_frame', msg: summarize(result.error), ...(id !== undefined && id.length >= 1 && id.length <= 64 ? { id } : {}) };
 }
 
 /** Parse and validate a frame sent by a client (JSON text or an already-decoded value). */

@@ -35,8 +35,11 @@ export class MemoryStore implements Store {
       log = { head: 0, events: [] };
       this.rooms.set(room, log);
     }
-    log.head += 1;
+    // Copy first: if the payload cannot be serialised, nothing changes. (Incrementing `head`
+    // before a throwing copy burned a seq with no event, and readAfter's slicing, which
+    // relies on contiguous seqs, then skipped an event on resume — found by test/chaos.)
     const data: unknown = event.data === undefined ? undefined : JSON.parse(JSON.stringify(event.data));
+    log.head += 1;
     const stored: StoredEvent = Object.freeze({ epoch: this.epochId, seq: log.head, name: event.name, data, at: event.at });
     log.events.push(stored);
     while (log.events.length > Math.max(0, maxHistory)) log.events.shift();

@@ -1,0 +1,29 @@
+import { createApp, h } from 'vue';
+import { createSinyal } from '@sinyal/vue';
+import { createDemoClient, fetchCatalog, userId } from '../../shared/demo';
+import '../../shared/styles.css';
+import App from './App.vue';
+import Login from './components/Login.vue';
+
+async function start() {
+  const catalog = await fetchCatalog();
+  const me = catalog.users.find((user) => user.id === userId);
+  if (!me) {
+    createApp(Login, { users: catalog.users }).mount('#app');
+    return;
+  }
+  document.title = `${me.name} · Sinyal example (Vue)`;
+  const client = createDemoClient(me.id); // created once; the app owns it
+  createApp(App, { me, initialCatalog: catalog }).use(createSinyal(client)).mount('#app');
+}
+
+start().catch((error: Error) => {
+  createApp({
+    render: () =>
+      h('main', { class: 'login' }, [
+        h('h1', 'Sinyal example'),
+        h('p', { class: 'banner failed' }, `Cannot reach the example server: ${error.message}`),
+        h('p', { class: 'muted' }, 'Start it with npm run example:vue and reload.'),
+      ]),
+  }).mount('#app');
+});

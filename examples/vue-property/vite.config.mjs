@@ -1,0 +1,25 @@
+import { fileURLToPath } from 'node:url';
+import vue from '@vitejs/plugin-vue';
+import { defineConfig } from 'vite';
+
+const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+
+// Single-file components through @vitejs/plugin-vue. The @sinyal/* packages are aliased to
+// their sources so the example runs without a build and always matches the repository; in
+// your own app install them from npm and drop `resolve.alias`.
+export default defineConfig({
+  root: here('.'),
+  plugins: [vue()],
+  resolve: {
+    alias: {
+      '@sinyal/protocol/schema': here('../../packages/protocol/src/schema/index.ts'),
+      '@sinyal/protocol': here('../../packages/protocol/src/index.ts'),
+      '@sinyal/client': here('../../packages/client/src/index.ts'),
+      '@sinyal/vue': here('../../packages/vue/src/index.ts'),
+    },
+    dedupe: ['vue'],
+  },
+  server: { host: '127.0.0.1' },
+  preview: { host: '127.0.0.1' },
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 1000 },
+});

@@ -1,0 +1,186 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { CloseCodes, ErrorCodes } from '@sinyal/protocol';
+
+/** Options of the Prometheus endpoint (`ServerOptions.metrics`). */
+export interface MetricsOptions {
+  /**
+   * Serve the metrics at `path` on the server's port.
+   * @default true
+   */
+  enabled?: boolean;
+  /**
+   * Path of the endpoint.
+   * @default '/metrics'
+   */
+  path?: string;
+  /**
+   * Bearer token the scraper must send (`Authorization: Bearer <token>`); without it the
+   * endpoint is open to anyone who can reach the port. Set it (or keep the port off the
+   * internet) in production: the metrics reveal traffic levels and command names.
+   * @default undefined (no authentication)
+   */
+  token?: string;
+  /**
+   * Also collect prom-client's default process metrics (CPU, memory, event-loop lag, GC)
+   * with the `sinyal_process_` / `sinyal_nodejs_` prefix. Off by default because they
+   * are per process, not per server (several servers may share a process).
+   * @default false
+   */
+  processMetrics?: boolean;
+}
+
+/** Label of commands not in the command table, so the label set stays bounded. */
+export const OTHER_COMMAND = 'other';
+
+const CLOSE_CODES: ReadonlySet<number> = new Set(Object.values(CloseCodes));
+const ERROR_CODES: ReadonlySet<string> = new Set(Object.keys(ErrorCodes));
+const FRAME_TYPES_IN: ReadonlySet<string> = new Set(['hello', 'join', 'leave', 'cmd', 'ping']);
+
+/**
+ * The server's Prometheus metrics, in a registry of its own (never prom-client's global
+ * one), so several servers in one process do not mix their numbers. Every label has a
+ * bounded set of values: frame types, protocol error codes, known close codes and the
+ * command names of the server's command table (anything else is `other`).
+ */
+export class ServerMetrics {
+  readonly registry = new Registry();
+  // Frame counts are on the hot path (every event to every member): plain map increments,
+  // copied into the counters when scraped.
+  private readonly inCounts = new Map<string, number>();
+  private readonly outCounts = new Map<string, number>();
+  private readonly errorCounts = new Map<string, number>();
+  private readonly refusals: Counter<'status'>;
+  private readonly disconnects: Counter<'code'>;
+  private readonly commandDuration: Histogram<'command' | 'result'>;
+  private readonly rateLimited: Counter<'scope'>;
+
+  constructor(
+    sources: {
+      connections: () => number;
+      rooms: () => number;
+      /** Redis link state, when the store has one: `up`, `connecting` or `down`. */
+      redis?: () => string | undefined;
+    },
+    private readonly commandNames: () => ReadonlySet<string> | ReadonlyMap<string, unknown>,
+    options: { processMetrics?: boolean } = {},
+  ) {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'sinyal_connections',
+      help: 'Open WebSocket connections on this server',
+      registers,
+      collect() {
+        this.set(sources.connections());
+      },
+    });
+    new Gauge({
+      name: 'sinyal_rooms',
+      help: 'Rooms with at least one member connected to this server',
+      registers,
+      collect() {
+        this.set(sources.rooms());
+      },
+    });
+    const fromCounts = (counts: Map<string, number>, label: string) =>
+      function (this: Counter<string>) {
+        this.reset();
+        for (const [value, n] of counts) this.inc({ [label]: value }, n);
+      };
+    new Counter({ name: 'sinyal_messages_in_total', help: 'Frames received from clients, by frame type (invalid, binary, rate_limited for frames not processed)', labelNames: ['type'], registers, collect: fromCounts(this.inCounts, 'type') });
+    new Counter({ name: 'sinyal_messages_out_total', help: 'Frames sent to clients, by frame type', labelNames: ['type'], registers, collect: fromCounts(this.outCounts, 'type') });
+    new Counter({ name: 'sinyal_errors_total', help: 'error and nack frames sent to clients, by protocol error code', labelNames: ['code'], registers, collect: fromCounts(this.errorCounts, 'code') });
+    this.rateLimited = new Counter({ name: 'sinyal_rate_limited_total', help: 'Frames refused by a rate limit: scope "user" (all frames) or "action" (per-command limits)', labelNames: ['scope'], registers });
+    this.refusals = new Counter({ name: 'sinyal_upgrades_refused_total', help: 'WebSocket upgrades refused before the handshake, by HTTP status', labelNames: ['status'], registers });
+    this.disconnects = new Counter({ name: 'sinyal_disconnects_total', help: 'Closed connections by close code (unknown codes as "other")', labelNames: ['code'], registers });
+    this.commandDuration = new Histogram({
+      name: 'sinyal_command_duration_seconds',
+      help: 'Time from a command frame being processed to its ack/nack, by command name (names outside the command table as "other")',
+      labelNames: ['command', 'result'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    });
+    const redis = sources.redis;
+    if (redis && redis() !== undefined) {
+      new Gauge({
+        name: 'sinyal_redis_up',
+        help: '1 while this server can reach Redis (store and subscriber connections), 0 otherwise',
+        registers,
+        collect() {
+          this.set(redis() === 'up' ? 1 : 0);
+        },
+      });
+    }
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'sinyal_' });
+  }
+
+  messageIn(type: string): void {
+    bump(this.inCounts, FRAME_TYPES_IN.has(type) || type === 'binary' || type === 'rate_limited' ? type : 'invalid');
+  }
+
+  messageOut(type: string): void {
+    bump(this.outCounts, type);
+  }
+
+  error(code: string): void {
+    bump(this.errorCounts, ERROR_CODES.has(code) ? code : 'other');
+  }
+
+  limited(scope: 'user' | 'action'): void {
+    this.rateLimited.inc({ scope });
+  }
+
+  refused(status: number): void {
+    this.refusals.inc({ status: String(status) });
+  }
+
+  disconnected(code: number): void {
+    this.disconnects.inc({ code: CLOSE_CODES.has(code) ? String(code) : 'other' });
+  }
+
+  /** Starts timing a command; call the returned function with the result. */
+  startCommand(name: string): (result: 'ack' | 'nack') => void {
+    const command = this.commandNames().has(name) ? name : OTHER_COMMAND;
+    const end = this.commandDuration.startTimer({ command });
+    return (result) => end({ result });
+  }
+
+  /** Writes the exposition text, or 401 when a token is required and missing/wrong. */
+  async serve(req: IncomingMessage, res: ServerResponse, token: string | undefined): Promise<void> {
+    if (token !== undefined && !bearerMatches(req.headers.authorization, token)) {
+      res.writeHead(401, { 'Content-Type': 'application/json; charset=utf-8', 'WWW-Authenticate': 'Bearer', 'Cache-Control': 'no-store' });
+      res.end(JSON.stringify({ code: 'unauthorized', msg: 'metrics token required' }));
+      return;
+    }
+    const body = await this.registry.metrics();
+    res.writeHead(200, { 'Content-Type': this.registry.contentType, 'Cache-Control': 'no-store' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+}
+
+function bump(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  if (!match) return false;
+  const given = Buffer.from(match[1]!.trim());
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/** A no-op stand-in when metrics are disabled, so call sites need no checks. */
+export const NO_METRICS: Pick<ServerMetrics, 'messageIn' | 'messageOut' | 'error' | 'limited' | 'refused' | 'disconnected' | 'startCommand'> = {
+  messageIn() {},
+  messageOut() {},
+  error() {},
+  limited() {},
+  refused() {},
+  disconnected() {},
+  startCommand: () => () => {},
+};
+
+/** What sessions and the upgrade path record. */
+export type MetricsSink = typeof NO_METRICS;

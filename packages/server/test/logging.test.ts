@@ -1,0 +1,102 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createPinoLogger, createServer, REDACT_PATHS, SinyalServerError } from '../src/index';
+import { envLogLevel } from '../src/logger';
+import { RawClient, protocolsFor, refused, SECRET, startServer, token, waitFor } from './helpers';
+
+function sink() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return { lines, stream };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('structured logs (pino)', () => {
+  it('the default logger is pino: JSON lines on stderr, level from logLevel', async () => {
+    const writes: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    // No `logger`: the default one.
+    const info = await createServer({ auth: { secret: SECRET }, logLevel: 'info' });
+    await info.close(); // while stderr is captured
+    const line = writes.map((w) => JSON.parse(w) as Record<string, unknown>).find((l) => l.msg === 'sinyal server listening');
+    expect(line).toMatchObject({ level: 'info', url: expect.stringMatching(/^ws:/), time: expect.any(String) });
+
+    writes.length = 0;
+    await (await createServer({ auth: { secret: SECRET }, logLevel: 'warn' })).close();
+    expect(writes.join('')).not.toContain('sinyal server listening');
+  });
+
+  it('takes its level from SINYAL_LOG_LEVEL when it names one', () => {
+    expect(envLogLevel({ SINYAL_LOG_LEVEL: 'DEBUG' })).toBe('debug');
+    expect(envLogLevel({ SINYAL_LOG_LEVEL: 'verbose' })).toBe('warn');
+    expect(envLogLevel({})).toBe('warn');
+  });
+
+  it('redacts tokens and authorization headers that application code might log', () => {
+    const { lines, stream } = sink();
+    const logger = createPinoLogger('info', stream);
+    logger.info(
+      {
+        token: 'TOKEN-1',
+        user: { id: 'u1', token: 'TOKEN-2' },
+        headers: { authorization: 'Bearer TOKEN-3', 'sec-websocket-protocol': 'sinyal.v1, sinyal.bearer.TOKEN-4', host: 'example' },
+        req: { headers: { authorization: 'Bearer TOKEN-5', cookie: 'sid=TOKEN-6' } },
+        publishSecret: 'TOKEN-7',
+      },
+      'request',
+    );
+    const all = lines.join('\n');
+    for (let i = 1; i <= 7; i++) expect(all).not.toContain(`TOKEN-${i}`);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ msg: 'request', user: { id: 'u1', token: '[redacted]' }, headers: { host: 'example' } });
+    expect(REDACT_PATHS).toContain('req.headers.authorization');
+  });
+
+  it('accepts a pino logger, and never logs tokens or payloads through it', async () => {
+    const { lines, stream } = sink();
+    const server = await startServer({
+      logger: pino({ level: 'debug' }, stream),
+      rooms: { demo: { publish: ['demo:msg'] } },
+      commands: {
+        fail: () => {
+          throw new Error('handler failed');
+        },
+        nope: () => {
+          throw new SinyalServerError('forbidden', 'no');
+        },
+      },
+    });
+    const good = await token('alice');
+    const expired = await token('alice', -5);
+    await refused(server.url, protocolsFor(expired));
+    const client = await RawClient.connect(server, good);
+    client.send({ t: 'hello', v: 1 });
+    client.send({ t: 'join', id: 'j', room: 'demo:r' });
+    client.send({ t: 'cmd', id: 'c1', name: 'publish', room: 'demo:r', data: { event: 'demo:msg', data: { text: 'PAYLOAD-MARKER' } } });
+    client.send({ t: 'cmd', id: 'c2', name: 'fail', data: 'PAYLOAD-MARKER' });
+    client.send({ t: 'cmd', id: 'c3', name: 'nope', data: 'PAYLOAD-MARKER' });
+    client.send('{"broken": PAYLOAD-MARKER');
+    await client.next('nack', (f) => f.id === 'c3');
+    await client.next('error');
+    client.close();
+    await client.closed;
+    await waitFor(() => lines.some((l) => l.includes('connection closed')));
+
+    const all = lines.join('\n');
+    expect(all).toContain('upgrade refused');
+    expect(all).toContain('command handler failed');
+    expect(lines.every((l) => typeof JSON.parse(l) === 'object')).toBe(true);
+    for (const secret of [good, expired, 'PAYLOAD-MARKER', Buffer.from(good).toString('base64url')]) expect(all).not.toContain(secret);
+  });
+});
