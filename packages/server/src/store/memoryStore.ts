@@ -75,9 +75,19 @@ export class MemoryStore implements Store {
 
   async close(): Promise<void> {}
 
+  /**
+   * Drops expired outcomes from the front of the map: entries are kept in insertion order
+   * and share the dedupe window, so the first unexpired entry ends the scan — pruning costs
+   * what expired, not the size of the window (which holds every command of 10 minutes).
+   * `getCommandResult` still checks expiry, so an entry saved with a shorter TTL behind a
+   * longer one is never served late, only freed a little later.
+   */
   private pruneCommands(): void {
     this.savesSincePrune = 0;
     const now = this.now();
-    for (const [key, entry] of this.commands) if (entry.expiresAt <= now) this.commands.delete(key);
+    for (const [key, entry] of this.commands) {
+      if (entry.expiresAt > now) break;
+      this.commands.delete(key);
+    }
   }
 }
