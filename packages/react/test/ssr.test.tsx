@@ -16,7 +16,7 @@ import {
   useTyping,
   useViewerCount,
 } from '../src/index';
-import { cleanups, startPlatform } from './platform';
+import { cleanups, startPlatform } from '../../../test-utils/platform';
 
 afterEach(async () => {
   vi.restoreAllMocks();

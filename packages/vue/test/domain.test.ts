@@ -17,7 +17,7 @@ import {
   useTyping,
   useViewerCount,
 } from '../src/index';
-import { cleanups, startPlatform } from './platform';
+import { cleanups, startPlatform } from '../../../test-utils/platform';
 
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();

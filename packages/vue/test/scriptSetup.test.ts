@@ -6,7 +6,7 @@ import * as vue from 'vue';
 import { compileScript, parse } from 'vue/compiler-sfc';
 import { until } from '../../../test-utils/harness';
 import * as sinyalVue from '../src/index';
-import { cleanups, startPlatform } from './platform';
+import { cleanups, startPlatform } from '../../../test-utils/platform';
 
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();

@@ -1,11 +1,11 @@
 // The five platform features on a real server on 127.0.0.1, clients that count the rooms
-// they join, and a fault proxy — shared by the domain hook tests.
+// they join, and a fault proxy — shared by the React and Vue adapter tests.
 import { createDevToken, platformFeatures } from '@sinyal/server';
 import WebSocket from 'ws';
-import { createFaultProxy } from '../../../test-utils/faultProxy';
-import { connect, SECRET, startServer } from '../../../test-utils/harness';
+import { createFaultProxy } from './faultProxy';
+import { connect, SECRET, startServer } from './harness';
 
-export const PUBLISH_SECRET = 'react-hooks-publisher-secret-0123';
+export const PUBLISH_SECRET = 'adapter-tests-publisher-secret-0123';
 
 /** Cleanups of the current test, run (last first) by the test file's afterEach. */
 export const cleanups: Array<() => unknown> = [];
