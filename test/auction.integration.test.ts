@@ -100,7 +100,7 @@ describe('auction', () => {
     const { feature, server, errors } = await setup({ bidRateLimit: { maxBids: 1000, windowMs: 1000 } });
     const now = Date.now();
     const increment = 10;
-    await feature.createAuction({ id: 'stress', startingPrice: 100, increment, startsAt: now, endsAt: now + 2500, extendWithinMs: 200, extendByMs: 200 });
+    await feature.createAuction({ id: 'stress', startingPrice: 100, increment, startsAt: now, endsAt: now + 4000, extendWithinMs: 200, extendByMs: 200 });
     const bidders = Array.from({ length: 20 }, (_, i) => watch(client(server.url, `bidder-${i}`), 'stress'));
     await until(() => bidders.every(ready));
     expect(new Set(bidders.map((b) => b.store.getSnapshot().myBidderNumber)).size).toBe(20);
@@ -164,11 +164,14 @@ describe('auction', () => {
   it('scheduled → active → extended by a late bid → ended; bad bids are refused with the right codes', async () => {
     const { feature, server } = await setup();
     const now = Date.now();
-    const created = await feature.createAuction({ id: 'menteng', startingPrice: 1000, increment: 50, startsAt: now + 500, endsAt: now + 1600, extendWithinMs: 500, extendByMs: 800 });
+    // Starts 1.5 s out so the joins below finish before it, even on a loaded machine.
+    const created = await feature.createAuction({ id: 'menteng', startingPrice: 1000, increment: 50, startsAt: now + 1500, endsAt: now + 2600, extendWithinMs: 500, extendByMs: 800 });
     expect(created).toMatchObject({ status: 'scheduled', currentPrice: 1000, minNextBid: 1000, leader: null });
+    // One after the other: bidder numbers follow join order.
     const ann = watch(client(server.url, 'ann'), 'menteng');
+    await until(() => ready(ann));
     const bob = watch(client(server.url, 'bob'), 'menteng');
-    await until(() => ready(ann) && ready(bob));
+    await until(() => ready(bob));
     expect(ann.store.getSnapshot()).toMatchObject({ status: 'joined', myBidderNumber: 1, isLeading: false, outbid: false, state: { status: 'scheduled' } });
     expect(bob.store.getSnapshot().myBidderNumber).toBe(2);
     expect(ann.store.msUntilStart()).toBeGreaterThan(0);
@@ -277,7 +280,8 @@ describe('auction', () => {
     const proxy = await createFaultProxy({ targetPort: server.port });
     cleanups.push(() => proxy.close());
     const now = Date.now();
-    await feature.createAuction({ id: 'cut', startingPrice: 10, increment: 1, startsAt: now, endsAt: now + 2500, extendWithinMs: 0 });
+    // Long enough for a reconnect with backoff on a loaded machine before the end.
+    await feature.createAuction({ id: 'cut', startingPrice: 10, increment: 1, startsAt: now, endsAt: now + 5000, extendWithinMs: 0 });
     const flaky = watch(client(`ws://127.0.0.1:${proxy.port}/ws`, 'flaky'), 'cut');
     const others = ['b', 'c'].map((user) => watch(client(server.url, user), 'cut'));
     await until(() => ready(flaky) && others.every(ready));
