@@ -28,7 +28,9 @@ describe('fault injection', () => {
     const stalledAt = Date.now();
     await until(() => c.state !== 'open', 3000);
     const detectedAfterMs = Date.now() - stalledAt;
-    expect(detectedAfterMs).toBeLessThan(100 + 150 + 500); // bounded by interval + timeout (+ scheduling slack)
+    // Bounded by interval + timeout (250 ms here); the slack is for a loaded CI machine — the
+    // point is that a silent connection is found by the heartbeat, not by TCP minutes later.
+    expect(detectedAfterMs).toBeLessThan(2500);
     expect(c.getSnapshot().error?.code).toBe('timeout');
     proxy.stall(false);
     await until(() => c.state === 'open' && r.room.getSnapshot().status === 'joined');

@@ -91,7 +91,7 @@ describe('frame handling', () => {
     try {
       const started = Date.now();
       expect((await silent.closed).code).toBe(4010);
-      expect(Date.now() - started).toBeLessThan(1500);
+      expect(Date.now() - started).toBeLessThan(3000);
       expect(chatty.ws.readyState).toBe(chatty.ws.OPEN);
     } finally {
       clearInterval(keepAlive);
@@ -113,7 +113,7 @@ describe('frame handling', () => {
     const b = await RawClient.ready(server, 'bob');
     const started = Date.now();
     await server.close();
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(3000);
     expect((await a.closed).code).toBe(1012);
     expect((await b.closed).code).toBe(1012);
     const again = await startServer({ port: server.port });
