@@ -91,7 +91,7 @@ export async function joinRoom(ctx: ServerContext, session: Session, frame: Join
         session.send(durableEventFrame(room, event));
         last = event.seq;
       }
-      membership.release(last);
+      membership.release(last, head.epoch);
       if (isNew) session.announceJoin(room);
       return;
     }
@@ -100,7 +100,7 @@ export async function joinRoom(ctx: ServerContext, session: Session, frame: Join
       const reason = from.epoch !== head.epoch ? 'epoch_changed' : from.seq > head.seq ? 'position_ahead' : 'history_truncated';
       session.send({ t: 'reset', room, epoch: head.epoch, seq: head.seq, reason });
     }
-    membership.release(head.seq);
+    membership.release(head.seq, head.epoch);
     if (isNew) session.announceJoin(room);
   } catch (error) {
     session.leaveRoom(room);

@@ -14,17 +14,21 @@ export interface Subscriber {
  * One subscriber's membership of one room. While a join is being answered the
  * membership holds live events back; once the join's answer (and replay) is out it
  * flushes them, skipping every durable event at or below the last seq already sent.
- * That is what makes a join gap-free and duplicate-free with an async store.
+ * That is what makes a join gap-free and duplicate-free with an async store. Seqs are
+ * compared within one epoch only: an event of a new epoch (the store lost its history)
+ * always goes through, so the client sees the epoch change and asks for its reset
+ * instead of silently missing the new epoch's first seqs.
  */
 export class Membership {
-  private held: Array<{ raw: string; seq: number | undefined }> | null = [];
+  private held: Array<{ raw: string; seq: number | undefined; epoch: string | undefined }> | null = [];
   private lastSeq = 0;
+  private epoch: string | undefined;
 
   constructor(readonly subscriber: Subscriber) {}
 
-  deliver(raw: string, seq: number | undefined): void {
-    if (this.held) this.held.push({ raw, seq });
-    else this.sendIfNew(raw, seq);
+  deliver(raw: string, seq: number | undefined, epoch?: string): void {
+    if (this.held) this.held.push({ raw, seq, epoch });
+    else this.sendIfNew(raw, seq, epoch);
   }
 
   /** Starts holding live events back (a join or re-join is in progress). */
@@ -32,18 +36,21 @@ export class Membership {
     this.held ??= [];
   }
 
-  /** Goes live: events up to `lastSentSeq` reached the subscriber; flush the rest. */
-  release(lastSentSeq: number): void {
+  /** Goes live: events up to `lastSentSeq` of `epoch` reached the subscriber; flush the rest. */
+  release(lastSentSeq: number, epoch?: string): void {
     this.lastSeq = lastSentSeq;
+    if (epoch !== undefined) this.epoch = epoch;
     const held = this.held ?? [];
     this.held = null;
-    for (const { raw, seq } of held) this.sendIfNew(raw, seq);
+    for (const { raw, seq, epoch: eventEpoch } of held) this.sendIfNew(raw, seq, eventEpoch);
   }
 
-  private sendIfNew(raw: string, seq: number | undefined): void {
+  private sendIfNew(raw: string, seq: number | undefined, epoch: string | undefined): void {
     if (seq !== undefined) {
-      if (seq <= this.lastSeq) return;
+      const sameEpoch = epoch === undefined || this.epoch === undefined || epoch === this.epoch;
+      if (sameEpoch && seq <= this.lastSeq) return;
       this.lastSeq = seq;
+      if (epoch !== undefined) this.epoch = epoch;
     }
     this.subscriber.sendRaw(raw);
   }
@@ -116,7 +123,7 @@ export class RoomRegistry {
     const raw = JSON.stringify(frame);
     for (const membership of members.values()) {
       if (exceptUser !== undefined && membership.subscriber.userId === exceptUser) continue;
-      membership.deliver(raw, frame.seq);
+      membership.deliver(raw, frame.seq, frame.epoch);
     }
   }
 
