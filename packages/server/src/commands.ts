@@ -4,7 +4,7 @@ import type { AuthUser } from './auth';
 import type { ServerContext } from './context';
 import { commandKey } from './dedupe';
 import { SinyalServerError } from './errors';
-import { publishToRoom } from './publish';
+import { publishCheckedNames } from './publish';
 import { mayPublish, parseRoom } from './roomKinds';
 import type { SinyalServer } from './server';
 import type { CommandOutcome } from './store/types';
@@ -55,7 +55,8 @@ function createPublishCommand(ctx: ServerContext): CommandHandler {
     if (!kindOptions || !(await mayPublish(kindOptions, { user, room, event, data: payload }))) {
       throw new SinyalServerError('forbidden', `clients may not publish ${event}`);
     }
-    return publishToRoom(ctx, room, event, payload, volatile ? { volatile: true, exceptUser: user.id } : {});
+    // Room (frame schema) and event (PublishData) are validated already.
+    return publishCheckedNames(ctx, room, event, payload, volatile ? { volatile: true, exceptUser: user.id } : {});
   };
 }
 

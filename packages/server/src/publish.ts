@@ -68,6 +68,21 @@ export async function publishToRoom(
 ): Promise<PublishResult | null> {
   if (!RoomName.safeParse(room).success) throw new SinyalServerError('bad_request', 'room must look like kind:id');
   if (!EventNameSchema.safeParse(event).success) throw new SinyalServerError('bad_request', 'event must look like kind:event');
+  return publishCheckedNames(deps, room, event, data, options);
+}
+
+/**
+ * {@link publishToRoom} for a room and event name already validated against the protocol
+ * schemas (the `publish` command's frame and data were), so the per-message path does not
+ * run the same schema checks twice.
+ */
+export async function publishCheckedNames(
+  deps: PublishDeps,
+  room: string,
+  event: string,
+  data: unknown,
+  options: PublishOptions = {},
+): Promise<PublishResult | null> {
   const { kind } = parseRoom(room);
   const kindOptions = deps.rooms.get(kind);
   if (!kindOptions) throw new SinyalServerError('not_found', `room kind "${kind}" is not configured`);

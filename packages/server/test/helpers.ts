@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { SUBPROTOCOL, TOKEN_PROTOCOL_PREFIX, type ServerFrame } from '@sinyal/protocol';
 import { afterEach } from 'vitest';
-import { createDevToken, createServer, type ServerOptions, type SinyalServer } from '../src/index';
+import { createDevToken, createServer, SinyalServerError, type ServerOptions, type SinyalServer } from '../src/index';
 
 export const SECRET = 'test-secret-for-sinyal-server';
 
@@ -140,3 +140,39 @@ export async function waitFor(check: () => boolean, timeoutMs = 2000): Promise<v
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Runs the traffic whose logs must never show a token or a payload: a refused expired
+ * token, a good one, a publish, a failing handler, a refused command and a broken frame,
+ * all carrying PAYLOAD-MARKER. Resolves with the log lines joined and the secrets to look for.
+ */
+export async function exerciseLogging(logger: ServerOptions['logger'], lines: string[]): Promise<{ all: string; secrets: string[] }> {
+  const server = await startServer({
+    ...(logger === undefined ? {} : { logger }),
+    rooms: { demo: { publish: ['demo:msg'] } },
+    commands: {
+      fail: () => {
+        throw new Error('handler failed');
+      },
+      nope: () => {
+        throw new SinyalServerError('forbidden', 'no');
+      },
+    },
+  });
+  const good = await token('alice');
+  const expired = await token('alice', -5);
+  await refused(server.url, protocolsFor(expired));
+  const client = await RawClient.connect(server, good);
+  client.send({ t: 'hello', v: 1 });
+  client.send({ t: 'join', id: 'j', room: 'demo:r' });
+  client.send({ t: 'cmd', id: 'c1', name: 'publish', room: 'demo:r', data: { event: 'demo:msg', data: { text: 'PAYLOAD-MARKER' } } });
+  client.send({ t: 'cmd', id: 'c2', name: 'fail', data: 'PAYLOAD-MARKER' });
+  client.send({ t: 'cmd', id: 'c3', name: 'nope', data: 'PAYLOAD-MARKER' });
+  client.send('{"broken": PAYLOAD-MARKER');
+  await client.next('nack', (f) => f.id === 'c3');
+  await client.next('error');
+  client.close();
+  await client.closed;
+  await waitFor(() => lines.some((l) => l.includes('connection closed')));
+  return { all: lines.join('\n'), secrets: [good, expired, 'PAYLOAD-MARKER', Buffer.from(good).toString('base64url')] };
+}
