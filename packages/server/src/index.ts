@@ -38,6 +38,8 @@ export {
   auctionRoom,
   DEFAULT_AUCTION_OPTIONS,
   MemoryAuctionStore,
+  RedisAuctionStore,
+  type RedisAuctionStoreOptions,
   type AuctionFeature,
   type AuctionFeatureOptions,
   type AuctionStore,

@@ -52,6 +52,8 @@ export interface SinyalServer {
   publishToUser(userId: string, event: string, data?: unknown): Promise<PublishResult | null>;
   /** Number of this node's connections subscribed to `room`. */
   localMembers(room: string): number;
+  /** Where room history and command outcomes live (`options.store`, or the default `MemoryStore`). */
+  readonly store: Store;
   /** The server's structured logger (features log through it; never log tokens or payloads). */
   readonly logger: Logger;
   /**
@@ -325,6 +327,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     publish: (room, event, data, opts) => publishToRoom(context, room, event, data, opts),
     publishToUser: (userId, event, data) => publishToRoom(context, userFeedRoom(userId), event, data),
     localMembers: (room) => registry.size(room),
+    store,
     logger,
     connections: () => sessions.size,
     metrics: metrics.registry,
@@ -358,7 +361,13 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
       for (const session of [...sessions]) session.close(CloseCodes.SERVICE_RESTART, 'store connection lost');
     },
   });
-  for (const feature of features) await feature.start?.(server);
+  try {
+    for (const feature of features) await feature.start?.(server);
+  } catch (error) {
+    // A feature refused to start (e.g. a misconfigured store): free the port, then report.
+    await server.close().catch(() => {});
+    throw error;
+  }
 
   async function shutDown(code: number): Promise<void> {
     closing = true;

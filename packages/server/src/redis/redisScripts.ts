@@ -10,24 +10,55 @@ if not epoch then
 end`;
 
 /**
+ * Lua function `append_event(epochKey, seqKey, logKey, candidateEpoch, maxHistory, eventJson,
+ * channel, historyTtlMs)` → `epoch, seq`: reads or creates the epoch, takes the room's next seq,
+ * XADDs the event (`<seq>-0`, field `e`, MAXLEN) and PUBLISHes `D<epoch>\\n<seq>\\n<event JSON>`
+ * on the room's channel. Every script that adds an event to a room goes through it (the core's
+ * publish below, the auction's bid decision in features/auction/auctionScripts.ts), so a room
+ * has one numbering and one delivery order whoever appends.
+ */
+export const APPEND_EVENT_FUNCTION = `
+local function append_event(epoch_key, seq_key, log_key, candidate_epoch, max_history, json, channel, ttl)
+  local epoch = redis.call('GET', epoch_key)
+  if not epoch then
+    epoch = candidate_epoch
+    redis.call('SET', epoch_key, epoch)
+  end
+  local seq = redis.call('INCR', seq_key)
+  redis.call('XADD', log_key, 'MAXLEN', max_history, seq .. '-0', 'e', json)
+  if tonumber(ttl) > 0 then redis.call('PEXPIRE', log_key, ttl) end
+  redis.call('PUBLISH', channel, 'D' .. epoch .. '\\n' .. seq .. '\\n' .. json)
+  return epoch, seq
+end`;
+
+/**
+ * Lua function `record_effect(commandKey, token, leaseDeadline, windowMs, resultJson)`: while
+ * the claim on a command is still our plain claim (`P<token>`), records that the command has
+ * had its durable effect (`E<token>\\n<deadline>\\n<result JSON>`): if this node dies before
+ * saving the outcome, a retry on another node is answered with that result instead of running
+ * the command twice. Only the first effect is recorded (a command that appends several events,
+ * e.g. a bid and the outbid notice, is answered with its first, main one).
+ */
+export const RECORD_EFFECT_FUNCTION = `
+local function record_effect(command_key, token, deadline, window, result)
+  local claim = redis.call('GET', command_key)
+  if claim == 'P' .. token then
+    redis.call('SET', command_key, 'E' .. token .. '\\n' .. deadline .. '\\n' .. result, 'PX', window)
+  end
+end`;
+
+/**
  * append + publish in one atomic step, so every node receives a room's events in seq order.
  * KEYS: epoch, seq, log[, command]. ARGV: candidate epoch, maxHistory, event JSON, channel,
  * history TTL ms (0 = none)[, claim token, lease deadline ms, dedupe window ms].
- * Publishes `D<epoch>\\n<seq>\\n<event JSON>`; returns {epoch, seq}. With a command key whose
- * claim is still ours, also records the append in it (`E<token>\\n<deadline>\\n<{epoch,seq}>`):
- * if this node dies before saving the outcome, a retry is answered from that record.
+ * Returns {epoch, seq}. With a command key, records the append as the command's effect
+ * (`{"epoch","seq"}`, see RECORD_EFFECT_FUNCTION).
  */
-export const APPEND_PUBLISH = `${ENSURE_EPOCH}
-local seq = redis.call('INCR', KEYS[2])
-redis.call('XADD', KEYS[3], 'MAXLEN', ARGV[2], seq .. '-0', 'e', ARGV[3])
-if tonumber(ARGV[5]) > 0 then redis.call('PEXPIRE', KEYS[3], ARGV[5]) end
-redis.call('PUBLISH', ARGV[4], 'D' .. epoch .. '\\n' .. seq .. '\\n' .. ARGV[3])
+export const APPEND_PUBLISH = `${APPEND_EVENT_FUNCTION}
+${RECORD_EFFECT_FUNCTION}
+local epoch, seq = append_event(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 if KEYS[4] then
-  local claim = redis.call('GET', KEYS[4])
-  local kind = claim and string.sub(claim, 1, 1)
-  if (kind == 'P' or kind == 'E') and string.sub(claim, 2, 1 + #ARGV[6]) == ARGV[6] then
-    redis.call('SET', KEYS[4], 'E' .. ARGV[6] .. '\\n' .. ARGV[7] .. '\\n{"epoch":"' .. epoch .. '","seq":' .. seq .. '}', 'PX', ARGV[8])
-  end
+  record_effect(KEYS[4], ARGV[6], ARGV[7], ARGV[8], '{"epoch":"' .. epoch .. '","seq":' .. seq .. '}')
 end
 return {epoch, seq}`;
 

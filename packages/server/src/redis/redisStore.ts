@@ -113,15 +113,40 @@ export class RedisStore implements Store {
   /** Appends to the room's stream and PUBLISHes it on the room's channel, atomically. */
   async appendAndPublish(room: string, event: NewEvent, maxHistory: number): Promise<StoredEvent> {
     const json = encodeEvent(event);
-    const keys = [this.keys.epoch, this.keys.roomSeq(room), this.keys.roomLog(room)];
-    const args: Array<string | number> = [freshEpoch(), Math.max(0, Math.floor(maxHistory)), json, this.keys.roomChannel(room), this.historyTtlMs];
-    const command = currentCommand();
-    if (command) {
-      keys.push(this.keys.command(command.key));
-      args.push(command.token, Date.now() + this.commandLeaseMs, Math.max(this.commandLeaseMs, command.windowMs));
+    const target = this.appendTarget(room, maxHistory);
+    const keys = [...target.keys];
+    const args: Array<string | number> = [target.args[0], target.args[1], json, target.args[2], target.args[3]];
+    const effect = this.commandEffectTarget();
+    if (effect) {
+      keys.push(effect.key);
+      args.push(...effect.args);
     }
     const [epoch, seq] = (await appendPublish.run(await this.connection.get(), keys, args)) as [string, number];
     return decodeEvent(epoch, seq, json);
+  }
+
+  /**
+   * What the Lua function `append_event` (redisScripts.ts) needs to add an event to `room`,
+   * for scripts that append events themselves in the same atomic step as a decision (the
+   * auction's bids): `keys` = epoch, seq, log; `args` = candidate epoch, max history,
+   * channel, history TTL ms.
+   */
+  appendTarget(room: string, maxHistory: number): { keys: [string, string, string]; args: [string, number, string, number] } {
+    return {
+      keys: [this.keys.epoch, this.keys.roomSeq(room), this.keys.roomLog(room)],
+      args: [freshEpoch(), Math.max(0, Math.floor(maxHistory)), this.keys.roomChannel(room), this.historyTtlMs],
+    };
+  }
+
+  /**
+   * The effect record of the command whose handler is running (see `record_effect` in
+   * redisScripts.ts): `[commandKey]` and `[token, leaseDeadline, windowMs]`, or `undefined`
+   * outside a command.
+   */
+  commandEffectTarget(): { key: string; args: [string, number, number] } | undefined {
+    const command = currentCommand();
+    if (!command) return undefined;
+    return { key: this.keys.command(command.key), args: [command.token, Date.now() + this.commandLeaseMs, Math.max(this.commandLeaseMs, command.windowMs)] };
   }
 
   async head(room: string): Promise<StreamHead> {

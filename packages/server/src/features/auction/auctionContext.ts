@@ -6,6 +6,8 @@ import type { AuctionStore } from './store';
 /** What the auction's command, routes and lifecycle share, assembled once by `auctionFeature`. */
 export interface AuctionContext {
   store: AuctionStore;
+  /** The store appends the room's events itself (see `AuctionStore.appendsRoomEvents`). */
+  storeAppendsRoomEvents: boolean;
   bidRateLimit: BidRateLimit;
   recentBids: number;
   extendWithinMs: number;

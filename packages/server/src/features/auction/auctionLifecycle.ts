@@ -9,7 +9,12 @@ import type { AuctionRecord } from './store';
  * The auction's clock: announces the start at `startsAt`, closes the auction at `endsAt`
  * (re-armed when a late bid extends it) with exactly one `auction:auction_ended`, and sends
  * the periodic `auction:timer_sync`. It also keeps, per auction, the {@link BidSequencer}
- * that puts every durable announcement in bid order.
+ * that puts every durable announcement in bid order — unless the store appends the room's
+ * events itself (`AuctionStore.appendsRoomEvents`), which orders them across nodes.
+ *
+ * With a store shared by several nodes, every node that sees an auction in use keeps its
+ * timers ({@link watch}); the store's `endAuction`/`markStarted` let exactly one of them
+ * close or start it, whichever fires first.
  */
 export class AuctionLifecycle {
   readonly #timers: AuctionTimers;
@@ -32,6 +37,26 @@ export class AuctionLifecycle {
     this.#timers.at(`end:${id}`, record.endsAt, () => this.finish(id));
   }
 
+  /**
+   * Makes sure this node keeps the timers of an auction it sees in use (a join, a bid) even
+   * though it did not create it: with a shared store, an auction created on another node
+   * must still start and end if that node is gone. Cheap when already tracked.
+   */
+  watch(auctionId: string): void {
+    if (!this.ctx.server || this.#open.has(auctionId)) return;
+    this.#open.add(auctionId); // claimed now, so concurrent calls read the store once
+    this.ctx.store.get(auctionId, 0).then(
+      (record) => {
+        if (!record || record.ended || !this.ctx.server) return void this.#open.delete(auctionId);
+        this.track(record);
+      },
+      (error: unknown) => {
+        this.#open.delete(auctionId);
+        this.ctx.report(error);
+      },
+    );
+  }
+
   /** A late bid moved the end. */
   extend(auctionId: string, endsAt: number): void {
     if (!this.ctx.server) return;
@@ -51,6 +76,7 @@ export class AuctionLifecycle {
   async announceStart(auctionId: string): Promise<void> {
     const server = this.ctx.server;
     if (!server || !(await this.ctx.store.markStarted(auctionId))) return;
+    if (this.ctx.storeAppendsRoomEvents) return; // markStarted appended auction:started
     const record = await this.ctx.store.get(auctionId, 0);
     if (!record) return;
     const started: AuctionEvents['auction:started'] = { auctionId, startsAt: record.startsAt, endsAt: record.endsAt };
@@ -72,6 +98,11 @@ export class AuctionLifecycle {
     if (outcome.outcome === 'already_ended') return;
     const { winner, bidCount, endedAt } = outcome;
     const ended: AuctionEvents['auction:auction_ended'] = { auctionId, winner: winner?.bidderNumber ?? null, finalPrice: winner?.amount ?? null, bidCount, endedAt };
+    if (this.ctx.storeAppendsRoomEvents) {
+      // endAuction appended auction:auction_ended to the room; the winner's feed copy is ours.
+      if (winner) await server.publishToUser(winner.userId, 'auction:auction_ended', ended);
+      return;
+    }
     await this.sequencer(auctionId, bidCount + 1).afterBids(bidCount, async () => {
       await server.publish(auctionRoom(auctionId), 'auction:auction_ended', ended);
       if (winner) await server.publishToUser(winner.userId, 'auction:auction_ended', ended);

@@ -6,6 +6,7 @@ import { AuctionLifecycle } from './auctionLifecycle';
 import { auctionState } from './auctionState';
 import { BiddersAnnouncer } from './biddersAnnouncer';
 import { MemoryAuctionStore } from './memoryAuctionStore';
+import { RedisAuctionStore } from './redisAuctionStore';
 import { DEFAULT_AUCTION_OPTIONS, type AuctionFeatureOptions } from './options';
 import { placeBidCommand } from './placeBid';
 import { auctionRoutes, stateFor } from './routes';
@@ -14,6 +15,7 @@ import type { AuctionStore } from './store';
 
 export { DEFAULT_AUCTION_OPTIONS, type AuctionFeatureOptions } from './options';
 export { MemoryAuctionStore } from './memoryAuctionStore';
+export { RedisAuctionStore, type RedisAuctionStoreOptions } from './redisAuctionStore';
 export type { AuctionStore, AuctionConfig, AuctionRecord, AuctionLeader, PlaceBidInput, PlaceBidOutcome, EndAuctionOutcome } from './store';
 export type { AuctionTerms, BidRateLimit } from './rules';
 
@@ -49,9 +51,12 @@ export interface AuctionFeature extends Feature {
  * ```
  */
 export function auctionFeature(options: AuctionFeatureOptions = {}): AuctionFeature {
-  const store = options.store ?? new MemoryAuctionStore();
+  const store: AuctionStore = options.store ?? new MemoryAuctionStore();
+  const history = options.history ?? DEFAULT_AUCTION_OPTIONS.history;
+  store.appendsRoomEvents?.(history);
   const ctx: AuctionContext = {
     store,
+    storeAppendsRoomEvents: store.appendsRoomEvents !== undefined,
     bidRateLimit: { ...(options.bidRateLimit ?? DEFAULT_AUCTION_OPTIONS.bidRateLimit) },
     recentBids: options.recentBids ?? DEFAULT_AUCTION_OPTIONS.recentBids,
     extendWithinMs: options.extendWithinMs ?? DEFAULT_AUCTION_OPTIONS.extendWithinMs,
@@ -99,9 +104,10 @@ export function auctionFeature(options: AuctionFeatureOptions = {}): AuctionFeat
     },
     rooms: {
       auction: {
-        history: options.history ?? DEFAULT_AUCTION_OPTIONS.history,
+        history,
         authorize: async ({ user, id }) => {
           if (!(await store.get(id, 0))) throw new SinyalServerError('not_found', `auction "${id}" does not exist`);
+          lifecycle.watch(id);
           return ctx.authorize ? ctx.authorize({ user, auctionId: id }) : true;
         },
         // Counts the joiner, who is registered by onJoin only after this state is sent.
@@ -119,6 +125,9 @@ export function auctionFeature(options: AuctionFeatureOptions = {}): AuctionFeat
     commands: { 'auction:place_bid': placeBidCommand(ctx, lifecycle) },
     routes: auctionRoutes(ctx, createAuction),
     async start(server) {
+      if (store instanceof RedisAuctionStore && store.redis !== server.store) {
+        throw new TypeError('auctionFeature: a RedisAuctionStore appends to the auction rooms itself, so the server must use the same RedisStore (createServer({ store }))');
+      }
       ctx.server = server;
       for (const auctionId of await store.listOpen()) {
         const record = await store.get(auctionId, 0);
@@ -126,10 +135,11 @@ export function auctionFeature(options: AuctionFeatureOptions = {}): AuctionFeat
       }
       lifecycle.startTimerSync();
     },
-    stop() {
+    async stop() {
       lifecycle.stop();
       bidders.stop();
       ctx.server = undefined;
+      await store.close?.();
     },
   };
 }

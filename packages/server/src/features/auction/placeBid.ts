@@ -35,7 +35,8 @@ function rawAttempt(data: unknown): { auctionId: string | undefined; amount: num
 
 /**
  * `auction:place_bid`: decided by the store in one atomic step (`decideBid` in rules.ts),
- * then announced in bid order — `auction:new_bid` to the room, `auction:time_extended`
+ * then announced in bid order (by the store itself, in that same step, when it
+ * `appendsRoomEvents`; else here through the auction's `BidSequencer`) — `auction:new_bid` to the room, `auction:time_extended`
  * when it extended the end, `auction:outbid` to the previous leader's feed — before the
  * ack `{ accepted: true, bid }` is sent. Every attempt lands in the audit trail.
  */
@@ -67,7 +68,17 @@ export function placeBidCommand(ctx: AuctionContext, lifecycle: AuctionLifecycle
     const { bid, previousLeader, extendedTo, previousEndsAt, minNextBid } = outcome;
     if (extendedTo !== null) lifecycle.extend(auctionId, extendedTo);
     const server = ctx.server;
-    if (server) {
+    if (!server) return { accepted: true, bid };
+    lifecycle.watch(auctionId);
+    const notifyOutbid = async () => {
+      if (!previousLeader || previousLeader.userId === user.id) return;
+      const outbid: AuctionEvents['auction:outbid'] = { auctionId, newHighBid: bid.amount, yourBid: previousLeader.amount, bidSeq: bid.seq, minNextBid };
+      await server.publishToUser(previousLeader.userId, 'auction:outbid', outbid);
+    };
+    if (ctx.storeAppendsRoomEvents) {
+      // The store appended new_bid (and time_extended) to the room in the decision's own step.
+      await notifyOutbid();
+    } else {
       const room = auctionRoom(auctionId);
       await lifecycle.sequencer(auctionId, bid.seq).bid(bid.seq, async () => {
         const newBid: AuctionEvents['auction:new_bid'] = { ...bid, minNextBid };
@@ -76,10 +87,7 @@ export function placeBidCommand(ctx: AuctionContext, lifecycle: AuctionLifecycle
           const extended: AuctionEvents['auction:time_extended'] = { auctionId, endsAt: extendedTo, previousEndsAt, reason: 'late_bid', bidId: bid.bidId };
           await server.publish(room, 'auction:time_extended', extended);
         }
-        if (previousLeader && previousLeader.userId !== user.id) {
-          const outbid: AuctionEvents['auction:outbid'] = { auctionId, newHighBid: bid.amount, yourBid: previousLeader.amount, bidSeq: bid.seq, minNextBid };
-          await server.publishToUser(previousLeader.userId, 'auction:outbid', outbid);
-        }
+        await notifyOutbid();
       });
     }
     return { accepted: true, bid };

@@ -104,4 +104,18 @@ export interface AuctionStore {
   removePresence(auctionId: string, userId: string, sessionId: string): Promise<number>;
   /** Distinct users present, counting `includingUserId` as present (a joiner not yet registered). */
   activeBidders(auctionId: string, includingUserId?: string): Promise<number>;
+  /**
+   * Implemented by a store that appends the auction room's events itself, atomically with
+   * the decisions that cause them: `auction:new_bid` and `auction:time_extended` in
+   * {@link placeBid}, `auction:auction_ended` in {@link endAuction}, `auction:started` in
+   * {@link markStarted} (`RedisAuctionStore`: the room's order is then the order of
+   * the decisions across every node). The feature calls it once, when created, with the
+   * auction room's history length, and from then on publishes only what goes to users'
+   * feeds (`auction:outbid`, the winner's copy of `auction:auction_ended`). A store without
+   * it leaves all announcements to the feature, which puts them in bid order itself
+   * (`BidSequencer`, one node).
+   */
+  appendsRoomEvents?(roomHistory: number): void;
+  /** Releases what the store holds for this node (timers); called when the feature stops. */
+  close?(): Promise<void>;
 }

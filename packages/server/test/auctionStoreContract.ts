@@ -1,20 +1,21 @@
-import { describe, expect, it } from 'vitest';
-import { BidSequencer } from '../src/features/auction/bidSequencer';
-import { MemoryAuctionStore } from '../src/features/auction/memoryAuctionStore';
-import type { AuctionConfig } from '../src/features/auction/store';
+// The behaviour every AuctionStore must have, run against the memory store and the Redis
+// store (auctionStores.test.ts), so the Lua port of the rules stays equal to rules.ts.
+import { expect, it } from 'vitest';
+import type { AuctionConfig, AuctionStore } from '../src/features/auction/store';
 
-const config: AuctionConfig = { id: 'a1', startingPrice: 1000, increment: 100, startsAt: 1000, endsAt: 10_000, extendWithinMs: 1000, extendByMs: 2000 };
-const rateLimit = { maxBids: 100, windowMs: 1000 };
+export const config: AuctionConfig = { id: 'a1', startingPrice: 1000, increment: 100, startsAt: 1000, endsAt: 10_000, extendWithinMs: 1000, extendByMs: 2000 };
+export const rateLimit = { maxBids: 100, windowMs: 1000 };
 
-async function storeWithAuction() {
-  const store = new MemoryAuctionStore();
+async function storeWithAuction(make: () => Promise<AuctionStore>) {
+  const store = await make();
   expect(await store.create(config, 0)).toBe(true);
   return store;
 }
 
-describe('MemoryAuctionStore', () => {
+/** Registers the contract's tests (call inside a describe) for stores made by `make` (each call: an empty store). */
+export function auctionStoreContract(make: () => Promise<AuctionStore>): void {
   it('refuses a duplicate id and returns copies', async () => {
-    const store = await storeWithAuction();
+    const store = await storeWithAuction(make);
     expect(await store.create({ ...config, startingPrice: 1 }, 0)).toBe(false);
     const record = (await store.get('a1', 10))!;
     record.endsAt = 0;
@@ -24,7 +25,7 @@ describe('MemoryAuctionStore', () => {
   });
 
   it('concurrent bids of the same amount: exactly one wins, seqs follow acceptance order', async () => {
-    const store = await storeWithAuction();
+    const store = await storeWithAuction(make);
     const users = Array.from({ length: 20 }, (_, i) => `u${i}`);
     const outcomes = await Promise.all(users.map((userId) => store.placeBid({ auctionId: 'a1', userId, amount: 1000, now: 2000, rateLimit })));
     expect(outcomes.filter((o) => o?.accepted)).toHaveLength(1);
@@ -36,7 +37,7 @@ describe('MemoryAuctionStore', () => {
   });
 
   it('bidder numbers are stable per user and assigned in order', async () => {
-    const store = await storeWithAuction();
+    const store = await storeWithAuction(make);
     expect(await store.bidderNumber('a1', 'x', false)).toBeNull();
     expect(await store.bidderNumber('a1', 'x', true)).toBe(1);
     expect(await store.bidderNumber('a1', 'y', true)).toBe(2);
@@ -46,7 +47,7 @@ describe('MemoryAuctionStore', () => {
   });
 
   it('a late bid extends the end; the end happens exactly once and only when due', async () => {
-    const store = await storeWithAuction();
+    const store = await storeWithAuction(make);
     const late = await store.placeBid({ auctionId: 'a1', userId: 'u', amount: 1000, now: 9500, rateLimit });
     expect(late).toMatchObject({ accepted: true, extendedTo: 11_500, previousEndsAt: 10_000 });
     expect(await store.endAuction('a1', 10_000)).toEqual({ outcome: 'not_due', endsAt: 11_500 });
@@ -58,7 +59,7 @@ describe('MemoryAuctionStore', () => {
   });
 
   it('rate limits per bidder and audits every attempt with its reason', async () => {
-    const store = await storeWithAuction();
+    const store = await storeWithAuction(make);
     const limit = { maxBids: 2, windowMs: 1000 };
     const results = [];
     for (let i = 0; i < 4; i++) results.push(await store.placeBid({ auctionId: 'a1', userId: 'spam', amount: 1000 + i * 100, now: 2000 + i, rateLimit: limit }));
@@ -81,7 +82,7 @@ describe('MemoryAuctionStore', () => {
   });
 
   it('counts distinct users present, across their sessions', async () => {
-    const store = await storeWithAuction();
+    const store = await storeWithAuction(make);
     expect(await store.addPresence('a1', 'u', 's1')).toBe(1);
     expect(await store.addPresence('a1', 'u', 's2')).toBe(1);
     expect(await store.addPresence('a1', 'v', 's3')).toBe(2);
@@ -90,37 +91,58 @@ describe('MemoryAuctionStore', () => {
     expect(await store.removePresence('a1', 'u', 's1')).toBe(2);
     expect(await store.removePresence('a1', 'u', 's2')).toBe(1);
   });
-});
 
-describe('BidSequencer', () => {
-  it('runs announcements in bid order whatever order they arrive in, and the end after the last bid', async () => {
-    const errors: unknown[] = [];
-    const sequencer = new BidSequencer(0, (error) => errors.push(error));
-    const ran: string[] = [];
-    const task = (name: string, fail = false) => async () => {
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      if (fail) throw new Error(name);
-      ran.push(name);
-    };
-    const done = [
-      sequencer.afterBids(4, task('end')),
-      sequencer.bid(3, task('bid3')),
-      sequencer.bid(2, task('bid2', true)),
-      sequencer.bid(4, task('bid4')),
-      sequencer.bid(1, task('bid1')),
-    ];
-    await Promise.all(done);
-    expect(ran).toEqual(['bid1', 'bid3', 'bid4', 'end']);
-    expect(errors).toHaveLength(1);
+  it('keeps large prices and real timestamps exact, and returns the same record shape', async () => {
+    const store = await make();
+    const t0 = 1_764_000_000_123;
+    const big: AuctionConfig = { id: 'villa/ü "1"', startingPrice: 2_000_000_000_000, increment: 50_000_000, startsAt: t0, endsAt: t0 + 60_000, extendWithinMs: 5000, extendByMs: 7000 };
+    expect(await store.create(big, t0 - 1)).toBe(true);
+    const first = await store.placeBid({ auctionId: big.id, userId: 'ann "a"', amount: 2_000_000_000_000, now: t0 + 10, rateLimit });
+    expect(first).toEqual({
+      accepted: true,
+      bid: { bidId: `${big.id}.1`, auctionId: big.id, seq: 1, amount: 2_000_000_000_000, bidderNumber: 1, at: t0 + 10 },
+      previousLeader: null,
+      extendedTo: null,
+      previousEndsAt: t0 + 60_000,
+      minNextBid: 2_000_050_000_000,
+    });
+    const late = await store.placeBid({ auctionId: big.id, userId: 'bob', amount: 2_000_050_000_000, now: t0 + 56_000, rateLimit });
+    expect(late).toMatchObject({ accepted: true, extendedTo: t0 + 63_000, previousEndsAt: t0 + 60_000, previousLeader: { userId: 'ann "a"', bidderNumber: 1, amount: 2_000_000_000_000, bidId: `${big.id}.1` } });
+    expect(await store.placeBid({ auctionId: big.id, userId: 'bob', amount: 1.5, now: t0 + 56_001, rateLimit })).toMatchObject({ accepted: false, reason: 'invalid' });
+    await store.recordRejectedAttempt(big.id, { userId: 'eve', amount: null, reason: 'forbidden', at: t0 + 56_002 });
+    expect(await store.get(big.id, 1)).toEqual({
+      ...big,
+      endsAt: t0 + 63_000,
+      createdAt: t0 - 1,
+      started: false,
+      ended: false,
+      endedAt: null,
+      bidCount: 2,
+      leader: { userId: 'bob', bidderNumber: 2, amount: 2_000_050_000_000, bidId: `${big.id}.2` },
+      recentBids: [{ bidId: `${big.id}.2`, auctionId: big.id, seq: 2, amount: 2_000_050_000_000, bidderNumber: 2, at: t0 + 56_000 }],
+    });
+    expect((await store.get(big.id, 0))!.recentBids).toEqual([]);
+    expect(await store.audit(big.id)).toEqual([
+      { at: t0 + 10, userId: 'ann "a"', bidderNumber: 1, amount: 2_000_000_000_000, result: 'accepted', bidId: `${big.id}.1` },
+      { at: t0 + 56_000, userId: 'bob', bidderNumber: 2, amount: 2_000_050_000_000, result: 'accepted', bidId: `${big.id}.2` },
+      { at: t0 + 56_001, userId: 'bob', bidderNumber: 2, amount: 1.5, result: 'rejected', reason: 'invalid' },
+      { at: t0 + 56_002, userId: 'eve', bidderNumber: null, amount: null, result: 'rejected', reason: 'forbidden' },
+    ]);
+    expect(await store.highestBidOf(big.id, 'bob')).toBe(2_000_050_000_000);
+    expect(await store.highestBidOf(big.id, 'eve')).toBeNull();
+    expect(await store.markStarted(big.id)).toBe(true);
+    expect(await store.markStarted(big.id)).toBe(false);
+    expect(await store.listOpen()).toEqual([big.id]);
+    expect(await store.endAuction(big.id, t0 + 63_000)).toEqual({
+      outcome: 'ended',
+      winner: { userId: 'bob', bidderNumber: 2, amount: 2_000_050_000_000, bidId: `${big.id}.2` },
+      bidCount: 2,
+      endedAt: t0 + 63_000,
+    });
+    expect(await store.get(big.id, 0)).toMatchObject({ started: true, ended: true, endedAt: t0 + 63_000 });
+    expect(await store.listOpen()).toEqual([]);
+    expect(await store.endAuction('nope', t0)).toBeUndefined();
+    expect(await store.markStarted('nope')).toBe(false);
+    expect(await store.bidderNumber('nope', 'x', true)).toBeNull();
   });
-
-  it('skips a bid that never shows up on this node after the gap timeout', async () => {
-    const errors: unknown[] = [];
-    const sequencer = new BidSequencer(0, (error) => errors.push(error), 30);
-    const ran: number[] = [];
-    await Promise.all([sequencer.bid(3, async () => void ran.push(3)), sequencer.bid(1, async () => void ran.push(1))]);
-    expect(ran).toEqual([1, 3]);
-    expect(errors).toHaveLength(1);
-    sequencer.dispose();
-  });
-});
+}

@@ -1,0 +1,241 @@
+// The auction's Lua scripts for RedisAuctionStore: each store method that changes state is one
+// script, so it runs atomically on the Redis shared by every node. PLACE_BID ports `decideBid`
+// from rules.ts line for line (status → rate limit → amount → minimum → anti-sniping); the
+// contract tests (packages/server/test/auctionStores.test.ts) run the same cases against the
+// memory store and this one, so a change to the rules must be made in both places.
+//
+// Numbers: Redis' Lua prints numbers with 14 significant digits (`tostring`, `..`), which
+// would mangle timestamps (13 digits + ms arithmetic) and large prices, so every number that
+// goes back into Redis or into JSON is formatted with `int()` (`%d`, exact up to 2^53).
+// Strings that go into JSON (user and auction ids) arrive already JSON-encoded from JS.
+import { APPEND_EVENT_FUNCTION, RECORD_EFFECT_FUNCTION } from '../../redis/redisScripts';
+
+const HELPERS = `
+local function int(n) return string.format('%d', n) end
+local function num_or_null(v) if v then return v else return 'null' end end`;
+
+/**
+ * Presence bookkeeping: sessions in a sorted set scored by expiry (member
+ * `<sessionId>\\n<userId>`), distinct users in a hash userId → live sessions. `purge` drops
+ * expired sessions (of a node that died without leaving) and fixes the counts.
+ */
+const PRESENCE = `
+local function purge(sessions_key, present_key, now)
+  local expired = redis.call('ZRANGEBYSCORE', sessions_key, '-inf', now)
+  for _, member in ipairs(expired) do
+    local user = string.sub(member, string.find(member, '\\n', 1, true) + 1)
+    if redis.call('HINCRBY', present_key, user, -1) <= 0 then redis.call('HDEL', present_key, user) end
+  end
+  if #expired > 0 then redis.call('ZREMRANGEBYSCORE', sessions_key, '-inf', now) end
+end`;
+
+/**
+ * KEYS: state, open set. ARGV: id, startingPrice, increment, startsAt, endsAt, extendWithinMs,
+ * extendByMs, createdAt. Returns 1 when created, 0 when the id is taken.
+ */
+export const CREATE_AUCTION = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'id', ARGV[1], 'startingPrice', ARGV[2], 'increment', ARGV[3], 'startsAt', ARGV[4],
+  'endsAt', ARGV[5], 'extendWithinMs', ARGV[6], 'extendByMs', ARGV[7], 'createdAt', ARGV[8],
+  'started', '0', 'ended', '0', 'bidCount', '0')
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1`;
+
+/** KEYS: state, bids. ARGV: how many recent bids. Returns {HGETALL of state, recent bid JSONs} or 0. */
+export const GET_AUCTION = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local recent = {}
+local n = tonumber(ARGV[1])
+if n > 0 then recent = redis.call('LRANGE', KEYS[2], -n, -1) end
+return {redis.call('HGETALL', KEYS[1]), recent}`;
+
+/**
+ * One bid attempt, decided and recorded atomically (see `decideBid` in rules.ts).
+ * KEYS: 1 state, 2 bids, 3 bidders, 4 highest, 5 attempts, 6 audit, 7 epoch, 8 room seq,
+ * 9 room log[, 10 command]. ARGV: 1 userId, 2 userId JSON, 3 amount (JSON number), 4 now,
+ * 5 maxBids, 6 windowMs, 7 auctionId, 8 auctionId JSON, 9 announce (1/0), 10 candidate epoch,
+ * 11 room history, 12 room channel, 13 history TTL ms[, 14 claim token, 15 lease deadline,
+ * 16 dedupe window].
+ * Returns {'unknown'} · {'rejected', reason, minNextBid, retryAfterMs|'', startsAt, endsAt} ·
+ * {'accepted', bid JSON, prevUser|'', prevNumber|'', prevAmount|'', prevBidId|'', extendedTo|'',
+ * previousEndsAt, minNextBid}.
+ * With announce, `auction:new_bid` (and `auction:time_extended`) are appended to the room in
+ * the same step, so the room's order is the order of the decisions, on every node.
+ */
+export const PLACE_BID = `${HELPERS}
+${APPEND_EVENT_FUNCTION}
+${RECORD_EFFECT_FUNCTION}
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'unknown'} end
+local s = redis.call('HMGET', KEYS[1], 'startingPrice', 'increment', 'startsAt', 'endsAt', 'extendWithinMs', 'extendByMs',
+  'ended', 'bidCount', 'leaderUser', 'leaderNumber', 'leaderAmount', 'leaderBidId')
+local starting_price, increment = tonumber(s[1]), tonumber(s[2])
+local starts_at, ends_at = tonumber(s[3]), tonumber(s[4])
+local extend_within, extend_by = tonumber(s[5]), tonumber(s[6])
+local ended = s[7] == '1'
+local bid_count = tonumber(s[8])
+local leader_amount = s[11] and tonumber(s[11])
+local user, amount, now = ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4])
+local max_bids, window = tonumber(ARGV[5]), tonumber(ARGV[6])
+local minimum = starting_price
+if leader_amount then minimum = leader_amount + increment end
+local bidder_number = redis.call('HGET', KEYS[3], user)
+
+local function rejected(reason, retry_after)
+  redis.call('RPUSH', KEYS[6], '{"at":' .. ARGV[4] .. ',"userId":' .. ARGV[2] .. ',"bidderNumber":' .. num_or_null(bidder_number) ..
+    ',"amount":' .. ARGV[3] .. ',"result":"rejected","reason":"' .. reason .. '"}')
+  return {'rejected', reason, int(minimum), retry_after or '', s[3], s[4]}
+end
+
+-- 1. The auction must be active.
+if ended or now >= ends_at then return rejected('ended') end
+if now < starts_at then return rejected('not_started') end
+
+-- 2. The bidder's sliding window (refused attempts are not counted).
+local times = {}
+local raw = redis.call('HGET', KEYS[5], user)
+if raw then
+  for t in string.gmatch(raw, '[^,]+') do
+    local at = tonumber(t)
+    if at > now - window then table.insert(times, at) end
+  end
+end
+local function save_times()
+  if #times == 0 then redis.call('HDEL', KEYS[5], user) return end
+  local parts = {}
+  for i, at in ipairs(times) do parts[i] = int(at) end
+  redis.call('HSET', KEYS[5], user, table.concat(parts, ','))
+end
+if #times >= max_bids then
+  save_times()
+  return rejected('rate_limited', int(math.max(1, times[#times - max_bids + 1] + window - now)))
+end
+table.insert(times, now)
+save_times()
+
+-- 3. The amount: a positive safe integer, at least the minimum next bid.
+if not amount or amount ~= math.floor(amount) or amount <= 0 or amount > 9007199254740991 then return rejected('invalid') end
+if amount < minimum then return rejected('too_low') end
+
+-- Accepted.
+if not bidder_number then
+  bidder_number = int(redis.call('HLEN', KEYS[3]) + 1)
+  redis.call('HSET', KEYS[3], user, bidder_number)
+end
+local seq = int(bid_count + 1)
+local amount_text = int(amount)
+local bid_id = ARGV[7] .. '.' .. seq
+local bid_id_json = string.sub(ARGV[8], 1, -2) .. '.' .. seq .. '"'
+local bid_fields = '"bidId":' .. bid_id_json .. ',"auctionId":' .. ARGV[8] .. ',"seq":' .. seq .. ',"amount":' .. amount_text ..
+  ',"bidderNumber":' .. bidder_number .. ',"at":' .. ARGV[4]
+local bid_json = '{' .. bid_fields .. '}'
+redis.call('RPUSH', KEYS[2], bid_json)
+redis.call('HSET', KEYS[1], 'bidCount', seq, 'leaderUser', user, 'leaderNumber', bidder_number, 'leaderAmount', amount_text, 'leaderBidId', bid_id)
+local highest = redis.call('HGET', KEYS[4], user)
+if not highest or tonumber(highest) < amount then redis.call('HSET', KEYS[4], user, amount_text) end
+
+-- Anti-sniping (extendedEnd in rules.ts).
+local extended_to = nil
+if extend_within > 0 and ends_at - now <= extend_within and now + extend_by > ends_at then
+  extended_to = int(now + extend_by)
+  redis.call('HSET', KEYS[1], 'endsAt', extended_to)
+end
+redis.call('RPUSH', KEYS[6], '{"at":' .. ARGV[4] .. ',"userId":' .. ARGV[2] .. ',"bidderNumber":' .. bidder_number ..
+  ',"amount":' .. amount_text .. ',"result":"accepted","bidId":' .. bid_id_json .. '}')
+local min_next = int(amount + increment)
+
+if ARGV[9] == '1' then
+  append_event(KEYS[7], KEYS[8], KEYS[9], ARGV[10], ARGV[11],
+    '{"name":"auction:new_bid","data":{' .. bid_fields .. ',"minNextBid":' .. min_next .. '},"at":' .. ARGV[4] .. '}', ARGV[12], ARGV[13])
+  if extended_to then
+    append_event(KEYS[7], KEYS[8], KEYS[9], ARGV[10], ARGV[11],
+      '{"name":"auction:time_extended","data":{"auctionId":' .. ARGV[8] .. ',"endsAt":' .. extended_to .. ',"previousEndsAt":' .. s[4] ..
+      ',"reason":"late_bid","bidId":' .. bid_id_json .. '},"at":' .. ARGV[4] .. '}', ARGV[12], ARGV[13])
+  end
+  if KEYS[10] then record_effect(KEYS[10], ARGV[14], ARGV[15], ARGV[16], '{"accepted":true,"bid":' .. bid_json .. '}') end
+end
+return {'accepted', bid_json, s[9] or '', s[10] or '', s[11] or '', s[12] or '', extended_to or '', s[4], min_next}`;
+
+/**
+ * KEYS: state, bidders, audit. ARGV: at, userId, userId JSON, amount JSON or 'null', reason.
+ * Appends a refused attempt to the audit trail of a known auction.
+ */
+export const RECORD_REJECTED = `${HELPERS}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local number = redis.call('HGET', KEYS[2], ARGV[2])
+redis.call('RPUSH', KEYS[3], '{"at":' .. ARGV[1] .. ',"userId":' .. ARGV[3] .. ',"bidderNumber":' .. num_or_null(number) ..
+  ',"amount":' .. ARGV[4] .. ',"result":"rejected","reason":"' .. ARGV[5] .. '"}')
+return 1`;
+
+/**
+ * Closes the auction if due, exactly once across every node.
+ * KEYS: state, attempts, open set, epoch, room seq, room log. ARGV: now, auctionId,
+ * auctionId JSON, announce (1/0), candidate epoch, room history, room channel, history TTL ms.
+ * Returns {'unknown'} · {'already_ended'} · {'not_due', endsAt} ·
+ * {'ended', bidCount, leaderUser|'', leaderNumber|'', leaderAmount|'', leaderBidId|''}.
+ * With announce, `auction:auction_ended` is appended to the room in the same step: after
+ * every accepted bid's `auction:new_bid`, since no bid is accepted once this has run.
+ */
+export const END_AUCTION = `${HELPERS}
+${APPEND_EVENT_FUNCTION}
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'unknown'} end
+local s = redis.call('HMGET', KEYS[1], 'ended', 'endsAt', 'bidCount', 'leaderUser', 'leaderNumber', 'leaderAmount', 'leaderBidId')
+if s[1] == '1' then return {'already_ended'} end
+if tonumber(ARGV[1]) < tonumber(s[2]) then return {'not_due', s[2]} end
+redis.call('HSET', KEYS[1], 'ended', '1', 'endedAt', ARGV[1])
+redis.call('DEL', KEYS[2])
+redis.call('SREM', KEYS[3], ARGV[2])
+if ARGV[4] == '1' then
+  append_event(KEYS[4], KEYS[5], KEYS[6], ARGV[5], ARGV[6],
+    '{"name":"auction:auction_ended","data":{"auctionId":' .. ARGV[3] .. ',"winner":' .. num_or_null(s[5]) .. ',"finalPrice":' .. num_or_null(s[6]) ..
+    ',"bidCount":' .. s[3] .. ',"endedAt":' .. ARGV[1] .. '},"at":' .. ARGV[1] .. '}', ARGV[7], ARGV[8])
+end
+return {'ended', s[3], s[4] or '', s[5] or '', s[6] or '', s[7] or ''}`;
+
+/**
+ * Marks the start as announced, once. KEYS: state, epoch, room seq, room log. ARGV: announce
+ * (1/0), auctionId JSON, at, candidate epoch, room history, room channel, history TTL ms.
+ * Returns 1 for the one caller that flipped it (with announce, `auction:started` is appended
+ * to the room in the same step), else 0.
+ */
+export const MARK_STARTED = `${APPEND_EVENT_FUNCTION}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local s = redis.call('HMGET', KEYS[1], 'started', 'startsAt', 'endsAt')
+if s[1] == '1' then return 0 end
+redis.call('HSET', KEYS[1], 'started', '1')
+if ARGV[1] == '1' then
+  append_event(KEYS[2], KEYS[3], KEYS[4], ARGV[4], ARGV[5],
+    '{"name":"auction:started","data":{"auctionId":' .. ARGV[2] .. ',"startsAt":' .. s[2] .. ',"endsAt":' .. s[3] .. '},"at":' .. ARGV[3] .. '}', ARGV[6], ARGV[7])
+end
+return 1`;
+
+/** KEYS: state, bidders. ARGV: userId, assign (1/0). Returns the number, or false. */
+export const BIDDER_NUMBER = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local number = redis.call('HGET', KEYS[2], ARGV[1])
+if not number and ARGV[2] == '1' then
+  number = redis.call('HLEN', KEYS[2]) + 1
+  redis.call('HSET', KEYS[2], ARGV[1], number)
+end
+return number`;
+
+/**
+ * KEYS: state, sessions, present. ARGV: now, expiresAt, member (`<sessionId>\\n<userId>`),
+ * userId, delta (1 add / -1 remove). Returns the distinct users present afterwards.
+ */
+export const CHANGE_PRESENCE = `${PRESENCE}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+purge(KEYS[2], KEYS[3], ARGV[1])
+if ARGV[5] == '1' then
+  if redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3]) == 1 then redis.call('HINCRBY', KEYS[3], ARGV[4], 1) end
+elseif redis.call('ZREM', KEYS[2], ARGV[3]) == 1 then
+  if redis.call('HINCRBY', KEYS[3], ARGV[4], -1) <= 0 then redis.call('HDEL', KEYS[3], ARGV[4]) end
+end
+return redis.call('HLEN', KEYS[3])`;
+
+/** KEYS: state, sessions, present. ARGV: now, userId counted as present or ''. Returns distinct users. */
+export const ACTIVE_BIDDERS = `${PRESENCE}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+purge(KEYS[2], KEYS[3], ARGV[1])
+local n = redis.call('HLEN', KEYS[3])
+if ARGV[2] ~= '' and redis.call('HEXISTS', KEYS[3], ARGV[2]) == 0 then n = n + 1 end
+return n`;

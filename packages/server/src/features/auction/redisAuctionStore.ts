@@ -1,0 +1,313 @@
+import type { AuctionAuditEntry, AuctionBid, BidRejectReason } from '@sinyal/protocol/schema';
+import type { Redis } from 'ioredis';
+import { Script } from '../../redis/redisScripts';
+import type { RedisStore } from '../../redis/redisStore';
+import { auctionRoom } from './auctionContext';
+import {
+  ACTIVE_BIDDERS,
+  BIDDER_NUMBER,
+  CHANGE_PRESENCE,
+  CREATE_AUCTION,
+  END_AUCTION,
+  GET_AUCTION,
+  MARK_STARTED,
+  PLACE_BID,
+  RECORD_REJECTED,
+} from './auctionScripts';
+import type { AuctionConfig, AuctionLeader, AuctionRecord, AuctionStore, EndAuctionOutcome, PlaceBidInput, PlaceBidOutcome } from './store';
+
+/** Options of {@link RedisAuctionStore}. */
+export interface RedisAuctionStoreOptions {
+  /**
+   * A node refreshes the presence of its sessions in auction rooms every third of this; a
+   * node that dies without removing them stops refreshing, and its users stop counting as
+   * present (`auction:bidders`) this long after.
+   * @default 30000
+   */
+  presenceTtlMs?: number;
+}
+
+const createScript = new Script(CREATE_AUCTION);
+const getScript = new Script(GET_AUCTION);
+const placeBidScript = new Script(PLACE_BID);
+const recordRejectedScript = new Script(RECORD_REJECTED);
+const endScript = new Script(END_AUCTION);
+const markStartedScript = new Script(MARK_STARTED);
+const bidderNumberScript = new Script(BIDDER_NUMBER);
+const changePresenceScript = new Script(CHANGE_PRESENCE);
+const activeBiddersScript = new Script(ACTIVE_BIDDERS);
+
+const optionalNumber = (value: string): number | null => (value === '' ? null : Number(value));
+
+function leaderFrom(userId: string, bidderNumber: string, amount: string, bidId: string): AuctionLeader | null {
+  return userId === '' ? null : { userId, bidderNumber: Number(bidderNumber), amount: Number(amount), bidId };
+}
+
+/**
+ * The {@link AuctionStore} for several server nodes: auctions in the Redis of a
+ * {@link RedisStore}, every state change one Lua script (features/auction/auctionScripts.ts),
+ * so every node applies the rules to one shared state and there is one total order of bids
+ * and one `auction:auction_ended`.
+ *
+ * It also **appends the auction room's events itself** ({@link appendsRoomEvents}):
+ * `auction:new_bid` and `auction:time_extended` in the same script that accepts the bid,
+ * `auction:auction_ended` in the one that closes the auction, `auction:started` in the one
+ * that marks the start — through the same Redis stream and channel as the server's own
+ * publishes, so the room's `seq` order is the order of the decisions on every node. The
+ * server must therefore use the same `RedisStore` (checked when the feature starts).
+ *
+ * Keys (prefix `p` from the RedisStore, `{auction:<id>}` is the room's hash tag, so an
+ * auction's keys and its room's stream share a Cluster slot): `<p>auction:{auction:<id>}`
+ * (hash: terms, progress, leader), `…:bids` (list of bid JSON), `…:bidders` (hash user →
+ * bidder number), `…:highest` (hash user → highest bid), `…:attempts` (hash user → recent
+ * attempt times), `…:audit` (list of attempt JSON), `…:sessions` (sorted set of present
+ * sessions by expiry), `…:present` (hash user → sessions), and `<p>auctions:open` (set of
+ * open auction ids). See docs/scaling.md.
+ *
+ * @example
+ * ```ts
+ * const redis = new RedisStore({ url: process.env.REDIS_URL });
+ * const auctions = auctionFeature({ store: new RedisAuctionStore(redis) });
+ * const server = await createServer({ auth, store: redis, features: [auctions] });
+ * ```
+ */
+export class RedisAuctionStore implements AuctionStore {
+  readonly presenceTtlMs: number;
+  #roomHistory: number | undefined;
+  /** Presence this node added and keeps alive: sessions key → members. */
+  readonly #ownSessions = new Map<string, Set<string>>();
+  #refreshTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    /** The RedisStore whose connection, prefix and room streams this store uses. */
+    readonly redis: RedisStore,
+    options: RedisAuctionStoreOptions = {},
+  ) {
+    this.presenceTtlMs = options.presenceTtlMs ?? 30_000;
+    if (!(this.presenceTtlMs > 0)) throw new TypeError('RedisAuctionStore: presenceTtlMs must be positive');
+  }
+
+  /** Called by the auction feature with its room history: from then on this store appends the room's events. */
+  appendsRoomEvents(roomHistory: number): void {
+    this.#roomHistory = roomHistory;
+  }
+
+  async create(config: AuctionConfig, now: number): Promise<boolean> {
+    const k = this.#keys(config.id);
+    const args = [config.id, config.startingPrice, config.increment, config.startsAt, config.endsAt, config.extendWithinMs, config.extendByMs, now].map(
+      (value) => (typeof value === 'number' ? int(value) : value),
+    );
+    return (await createScript.run(await this.#client(), [k.state, this.#openKey], args)) === 1;
+  }
+
+  async get(auctionId: string, recentBids: number): Promise<AuctionRecord | undefined> {
+    const k = this.#keys(auctionId);
+    const reply = (await getScript.run(await this.#client(), [k.state, k.bids], [Math.max(0, Math.floor(recentBids))])) as [string[], string[]] | 0;
+    if (reply === 0) return undefined;
+    const [flat, bids] = reply;
+    const h: Record<string, string> = {};
+    for (let i = 0; i < flat.length; i += 2) h[flat[i]!] = flat[i + 1]!;
+    return {
+      id: h.id ?? auctionId,
+      startingPrice: Number(h.startingPrice),
+      increment: Number(h.increment),
+      startsAt: Number(h.startsAt),
+      endsAt: Number(h.endsAt),
+      extendWithinMs: Number(h.extendWithinMs),
+      extendByMs: Number(h.extendByMs),
+      createdAt: Number(h.createdAt),
+      started: h.started === '1',
+      ended: h.ended === '1',
+      endedAt: h.endedAt === undefined ? null : Number(h.endedAt),
+      bidCount: Number(h.bidCount ?? 0),
+      leader: leaderFrom(h.leaderUser ?? '', h.leaderNumber ?? '', h.leaderAmount ?? '', h.leaderBidId ?? ''),
+      recentBids: bids.map((json) => JSON.parse(json) as AuctionBid),
+    };
+  }
+
+  async listOpen(): Promise<string[]> {
+    return (await this.#client()).smembers(this.#openKey);
+  }
+
+  async placeBid(input: PlaceBidInput): Promise<PlaceBidOutcome | undefined> {
+    const { auctionId, userId, amount, now, rateLimit } = input;
+    const k = this.#keys(auctionId);
+    const keys = [k.state, k.bids, k.bidders, k.highest, k.attempts, k.audit];
+    const args: Array<string | number> = [userId, JSON.stringify(userId), JSON.stringify(amount), int(now), rateLimit.maxBids, int(rateLimit.windowMs), auctionId, JSON.stringify(auctionId)];
+    const announce = this.#announceTarget(auctionId);
+    keys.push(...announce.keys);
+    args.push(announce.on ? 1 : 0, ...announce.args);
+    const effect = announce.on ? this.redis.commandEffectTarget() : undefined;
+    if (effect) {
+      keys.push(effect.key);
+      args.push(...effect.args);
+    }
+    const reply = (await placeBidScript.run(await this.#client(), keys, args)) as string[];
+    switch (reply[0]) {
+      case 'unknown':
+        return undefined;
+      case 'rejected': {
+        const [, reason, minNext, retryAfter, startsAt, endsAt] = reply as [string, BidRejectReason, string, string, string, string];
+        return {
+          accepted: false,
+          reason,
+          minNextBid: Number(minNext),
+          ...(retryAfter === '' ? {} : { retryAfterMs: Number(retryAfter) }),
+          startsAt: Number(startsAt),
+          endsAt: Number(endsAt),
+        };
+      }
+      default: {
+        const [, bidJson, prevUser, prevNumber, prevAmount, prevBidId, extendedTo, previousEndsAt, minNext] = reply as string[];
+        return {
+          accepted: true,
+          bid: JSON.parse(bidJson!) as AuctionBid,
+          previousLeader: leaderFrom(prevUser!, prevNumber!, prevAmount!, prevBidId!),
+          extendedTo: optionalNumber(extendedTo!),
+          previousEndsAt: Number(previousEndsAt),
+          minNextBid: Number(minNext),
+        };
+      }
+    }
+  }
+
+  async recordRejectedAttempt(auctionId: string, attempt: { userId: string; amount: number | null; reason: BidRejectReason; at: number }): Promise<void> {
+    const k = this.#keys(auctionId);
+    const amount = attempt.amount === null ? 'null' : JSON.stringify(attempt.amount);
+    await recordRejectedScript.run(await this.#client(), [k.state, k.bidders, k.audit], [int(attempt.at), attempt.userId, JSON.stringify(attempt.userId), amount, attempt.reason]);
+  }
+
+  async endAuction(auctionId: string, now: number): Promise<EndAuctionOutcome | undefined> {
+    const k = this.#keys(auctionId);
+    const announce = this.#announceTarget(auctionId);
+    const keys = [k.state, k.attempts, this.#openKey, ...announce.keys];
+    const args = [int(now), auctionId, JSON.stringify(auctionId), announce.on ? 1 : 0, ...announce.args];
+    const reply = (await endScript.run(await this.#client(), keys, args)) as string[];
+    switch (reply[0]) {
+      case 'unknown':
+        return undefined;
+      case 'already_ended':
+        return { outcome: 'already_ended' };
+      case 'not_due':
+        return { outcome: 'not_due', endsAt: Number(reply[1]) };
+      default: {
+        const [, bidCount, user, number, amount, bidId] = reply as string[];
+        return { outcome: 'ended', winner: leaderFrom(user!, number!, amount!, bidId!), bidCount: Number(bidCount), endedAt: now };
+      }
+    }
+  }
+
+  async markStarted(auctionId: string): Promise<boolean> {
+    const announce = this.#announceTarget(auctionId);
+    const keys = [this.#keys(auctionId).state, ...announce.keys];
+    const args = [announce.on ? 1 : 0, JSON.stringify(auctionId), int(Date.now()), ...announce.args];
+    return (await markStartedScript.run(await this.#client(), keys, args)) === 1;
+  }
+
+  async bidderNumber(auctionId: string, userId: string, assign: boolean): Promise<number | null> {
+    const k = this.#keys(auctionId);
+    const number = (await bidderNumberScript.run(await this.#client(), [k.state, k.bidders], [userId, assign ? 1 : 0])) as string | number | null;
+    return number === null ? null : Number(number);
+  }
+
+  async highestBidOf(auctionId: string, userId: string): Promise<number | null> {
+    const value = await (await this.#client()).hget(this.#keys(auctionId).highest, userId);
+    return value === null ? null : Number(value);
+  }
+
+  async audit(auctionId: string): Promise<AuctionAuditEntry[]> {
+    const entries = await (await this.#client()).lrange(this.#keys(auctionId).audit, 0, -1);
+    return entries.map((json) => JSON.parse(json) as AuctionAuditEntry);
+  }
+
+  async addPresence(auctionId: string, userId: string, sessionId: string): Promise<number> {
+    const k = this.#keys(auctionId);
+    const member = `${sessionId}\n${userId}`;
+    let own = this.#ownSessions.get(k.sessions);
+    if (!own) this.#ownSessions.set(k.sessions, (own = new Set()));
+    own.add(member);
+    this.#armRefresh();
+    const now = Date.now();
+    return (await changePresenceScript.run(await this.#client(), [k.state, k.sessions, k.present], [int(now), int(now + this.presenceTtlMs), member, userId, 1])) as number;
+  }
+
+  async removePresence(auctionId: string, userId: string, sessionId: string): Promise<number> {
+    const k = this.#keys(auctionId);
+    const member = `${sessionId}\n${userId}`;
+    const own = this.#ownSessions.get(k.sessions);
+    if (own?.delete(member) && own.size === 0) this.#ownSessions.delete(k.sessions);
+    const now = Date.now();
+    return (await changePresenceScript.run(await this.#client(), [k.state, k.sessions, k.present], [int(now), int(now + this.presenceTtlMs), member, userId, -1])) as number;
+  }
+
+  async activeBidders(auctionId: string, includingUserId?: string): Promise<number> {
+    const k = this.#keys(auctionId);
+    return (await activeBiddersScript.run(await this.#client(), [k.state, k.sessions, k.present], [int(Date.now()), includingUserId ?? ''])) as number;
+  }
+
+  /** Stops refreshing this node's presence entries (they then expire after `presenceTtlMs`). */
+  async close(): Promise<void> {
+    clearInterval(this.#refreshTimer);
+    this.#refreshTimer = undefined;
+    this.#ownSessions.clear();
+  }
+
+  get #openKey(): string {
+    return `${this.redis.keys.prefix}auctions:open`;
+  }
+
+  #keys(auctionId: string) {
+    const base = `${this.redis.keys.prefix}auction:{${auctionRoom(auctionId)}}`;
+    return {
+      state: base,
+      bids: `${base}:bids`,
+      bidders: `${base}:bidders`,
+      highest: `${base}:highest`,
+      attempts: `${base}:attempts`,
+      audit: `${base}:audit`,
+      sessions: `${base}:sessions`,
+      present: `${base}:present`,
+    };
+  }
+
+  /** The room stream the scripts append to (always passed, so the scripts' key count is fixed; used when `on`). */
+  #announceTarget(auctionId: string): { on: boolean; keys: string[]; args: Array<string | number> } {
+    const target = this.redis.appendTarget(auctionRoom(auctionId), this.#roomHistory ?? 0);
+    return { on: this.#roomHistory !== undefined, keys: target.keys, args: target.args };
+  }
+
+  #client(): Promise<Redis> {
+    return this.redis.connection.get();
+  }
+
+  /** While this node has sessions present, pushes their expiry forward every third of the TTL. */
+  #armRefresh(): void {
+    if (this.#refreshTimer) return;
+    this.#refreshTimer = setInterval(() => {
+      if (this.#ownSessions.size === 0) {
+        clearInterval(this.#refreshTimer);
+        this.#refreshTimer = undefined;
+        return;
+      }
+      void this.#refresh().catch(() => {
+        // Redis is down: the entries may expire; members re-join (and re-add) once it is back.
+      });
+    }, Math.max(10, Math.floor(this.presenceTtlMs / 3)));
+    this.#refreshTimer.unref();
+  }
+
+  async #refresh(): Promise<void> {
+    if (!this.redis.connection.up) return;
+    const expiresAt = int(Date.now() + this.presenceTtlMs);
+    const pipeline = this.redis.connection.client.pipeline();
+    for (const [key, members] of this.#ownSessions) {
+      for (const member of members) pipeline.zadd(key, 'XX', expiresAt, member);
+    }
+    await pipeline.exec();
+  }
+}
+
+/** Integer as text: what the scripts expect for times and amounts. */
+function int(value: number): string {
+  return Number.isSafeInteger(value) ? String(value) : String(Math.round(value));
+}

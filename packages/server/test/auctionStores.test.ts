@@ -1,0 +1,122 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { deleteKeys, describeWithRedis, testPrefix } from '../../../test-utils/redis';
+import { MemoryAuctionStore } from '../src/features/auction/memoryAuctionStore';
+import { RedisAuctionStore } from '../src/features/auction/redisAuctionStore';
+import { RedisStore } from '../src/redis/redisStore';
+import { SinyalServerError } from '../src/errors';
+import { auctionStoreContract, config, rateLimit } from './auctionStoreContract';
+
+describe('MemoryAuctionStore', () => {
+  auctionStoreContract(async () => new MemoryAuctionStore());
+});
+
+const describeRedis = await describeWithRedis();
+
+describeRedis('RedisAuctionStore', () => {
+  const prefixes: string[] = [];
+  const opened: Array<{ close(): Promise<void> }> = [];
+  /** A RedisStore (= one node's connection) on `prefix`, closed after the suite. */
+  const node = (prefix: string) => {
+    const redis = new RedisStore({ prefix });
+    opened.push(redis);
+    return redis;
+  };
+  const fresh = () => {
+    const prefix = testPrefix();
+    prefixes.push(prefix);
+    return prefix;
+  };
+  afterAll(async () => {
+    for (const store of opened) await store.close();
+    for (const prefix of prefixes) await deleteKeys(prefix);
+  });
+
+  describe('contract', () => {
+    auctionStoreContract(async () => new RedisAuctionStore(node(fresh())));
+  });
+
+  it('appends new_bid, time_extended, auction_ended and started to the room stream in the decision step', async () => {
+    const redis = node(fresh());
+    const store = new RedisAuctionStore(redis);
+    store.appendsRoomEvents(100);
+    await store.create(config, 0);
+    expect(await store.markStarted('a1')).toBe(true);
+    await store.placeBid({ auctionId: 'a1', userId: 'ann', amount: 1000, now: 2000, rateLimit });
+    const late = await store.placeBid({ auctionId: 'a1', userId: 'bob', amount: 1100, now: 9500, rateLimit });
+    expect(late).toMatchObject({ accepted: true, extendedTo: 11_500 });
+    await store.placeBid({ auctionId: 'a1', userId: 'eve', amount: 1, now: 9600, rateLimit }); // refused: nothing appended
+    await store.endAuction('a1', 11_500);
+    const events = await redis.readAfter('auction:a1', 0);
+    if (events === 'truncated') throw new Error('truncated');
+    expect(events.map((e) => [e.seq, e.name])).toEqual([
+      [1, 'auction:started'],
+      [2, 'auction:new_bid'],
+      [3, 'auction:new_bid'],
+      [4, 'auction:time_extended'],
+      [5, 'auction:auction_ended'],
+    ]);
+    expect(events[0]!.data).toEqual({ auctionId: 'a1', startsAt: 1000, endsAt: 10_000 });
+    expect(events[2]!.data).toEqual({ bidId: 'a1.2', auctionId: 'a1', seq: 2, amount: 1100, bidderNumber: 2, at: 9500, minNextBid: 1200 });
+    expect(events[3]!.data).toEqual({ auctionId: 'a1', endsAt: 11_500, previousEndsAt: 10_000, reason: 'late_bid', bidId: 'a1.2' });
+    expect(events[4]!.data).toEqual({ auctionId: 'a1', winner: 2, finalPrice: 1100, bidCount: 2, endedAt: 11_500 });
+  });
+
+  it('two nodes racing: one winner per amount, seqs 1..N, and the room holds the bids in seq order', async () => {
+    const prefix = fresh();
+    const stores = [new RedisAuctionStore(node(prefix)), new RedisAuctionStore(node(prefix))];
+    for (const store of stores) store.appendsRoomEvents(1000);
+    await stores[0]!.create({ ...config, endsAt: 1_000_000 }, 0);
+    const bidders = Array.from({ length: 20 }, (_, i) => ({ userId: `u${i}`, store: stores[i % 2]! }));
+    // Same amount from everyone at once: exactly one acceptance.
+    const same = await Promise.all(bidders.map(({ userId, store }) => store.placeBid({ auctionId: 'a1', userId, amount: 1000, now: 2000, rateLimit })));
+    expect(same.filter((o) => o?.accepted)).toHaveLength(1);
+    // Then rising amounts, in parallel rounds from both nodes.
+    for (let round = 1; round <= 5; round++) {
+      await Promise.all(
+        bidders.map(({ userId, store }, i) => store.placeBid({ auctionId: 'a1', userId, amount: 1000 + round * 10_000 + i * 100, now: 2000 + round, rateLimit })),
+      );
+    }
+    const record = (await stores[1]!.get('a1', 1000))!;
+    expect(record.recentBids.map((b) => b.seq)).toEqual(Array.from({ length: record.bidCount }, (_, i) => i + 1));
+    const amounts = record.recentBids.map((b) => b.amount);
+    expect(amounts).toEqual([...amounts].sort((a, b) => a - b));
+    const events = await stores[0]!.redis.readAfter('auction:a1', 0);
+    if (events === 'truncated') throw new Error('truncated');
+    expect(events.map((e) => (e.data as { seq: number }).seq)).toEqual(record.recentBids.map((b) => b.seq));
+    const numbers = new Set(await Promise.all(bidders.map(({ userId }) => stores[0]!.bidderNumber('a1', userId, false))));
+    expect(numbers.size).toBe(new Set(record.recentBids.map((b) => b.bidderNumber)).size);
+    // Closing from both nodes at once: one `ended`.
+    const ends = await Promise.all(stores.map((store) => store.endAuction('a1', 1_000_000)));
+    expect(ends.map((e) => e?.outcome).sort()).toEqual(['already_ended', 'ended']);
+  });
+
+  it("a node that dies without leaving stops counting once its presence expires", async () => {
+    const prefix = fresh();
+    const alive = new RedisAuctionStore(node(prefix), { presenceTtlMs: 300 });
+    const dying = new RedisAuctionStore(node(prefix), { presenceTtlMs: 300 });
+    await alive.create(config, 0);
+    await alive.addPresence('a1', 'ann', 's1');
+    expect(await dying.addPresence('a1', 'bob', 's2')).toBe(2);
+    await dying.close(); // stops refreshing, as a killed node would; its entries stay in Redis
+    const deadline = Date.now() + 5000;
+    while ((await alive.activeBidders('a1')) !== 1) {
+      if (Date.now() > deadline) throw new Error('the dead node\'s presence never expired');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // The live node keeps refreshing its own: ann is still present well past one TTL.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(await alive.activeBidders('a1')).toBe(1);
+    expect(await alive.activeBidders('a1', 'bob')).toBe(2);
+    await alive.close();
+  });
+
+  it('Redis unreachable: every call fails fast with a typed unavailable error', async () => {
+    const redis = new RedisStore({ url: 'redis://127.0.0.1:1', redis: { retryStrategy: () => null } });
+    opened.push(redis);
+    const store = new RedisAuctionStore(redis);
+    const error = await store.placeBid({ auctionId: 'a1', userId: 'u', amount: 1, now: 1, rateLimit }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SinyalServerError);
+    expect((error as SinyalServerError).code).toBe('unavailable');
+    await expect(store.get('a1', 1)).rejects.toMatchObject({ code: 'unavailable' });
+  });
+});
