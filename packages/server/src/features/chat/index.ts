@@ -12,6 +12,7 @@ import type { ChatStore } from './store';
 import { TypingTracker } from './typingTracker';
 
 export { MemoryChatStore } from './memoryChatStore';
+export { RedisChatStore } from './redisChatStore';
 export { DEFAULT_CHAT_OPTIONS, type ChatFeatureOptions } from './options';
 export type { ChatStore, ChatMarkers, ChatMarkerKind, NewChatMessage } from './store';
 
