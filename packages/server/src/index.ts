@@ -25,6 +25,7 @@ export { redisKeys, DEFAULT_REDIS_PREFIX, type RedisKeys } from './redis/keys';
 export {
   chatFeature,
   MemoryChatStore,
+  RedisChatStore,
   DEFAULT_CHAT_OPTIONS,
   type ChatFeature,
   type ChatFeatureOptions,
@@ -74,6 +75,7 @@ export {
   DEFAULT_PROPERTY_OPTIONS,
   DEFAULT_TRANSITIONS,
   MemoryPropertyStore,
+  RedisPropertyStore,
   priceChange,
   propertyRoomName,
   type PropertyFeature,

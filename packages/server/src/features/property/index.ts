@@ -20,6 +20,7 @@ import { watchlistCommands, watchlistRoute } from './watchlist';
 export { DEFAULT_PROPERTY_OPTIONS, type PropertyFeatureOptions, type PropertyUpdateHook } from './options';
 export { DEFAULT_TRANSITIONS, type StatusTransitions } from './transitions';
 export { MemoryPropertyStore } from './memoryStore';
+export { RedisPropertyStore } from './redisPropertyStore';
 export type { PropertyStore, WatchOutcome } from './store';
 export { priceChange, type PriceChange } from './priceChange';
 export { propertyRoom } from './propertyUpdates';

@@ -1,0 +1,125 @@
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, expect, it } from 'vitest';
+import { MemoryPropertyStore } from '../src/features/property/memoryStore';
+import { RedisPropertyStore } from '../src/features/property/redisPropertyStore';
+import { RedisStore } from '../src/redis/redisStore';
+import { deleteKeys, describeWithRedis, REDIS_URL, testPrefix } from '../../../test-utils/redis';
+import { propertyState, propertyStoreContract } from './propertyStoreContract';
+
+const describeRedis = await describeWithRedis();
+const prefix = testPrefix();
+const nodes: RedisStore[] = [];
+let stores = 0;
+
+/** A RedisStore (= one node) on `keyPrefix`; closed after each test. */
+function node(keyPrefix: string): RedisStore {
+  const created = new RedisStore({ url: REDIS_URL, prefix: keyPrefix });
+  nodes.push(created);
+  return created;
+}
+
+afterEach(async () => {
+  await Promise.all(nodes.splice(0).map((n) => n.close()));
+});
+afterAll(() => deleteKeys(prefix));
+
+propertyStoreContract('MemoryPropertyStore', () => new MemoryPropertyStore());
+
+describeRedis('RedisPropertyStore', () => {
+  propertyStoreContract('RedisPropertyStore', () => new RedisPropertyStore(node(`${prefix}${++stores}:`)));
+
+  it('two nodes: exactly one compare-and-set wins per version, and no update is lost', async () => {
+    const own = `${prefix}cas:`;
+    const [a, b] = [new RedisPropertyStore(node(own)), new RedisPropertyStore(node(own))];
+    // 30 rounds of 6 writers (3 per node) racing for the same version.
+    for (let version = 0; version < 30; version++) {
+      const wins = await Promise.all(Array.from({ length: 6 }, (_, w) => (w % 2 ? a : b).compareAndSet('race', version, { ...propertyState('race', version + 1), price: 1000 + w })));
+      expect(wins.filter(Boolean)).toHaveLength(1);
+      const winner = wins.indexOf(true);
+      expect(await (version % 2 ? a : b).get('race')).toEqual({ ...propertyState('race', version + 1), price: 1000 + winner });
+    }
+
+    // 40 read-modify-write increments from both nodes at once, each retrying until its CAS lands.
+    const increment = async (store: RedisPropertyStore, n: number) => {
+      for (;;) {
+        const current = (await store.get('counter')) ?? propertyState('counter', 0);
+        const next = { ...current, version: current.version + 1, priceHistory: [...current.priceHistory, { price: n, at: n }] };
+        if (await store.compareAndSet('counter', current.version, next)) return;
+      }
+    };
+    await Promise.all(Array.from({ length: 40 }, (_, n) => increment(n % 2 ? a : b, n + 1)));
+    const final = (await a.get('counter'))!;
+    expect(final.version).toBe(40);
+    expect(final.priceHistory.map((p) => p.price).sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, n) => n + 1));
+  });
+
+  it('two nodes watching at once: never more than maxPerUser, one `added` per pair, lists and watchers agree', async () => {
+    const own = `${prefix}watch:`;
+    const [a, b] = [new RedisPropertyStore(node(own)), new RedisPropertyStore(node(own))];
+    const max = 20;
+    const ids = Array.from({ length: 50 }, (_, i) => `p${i}`);
+    // Every id watched twice, once from each node.
+    const outcomes = await Promise.all(ids.flatMap((id) => [a.watch('u', id, max), b.watch('u', id, max)]));
+    expect(outcomes.filter((o) => o === 'added')).toHaveLength(max);
+    expect(outcomes.filter((o) => o === 'full').length + outcomes.filter((o) => o === 'already_watching').length).toBe(2 * ids.length - max);
+    const watched = await b.watchlist('u');
+    expect(watched).toHaveLength(max);
+    expect(new Set(watched).size).toBe(max);
+    for (const id of ids) expect(await a.watchers(id)).toEqual(watched.includes(id) ? ['u'] : []);
+
+    // Concurrent unwatch/watch of one pair: exactly one of each succeeds.
+    const [first] = watched;
+    const removed = await Promise.all([a.unwatch('u', first!), b.unwatch('u', first!)]);
+    expect(removed.filter(Boolean)).toHaveLength(1);
+    expect(await a.watchers(first!)).toEqual([]);
+    expect(await b.watchlist('u')).toEqual(watched.slice(1));
+
+    // Many users watching one property from both nodes.
+    await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? a : b).watch(`user${i}`, 'hot', 1)));
+    expect((await b.watchers('hot')).sort()).toEqual(Array.from({ length: 30 }, (_, i) => `user${i}`).sort());
+  });
+
+  it('a second node sees what the first wrote', async () => {
+    const own = `${prefix}shared:`;
+    const [a, b] = [new RedisPropertyStore(node(own)), new RedisPropertyStore(node(own))];
+    await a.compareAndSet('p', 0, propertyState('p', 1, 5_500_000_000));
+    await a.watch('u', 'p', 10);
+    expect(await b.get('p')).toEqual(propertyState('p', 1, 5_500_000_000));
+    expect(await b.compareAndSet('p', 0, propertyState('p', 1))).toBe(false);
+    expect(await b.watch('u', 'p', 10)).toBe('already_watching');
+    expect(await b.watchlist('u')).toEqual(['p']);
+    expect(await b.watchers('p')).toEqual(['u']);
+  });
+
+  it('keeps its keys under the prefix, nothing expiring', async () => {
+    const own = `${prefix}keys:`;
+    const store = new RedisPropertyStore(node(own));
+    await store.compareAndSet('p-1', 0, propertyState('p-1', 1));
+    await store.watch('u', 'p-1', 10);
+    const redis = new Redis(REDIS_URL);
+    try {
+      const keys = (await redis.keys(`${own}*`)).sort();
+      expect(keys).toEqual(['property:user:{u}:watchlist', 'property:{p-1}', 'property:{p-1}:watchers'].map((k) => own + k));
+      for (const key of keys) expect(await redis.pttl(key)).toBe(-1);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
+  it('rejects every method with `unavailable`, quickly, when Redis is unreachable', async () => {
+    const down = new RedisStore({ url: 'redis://127.0.0.1:1', prefix, redis: { retryStrategy: () => null } });
+    nodes.push(down);
+    const store = new RedisPropertyStore(down);
+    const started = Date.now();
+    const calls: Array<() => Promise<unknown>> = [
+      () => store.get('p'),
+      () => store.compareAndSet('p', 0, propertyState('p', 1)),
+      () => store.watch('u', 'p', 10),
+      () => store.unwatch('u', 'p'),
+      () => store.watchlist('u'),
+      () => store.watchers('p'),
+    ];
+    for (const call of calls) await expect(call()).rejects.toMatchObject({ name: 'SinyalServerError', code: 'unavailable' });
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+});
