@@ -4,6 +4,9 @@ import { MemoryAuctionStore } from '../src/features/auction/memoryAuctionStore';
 import { RedisAuctionStore } from '../src/features/auction/redisAuctionStore';
 import { RedisStore } from '../src/redis/redisStore';
 import { SinyalServerError } from '../src/errors';
+import { runInCommandScope } from '../src/commandScope';
+import { auctionFeature } from '../src/features/auction';
+import { createServer } from '../src/server';
 import { auctionStoreContract, config, rateLimit } from './auctionStoreContract';
 
 describe('MemoryAuctionStore', () => {
@@ -108,6 +111,34 @@ describeRedis('RedisAuctionStore', () => {
     expect(await alive.activeBidders('a1')).toBe(1);
     expect(await alive.activeBidders('a1', 'bob')).toBe(2);
     await alive.close();
+  });
+
+  it('a node dying after accepting a bid: the retry on another node gets the same acceptance, not a second decision', async () => {
+    const prefix = fresh();
+    const [redisA, redisB] = [new RedisStore({ prefix, commandLeaseMs: 100 }), new RedisStore({ prefix, commandLeaseMs: 100 })];
+    opened.push(redisA, redisB);
+    const a = new RedisAuctionStore(redisA);
+    a.appendsRoomEvents(100);
+    await a.create(config, 0);
+    const claim = await redisA.claimCommand('bid-1');
+    if (claim.status !== 'claimed') throw new Error('expected a claim');
+    const outcome = await runInCommandScope({ key: 'bid-1', token: claim.token, windowMs: 60_000 }, () =>
+      a.placeBid({ auctionId: 'a1', userId: 'ann', amount: 1000, now: 2000, rateLimit }),
+    );
+    // Also an outbid-style append in the same command: the first effect (the bid) is what is kept.
+    await runInCommandScope({ key: 'bid-1', token: claim.token, windowMs: 60_000 }, () => redisA.append('user:bob', { name: 'auction:outbid', data: {}, at: 1 }, 10));
+    // …node A dies here, before saving the outcome.
+    expect(await redisB.claimCommand('bid-1')).toEqual({ status: 'running' });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await redisB.claimCommand('bid-1')).toEqual({ status: 'done', outcome: { ok: true, data: { accepted: true, bid: outcome && outcome.accepted ? outcome.bid : null } } });
+  });
+
+  it('the feature refuses to start when the server does not use the same RedisStore, and frees its port', async () => {
+    const store = new RedisAuctionStore(node(fresh()));
+    const feature = auctionFeature({ store, onError: () => {} });
+    const error = await createServer({ port: 0, auth: { secret: 'x'.repeat(32) }, logger: null, features: [feature] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(String(error)).toMatch(/same RedisStore/);
   });
 
   it('Redis unreachable: every call fails fast with a typed unavailable error', async () => {
