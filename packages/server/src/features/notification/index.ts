@@ -13,6 +13,7 @@ import { SavedSearches } from './savedSearches';
 
 export { DEFAULT_NOTIFICATION_OPTIONS, type NotificationFeatureOptions, type NotificationRateLimit } from './options';
 export { MemoryNotificationStore } from './memoryStore';
+export { RedisNotificationStore } from './redisNotificationStore';
 export type { NotificationStore, DeliveryLane, HeldLane, InboxCursor } from './store';
 export type { NotifyOutcome } from './notificationDelivery';
 export type { RateWindow } from './rateWindows';
