@@ -1,5 +1,6 @@
 import type { Feature } from '../../feature';
 import type { PresenceOptions } from './options';
+import { startExpiryRecount } from './expiryRecount';
 import { createPresenceContext } from './presenceContext';
 import { STATUS_KIND, VIEWERS_KIND } from './roomNames';
 import { startRolloverWatch } from './rolloverWatch';
@@ -11,6 +12,7 @@ import { viewersRoomKind } from './viewersRoomKind';
 export { DEFAULT_PRESENCE_OPTIONS, isAgentByRoleClaim, type ActivityAuth, type PresenceOptions } from './options';
 export type { ActivityKind, PresenceStore, UserPresenceRecord } from './store';
 export { MemoryPresenceStore } from './memoryPresenceStore';
+export { RedisPresenceStore, type RedisPresenceStoreOptions } from './redisPresenceStore';
 export { socialProofWindows, type SocialProofWindows } from './socialProofWindows';
 export { STATUS_KIND, VIEWERS_KIND, statusRoom, viewersRoom } from './roomNames';
 
@@ -22,7 +24,9 @@ export { STATUS_KIND, VIEWERS_KIND, statusRoom, viewersRoom } from './roomNames'
  * Adds room kinds `viewers` (`viewers:<propertyId>`) and `status` (`status:<userId>`), the
  * command `presence:set_agent_status`, and the routes `POST /api/properties/:id/wishlist`,
  * `POST /api/properties/:id/viewings`, `GET /api/properties/:id/presence`. A feature
- * instance belongs to one server: once stopped it pushes nothing more.
+ * instance belongs to one server: once stopped it pushes nothing more, and closes its store
+ * (if the store has `close`). On several nodes, give each a `RedisPresenceStore` on the
+ * same Redis: counts and statuses are shared, and a dead node's viewers expire.
  *
  * @example
  * ```ts
@@ -40,6 +44,7 @@ export function presenceFeature(options: PresenceOptions = {}): Feature {
   const ctx = createPresenceContext(options);
   const connections = connectionTracker(ctx);
   let stopRolloverWatch: (() => void) | undefined;
+  let stopExpiryRecount: (() => void) | undefined;
   return {
     name: 'presence',
     rooms: { [VIEWERS_KIND]: viewersRoomKind(ctx), [STATUS_KIND]: statusRoomKind(ctx) },
@@ -50,12 +55,15 @@ export function presenceFeature(options: PresenceOptions = {}): Feature {
     start(server) {
       ctx.server = server;
       stopRolloverWatch ??= startRolloverWatch(ctx);
+      stopExpiryRecount ??= startExpiryRecount(ctx);
     },
-    stop() {
+    async stop() {
       stopRolloverWatch?.();
+      stopExpiryRecount?.();
       ctx.viewerCounts.stop();
       ctx.socialProof.stop();
       ctx.statuses.stop();
+      await ctx.store.close?.();
     },
   };
 }

@@ -8,8 +8,9 @@ export type ActivityAuth = 'user' | 'publisher';
 /** Options of {@link presenceFeature}. Every field has a default in {@link DEFAULT_PRESENCE_OPTIONS} or below. */
 export interface PresenceOptions {
   /**
-   * Where viewers, sessions, agent statuses and counters live. Pass a shared (e.g. Redis)
-   * implementation to count across several nodes.
+   * Where viewers, sessions, agent statuses and counters live. Pass a shared one
+   * (`new RedisPresenceStore(redisStore)`) to count across several nodes. The feature
+   * closes it (`store.close?.()`) when its server stops.
    * @default new MemoryPresenceStore()
    */
   store?: PresenceStore;

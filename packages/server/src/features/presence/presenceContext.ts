@@ -30,6 +30,8 @@ export interface PresenceContext {
   readonly statuses: Coalescer<PresenceStatus>;
   /** Properties viewed by this node's sessions, with how many sessions: whom a rollover concerns. */
   readonly localViewers: Map<string, number>;
+  /** Users whose status this node's sessions watch, with how many sessions: whom an expiry recount concerns. */
+  readonly localStatusWatchers: Map<string, number>;
   /** The running server, known from `start` or the first hook. */
   server: SinyalServer | undefined;
 }
@@ -55,6 +57,13 @@ export async function readSocialProof(ctx: PresenceContext, propertyId: string):
     ctx.store.activityCount('viewing', propertyId, windows.week),
   ]);
   return { wishlistToday, viewingsThisWeek };
+}
+
+/** Adds `delta` to `key`'s count of local sessions, dropping it at 0. */
+export function countLocal(counts: Map<string, number>, key: string, delta: 1 | -1): void {
+  const sessions = (counts.get(key) ?? 0) + delta;
+  if (sessions > 0) counts.set(key, sessions);
+  else counts.delete(key);
 }
 
 function nonNegative(name: string, value: number): number {
@@ -107,6 +116,7 @@ export function createPresenceContext(options: PresenceOptions): PresenceContext
       onError: onError('status'),
     }),
     localViewers: new Map(),
+    localStatusWatchers: new Map(),
     server: undefined,
   };
   return ctx;

@@ -62,4 +62,18 @@ export interface PresenceStore {
   recordActivity(kind: ActivityKind, propertyId: string, window: string, actor: string | undefined): Promise<boolean>;
   /** The count of `kind` for `propertyId` in `window` (0 for an unknown or expired window). */
   activityCount(kind: ActivityKind, propertyId: string, window: string): Promise<number>;
+
+  /**
+   * Optional, for a store whose membership expires: how long a dead node's viewers and
+   * sessions outlive it. Nobody announces such an expiry, so the feature re-reads this often
+   * the viewer counts and statuses its local members watch, and pushes those that changed.
+   * Absent (the in-memory store): membership never expires, nothing is re-read.
+   */
+  readonly membershipTtlMs?: number;
+  /**
+   * Optional: stops the store's background work (e.g. refreshing this node's memberships,
+   * which then expire). Called by the feature when its server stops; removals that arrive
+   * afterwards (connections closing during the drain) must still work.
+   */
+  close?(): Promise<void>;
 }

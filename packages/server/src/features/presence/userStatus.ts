@@ -1,6 +1,6 @@
 import type { ConnectionContext } from '../../feature';
-import type { RoomKindOptions } from '../../roomKinds';
-import { presenceStatusOf, type PresenceContext } from './presenceContext';
+import type { MemberContext, RoomKindOptions } from '../../roomKinds';
+import { countLocal, presenceStatusOf, type PresenceContext } from './presenceContext';
 import { isRoomId } from './roomNames';
 
 /** Schedules a `presence:status` push for a user whose id can name a room (others cannot be watched). */
@@ -11,11 +11,18 @@ export function markStatusChanged(ctx: PresenceContext, userId: string): void {
 /**
  * Room kind `status`: any signed-in user may watch `status:<userId>`. Volatile; the join
  * state is the user's current `PresenceStatus` and changes arrive as coalesced `presence:status`.
+ * Local watchers are counted so an expiry recount knows whose status to re-read.
  */
 export function statusRoomKind(ctx: PresenceContext): RoomKindOptions {
+  const watch = (member: MemberContext, delta: 1 | -1) => {
+    ctx.server ??= member.server;
+    countLocal(ctx.localStatusWatchers, member.id, delta);
+  };
   return {
     history: 0,
     snapshot: async ({ id }) => presenceStatusOf(id, await ctx.store.getUser(id)),
+    onJoin: (member) => watch(member, 1),
+    onLeave: (member) => watch(member, -1),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { ViewersState } from './protocol';
 import type { MemberContext, RoomKindOptions } from '../../roomKinds';
-import { readSocialProof, type PresenceContext } from './presenceContext';
+import { countLocal, readSocialProof, type PresenceContext } from './presenceContext';
 
 /**
  * The property's viewers state. With `newcomer`, counts that user even if their join has
@@ -16,12 +16,6 @@ export async function readViewersState(ctx: PresenceContext, propertyId: string,
   return { propertyId, count: count + (alreadyCounted ? 0 : 1), ...socialProof };
 }
 
-function countLocal(ctx: PresenceContext, propertyId: string, delta: 1 | -1): void {
-  const sessions = (ctx.localViewers.get(propertyId) ?? 0) + delta;
-  if (sessions > 0) ctx.localViewers.set(propertyId, sessions);
-  else ctx.localViewers.delete(propertyId);
-}
-
 /**
  * Room kind `viewers`: joining `viewers:<propertyId>` means "this session views the
  * property". Volatile (latest value wins). The join state is the {@link ViewersState};
@@ -32,7 +26,7 @@ export function viewersRoomKind(ctx: PresenceContext): RoomKindOptions {
   const change = (member: MemberContext, what: 'join' | 'leave') => {
     ctx.server ??= member.server;
     const { id: propertyId, user, sessionId } = member;
-    countLocal(ctx, propertyId, what === 'join' ? 1 : -1);
+    countLocal(ctx.localViewers, propertyId, what === 'join' ? 1 : -1);
     return ctx.sessionQueue
       .run(sessionId, () => (what === 'join' ? ctx.store.addViewer(propertyId, user.id, sessionId) : ctx.store.removeViewer(propertyId, user.id, sessionId)))
       .then(

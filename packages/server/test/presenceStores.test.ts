@@ -1,0 +1,196 @@
+// RedisPresenceStore on a real Redis: the PresenceStore contract, then what only a shared
+// store has to do — several nodes counting one property, membership of a dead node expiring,
+// self-repair after Redis lost the data, and an unreachable Redis — and the presence feature
+// announcing an expiry nobody else would announce.
+import { afterAll, afterEach, expect, it } from 'vitest';
+import type { ServerFrame } from '@sinyal/protocol';
+import { presenceFeature } from '../src/features/presence';
+import { RedisPresenceStore } from '../src/features/presence/redisPresenceStore';
+import { createServer, RedisStore, SinyalServerError, type SinyalServer } from '../src/index';
+import { deleteKeys, describeWithRedis, REDIS_URL, testPrefix } from '../../../test-utils/redis';
+import { until } from '../../../test-utils/harness';
+import { presenceStoreContract } from './presenceStoreContract';
+import { RawClient, SECRET, sleep } from './helpers';
+
+const describeRedis = await describeWithRedis();
+const prefix = testPrefix();
+let namespaces = 0;
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+afterAll(() => deleteKeys(prefix));
+
+/** A RedisStore (= one node's connection), closed after the test. */
+function redisNode(keyPrefix: string, url = REDIS_URL): RedisStore {
+  const redis = new RedisStore({ url, prefix: keyPrefix });
+  cleanups.push(() => redis.close());
+  return redis;
+}
+
+function presenceStore(redis: RedisStore, ttlMs?: number): RedisPresenceStore {
+  const store = new RedisPresenceStore(redis, ttlMs === undefined ? {} : { ttlMs });
+  cleanups.push(() => store.close());
+  return store;
+}
+
+/** A key prefix of its own for one test, under this file's prefix. */
+const freshPrefix = () => `${prefix}${++namespaces}:`;
+
+presenceStoreContract(describeRedis, 'RedisPresenceStore', () => presenceStore(redisNode(freshPrefix())));
+
+describeRedis('RedisPresenceStore across nodes', () => {
+  it('two nodes adding and removing viewers concurrently get exact unique counts', async () => {
+    const keys = freshPrefix();
+    const [a, b] = [presenceStore(redisNode(keys)), presenceStore(redisNode(keys))];
+    const users = Array.from({ length: 30 }, (_, i) => `user-${i}`);
+    // Each user has one session on each node, and a second one on node a.
+    const adds = await Promise.all(
+      users.flatMap((user) => [a.addViewer('p', user, `${user}-a1`), b.addViewer('p', user, `${user}-b`), a.addViewer('p', user, `${user}-a2`)]),
+    );
+    expect(Math.max(...adds)).toBe(30);
+    expect(await a.viewerCount('p')).toBe(30);
+    expect(await b.viewerCount('p')).toBe(30);
+    // Users 0-9 close every session; users 10-29 keep one.
+    await Promise.all(
+      users.flatMap((user, i) => [
+        a.removeViewer('p', user, `${user}-a1`),
+        b.removeViewer('p', user, `${user}-b`),
+        ...(i < 10 ? [a.removeViewer('p', user, `${user}-a2`)] : []),
+      ]),
+    );
+    expect(await a.viewerCount('p')).toBe(20);
+    expect(await b.viewerCount('p')).toBe(20);
+    expect(await b.isViewing('p', 'user-3')).toBe(false);
+    expect(await b.isViewing('p', 'user-13')).toBe(true);
+
+    // Sessions too: a user is online while any node has a session of theirs.
+    await Promise.all([a.connectSession('dewi', 'd1', 10, false), b.connectSession('dewi', 'd2', 20, false)]);
+    expect((await b.getUser('dewi')).sessions).toBe(2);
+    await a.disconnectSession('dewi', 'd1', 30);
+    expect(await b.getUser('dewi')).toMatchObject({ sessions: 1 });
+    expect(await b.disconnectSession('dewi', 'd2', 40)).toMatchObject({ sessions: 0, lastSeen: 40 });
+  });
+
+  it("a node that dies without cleaning up stops counting after ttlMs; the live node's members stay", async () => {
+    const keys = freshPrefix();
+    // Short TTLs for a quick test; node a's is longer so a stalled test machine cannot expire it.
+    const a = presenceStore(redisNode(keys), 1500);
+    const b = presenceStore(redisNode(keys), 600);
+    await a.addViewer('p', 'alice', 'a1');
+    await a.connectSession('alice', 'a1', Date.now(), false);
+    await b.addViewer('p', 'bob', 'b1');
+    await b.connectSession('bob', 'b1', Date.now(), true);
+    await a.addViewer('p', 'carol', 'a2');
+    await b.addViewer('p', 'carol', 'b2');
+    await a.connectSession('carol', 'a2', Date.now(), false);
+    await b.connectSession('carol', 'b2', Date.now(), false);
+    // Well past the TTLs, refreshes keep everyone.
+    await sleep(2000);
+    expect(await a.viewerCount('p')).toBe(3);
+    expect((await a.getUser('bob')).sessions).toBe(1);
+
+    // kill -9 of node b: it neither removes nor refreshes any more.
+    const died = Date.now();
+    await b.close();
+    await expectEventually(async () => (await a.viewerCount('p')) === 2);
+    expect(await a.isViewing('p', 'bob')).toBe(false);
+    expect(await a.isViewing('p', 'carol')).toBe(true); // still viewing from node a
+    const bob = await a.getUser('bob');
+    expect(bob.sessions).toBe(0);
+    expect(bob.agent).toEqual({ status: 'online', availableAt: null }); // the chosen status is kept, the feature shows it offline
+    // lastSeen: roughly when bob's session expired (Redis's clock, compared loosely).
+    expect(bob.lastSeen).toBeGreaterThan(died - 5_000);
+    expect(bob.lastSeen).toBeLessThan(Date.now() + 5_000);
+    expect((await a.getUser('carol')).sessions).toBe(1);
+    // Node a keeps refreshing its own.
+    await sleep(2000);
+    expect(await a.viewerCount('p')).toBe(2);
+    expect((await a.getUser('alice')).sessions).toBe(1);
+  });
+
+  it('re-adds what a live node still has when Redis lost it (flush, restart)', async () => {
+    const keys = freshPrefix();
+    const a = presenceStore(redisNode(keys), 300);
+    await a.addViewer('p', 'alice', 's1');
+    await a.addViewer('p', 'bob', 's2');
+    await a.connectSession('alice', 's1', 5, true);
+    await a.removeViewer('p', 'bob', 's2');
+    await deleteKeys(keys); // Redis lost everything
+    await expectEventually(async () => (await a.viewerCount('p')) === 1 && (await a.getUser('alice')).sessions === 1);
+    expect(await a.isViewing('p', 'bob')).toBe(false); // removed before: not re-added
+    expect((await a.getUser('alice')).agent).toEqual({ status: 'online', availableAt: null });
+  });
+
+  it('rejects with unavailable when Redis is unreachable', async () => {
+    const down = presenceStore(redisNode(freshPrefix(), 'redis://127.0.0.1:1'));
+    const error = await down.addViewer('p', 'alice', 's1').catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(SinyalServerError);
+    expect(error).toMatchObject({ code: 'unavailable' });
+    await expect(down.viewerCount('p')).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(down.getUser('alice')).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(down.recordActivity('wishlist', 'p', 'd:1', 'alice')).rejects.toMatchObject({ code: 'unavailable' });
+  });
+
+  it('rejects a ttlMs it cannot work with', () => {
+    const redis = redisNode(freshPrefix());
+    expect(() => new RedisPresenceStore(redis, { ttlMs: 0 })).toThrow(TypeError);
+    expect(() => new RedisPresenceStore(redis, { ttlMs: 1.5 })).toThrow(TypeError);
+  });
+});
+
+describeRedis('presence feature on Redis stores', () => {
+  async function node(keys: string, presenceRedis: RedisStore): Promise<SinyalServer> {
+    const redis = redisNode(keys);
+    const server = await createServer({
+      auth: { secret: SECRET },
+      logger: null,
+      store: redis,
+      features: [presenceFeature({ store: new RedisPresenceStore(presenceRedis, { ttlMs: 500 }), coalesceMs: 20, logger: null })],
+    });
+    cleanups.push(() => server.close());
+    return server;
+  }
+
+  async function rawClient(server: SinyalServer, user: string): Promise<RawClient> {
+    const client = await RawClient.ready(server, user);
+    cleanups.push(() => client.close());
+    return client;
+  }
+
+  const events = (client: RawClient, name: string) =>
+    client.pending().filter((f): f is Extract<ServerFrame, { t: 'event' }> => (f as ServerFrame).t === 'event' && (f as { name: string }).name === name);
+
+  it("announces the drop when a dead node's viewers expire, and shows its user offline", async () => {
+    const keys = freshPrefix();
+    const a = await node(keys, redisNode(keys));
+    const bPresence = redisNode(keys); // node b's presence connection: cut below to "kill" it
+    const b = await node(keys, bPresence);
+    const alice = await rawClient(a, 'alice');
+    const bob = await rawClient(b, 'bob');
+    alice.send({ t: 'join', id: 'j1', room: 'viewers:rumah-1' });
+    expect(await alice.next('joined')).toMatchObject({ state: { count: 1 } });
+    bob.send({ t: 'join', id: 'j2', room: 'viewers:rumah-1' });
+    expect(await bob.next('joined')).toMatchObject({ state: { count: 2 } });
+    alice.send({ t: 'join', id: 'j3', room: 'status:bob' });
+    expect(await alice.next('joined')).toMatchObject({ state: { userId: 'bob', online: true } });
+    await until(() => events(alice, 'presence:viewers').some((e) => (e.data as { count: number }).count === 2));
+
+    // Node b's presence store dies without a word (its server stays up): nothing it had is
+    // removed or refreshed any more.
+    bPresence.connection.client.disconnect();
+    await until(() => events(alice, 'presence:viewers').some((e) => (e.data as { count: number }).count === 1), 10_000);
+    await until(() => events(alice, 'presence:status').some((e) => (e.data as { online: boolean }).online === false), 10_000);
+    const offline = events(alice, 'presence:status').find((e) => (e.data as { online: boolean }).online === false)!;
+    expect(offline.data).toMatchObject({ userId: 'bob', online: false, agentStatus: null });
+    expect((offline.data as { lastSeen: number }).lastSeen).toBeGreaterThan(0);
+  });
+});
+
+async function expectEventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(50);
+  }
+}
