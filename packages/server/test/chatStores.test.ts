@@ -1,8 +1,11 @@
+import type { ChatMessage } from '@sinyal/protocol/schema';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, expect, it } from 'vitest';
+import { runInCommandScope } from '../src/commandScope';
 import { MemoryChatStore } from '../src/features/chat/memoryChatStore';
 import { RedisChatStore } from '../src/features/chat/redisChatStore';
 import type { ChatStore, NewChatMessage } from '../src/features/chat/store';
+import { encodeEvent } from '../src/redis/eventCodec';
 import { RedisStore } from '../src/redis/redisStore';
 import { deleteKeys, describeWithRedis, REDIS_URL, testPrefix } from '../../../test-utils/redis';
 import { chatStoreContract, draft } from './chatStoreContract';
@@ -24,11 +27,41 @@ afterEach(async () => {
 });
 afterAll(() => deleteKeys(prefix));
 
+/** A store that appends the conversation rooms' events itself (as the chat feature sets it up). */
+function appending(redis: RedisStore, roomHistory = 1000): RedisChatStore {
+  const store = new RedisChatStore(redis);
+  store.appendsRoomEvents(roomHistory);
+  return store;
+}
+
+/**
+ * The room's events, each checked to be stored byte for byte as the server's own publish
+ * would have written it (`encodeEvent`), so clients cannot tell who appended it.
+ */
+async function roomEvents(redis: RedisStore, room: string) {
+  const events = await redis.readAfter(room, 0);
+  if (events === 'truncated') throw new Error('truncated');
+  const raw = new Redis(REDIS_URL);
+  try {
+    const entries = await raw.xrange(redis.keys.roomLog(room), '-', '+');
+    expect(entries.map(([id]) => id)).toEqual(events.map((e) => `${e.seq}-0`));
+    for (const [i, [, fields]] of entries.entries()) {
+      const event = events[i]!;
+      expect(fields[1]).toBe(encodeEvent({ name: event.name, data: event.data, at: event.at }));
+    }
+  } finally {
+    raw.disconnect();
+  }
+  return events;
+}
+
 chatStoreContract('MemoryChatStore', () => new MemoryChatStore());
 
 describeRedis('RedisChatStore', () => {
   // Every contract test gets keys of its own under this run's prefix.
   chatStoreContract('RedisChatStore', () => new RedisChatStore(node(`${prefix}${++stores}:`)));
+  // Appending the room's events changes nothing the store answers.
+  chatStoreContract('RedisChatStore appending room events', () => appending(node(`${prefix}${++stores}:`)));
 
   it('behaves exactly like the memory store over a random run of every method', async () => {
     const memory = new MemoryChatStore();
@@ -178,6 +211,97 @@ describeRedis('RedisChatStore', () => {
       ['m2', 2],
     ]);
     expect((await b.summary('s1', 'ann'))!).toMatchObject({ unread: 1, rev: 2, lastMessage: { id: 'm2' } });
+  });
+
+  it('appendsRoomEvents: chat:message and the receipts go into the room in the store step, exactly as a publish writes them; a retry appends nothing', async () => {
+    const own = `${prefix}events:`;
+    const redis = node(own);
+    const store = appending(redis);
+    const odd = 'o"neil\\ü🙂{x}';
+    const conversation = { id: 'c.odd:1@x-y_z', title: 'Rumah "Kemang" \u2028 ✓', participants: [odd, 'bob'], createdAt: 1_712_345_678_901.5 };
+    await store.createConversation(conversation);
+    const room = `chat:${conversation.id}`;
+    const message: NewChatMessage = {
+      id: 'id-"1"',
+      conversationId: conversation.id,
+      senderId: odd,
+      clientMessageId: 'cm\n1',
+      text: 'halo 👋 "quoted" \\ back\nslash {"senderId":"bob",} \u0000 \u2028',
+      attachments: [{ url: 'https://cdn.example/a.jpg?x=1&y="2"', name: 'Foto rumah.jpg', mime: 'image/jpeg', size: Number.MAX_SAFE_INTEGER }],
+      createdAt: 9_007_199_254_740_991,
+    };
+    const first = (await store.appendMessage(message))!;
+    expect(first).toEqual({ message: { ...message, seq: 1 }, created: true });
+    // The retry: same message back, nothing appended.
+    expect(await store.appendMessage({ ...message, id: 'other', text: 'retry' })).toEqual({ message: first.message, created: false });
+    const delivered = (await store.advanceMarker(conversation.id, 'bob', 'delivered', 'id-"1"', 1_712_345_678_901.25))!;
+    expect(await store.advanceMarker(conversation.id, 'bob', 'delivered', 'id-"1"', 5)).toMatchObject({ advanced: false }); // not a move: nothing
+    const second = (await store.appendMessage({ ...message, id: 'm2', senderId: 'bob', clientMessageId: null, createdAt: 2 }))!;
+    const read = (await store.advanceMarker(conversation.id, odd, 'read', 'm2', 3))!;
+    expect(await store.advanceMarker('c.odd:1@x-y_z', odd, 'read', 'id-"1"', 4)).toMatchObject({ advanced: false });
+
+    const events = await roomEvents(redis, room);
+    expect(events.map((e) => [e.seq, e.name, e.data])).toEqual([
+      [1, 'chat:message', first.message],
+      [2, 'chat:delivered', { conversationId: conversation.id, userId: 'bob', ...delivered.marker }],
+      [3, 'chat:message', second.message],
+      [4, 'chat:read', { conversationId: conversation.id, userId: odd, ...read.marker }],
+    ]);
+    for (const event of events) expect(Math.abs(event.at - Date.now())).toBeLessThan(10_000);
+
+    // Without appendsRoomEvents (the feature publishes): the room is left alone.
+    const plain = new RedisChatStore(redis);
+    await plain.appendMessage({ ...message, id: 'm3', clientMessageId: 'new' });
+    await plain.advanceMarker(conversation.id, 'bob', 'read', 'm3', 6);
+    expect(await redis.readAfter(room, 0)).toHaveLength(4);
+  });
+
+  it('appendsRoomEvents, two nodes, 200 concurrent sends and 50 retries: the room holds chat:message seq 1..200 in order, once each', async () => {
+    const own = `${prefix}event-race:`;
+    const [a, b] = [appending(node(own)), appending(node(own))];
+    await a.createConversation({ id: 'race', title: null, participants: ['ann', 'bob', 'cat'], createdAt: 1 });
+    const total = 200;
+    const send = (store: RedisChatStore, i: number) =>
+      store.appendMessage({ ...draft(i, i % 3 === 0 ? 'bob' : 'ann', `cm-${i}`, 'race'), id: `${store === a ? 'a' : 'b'}-${i}`, text: `message ${i}` });
+    const results = await Promise.all([
+      ...Array.from({ length: total }, (_, i) => send(i % 2 === 0 ? a : b, i)),
+      ...Array.from({ length: 50 }, (_, k) => send(k % 2 === 0 ? b : a, k * 4)),
+    ]);
+    expect(results.filter((r) => r?.created)).toHaveLength(total);
+    const events = await roomEvents(b.redis, 'chat:race');
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(events.every((e) => e.name === 'chat:message')).toBe(true);
+    const announced = events.map((e) => e.data as ChatMessage);
+    expect(announced.map((m) => m.seq)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(announced).toEqual((await a.readMessages('race', total))!.messages);
+  });
+
+  it('a node dying after storing a message: a retry of the command on another node is answered with the message, not re-run', async () => {
+    const own = `${prefix}dying:`;
+    const [redisA, redisB] = [new RedisStore({ url: REDIS_URL, prefix: own, commandLeaseMs: 100 }), new RedisStore({ url: REDIS_URL, prefix: own, commandLeaseMs: 100 })];
+    nodes.push(redisA, redisB);
+    const a = appending(redisA);
+    await a.createConversation({ id: 'd', title: null, participants: ['ann', 'bob'], createdAt: 1 });
+    const scope = async <T>(key: string, run: () => Promise<T>) => {
+      const claim = await redisA.claimCommand(key);
+      if (claim.status !== 'claimed') throw new Error('expected a claim');
+      const command = { key, token: claim.token, windowMs: 60_000 };
+      const result = await runInCommandScope(command, run);
+      // The inbox update the feature publishes next, in the same command: the message stays the recorded effect.
+      await runInCommandScope(command, () => redisA.append('user:bob', { name: 'chat:inbox_updated', data: {}, at: 1 }, 10));
+      return result;
+    };
+    const sent = (await scope('send-1', () => a.appendMessage(draft(1, 'ann', 'cm-1', 'd'))))!;
+    const marked = (await scope('mark-1', () => a.advanceMarker('d', 'bob', 'read', 'm1', 5)))!;
+    // …node A dies here, before saving the outcomes.
+    expect(await redisB.claimCommand('send-1')).toEqual({ status: 'running' });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await redisB.claimCommand('send-1')).toEqual({ status: 'done', outcome: { ok: true, data: sent.message } });
+    expect(await redisB.claimCommand('mark-1')).toEqual({ status: 'done', outcome: { ok: true, data: marked.marker } });
+    // The retry of the same message under a new command id: answered, nothing appended again.
+    const b = appending(redisB);
+    expect(await scope('send-2', () => b.appendMessage({ ...draft(2, 'ann', 'cm-1', 'd'), text: 'again' }))).toEqual({ message: sent.message, created: false });
+    expect((await roomEvents(redisB, 'chat:d')).map((e) => e.name)).toEqual(['chat:message', 'chat:read']);
   });
 
   it('keeps its keys under the prefix, one hash tag per conversation and per user, nothing expiring', async () => {

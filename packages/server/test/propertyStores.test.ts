@@ -1,7 +1,9 @@
+import type { PropertyChange, PropertyState } from '@sinyal/protocol/schema';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, expect, it } from 'vitest';
 import { MemoryPropertyStore } from '../src/features/property/memoryStore';
 import { RedisPropertyStore } from '../src/features/property/redisPropertyStore';
+import { encodeEvent } from '../src/redis/eventCodec';
 import { RedisStore } from '../src/redis/redisStore';
 import { deleteKeys, describeWithRedis, REDIS_URL, testPrefix } from '../../../test-utils/redis';
 import { propertyState, propertyStoreContract } from './propertyStoreContract';
@@ -23,10 +25,98 @@ afterEach(async () => {
 });
 afterAll(() => deleteKeys(prefix));
 
+/** A store that appends the property rooms' events itself (as the property feature sets it up). */
+function appending(redis: RedisStore, roomHistory = 1000): RedisPropertyStore {
+  const store = new RedisPropertyStore(redis);
+  store.appendsRoomEvents(roomHistory);
+  return store;
+}
+
+/** The room's events, each checked to be stored byte for byte as the server's own publish would write it. */
+async function roomEvents(redis: RedisStore, room: string) {
+  const events = await redis.readAfter(room, 0);
+  if (events === 'truncated') throw new Error('truncated');
+  const raw = new Redis(REDIS_URL);
+  try {
+    const entries = await raw.xrange(redis.keys.roomLog(room), '-', '+');
+    expect(entries.map(([id]) => id)).toEqual(events.map((e) => `${e.seq}-0`));
+    for (const [i, [, fields]] of entries.entries()) {
+      const event = events[i]!;
+      expect(fields[1]).toBe(encodeEvent({ name: event.name, data: event.data, at: event.at }));
+    }
+  } finally {
+    raw.disconnect();
+  }
+  return events;
+}
+
+/** A price update from `current` to `newPrice`, as the feature computes it, and the next state. */
+function priceUpdate(current: PropertyState, newPrice: number, at: number): { next: PropertyState; change: PropertyChange } {
+  const change: PropertyChange = {
+    type: 'price_updated',
+    propertyId: current.id,
+    at,
+    version: current.version + 1,
+    oldPrice: current.price ?? 0,
+    newPrice,
+    currency: 'IDR',
+    percentage: -5.5,
+    isPriceDrop: true,
+  };
+  return { next: { ...current, price: newPrice, lastChange: change, version: current.version + 1 }, change };
+}
+
 propertyStoreContract('MemoryPropertyStore', () => new MemoryPropertyStore());
 
 describeRedis('RedisPropertyStore', () => {
   propertyStoreContract('RedisPropertyStore', () => new RedisPropertyStore(node(`${prefix}${++stores}:`)));
+  // Appending the room's events changes nothing the store answers.
+  propertyStoreContract('RedisPropertyStore appending room events', () => appending(node(`${prefix}${++stores}:`)));
+
+  it('appendsRoomEvents: a winning compare-and-set with a change appends its event in the same step, exactly as a publish writes it; a lost one or a registration appends nothing', async () => {
+    const redis = node(`${prefix}events:`);
+    const store = appending(redis);
+    const registered = propertyState('p-1', 1, 5_500_000_000);
+    expect(await store.compareAndSet('p-1', 0, registered)).toBe(true); // a registration: no change, no event
+    const { next, change } = priceUpdate(registered, 5_197_500_000.75, 1_712_345_678_901.5);
+    expect(await store.compareAndSet('p-1', 0, next, change)).toBe(false); // stale: nothing
+    expect(await redis.readAfter('property:p-1', 0)).toEqual([]);
+    expect(await store.compareAndSet('p-1', 1, next, change)).toBe(true);
+    expect(await store.compareAndSet('p-1', 1, next, change)).toBe(false);
+    const events = await roomEvents(redis, 'property:p-1');
+    const { type: _type, ...payload } = change;
+    expect(events.map((e) => [e.seq, e.name, e.data])).toEqual([[1, 'property:price_updated', payload]]);
+    expect(Math.abs(events[0]!.at - Date.now())).toBeLessThan(10_000);
+
+    // Without appendsRoomEvents (the feature publishes): the room is left alone.
+    const plain = new RedisPropertyStore(redis);
+    const later = priceUpdate(next, 1, 2);
+    expect(await plain.compareAndSet('p-1', 2, later.next, later.change)).toBe(true);
+    expect(await redis.readAfter('property:p-1', 0)).toHaveLength(1);
+  });
+
+  it('appendsRoomEvents, two nodes, 200 concurrent read-modify-write updates: the room holds every version once, in version order', async () => {
+    const own = `${prefix}event-race:`;
+    const [a, b] = [appending(node(own)), appending(node(own))];
+    await a.compareAndSet('hot', 0, propertyState('hot', 1, 1));
+    const update = async (store: RedisPropertyStore, n: number) => {
+      for (;;) {
+        const current = (await store.get('hot'))!;
+        const { next, change } = priceUpdate(current, 1000 + n, n);
+        if (await store.compareAndSet('hot', current.version, next, change)) return change.version;
+      }
+    };
+    const versions = await Promise.all(Array.from({ length: 200 }, (_, n) => update(n % 2 ? a : b, n)));
+    expect([...versions].sort((x, y) => x - y)).toEqual(Array.from({ length: 200 }, (_, i) => i + 2));
+    const events = await roomEvents(b.redis, 'property:hot');
+    expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    expect(events.map((e) => (e.data as { version: number }).version)).toEqual(Array.from({ length: 200 }, (_, i) => i + 2));
+    // Each event is the update that wrote that version.
+    const final = (await a.get('hot'))!;
+    expect(final.version).toBe(201);
+    const { type: _type, ...last } = final.lastChange!;
+    expect(events[199]!.data).toEqual(last);
+  });
 
   it('two nodes: exactly one compare-and-set wins per version, and no update is lost', async () => {
     const own = `${prefix}cas:`;

@@ -18,7 +18,10 @@ import { characterCount, parseInput } from './validation';
 
 type Result<Name extends keyof ChatCommands> = Promise<ChatCommands[Name]['result']>;
 
-/** The sender's message: validated, stored once per `clientMessageId`, broadcast, put in every inbox. */
+/**
+ * The sender's message: validated, stored once per `clientMessageId`, broadcast (by the store
+ * in the same step when it appendsRoomEvents, else here after it), put in every inbox.
+ */
 function send(ctx: ChatContext): CommandHandler {
   return async ({ user, data, server }): Result<'chat:send'> => {
     const input = parseInput(ChatSendData, data, 'chat:send');
@@ -40,10 +43,12 @@ function send(ctx: ChatContext): CommandHandler {
       createdAt: Date.now(),
     });
     if (!stored) throw new SinyalServerError('not_found', `conversation ${conversation.id} does not exist`);
-    // A repeated clientMessageId (a retry under a new command id) gets the stored message, nothing else.
+    // A repeated clientMessageId (a retry under a new command id) gets the stored message,
+    // nothing else: its `chat:message` went out with the first attempt (appended by the store
+    // in the same step, when it appendsRoomEvents).
     if (!stored.created) return stored.message;
     typing.stop(conversation.id, user.id);
-    await server.publish(conversationRoom(conversation.id), 'chat:message', stored.message);
+    if (!ctx.storeAppendsRoomEvents) await server.publish(conversationRoom(conversation.id), 'chat:message', stored.message);
     await publishInboxUpdates(ctx, server, conversation.id, conversation.participants);
     return stored.message;
   };
@@ -61,7 +66,10 @@ function loadOlder(ctx: ChatContext): CommandHandler {
   };
 }
 
-/** `chat:mark_as_read` and `chat:mark_delivered`: a marker moves forward, and everyone in the room hears it. */
+/**
+ * `chat:mark_as_read` and `chat:mark_delivered`: a marker moves forward, and everyone in the
+ * room hears it (the receipt is appended by the store when it appendsRoomEvents).
+ */
 function mark(ctx: ChatContext, kind: ChatMarkerKind): CommandHandler {
   const name = kind === 'read' ? 'chat:mark_as_read' : 'chat:mark_delivered';
   return async ({ user, data, server }): Result<'chat:mark_as_read'> => {
@@ -71,8 +79,10 @@ function mark(ctx: ChatContext, kind: ChatMarkerKind): CommandHandler {
     const moved = await store.advanceMarker(input.conversationId, user.id, kind, input.upTo, Date.now());
     if (!moved) throw new SinyalServerError('not_found', `message ${input.upTo} is not in conversation ${input.conversationId}`);
     if (moved.advanced) {
-      const receipt: ChatReceipt = { conversationId: input.conversationId, userId: user.id, ...moved.marker };
-      await server.publish(conversationRoom(input.conversationId), kind === 'read' ? 'chat:read' : 'chat:delivered', receipt);
+      if (!ctx.storeAppendsRoomEvents) {
+        const receipt: ChatReceipt = { conversationId: input.conversationId, userId: user.id, ...moved.marker };
+        await server.publish(conversationRoom(input.conversationId), kind === 'read' ? 'chat:read' : 'chat:delivered', receipt);
+      }
       // Only the reader's unread count changed.
       if (kind === 'read') await publishInboxUpdates(ctx, server, input.conversationId, [user.id]);
     }

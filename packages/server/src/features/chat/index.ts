@@ -5,6 +5,7 @@ import { chatCommands } from './commands';
 import { conversationRoom, type ChatContext } from './context';
 import { createConversation } from './conversations';
 import { MemoryChatStore } from './memoryChatStore';
+import { RedisChatStore } from './redisChatStore';
 import { DEFAULT_CHAT_OPTIONS, type ChatFeatureOptions } from './options';
 import { chatRoomKind } from './room';
 import { chatRoutes } from './routes';
@@ -48,9 +49,12 @@ export function chatFeature(options: Partial<ChatFeatureOptions> = {}): ChatFeat
   }
   if (!(Number.isInteger(resolved.roomHistory) && resolved.roomHistory > 0)) throw new TypeError('chatFeature: roomHistory must be a positive integer (chat rooms are durable)');
 
+  resolved.store.appendsRoomEvents?.(resolved.roomHistory);
+
   let server: SinyalServer | undefined;
   const ctx: ChatContext = {
     options: resolved,
+    storeAppendsRoomEvents: resolved.store.appendsRoomEvents !== undefined,
     server: () => server,
     typing: new TypingTracker(
       resolved.typingExpiryMs,
@@ -70,6 +74,9 @@ export function chatFeature(options: Partial<ChatFeatureOptions> = {}): ChatFeat
     routes: chatRoutes(ctx),
     createConversation: (input) => createConversation(ctx, input),
     start(running) {
+      if (resolved.store instanceof RedisChatStore && resolved.store.redis !== running.store) {
+        throw new TypeError('chatFeature: a RedisChatStore appends to the conversation rooms itself, so the server must use the same RedisStore (createServer({ store }))');
+      }
       server = running;
     },
     stop() {

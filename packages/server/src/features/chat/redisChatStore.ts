@@ -1,8 +1,9 @@
 import type { ChatConversation, ChatHistoryPage, ChatList, ChatMarker, ChatMessage, ChatSummary } from '@sinyal/protocol/schema';
 import type { Redis } from 'ioredis';
 import { SinyalServerError } from '../../errors';
-import { Script } from '../../redis/redisScripts';
+import { APPEND_EVENT_FUNCTION, RECORD_EFFECT_FUNCTION, Script } from '../../redis/redisScripts';
 import type { RedisStore } from '../../redis/redisStore';
+import { conversationRoom } from './context';
 import type { ChatMarkerKind, ChatMarkers, ChatStore, NewChatMessage } from './store';
 
 // Keys (see docs/chat.md, "Several nodes (Redis)"). A conversation's keys share the hash tag
@@ -17,8 +18,11 @@ import type { ChatMarkerKind, ChatMarkers, ChatStore, NewChatMessage } from './s
 //                                       so a recount of unread is (count − seq) − ZCOUNT, not a scan
 //   <p>chat:user:{u}:convs       zset   conversation id, score = −(last activity) (ties: id ascending)
 //   <p>chat:user:{u}:unread      hash   conversation id → the user's unread count
+// With appendsRoomEvents, APPEND and ADVANCE also append to the conversation room's stream in the
+// RedisStore's own keys (`<p>epoch`, `<p>room:{chat:<c>}:seq`, `…:log`, channel `<p>room:{chat:<c>}`).
 // Timestamps never pass through Lua numbers: they arrive as JS-formatted strings (JSON text or a
-// ZADD score) and are stored as such, so cjson's 14 significant digits never touch them.
+// ZADD score) and are stored as such, so cjson's 14 significant digits never touch them; the
+// events' JSON is spliced from those strings, never re-encoded.
 
 /**
  * KEYS: conv, zset of each participant (unique). ARGV: conversation JSON, −createdAt, id.
@@ -31,33 +35,50 @@ for i = 2, #KEYS do redis.call('ZADD', KEYS[i], ARGV[2], ARGV[3]) end
 return 1`;
 
 /**
- * KEYS: conv, msgs, ids, cids, read, sender's unread, sender's sent, then per participant (in
- * stored order): its zset, its unread hash. ARGV: the conversation JSON the caller read, client key ('' = none),
- * message JSON, message id, sender id, message id as JSON, −createdAt, conversation id,
- * createdAt as JSON, then the participants (same order as the key pairs).
+ * KEYS: 1 conv, 2 msgs, 3 ids, 4 cids, 5 read, 6 sender's unread, 7 sender's sent, 8 epoch,
+ * 9 room seq, 10 room log, then per participant (in stored order): its zset, its unread hash,
+ * then optionally the command key. ARGV: 1 the conversation JSON the caller read, 2 client key
+ * ('' = none), 3 message JSON (without `seq`), 4 message id, 5 sender id, 6 message id as
+ * JSON, 7 −createdAt, 8 conversation id, 9 createdAt as JSON, 10 announce (1/0), 11 candidate
+ * epoch, 12 room history, 13 room channel, 14 history TTL ms, 15 the event's `at` as JSON,
+ * 16 claim token, 17 lease deadline, 18 dedupe window (16–18 '' without a command key), then
+ * the participants (same order as the key pairs).
  * Returns nil (unknown conversation), {-1} (the conversation changed since it was read: read
- * it again), {0, seq, message JSON} (a retry) or {1, seq}.
+ * it again), {0, seq, message JSON} (a retry: nothing changes, nothing is appended) or {1, seq}.
+ * With announce, `chat:message` (the stored message with its seq spliced in as text, exactly
+ * what `encodeEvent` would write) is appended to the conversation's room in the same step,
+ * and recorded as the command's effect, so a retry of the command on another node after this
+ * one died is answered with the message.
  */
-const APPEND = `
+const APPEND = `${APPEND_EVENT_FUNCTION}
+${RECORD_EFFECT_FUNCTION}
 local stored = redis.call('HGET', KEYS[1], 'json')
 if not stored then return false end
 if stored ~= ARGV[1] then return {-1} end
+local participants = #ARGV - 18
 if ARGV[2] ~= '' then
   local existing = redis.call('HGET', KEYS[4], ARGV[2])
   if existing then return {0, tonumber(existing), redis.call('LINDEX', KEYS[2], tonumber(existing) - 1)} end
 end
 local seq = redis.call('RPUSH', KEYS[2], ARGV[3])
+local seq_text = string.format('%d', seq)
 redis.call('HSET', KEYS[3], ARGV[4], seq)
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[4], ARGV[2], seq) end
 redis.call('ZADD', KEYS[7], seq, seq)
 local sender, conversationId = ARGV[5], ARGV[8]
-for i = 8, #KEYS, 2 do
-  redis.call('ZADD', KEYS[i], ARGV[7], conversationId)
-  if ARGV[10 + (i - 8) / 2] ~= sender then redis.call('HINCRBY', KEYS[i + 1], conversationId, 1) end
+for i = 0, participants - 1 do
+  redis.call('ZADD', KEYS[11 + 2 * i], ARGV[7], conversationId)
+  if ARGV[19 + i] ~= sender then redis.call('HINCRBY', KEYS[12 + 2 * i], conversationId, 1) end
 end
-redis.call('HSET', KEYS[5], sender, '{"messageId":' .. ARGV[6] .. ',"seq":' .. string.format('%d', seq) .. ',"at":' .. ARGV[9] .. '}')
+redis.call('HSET', KEYS[5], sender, '{"messageId":' .. ARGV[6] .. ',"seq":' .. seq_text .. ',"at":' .. ARGV[9] .. '}')
 redis.call('HSET', KEYS[6], conversationId, 0)
 redis.call('HINCRBY', KEYS[1], 'rev', 1)
+if ARGV[10] == '1' then
+  local message = string.sub(ARGV[3], 1, -2) .. ',"seq":' .. seq_text .. '}'
+  append_event(KEYS[8], KEYS[9], KEYS[10], ARGV[11], ARGV[12], '{"name":"chat:message","data":' .. message .. ',"at":' .. ARGV[15] .. '}', ARGV[13], ARGV[14])
+  local command_key = KEYS[11 + 2 * participants]
+  if command_key then record_effect(command_key, ARGV[16], ARGV[17], ARGV[18], message) end
+end
 return {1, seq}`;
 
 /**
@@ -83,13 +104,19 @@ if first < stop then entries = redis.call('LRANGE', KEYS[2], first, stop - 1) en
 return {start > 0 and 1 or 0, first, entries}`;
 
 /**
- * KEYS: conv, msgs, ids, markers of the kind, the user's unread hash, the user's sent seqs.
- * ARGV: message id, user id, '1' for read, at as JSON, message id as JSON, conversation id.
+ * KEYS: 1 conv, 2 msgs, 3 ids, 4 markers of the kind, 5 the user's unread hash, 6 the user's
+ * sent seqs, 7 epoch, 8 room seq, 9 room log[, 10 command]. ARGV: 1 message id, 2 user id,
+ * 3 '1' for read, 4 at as JSON, 5 message id as JSON, 6 conversation id, 7 announce (1/0),
+ * 8 candidate epoch, 9 room history, 10 room channel, 11 history TTL ms, 12 the receipt
+ * event's start (`{"name":"chat:read","data":{"conversationId":…,"userId":…,`), 13 the
+ * event's `at` as JSON[, 14 claim token, 15 lease deadline, 16 dedupe window].
  * Returns nil (unknown message), {0, current marker JSON} or {1, new marker JSON}. For `read`,
  * recounts the user's unread — the messages after the marker minus the user's own among them —
- * and bumps `rev`.
+ * and bumps `rev`. With announce, a marker that moved is appended to the room as the receipt
+ * (`chat:read` / `chat:delivered`) in the same step and recorded as the command's effect.
  */
-const ADVANCE = `
+const ADVANCE = `${APPEND_EVENT_FUNCTION}
+${RECORD_EFFECT_FUNCTION}
 local seq = redis.call('HGET', KEYS[3], ARGV[1])
 if not seq then return false end
 local current = redis.call('HGET', KEYS[4], ARGV[2])
@@ -101,6 +128,10 @@ if ARGV[3] == '1' then
   local own = redis.call('ZCOUNT', KEYS[6], '(' .. seq, '+inf')
   redis.call('HSET', KEYS[5], ARGV[6], after - own)
   redis.call('HINCRBY', KEYS[1], 'rev', 1)
+end
+if ARGV[7] == '1' then
+  append_event(KEYS[7], KEYS[8], KEYS[9], ARGV[8], ARGV[9], ARGV[12] .. string.sub(marker, 2) .. ',"at":' .. ARGV[13] .. '}', ARGV[10], ARGV[11])
+  if KEYS[10] then record_effect(KEYS[10], ARGV[14], ARGV[15], ARGV[16], marker) end
 end
 return {1, marker}`;
 
@@ -197,6 +228,13 @@ function pairsToMarkers(flat: string[]): Record<string, ChatMarker> {
  * Uses the {@link RedisStore}'s connection; when Redis is unreachable every method rejects
  * with `SinyalServerError('unavailable')`.
  *
+ * It also **appends the conversation room's events itself** ({@link appendsRoomEvents}):
+ * `chat:message` in the script that stores the message, `chat:read` / `chat:delivered` in the
+ * one that moves the marker — through the same Redis stream and channel as the server's own
+ * publishes (the core's `append_event`), so the room's `seq` order is the order of the
+ * messages on every node. The server must therefore use the same `RedisStore` (checked when
+ * the chat feature starts).
+ *
  * @example
  * ```ts
  * const redis = new RedisStore({ url: process.env.REDIS_URL });
@@ -205,16 +243,43 @@ function pairsToMarkers(flat: string[]): Record<string, ChatMarker> {
  * ```
  */
 export class RedisChatStore implements ChatStore {
-  readonly #redis: RedisStore;
   readonly #prefix: string;
+  /** Set by {@link appendsRoomEvents}: the conversation rooms' history length. */
+  #roomHistory: number | undefined;
 
-  constructor(redis: RedisStore) {
-    this.#redis = redis;
+  constructor(
+    /** The RedisStore whose connection, prefix and room streams this store uses. */
+    readonly redis: RedisStore,
+  ) {
     this.#prefix = redis.keys.prefix;
   }
 
+  /** Called by the chat feature with its `roomHistory`: from then on this store appends the conversation rooms' events. */
+  appendsRoomEvents(roomHistory: number): void {
+    this.#roomHistory = roomHistory;
+  }
+
   #client(): Promise<Redis> {
-    return this.#redis.connection.get();
+    return this.redis.connection.get();
+  }
+
+  /**
+   * What the scripts need to append to the conversation's room: `keys` (epoch, seq, log;
+   * always passed, so the key positions are fixed), `flag` ('1' when this store appends),
+   * `target` (candidate epoch, history, channel, TTL), the event's `at`, and the command's
+   * effect record (only when appending, inside a command).
+   */
+  #announce(conversationId: string): { keys: string[]; flag: string; target: string[]; at: string; effect: { key: string; args: string[] } | undefined } {
+    const room = this.redis.appendTarget(conversationRoom(conversationId), this.#roomHistory ?? 0);
+    const on = this.#roomHistory !== undefined;
+    const effect = on ? this.redis.commandEffectTarget() : undefined;
+    return {
+      keys: [...room.keys],
+      flag: on ? '1' : '0',
+      target: room.args.map(String),
+      at: JSON.stringify(Date.now()),
+      effect: effect && { key: effect.key, args: effect.args.map(String) },
+    };
   }
 
   #conv(id: string): string {
@@ -251,8 +316,10 @@ export class RedisChatStore implements ChatStore {
       const json = await client.hget(conv, 'json');
       if (json === null) return undefined;
       const { participants } = JSON.parse(json) as ChatConversation;
-      const keys = [conv, `${conv}:msgs`, `${conv}:ids`, `${conv}:cids`, `${conv}:read`, this.#userUnread(draft.senderId), `${conv}:sent:${draft.senderId}`];
+      const announce = this.#announce(draft.conversationId);
+      const keys = [conv, `${conv}:msgs`, `${conv}:ids`, `${conv}:cids`, `${conv}:read`, this.#userUnread(draft.senderId), `${conv}:sent:${draft.senderId}`, ...announce.keys];
       for (const userId of participants) keys.push(this.#userConvs(userId), this.#userUnread(userId));
+      if (announce.effect) keys.push(announce.effect.key);
       const args = [
         json,
         draft.clientMessageId === null ? '' : clientKey(draft.senderId, draft.clientMessageId),
@@ -263,6 +330,10 @@ export class RedisChatStore implements ChatStore {
         activityScore(draft.createdAt),
         draft.conversationId,
         JSON.stringify(draft.createdAt),
+        announce.flag,
+        ...announce.target,
+        announce.at,
+        ...(announce.effect?.args ?? ['', '', '']),
         ...participants,
       ];
       const result = (await appendScript.run(client, keys, args)) as null | [-1] | [0, number, string] | [1, number];
@@ -288,8 +359,14 @@ export class RedisChatStore implements ChatStore {
 
   async advanceMarker(conversationId: string, userId: string, kind: ChatMarkerKind, messageId: string, at: number): Promise<{ marker: ChatMarker; advanced: boolean } | undefined> {
     const conv = this.#conv(conversationId);
-    const keys = [conv, `${conv}:msgs`, `${conv}:ids`, `${conv}:${kind}`, this.#userUnread(userId), `${conv}:sent:${userId}`];
-    const args = [messageId, userId, kind === 'read' ? '1' : '0', JSON.stringify(at), JSON.stringify(messageId), conversationId];
+    const announce = this.#announce(conversationId);
+    const keys = [conv, `${conv}:msgs`, `${conv}:ids`, `${conv}:${kind}`, this.#userUnread(userId), `${conv}:sent:${userId}`, ...announce.keys];
+    const eventStart = `{"name":${JSON.stringify(kind === 'read' ? 'chat:read' : 'chat:delivered')},"data":{"conversationId":${JSON.stringify(conversationId)},"userId":${JSON.stringify(userId)},`;
+    const args = [messageId, userId, kind === 'read' ? '1' : '0', JSON.stringify(at), JSON.stringify(messageId), conversationId, announce.flag, ...announce.target, eventStart, announce.at];
+    if (announce.effect) {
+      keys.push(announce.effect.key);
+      args.push(...announce.effect.args);
+    }
     const result = (await advanceScript.run(await this.#client(), keys, args)) as null | [0 | 1, string];
     if (result === null) return undefined;
     return { marker: JSON.parse(result[1]) as ChatMarker, advanced: result[0] === 1 };

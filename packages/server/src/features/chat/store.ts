@@ -57,4 +57,18 @@ export interface ChatStore {
   summary(conversationId: string, userId: string): Promise<ChatSummary | undefined>;
   /** `userId`'s conversations by last activity (newest first), at most `limit`, and the total unread over all of them. */
   list(userId: string, limit: number): Promise<ChatList>;
+  /**
+   * Implemented by a store that appends the conversation room's events itself, atomically
+   * with the changes that cause them: `chat:message` (the stored message, with its `seq`) in
+   * {@link appendMessage} when it creates a message, `chat:read` / `chat:delivered` (the
+   * receipt `{ conversationId, userId, messageId, seq, at }`) in {@link advanceMarker} when
+   * the marker moves (`RedisChatStore`: the room's order is then the order of the messages
+   * and markers across every node, and a node dying right after the store call cannot leave
+   * a message unannounced). A retry (`created: false`) appends nothing. The feature calls it
+   * once, when created, with the chat room's history length (`roomHistory`), and from then
+   * on publishes only what goes to users' feeds (`chat:inbox_updated`) and the volatile
+   * `chat:typing`. A store without it leaves every announcement to the feature, which
+   * publishes after the store call (one node).
+   */
+  appendsRoomEvents?(roomHistory: number): void;
 }

@@ -11,11 +11,13 @@ import { SinyalServerError } from '../../errors';
 import type { Feature } from '../../feature';
 import type { SinyalServer } from '../../server';
 import { MemoryPropertyStore } from './memoryStore';
+import { RedisPropertyStore } from './redisPropertyStore';
 import { DEFAULT_PROPERTY_OPTIONS, type PropertyFeatureOptions } from './options';
 import { PropertyUpdates, propertyRoom } from './propertyUpdates';
 import { propertyRoutes } from './routes';
 import { DEFAULT_TRANSITIONS } from './transitions';
 import { watchlistCommands, watchlistRoute } from './watchlist';
+import type { PropertyStore } from './store';
 
 export { DEFAULT_PROPERTY_OPTIONS, type PropertyFeatureOptions, type PropertyUpdateHook } from './options';
 export { DEFAULT_TRANSITIONS, type StatusTransitions } from './transitions';
@@ -71,11 +73,13 @@ export interface PropertyFeature extends Feature {
  * ```
  */
 export function propertyFeature(options: PropertyFeatureOptions = {}): PropertyFeature {
-  const store = options.store ?? new MemoryPropertyStore();
+  const store: PropertyStore = options.store ?? new MemoryPropertyStore();
   const history = options.history ?? DEFAULT_PROPERTY_OPTIONS.history;
+  store.appendsRoomEvents?.(history);
   let server: SinyalServer | undefined;
   const updates = new PropertyUpdates({
     store,
+    storeAppendsRoomEvents: store.appendsRoomEvents !== undefined,
     transitions: options.transitions ?? DEFAULT_TRANSITIONS,
     defaultCurrency: options.defaultCurrency ?? DEFAULT_PROPERTY_OPTIONS.defaultCurrency,
     keepPriceHistory: options.keep?.priceHistory ?? DEFAULT_PROPERTY_OPTIONS.keep.priceHistory,
@@ -103,6 +107,9 @@ export function propertyFeature(options: PropertyFeatureOptions = {}): PropertyF
     commands: watchlistCommands({ store, maxWatchedPerUser: options.maxWatchedPerUser ?? DEFAULT_PROPERTY_OPTIONS.maxWatchedPerUser }),
     routes: [...propertyRoutes(updates), watchlistRoute(store)],
     start(running) {
+      if (store instanceof RedisPropertyStore && store.redis !== running.store) {
+        throw new TypeError('propertyFeature: a RedisPropertyStore appends to the property rooms itself, so the server must use the same RedisStore (createServer({ store }))');
+      }
       server = running;
     },
     stop() {

@@ -19,6 +19,11 @@ import { transitionError, type StatusTransitions } from './transitions';
 /** What {@link PropertyUpdates} needs. */
 export interface PropertyUpdatesDeps {
   store: PropertyStore;
+  /**
+   * The store appends each update's event to the property's room in its compare-and-set
+   * (see `PropertyStore.appendsRoomEvents`): the room event is not published again here.
+   */
+  storeAppendsRoomEvents?: boolean;
   transitions: StatusTransitions;
   defaultCurrency: string;
   keepPriceHistory: number;
@@ -60,7 +65,9 @@ function unknownProperty(id: string): PropertyState {
  * state, publishes the event into `property:<id>`, copies it into every watcher's feed
  * and calls the `onUpdate` hook. Updates of one property run one at a time on a node
  * and are compare-and-set in the store, so concurrent updates (even from several
- * nodes) never lose one another; the event order follows the state order on one node.
+ * nodes) never lose one another. The room's event order follows the version order on one
+ * node — and across nodes when the store appends the event in its compare-and-set
+ * (`PropertyStore.appendsRoomEvents`).
  */
 export class PropertyUpdates {
   readonly #queue = new KeyedQueue();
@@ -116,7 +123,7 @@ export class PropertyUpdates {
         const current = await this.deps.store.get(id);
         if (!current || current.status === null || current.price === null) throw new SinyalServerError('not_found', `property ${id} is not registered`);
         const { next, change } = this.#compute(current, current.status, current.price, body);
-        if (!(await this.deps.store.compareAndSet(id, current.version, next))) continue;
+        if (!(await this.deps.store.compareAndSet(id, current.version, next, change))) continue;
         await this.#announce(server, id, change);
         return change;
       }
@@ -178,10 +185,13 @@ export class PropertyUpdates {
     return items.length > max ? items.slice(items.length - max) : items;
   }
 
-  /** Publishes the change into the property's room, then into each watcher's feed, then calls the hook. */
+  /**
+   * Publishes the change into the property's room (unless the store appended it with the
+   * write), then into each watcher's feed, then calls the hook.
+   */
   async #announce(server: SinyalServer, id: string, change: PropertyChange): Promise<void> {
     const { event, payload } = eventOf(change);
-    await server.publish(propertyRoom(id), event, payload);
+    if (!this.deps.storeAppendsRoomEvents) await server.publish(propertyRoom(id), event, payload);
     if (!this.deps.deliverToWatchers && !this.deps.onUpdate) return;
     const watchers = await this.deps.store.watchers(id);
     if (this.deps.deliverToWatchers) {

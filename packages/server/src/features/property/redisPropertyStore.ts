@@ -1,7 +1,9 @@
-import type { PropertyState } from '@sinyal/protocol/schema';
+import type { PropertyChange, PropertyState } from '@sinyal/protocol/schema';
 import type { Redis } from 'ioredis';
-import { Script } from '../../redis/redisScripts';
+import { encodeEvent } from '../../redis/eventCodec';
+import { APPEND_EVENT_FUNCTION, Script } from '../../redis/redisScripts';
 import type { RedisStore } from '../../redis/redisStore';
+import { eventOf, propertyRoom } from './propertyUpdates';
 import type { PropertyStore, WatchOutcome } from './store';
 
 // Keys (see docs/property.md, "Several nodes (Redis)"):
@@ -9,12 +11,20 @@ import type { PropertyStore, WatchOutcome } from './store';
 //   <p>property:{id}:watchers        set   user ids watching the property
 //   <p>property:user:{u}:watchlist   zset  property ids, score = order of adding (1, 2, …)
 // The state JSON is written as the caller encoded it and never decoded in Lua, so prices and
-// timestamps keep every digit (cjson would print 14 significant digits).
+// timestamps keep every digit (cjson would print 14 significant digits); so is the event JSON
+// that compareAndSet appends, with appendsRoomEvents, to the property room's stream in the
+// RedisStore's own keys (`<p>epoch`, `<p>room:{property:<id>}:seq`, `…:log`, and its channel).
 
-/** KEYS: state. ARGV: expected version, next version, next state JSON. Returns 1 when written. */
-const COMPARE_AND_SET = `
+/**
+ * KEYS: state, epoch, room seq, room log. ARGV: expected version, next version, next state
+ * JSON, announce (1/0), candidate epoch, room history, room channel, history TTL ms, event
+ * JSON (as `encodeEvent` wrote it in JS). Returns 1 when written. With announce, the event is
+ * appended to the property's room in the same step: the room's order is the version order.
+ */
+const COMPARE_AND_SET = `${APPEND_EVENT_FUNCTION}
 if tonumber(redis.call('HGET', KEYS[1], 'v') or '0') ~= tonumber(ARGV[1]) then return 0 end
 redis.call('HSET', KEYS[1], 'v', ARGV[2], 's', ARGV[3])
+if ARGV[4] == '1' then append_event(KEYS[2], KEYS[3], KEYS[4], ARGV[5], ARGV[6], ARGV[9], ARGV[7], ARGV[8]) end
 return 1`;
 
 /**
@@ -50,6 +60,12 @@ const unwatchScript = new Script(UNWATCH);
  * `maxPerUser` bound holds under concurrency. Nothing expires (as in the memory store).
  * When Redis is unreachable every method rejects with `SinyalServerError('unavailable')`.
  *
+ * It also **appends the property room's events itself** ({@link appendsRoomEvents}): the
+ * script that writes an update's version appends its `property:<type>` event through the
+ * same Redis stream and channel as the server's own publishes (the core's `append_event`), so
+ * the room's `seq` order is the version order on every node. The server must therefore use
+ * the same `RedisStore` (checked when the property feature starts).
+ *
  * @example
  * ```ts
  * const redis = new RedisStore({ url: process.env.REDIS_URL });
@@ -58,16 +74,24 @@ const unwatchScript = new Script(UNWATCH);
  * ```
  */
 export class RedisPropertyStore implements PropertyStore {
-  readonly #redis: RedisStore;
   readonly #prefix: string;
+  /** Set by {@link appendsRoomEvents}: the property rooms' history length. */
+  #roomHistory: number | undefined;
 
-  constructor(redis: RedisStore) {
-    this.#redis = redis;
+  constructor(
+    /** The RedisStore whose connection, prefix and room streams this store uses. */
+    readonly redis: RedisStore,
+  ) {
     this.#prefix = redis.keys.prefix;
   }
 
+  /** Called by the property feature with its room history: from then on this store appends the property rooms' events. */
+  appendsRoomEvents(roomHistory: number): void {
+    this.#roomHistory = roomHistory;
+  }
+
   #client(): Promise<Redis> {
-    return this.#redis.connection.get();
+    return this.redis.connection.get();
   }
 
   #state(propertyId: string): string {
@@ -87,8 +111,19 @@ export class RedisPropertyStore implements PropertyStore {
     return json === null ? undefined : (JSON.parse(json) as PropertyState);
   }
 
-  async compareAndSet(propertyId: string, expectedVersion: number, next: PropertyState): Promise<boolean> {
-    const written = await compareAndSetScript.run(await this.#client(), [this.#state(propertyId)], [String(expectedVersion), String(next.version), JSON.stringify(next)]);
+  async compareAndSet(propertyId: string, expectedVersion: number, next: PropertyState, change?: PropertyChange): Promise<boolean> {
+    const room = this.redis.appendTarget(propertyRoom(propertyId), this.#roomHistory ?? 0);
+    const announce = change !== undefined && this.#roomHistory !== undefined;
+    let event = '';
+    if (announce) {
+      const { event: name, payload } = eventOf(change);
+      event = encodeEvent({ name, data: payload, at: Date.now() });
+    }
+    const written = await compareAndSetScript.run(
+      await this.#client(),
+      [this.#state(propertyId), ...room.keys],
+      [String(expectedVersion), String(next.version), JSON.stringify(next), announce ? '1' : '0', ...room.args, event],
+    );
     return written === 1;
   }
 
