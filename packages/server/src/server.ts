@@ -258,6 +258,10 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     // A peer resetting the connection while we verify its token must not crash the process.
     socket.on('error', () => socket.destroy());
     if (closing) return refuse(socket, { status: 503, code: 'unavailable', msg: 'server shutting down' });
+    // A node that lost its store (Redis) sheds its clients (fan-out `lost`) and takes no new
+    // ones: a client let in would only be refused every join, stuck here instead of moving to
+    // a healthy node. Refused, it retries through the load balancer (docs/scaling.md, Failures).
+    if (!fanout.health().ok) return refuse(socket, { status: 503, code: 'unavailable', msg: 'server cannot reach its store' });
     if (pathOf(req) !== path) return refuse(socket, { status: 404, code: 'not_found', msg: `no WebSocket endpoint at ${pathOf(req)}` });
     if (!checkOrigin(req.headers.origin)) return refuse(socket, { status: 403, code: 'forbidden', msg: 'origin not allowed' });
     if (!offeredProtocols(req).includes(SUBPROTOCOL)) {

@@ -2,7 +2,7 @@ import type { EventFrame } from '@sinyal/protocol';
 import type { Fanout, FanoutHealth, FanoutListener } from '../fanout';
 import { durableEventFrame } from '../roomRegistry';
 import type { NewEvent, StoredEvent } from '../store/types';
-import { unavailable, type RedisConnection } from './redisConnection';
+import { linkFailure, unavailable, type RedisConnection } from './redisConnection';
 import { decodeEvent } from './eventCodec';
 import type { RedisStore } from './redisStore';
 
@@ -13,10 +13,13 @@ import type { RedisStore } from './redisStore';
  * it has local members in, on a connection of its own.
  *
  * Messages: `D<epoch>\n<seq>\n<event JSON>` (durable) or `V<{frame, x?: exceptUser} JSON>` (volatile).
- * When the subscriber connection drops, live members may miss events, so the server is
- * told (`lost`) and closes its connections: clients re-join and resume from their last
- * seq once Redis is back. While either connection is down the node is unhealthy and
- * answers joins and commands `unavailable` (retryable).
+ * When either connection drops — or its watchdog finds it silent (see {@link RedisConnection})
+ * — the server is told (`lost`) and closes its connections with 1012: live members may have
+ * missed events on the subscriber, and a node that cannot reach Redis cannot serve them
+ * anyway, so they reconnect (through the load balancer, to a healthy node) and resume from
+ * their last seq. While either connection is down the node is unhealthy (`/health` 503),
+ * refuses new connections and answers joins and commands `unavailable` (retryable); a
+ * publish whose Redis call failed on the link is `unavailable` too, never `internal`.
  */
 export class RedisFanout implements Fanout {
   private listener: FanoutListener | undefined;
@@ -24,6 +27,7 @@ export class RedisFanout implements Fanout {
   /** Rooms with local members → their SUBSCRIBE (resolved once Redis confirmed it). */
   private readonly subscriptions = new Map<string, Promise<void>>();
   private closed = false;
+  private readonly stopWatchingStore: () => void;
 
   constructor(private readonly store: RedisStore) {
     // Subscriptions are re-made by joins after a loss (clients re-join), not replayed by ioredis.
@@ -34,6 +38,11 @@ export class RedisFanout implements Fanout {
       this.subscriptions.clear();
       if (!this.closed) this.listener?.lost();
     });
+    // Without its command connection the node can neither publish nor resume anyone: shed
+    // the clients so they move to a node that can (they would otherwise wait here forever).
+    this.stopWatchingStore = store.connection.onDown(() => {
+      if (!this.closed) this.listener?.lost();
+    });
   }
 
   start(listener: FanoutListener): void {
@@ -42,21 +51,34 @@ export class RedisFanout implements Fanout {
 
   async publishDurable(room: string, event: NewEvent, maxHistory: number): Promise<StoredEvent> {
     // Delivered locally when the PUBLISH comes back on the subscriber, in Redis' order.
-    return this.store.appendAndPublish(room, event, maxHistory);
+    try {
+      return await this.store.appendAndPublish(room, event, maxHistory);
+    } catch (error) {
+      throw linkFailure(error);
+    }
   }
 
   async publishVolatile(room: string, frame: EventFrame, exceptUser?: string): Promise<void> {
-    const client = await this.store.connection.get();
-    await client.publish(this.store.keys.roomChannel(room), 'V' + JSON.stringify(exceptUser === undefined ? { f: frame } : { f: frame, x: exceptUser }));
+    try {
+      const client = await this.store.connection.get();
+      await client.publish(this.store.keys.roomChannel(room), 'V' + JSON.stringify(exceptUser === undefined ? { f: frame } : { f: frame, x: exceptUser }));
+    } catch (error) {
+      throw linkFailure(error);
+    }
   }
 
   subscribe(room: string): Promise<void> {
     let subscribed = this.subscriptions.get(room);
     if (subscribed) return subscribed;
     if (!this.health().ok) return Promise.reject(unavailable());
-    subscribed = this.subscriber.get().then(async (client) => {
-      await client.subscribe(this.store.keys.roomChannel(room));
-    });
+    subscribed = this.subscriber
+      .get()
+      .then(async (client) => {
+        await client.subscribe(this.store.keys.roomChannel(room));
+      })
+      .catch((error: unknown) => {
+        throw linkFailure(error);
+      });
     this.subscriptions.set(room, subscribed);
     subscribed.catch(() => {
       if (this.subscriptions.get(room) === subscribed) this.subscriptions.delete(room);
@@ -78,7 +100,8 @@ export class RedisFanout implements Fanout {
   async close(): Promise<void> {
     this.closed = true;
     this.subscriptions.clear();
-    this.subscriber.client.disconnect();
+    this.stopWatchingStore();
+    this.subscriber.close();
   }
 
   private healthy(): boolean {

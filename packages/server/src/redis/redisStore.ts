@@ -5,7 +5,7 @@ import type { Fanout } from '../fanout';
 import type { CommandClaim, CommandOutcome, NewEvent, Store, StoredEvent, StreamHead } from '../store/types';
 import { decodeEvent, encodeEvent } from './eventCodec';
 import { DEFAULT_REDIS_PREFIX, redisKeys, type RedisKeys } from './keys';
-import { RedisConnection } from './redisConnection';
+import { RedisConnection, type LinkWatch } from './redisConnection';
 import { RedisFanout } from './redisFanout';
 import { APPEND_PUBLISH, CLAIM_COMMAND, EPOCH, HEAD, READ_AFTER, RELEASE_COMMAND, Script } from './redisScripts';
 
@@ -35,6 +35,24 @@ export interface RedisStoreOptions {
    * @default 15000
    */
   commandLeaseMs?: number;
+  /**
+   * Link watchdog: each of the node's two Redis connections (commands, SUBSCRIBE) is sent a
+   * PING this often. A link that goes silent without closing (packets black-holed by a
+   * network partition) raises no error and would otherwise look healthy while every
+   * command hangs; with the watchdog the node notices within `pingIntervalMs +
+   * pingTimeoutMs`, reports `/health` 503, closes its client connections with 1012 (they
+   * move to a healthy node and resume) and reconnects to Redis on a fresh socket.
+   * `0` turns the watchdog off.
+   * @default 1000
+   */
+  pingIntervalMs?: number;
+  /**
+   * A PING unanswered this long (or a reconnect whose handshake has not finished this long)
+   * marks the link down and severs it; see {@link RedisStoreOptions.pingIntervalMs}. Redis
+   * answers a PING after the command running now, so keep it well above your slowest command.
+   * @default 2000
+   */
+  pingTimeoutMs?: number;
 }
 
 /** Command key values: `P<token>` claimed, `E<token>\n<lease deadline>\n<{epoch,seq}>` claimed and appended, `R<outcome JSON>` done. */
@@ -77,6 +95,7 @@ export class RedisStore implements Store {
   private readonly commandLeaseMs: number;
   private readonly clientOptions: RedisOptions;
   private readonly url: string;
+  private readonly watch: LinkWatch;
 
   constructor(options: RedisStoreOptions = {}) {
     this.keys = redisKeys(options.prefix ?? DEFAULT_REDIS_PREFIX);
@@ -84,7 +103,8 @@ export class RedisStore implements Store {
     this.commandLeaseMs = options.commandLeaseMs ?? 15_000;
     this.url = options.url ?? DEFAULT_URL;
     this.clientOptions = { commandTimeout: 5000, ...options.redis, enableOfflineQueue: false, maxRetriesPerRequest: 0 };
-    this.connection = new RedisConnection(new Redis(this.url, this.clientOptions));
+    this.watch = { intervalMs: options.pingIntervalMs ?? 1000, timeoutMs: options.pingTimeoutMs ?? 2000 };
+    this.connection = new RedisConnection(new Redis(this.url, this.clientOptions), this.watch);
   }
 
   /** True while the command connection is up. */
@@ -94,7 +114,7 @@ export class RedisStore implements Store {
 
   /** A new connection with the same settings (for SUBSCRIBE, which needs a connection of its own). */
   duplicate(extra: RedisOptions = {}): RedisConnection {
-    return new RedisConnection(new Redis(this.url, { ...this.clientOptions, ...extra }));
+    return new RedisConnection(new Redis(this.url, { ...this.clientOptions, ...extra }), this.watch);
   }
 
   createFanout(): Fanout {
@@ -193,6 +213,6 @@ export class RedisStore implements Store {
 
   /** Closes the command connection. Servers do not call it: close it after the servers using it. */
   async close(): Promise<void> {
-    this.connection.client.disconnect();
+    this.connection.close();
   }
 }
