@@ -10,7 +10,7 @@ import net from 'node:net';
  * const proxy = await createFaultProxy({ targetPort: server.port });
  * const client = createClient({ url: `ws://127.0.0.1:${proxy.port}/ws`, … });
  * proxy.cutAll();            // every open connection dies at once (TCP reset)
- * proxy.stall(true);         // bytes vanish in both directions, sockets stay open
+ * proxy.stall(true);         // nothing gets through, sockets stay open (held bytes arrive after stall(false))
  * proxy.setDelay(200);       // 200 ms added to each direction
  * ```
  */
@@ -18,7 +18,12 @@ export interface FaultProxy {
   readonly port: number;
   /** Destroy every proxied connection now (client and server side). */
   cutAll(): number;
-  /** While stalled, data in both directions is swallowed; new connections are accepted but go nowhere. */
+  /**
+   * While stalled, nothing is forwarded in either direction (new connections are accepted
+   * but get no answer): what a black-holed path looks like. The bytes are held and delivered,
+   * late and in order, when the stall ends — as TCP's retransmissions would — unless a side
+   * has given up and closed the connection by then.
+   */
   stall(stalled: boolean): void;
   /** Extra latency per direction, in ms (order preserved). */
   setDelay(ms: number): void;
@@ -38,20 +43,21 @@ export async function createFaultProxy(options: { targetPort: number; targetHost
   let delayMs = 0;
   let accepted = 0;
 
+  /** While stalled: resolves when the stall ends. */
+  let stallOver: Promise<void> | undefined;
+  let endStall = () => {};
+
   const pipe = (from: net.Socket, to: net.Socket) => {
-    // A promise chain per direction keeps chunk order under any delay.
+    // A promise chain per direction keeps chunk order under any delay or stall.
     let chain = Promise.resolve();
     from.on('data', (chunk) => {
-      if (stalled) return;
-      if (delayMs === 0) {
-        chain = chain.then(() => void (to.destroyed || to.write(chunk)));
-        return;
-      }
       const wait = delayMs;
-      chain = chain.then(() => new Promise<void>((resolve) => setTimeout(() => {
-        if (!stalled && !to.destroyed) to.write(chunk);
-        resolve();
-      }, wait)));
+      chain = chain
+        .then(() => (wait > 0 ? new Promise<void>((resolve) => setTimeout(resolve, wait)) : undefined))
+        // Held, not dropped, while stalled: TCP retransmits what a black-holed path loses, so
+        // after a stall the bytes arrive late and in order — unless a side gave up and closed.
+        .then(() => stallOver)
+        .then(() => void (to.destroyed || to.write(chunk)));
     });
   };
 
@@ -89,6 +95,11 @@ export async function createFaultProxy(options: { targetPort: number; targetHost
       return count;
     },
     stall(value) {
+      if (value && !stalled) stallOver = new Promise<void>((resolve) => (endStall = resolve));
+      if (!value && stalled) {
+        stallOver = undefined;
+        endStall();
+      }
       stalled = value;
     },
     setDelay(ms) {

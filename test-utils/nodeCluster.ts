@@ -72,14 +72,28 @@ export interface NodeEnv {
   port?: number;
   /** Claim lease of commands (see RedisStoreOptions.commandLeaseMs). */
   commandLeaseMs?: number;
+  /** TTL of viewer/bidder presence (RedisPresenceStore ttlMs, RedisAuctionStore presenceTtlMs). */
+  presenceTtlMs?: number;
 }
+
+/** The publish secret of every node started here (REST `publisher` routes, the publish API). */
+export const NODE_PUBLISH_SECRET = 'integration-test-publisher-0123456789';
 
 /** Starts one node and waits for it to listen. */
 export async function startNode(env: NodeEnv): Promise<NodeProcess> {
   const file = await bundle();
   const child = spawn(process.execPath, [file], {
     cwd: root,
-    env: { ...process.env, PORT: String(env.port ?? 0), REDIS_URL: env.redisUrl, SINYAL_PREFIX: env.prefix, SINYAL_SECRET: env.secret, SINYAL_COMMAND_LEASE_MS: String(env.commandLeaseMs ?? '') },
+    env: {
+      ...process.env,
+      PORT: String(env.port ?? 0),
+      REDIS_URL: env.redisUrl,
+      SINYAL_PREFIX: env.prefix,
+      SINYAL_SECRET: env.secret,
+      SINYAL_PUBLISH_SECRET: NODE_PUBLISH_SECRET,
+      SINYAL_COMMAND_LEASE_MS: String(env.commandLeaseMs ?? ''),
+      SINYAL_PRESENCE_TTL_MS: String(env.presenceTtlMs ?? ''),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

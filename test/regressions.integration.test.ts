@@ -1,4 +1,5 @@
 // Regression tests for bugs found in review of the core (each named after the behaviour it pins).
+import net from 'node:net';
 import { createClient } from '@sinyal/client';
 import { createDevToken, MemoryStore } from '@sinyal/server';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -45,6 +46,29 @@ describe('connection', () => {
     expect(c.getSnapshot().error?.code).toBe('timeout');
     proxy.stall(false);
     await until(() => c.state === 'open');
+  });
+
+  it('an auth probe that never gets an answer does not stop the reconnect loop (found by the soak)', async () => {
+    // A host that drops every WebSocket upgrade and leaves plain HTTP requests (the probe
+    // that asks "was my token refused?") hanging: what a half-broken network path can do.
+    const held: net.Socket[] = [];
+    const blackHole = net.createServer((socket) => {
+      socket.once('data', (chunk) => {
+        if (/upgrade: websocket/i.test(String(chunk))) socket.destroy();
+        else held.push(socket); // never answered
+      });
+    });
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => {
+      for (const socket of held) socket.destroy();
+      return new Promise((resolve) => blackHole.close(resolve));
+    });
+    const port = (blackHole.address() as net.AddressInfo).port;
+    const c = connect(`ws://127.0.0.1:${port}/ws`, 'alice', { connectTimeoutMs: 300, reconnect: { initialDelayMs: 10, maxDelayMs: 50 } });
+    cleanups.push(() => c.close());
+    // Each attempt: upgrade dropped → probe hangs → given up after connectTimeoutMs → next attempt.
+    await until(() => c.getSnapshot().attempt >= 4, 10_000);
+    expect(c.state).toBe('reconnecting');
   });
 
   it('maxAttempts: N gives up after N failed attempts', async () => {

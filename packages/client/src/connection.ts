@@ -216,14 +216,23 @@ export class Connection extends Subscribable {
   async #handshakeFailed(token: string | undefined, generation: number): Promise<void> {
     let refusal: { status: number; code: ErrorCode; msg: string } | undefined;
     if (this.#config.authProbe && typeof fetch === 'function') {
+      // Bounded like the handshake: on a black-holed network the probe would otherwise
+      // hang (fetch has no timeout of its own) and the client would never retry.
+      const abort = typeof AbortController === 'function' ? new AbortController() : undefined;
+      const timer = setTimeout(() => abort?.abort(), this.#config.connectTimeoutMs);
       try {
-        const response = await fetch(this.#config.url.replace(/^ws/, 'http'), token ? { headers: { authorization: `Bearer ${token}` } } : {});
+        const response = await fetch(this.#config.url.replace(/^ws/, 'http'), {
+          ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+          ...(abort ? { signal: abort.signal } : {}),
+        });
         if (response.status >= 400 && response.status < 500 && response.status !== 404 && response.status !== 429) {
           const body = (await response.json().catch(() => ({}))) as { code?: ErrorCode; msg?: string };
           refusal = { status: response.status, code: body.code ?? 'unauthorized', msg: body.msg ?? `refused (${response.status})` };
         }
       } catch {
-        // unreachable: a network problem, not a refusal
+        // unreachable or timed out: a network problem, not a refusal
+      } finally {
+        clearTimeout(timer);
       }
     }
     if (generation !== this.#generation) return;

@@ -86,7 +86,8 @@ async function main(): Promise<void> {
     rooms: {
       demo: { history: 100, publish: ({ event }) => event.startsWith('demo:') },
     },
-    features: platformFeatures().features,
+    // With --redis, the features keep their state in Redis too, so N nodes serve one platform.
+    features: platformFeatures(store ? { redis: store } : {}).features,
     publishSecret,
   });
 

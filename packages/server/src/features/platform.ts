@@ -1,12 +1,28 @@
 import type { Feature } from '../feature';
+import type { RedisStore } from '../redis/redisStore';
 import { auctionFeature, type AuctionFeature, type AuctionFeatureOptions } from './auction';
+import { RedisAuctionStore } from './auction/redisAuctionStore';
 import { chatFeature, type ChatFeature, type ChatFeatureOptions } from './chat';
+import { RedisChatStore } from './chat/redisChatStore';
 import { notificationFeature, propertyAlertFor, type NotificationFeature, type NotificationFeatureOptions } from './notification';
+import { RedisNotificationStore } from './notification/redisNotificationStore';
 import { presenceFeature, type PresenceOptions } from './presence';
+import { RedisPresenceStore } from './presence/redisPresenceStore';
 import { propertyFeature, type PropertyFeature, type PropertyFeatureOptions } from './property';
+import { RedisPropertyStore } from './property/redisPropertyStore';
 
 /** Options of each feature, by name; see each feature's own options for the defaults. */
 export interface PlatformFeaturesOptions {
+  /**
+   * Keep every feature's state in this Redis (the `RedisStore` also given to
+   * `createServer({ store })`), so the features work across several nodes: each feature
+   * without its own `store` option gets its Redis store (`RedisChatStore`,
+   * `RedisAuctionStore`, `RedisPresenceStore`, `RedisPropertyStore`,
+   * `RedisNotificationStore`), all on this store's connection and key prefix. See
+   * docs/scaling.md.
+   * @default undefined (in-memory stores: one node)
+   */
+  redis?: RedisStore;
   chat?: Partial<ChatFeatureOptions>;
   auction?: AuctionFeatureOptions;
   presence?: PresenceOptions;
@@ -35,21 +51,24 @@ export interface PlatformFeatures {
  * ```ts
  * const platform = platformFeatures();
  * const server = await createServer({ auth, publishSecret, features: platform.features });
+ * // several nodes: const redis = new RedisStore({ url }); platformFeatures({ redis }); createServer({ store: redis, … })
  * await platform.chat.createConversation({ id: 'c-1', participants: ['buyer-1', 'agent-1'] });
  * await platform.property.updatePrice('p-42', 4_750_000_000);
  * ```
  */
 export function platformFeatures(options: PlatformFeaturesOptions = {}): PlatformFeatures {
-  const notification = notificationFeature(options.notification);
+  const redis = options.redis;
+  const notification = notificationFeature({ ...(redis ? { store: new RedisNotificationStore(redis) } : {}), ...options.notification });
   const property = propertyFeature({
+    ...(redis ? { store: new RedisPropertyStore(redis) } : {}),
     onUpdate: async (change, watchers) => {
       const alert = propertyAlertFor(change);
       if (alert && watchers.length > 0) await notification.notifyMany(watchers, alert);
     },
     ...options.property,
   });
-  const chat = chatFeature(options.chat);
-  const auction = auctionFeature(options.auction);
-  const presence = presenceFeature(options.presence);
+  const chat = chatFeature({ ...(redis ? { store: new RedisChatStore(redis) } : {}), ...options.chat });
+  const auction = auctionFeature({ ...(redis ? { store: new RedisAuctionStore(redis) } : {}), ...options.auction });
+  const presence = presenceFeature({ ...(redis ? { store: new RedisPresenceStore(redis) } : {}), ...options.presence });
   return { features: [chat, auction, presence, property, notification], chat, auction, presence, property, notification };
 }
