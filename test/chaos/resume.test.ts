@@ -1,9 +1,10 @@
 // Resume windows: a client cut off while others keep publishing must, on reconnect, get
 // exactly what it missed (once, in order) while that is still in the room's history — and
 // an explicit `reset` (history_truncated / epoch_changed) when it is not, never a silent
-// gap or a partial replay. With RedisStore (history in Streams) and MemoryStore; across a
-// flushed Redis and across nodes. See docs/protocol.md, "Delivery guarantees".
-import { MemoryStore, RedisStore, type SinyalServer, type Store } from '@sinyal/server';
+// gap or a partial replay. The window is a count (`history`) and a time (`historyTtlMs`):
+// both are tested. With RedisStore (history in Streams) and MemoryStore; across a flushed
+// Redis and across nodes. See docs/protocol.md, "Delivery guarantees".
+import { MemoryStore, RedisStore, type RoomKindOptions, type SinyalServer, type Store, type StoredEvent } from '@sinyal/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFaultProxy } from '../../test-utils/faultProxy';
 import { connect, record, sleep, startServer, until } from '../../test-utils/harness';
@@ -14,6 +15,8 @@ const describeRedis = await describeWithRedis();
 
 /** History kept per `demo:*` room in this file: the resume window. */
 const WINDOW = 200;
+/** The time window of the timed tests (room kind option `historyTtlMs`): 90 s. */
+const TTL = 90_000;
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -24,20 +27,33 @@ const range = (from: number, to: number) => Array.from({ length: Math.max(0, to 
 
 type StoreKind = 'redis' | 'memory';
 
-/** A store for this test; Redis ones get a fresh prefix whose keys are deleted afterwards. */
-function makeStore(kind: StoreKind, prefix = testPrefix()): { store: Store; prefix: string } {
-  if (kind === 'memory') return { store: new MemoryStore(), prefix };
-  const store = new RedisStore({ url: REDIS_URL, prefix });
+/** A store for this test; Redis ones get a fresh prefix whose keys are deleted afterwards. `now` is the store's clock. */
+function makeStore(kind: StoreKind, prefix = testPrefix(), now: () => number = Date.now): { store: Store; prefix: string } {
+  if (kind === 'memory') return { store: new MemoryStore(now), prefix };
+  const store = new RedisStore({ url: REDIS_URL, prefix, now });
   cleanups.push(() => deleteKeys(prefix));
   cleanups.push(() => store.close());
   return { store, prefix };
 }
 
-async function node(store: Store): Promise<SinyalServer> {
+/**
+ * The stores' clock in the timed tests: real time, or frozen at a chosen instant — "the
+ * client comes back exactly `gap` ms after the first event it missed" without waiting.
+ */
+function testClock() {
+  let frozen: number | undefined;
+  return {
+    now: () => frozen ?? Date.now(),
+    freeze: (at: number) => void (frozen = at),
+    thaw: () => void (frozen = undefined),
+  };
+}
+
+async function node(store: Store, demo: Partial<RoomKindOptions> = {}): Promise<SinyalServer> {
   const server = await startServer({
     store,
     limits: { messagesPerSecond: 10_000, burst: 10_000 },
-    rooms: { demo: { publish: ['demo:message'], history: WINDOW } },
+    rooms: { demo: { publish: ['demo:message'], history: WINDOW, ...demo } },
   });
   cleanups.push(() => server.close());
   return server;
@@ -144,6 +160,96 @@ for (const kind of ['redis', 'memory'] as const) {
       expect(s.listener.items.map((i) => i.n)).toEqual([...range(1, 5), ...range(head + 1, head + 3)]);
       expect(s.listener.items.map((i) => i.seq)).toEqual([...range(1, 5), ...range(head + 1, head + 3)]);
       expect(s.listener.resets).toEqual(['history_truncated']);
+    });
+  });
+
+  describeStore(`time window (${kind} store, historyTtlMs ${TTL / 1000} s)`, () => {
+    /**
+     * Cuts the listener off, publishes `count` events, and freezes the store's clock `gapMs`
+     * after the first of them, so the resume that follows sees them exactly that old.
+     */
+    async function awayFor(s: Awaited<ReturnType<typeof setup>>, store: Store, clock: ReturnType<typeof testClock>, room: string, gapMs: number, count = 20) {
+      const before = s.published();
+      await s.cut();
+      await s.publish(count);
+      const missed = (await store.readAfter(room, before)) as StoredEvent[]; // no window: the raw history
+      expect(missed.map((e) => e.seq)).toEqual(range(before + 1, before + count));
+      expect(s.listener.items.length).toBe(before); // really missed
+      clock.freeze(missed[0]!.at + gapMs);
+      s.restore();
+    }
+
+    it(`away 5 s, 60 s and just under the window (${TTL} ms − 1 ms): exactly the missed events, once, in order, no reset`, async () => {
+      const clock = testClock();
+      const { store } = makeStore(kind, undefined, clock.now);
+      const server = await node(store, { historyTtlMs: TTL });
+      const room = 'demo:timed';
+      const s = await setup(server, room);
+      await s.publish(5);
+      await until(() => s.listener.items.length === 5);
+
+      for (const gapMs of [5_000, 60_000, TTL - 1]) {
+        await awayFor(s, store, clock, room, gapMs);
+        await until(() => s.listener.room.getSnapshot().status === 'joined' && s.listener.items.length >= s.published(), 15_000);
+        clock.thaw();
+      }
+      await s.publish(3);
+      await until(() => s.listener.items.length >= s.published());
+      await sleep(150);
+      expect(s.published()).toBe(5 + 3 * 20 + 3);
+      expect(s.listener.items.map((i) => i.n)).toEqual(range(1, s.published()));
+      expect(s.listener.items.map((i) => i.seq)).toEqual(range(1, s.published()));
+      expect(s.listener.resets).toEqual([]);
+      expect(s.publisher.resets).toEqual([]);
+    });
+
+    it(`away just past the window (${TTL} ms + 1 ms): one explicit reset history_truncated, no partial replay, then live events`, async () => {
+      const clock = testClock();
+      const { store } = makeStore(kind, undefined, clock.now);
+      const server = await node(store, { historyTtlMs: TTL });
+      const room = 'demo:timed-past';
+      const s = await setup(server, room);
+      await s.publish(5);
+      await until(() => s.listener.items.length === 5);
+      const resets: Array<{ epoch: string; seq: number; reason: string }> = [];
+      s.listener.room.onReset((info) => resets.push(info));
+
+      // 20 events, far fewer than `history` (200): only their age stops the replay.
+      await awayFor(s, store, clock, room, TTL + 1);
+      await until(() => resets.length === 1 && s.listener.room.getSnapshot().status === 'joined', 15_000);
+      clock.thaw();
+      expect(resets[0]).toMatchObject({ reason: 'history_truncated', seq: 25 });
+      await s.publish(3);
+      await until(() => s.listener.items.length >= 8);
+      await sleep(150);
+      expect(s.listener.items.map((i) => i.n)).toEqual([...range(1, 5), ...range(26, 28)]);
+      expect(s.listener.items.map((i) => i.seq)).toEqual([...range(1, 5), ...range(26, 28)]);
+      expect(s.listener.resets).toEqual(['history_truncated']);
+      expect(s.publisher.resets).toEqual([]);
+    });
+
+    it('the store: all or nothing at the boundary (age = window replays, window + 1 ms does not), expired events dropped', async () => {
+      const clock = testClock();
+      const { store } = makeStore(kind, undefined, clock.now);
+      const room = 'demo:timed-store';
+      const t0 = 1_000_000;
+      // Events 1-3 at t0, 4-5 at t0 + 10 s (the server's `at`; the stores keep it).
+      for (let i = 1; i <= 5; i++) await store.append(room, { name: 'demo:message', data: { i }, at: i <= 3 ? t0 : t0 + 10_000 }, 100);
+      clock.freeze(t0 + TTL);
+      expect(((await store.readAfter(room, 0, { maxAgeMs: TTL })) as StoredEvent[]).map((e) => e.seq)).toEqual(range(1, 5));
+      clock.freeze(t0 + TTL + 1);
+      expect(await store.readAfter(room, 0, { maxAgeMs: TTL })).toBe('truncated');
+      expect(await store.readAfter(room, 2, { maxAgeMs: TTL })).toBe('truncated');
+      // From seq 3 on, the first missed event (4) is 10 s younger: exact catch-up.
+      expect(((await store.readAfter(room, 3, { maxAgeMs: TTL })) as StoredEvent[]).map((e) => e.seq)).toEqual([4, 5]);
+      // Events 1-3 were past the window: dropped, even for a reader without one.
+      expect(await store.readAfter(room, 0)).toBe('truncated');
+      expect(((await store.readAfter(room, 3)) as StoredEvent[]).map((e) => e.data)).toEqual([{ i: 4 }, { i: 5 }]);
+      expect(await store.readAfter(room, 5, { maxAgeMs: TTL })).toEqual([]);
+      // Everything past the window: nothing to replay, no matter the count kept.
+      clock.freeze(t0 + 10_000 + TTL + 1);
+      expect(await store.readAfter(room, 3, { maxAgeMs: TTL })).toBe('truncated');
+      expect((await store.head(room)).seq).toBe(5); // seqs go on
     });
   });
 }

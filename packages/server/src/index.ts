@@ -17,7 +17,7 @@ export { SinyalServerError } from './errors';
 export { createJsonLogger, createPinoLogger, REDACT_PATHS, type Logger, type LogLevel } from './logger';
 export type { PublishResult, PublishOptions } from './publish';
 export { MemoryStore } from './store/memoryStore';
-export type { Store, StoredEvent, NewEvent, StreamHead, CommandOutcome, CommandClaim } from './store/types';
+export type { Store, StoredEvent, NewEvent, StreamHead, CommandOutcome, CommandClaim, ReadAfterOptions } from './store/types';
 export { LocalFanout, type Fanout, type FanoutListener, type FanoutHealth } from './fanout';
 export { RedisStore, type RedisStoreOptions } from './redis/redisStore';
 export { RedisFanout } from './redis/redisFanout';

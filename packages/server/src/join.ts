@@ -2,7 +2,7 @@ import type { JoinFrame } from '@sinyal/protocol';
 import type { ServerContext } from './context';
 import { SinyalServerError } from './errors';
 import { durableEventFrame } from './roomRegistry';
-import { historyOf, parseRoom } from './roomKinds';
+import { historyOf, historyTtlOf, parseRoom } from './roomKinds';
 import type { Session } from './session';
 
 /** When a client should retry a join refused as `unavailable`. */
@@ -21,7 +21,9 @@ async function isAuthorized(ctx: ServerContext, session: Session, frame: JoinFra
  * by the answer are dropped by seq. On the wire, in order:
  * - fresh join: `joined {resumed:false, seq: head}`, then live events;
  * - resumable `from`: `joined {resumed:true, seq: from.seq}`, the missed events, then live ones;
- * - non-resumable `from`: `joined {resumed:false, seq: head}`, `reset {seq: head, reason}`, then live ones;
+ * - non-resumable `from` (other epoch, ahead of the head, or its next event no longer kept
+ *   or older than the kind's `historyTtlMs`): `joined {resumed:false, seq: head}`,
+ *   `reset {seq: head, reason}`, then live ones;
  * - volatile kind: `joined {seq: 0, resumed:false}`, then live events (no `reset`, nothing replayed).
  * A refused join (also a re-join) leaves the room and gets a `nack`.
  */
@@ -83,7 +85,10 @@ export async function joinRoom(ctx: ServerContext, session: Session, frame: Join
     const withState = state === undefined ? {} : { state };
     const { from } = frame;
     const resumable = from !== undefined && from.epoch === head.epoch && from.seq <= head.seq;
-    const missed = resumable ? await ctx.store.readAfter(room, from.seq) : 'truncated';
+    // All or nothing: the store answers 'truncated' when the first missed event is gone or
+    // older than the kind's time window, so a resume is either exact or an explicit reset.
+    const maxAgeMs = historyTtlOf(kindOptions);
+    const missed = resumable ? await ctx.store.readAfter(room, from.seq, maxAgeMs > 0 ? { maxAgeMs } : {}) : 'truncated';
     if (from && missed !== 'truncated') {
       session.send({ t: 'joined', id, room, epoch: head.epoch, seq: from.seq, resumed: true, ...withState });
       let last = from.seq;

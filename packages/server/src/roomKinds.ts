@@ -49,6 +49,17 @@ export interface RoomKindOptions {
    */
   history?: number;
   /**
+   * Time window of resume, in ms: an event is replayed to a resuming client only while it
+   * is at most this old (its `at`, measured by the store's clock). A client whose first
+   * missed event is older gets `reset` (`history_truncated`) — never a partial replay —
+   * and refetches; within the window it gets exactly what it missed (as long as the
+   * `history` count still holds it). Events past the window are dropped from the store
+   * when a resume reads the room. Like Centrifuge's `history_ttl`; `0` = no time limit,
+   * only `history` counts. Ignored by volatile kinds.
+   * @default 0
+   */
+  historyTtlMs?: number;
+  /**
    * Which events clients may publish into rooms of this kind with the built-in
    * `publish` command: a list of event names, or a guard called per publish.
    * The server's own `publish()` is not subject to it.
@@ -80,6 +91,11 @@ export function parseRoom(room: string): { kind: string; id: string } {
 /** Number of events a room of this kind keeps (0 = volatile). */
 export function historyOf(kind: RoomKindOptions): number {
   return kind.history ?? DEFAULT_HISTORY;
+}
+
+/** The resume time window of this kind, in ms (0 = none); see {@link RoomKindOptions.historyTtlMs}. */
+export function historyTtlOf(kind: RoomKindOptions): number {
+  return kind.historyTtlMs ?? 0;
 }
 
 /** Whether clients may publish `ctx.event` into `ctx.room` under these rules. */

@@ -186,6 +186,8 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     if (history !== undefined && !(Number.isInteger(history) && history >= 0)) {
       throw new TypeError(`rooms.${kind}.history must be a non-negative integer`);
     }
+    const ttl = config.historyTtlMs;
+    if (ttl !== undefined && !(Number.isFinite(ttl) && ttl >= 0)) throw new TypeError(`rooms.${kind}.historyTtlMs must be a non-negative number of ms`);
   }
 
   const registry = new RoomRegistry((room) => fanout.unsubscribe(room));

@@ -70,18 +70,52 @@ return {epoch, tonumber(redis.call('GET', KEYS[2]) or '0')}`;
 export const EPOCH = `${ENSURE_EPOCH}
 return epoch`;
 
+/** How many expired entries one READ_AFTER drops at most (bounds the script's run time). */
+export const READ_AFTER_TRIM_LIMIT = 100;
+
 /**
- * KEYS: epoch, seq, log. ARGV: candidate epoch, afterSeq.
- * Returns {epoch, entries} (XRANGE entries with seq > afterSeq) or {epoch, 0} when some are no longer retained.
+ * KEYS: epoch, seq, log. ARGV: candidate epoch, afterSeq[, now ms, max age ms (0 = none)].
+ * Returns {epoch, entries} (XRANGE entries with seq > afterSeq) or {epoch, 0} when some are
+ * no longer retained — or, with a max age, when the first of them is older than that
+ * (`now - at > maxAge`): all or nothing, never a partial replay. With a max age it first
+ * drops (XDEL, at most READ_AFTER_TRIM_LIMIT) entries past the window from the front of the
+ * stream: no resume may replay them any more. An entry's time is the event's `at`, the last
+ * field encodeEvent writes (parsed from the end of the JSON; decoded in full only when the
+ * shape differs); an entry without one counts as fresh.
  */
 export const READ_AFTER = `${ENSURE_EPOCH}
+local function event_at(entry)
+  local json = entry[2][2]
+  if not json then return nil end
+  local at = string.match(json, ',"at":(%-?[%d%.eE%+%-]+)}$')
+  if at then return tonumber(at) end
+  local ok, event = pcall(cjson.decode, json)
+  if ok and type(event) == 'table' and type(event.at) == 'number' then return event.at end
+  return nil
+end
+local function expired(entry, oldest)
+  local at = event_at(entry)
+  return at ~= nil and at < oldest
+end
 local head = tonumber(redis.call('GET', KEYS[2]) or '0')
 local after = tonumber(ARGV[2])
 if after >= head then return {epoch, {}} end
 if after < 0 then after = 0 end
+local max_age = tonumber(ARGV[4] or '0')
+local oldest = tonumber(ARGV[3] or '0') - max_age
+if max_age > 0 then
+  local front = redis.call('XRANGE', KEYS[3], '-', '+', 'COUNT', ${READ_AFTER_TRIM_LIMIT})
+  local gone = {}
+  for _, entry in ipairs(front) do
+    if not expired(entry, oldest) then break end
+    gone[#gone + 1] = entry[1]
+  end
+  if #gone > 0 then redis.call('XDEL', KEYS[3], unpack(gone)) end
+end
 local first = (after + 1) .. '-0'
 local entries = redis.call('XRANGE', KEYS[3], first, '+')
 if #entries == 0 or entries[1][1] ~= first then return {epoch, 0} end
+if max_age > 0 and expired(entries[1], oldest) then return {epoch, 0} end
 return {epoch, entries}`;
 
 /** KEYS: command key. ARGV: claim marker, lease ms. Returns {1} when claimed, else {0, current value}. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { currentCommand } from '../commandScope';
 import type { Fanout } from '../fanout';
-import type { CommandClaim, CommandOutcome, NewEvent, Store, StoredEvent, StreamHead } from '../store/types';
+import type { CommandClaim, CommandOutcome, NewEvent, ReadAfterOptions, Store, StoredEvent, StreamHead } from '../store/types';
 import { decodeEvent, encodeEvent } from './eventCodec';
 import { DEFAULT_REDIS_PREFIX, redisKeys, type RedisKeys } from './keys';
 import { RedisConnection, type LinkWatch } from './redisConnection';
@@ -53,6 +53,12 @@ export interface RedisStoreOptions {
    * @default 2000
    */
   pingTimeoutMs?: number;
+  /**
+   * Clock of the resume time window (a room kind's `historyTtlMs`: an event's `at` is
+   * compared with it). Tests pass a fake one to age events without waiting.
+   * @default Date.now
+   */
+  now?: () => number;
 }
 
 /** Command key values: `P<token>` claimed, `E<token>\n<lease deadline>\n<{epoch,seq}>` claimed and appended, `R<outcome JSON>` done. */
@@ -96,6 +102,7 @@ export class RedisStore implements Store {
   private readonly clientOptions: RedisOptions;
   private readonly url: string;
   private readonly watch: LinkWatch;
+  private readonly now: () => number;
 
   constructor(options: RedisStoreOptions = {}) {
     this.keys = redisKeys(options.prefix ?? DEFAULT_REDIS_PREFIX);
@@ -103,6 +110,7 @@ export class RedisStore implements Store {
     this.commandLeaseMs = options.commandLeaseMs ?? 15_000;
     this.url = options.url ?? DEFAULT_URL;
     this.clientOptions = { commandTimeout: 5000, ...options.redis, enableOfflineQueue: false, maxRetriesPerRequest: 0 };
+    this.now = options.now ?? Date.now;
     this.watch = { intervalMs: options.pingIntervalMs ?? 1000, timeoutMs: options.pingTimeoutMs ?? 2000 };
     this.connection = new RedisConnection(new Redis(this.url, this.clientOptions), this.watch);
   }
@@ -174,9 +182,11 @@ export class RedisStore implements Store {
     return { epoch, seq };
   }
 
-  async readAfter(room: string, afterSeq: number): Promise<StoredEvent[] | 'truncated'> {
+  async readAfter(room: string, afterSeq: number, options: ReadAfterOptions = {}): Promise<StoredEvent[] | 'truncated'> {
     const keys = [this.keys.epoch, this.keys.roomSeq(room), this.keys.roomLog(room)];
-    const [epoch, entries] = (await readAfterScript.run(await this.connection.get(), keys, [freshEpoch(), afterSeq])) as [
+    const maxAgeMs = Math.max(0, options.maxAgeMs ?? 0);
+    const args = maxAgeMs > 0 ? [freshEpoch(), afterSeq, this.now(), maxAgeMs] : [freshEpoch(), afterSeq];
+    const [epoch, entries] = (await readAfterScript.run(await this.connection.get(), keys, args)) as [
       string,
       Array<[string, string[]]> | 0,
     ];

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { CommandOutcome, NewEvent, Store, StoredEvent, StreamHead } from './types';
+import type { CommandOutcome, NewEvent, ReadAfterOptions, Store, StoredEvent, StreamHead } from './types';
 
 interface RoomLog {
   /** seq of the newest event ever appended (also when it has since been trimmed). */
@@ -16,6 +16,9 @@ const PRUNE_EVERY = 256;
  * instance has a new epoch). Fine for tests, examples and a single node. Payloads are
  * copied through JSON on append, as a networked store would, so later mutation by the
  * publisher cannot rewrite history and non-JSON data fails here rather than in production.
+ *
+ * `now` is the clock of command-outcome expiry and of the resume time window
+ * (`readAfter`'s `maxAgeMs`, compared with each event's `at`); tests pass a fake one.
  */
 export class MemoryStore implements Store {
   private readonly epochId = randomBytes(9).toString('base64url');
@@ -50,12 +53,19 @@ export class MemoryStore implements Store {
     return { epoch: this.epochId, seq: this.rooms.get(room)?.head ?? 0 };
   }
 
-  async readAfter(room: string, afterSeq: number): Promise<StoredEvent[] | 'truncated'> {
+  async readAfter(room: string, afterSeq: number, options: ReadAfterOptions = {}): Promise<StoredEvent[] | 'truncated'> {
     const log = this.rooms.get(room);
     if (!log || afterSeq >= log.head) return [];
+    const maxAgeMs = options.maxAgeMs ?? 0;
+    const oldestAllowed = this.now() - maxAgeMs;
+    // Events past the window can never be replayed again: drop them from the front.
+    if (maxAgeMs > 0) while (log.events.length > 0 && log.events[0]!.at < oldestAllowed) log.events.shift();
     const oldest = log.events[0]?.seq ?? log.head + 1;
     if (afterSeq + 1 < oldest) return 'truncated';
-    return log.events.slice(afterSeq + 1 - oldest);
+    const missed = log.events.slice(afterSeq + 1 - oldest);
+    // `at` comes from the publishing node's clock, so it need not grow with seq: check the first one too.
+    if (maxAgeMs > 0 && missed[0]!.at < oldestAllowed) return 'truncated';
+    return missed;
   }
 
   async getCommandResult(key: string): Promise<CommandOutcome | undefined> {

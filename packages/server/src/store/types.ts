@@ -24,6 +24,17 @@ export interface StreamHead {
   seq: number;
 }
 
+/** How {@link Store.readAfter} limits what it replays. */
+export interface ReadAfterOptions {
+  /**
+   * Time window in ms (a room kind's `historyTtlMs`): when the first event after the
+   * position is older than this — `now − at > maxAgeMs`, by the store's clock — the answer
+   * is `'truncated'`, never the rest of the events. Events past the window may be dropped.
+   * 0 or absent: no time limit.
+   */
+  maxAgeMs?: number;
+}
+
 /** The answer a command produced, remembered so a retried command id gets it again. */
 export type CommandOutcome =
   | { ok: true; data?: unknown }
@@ -60,9 +71,11 @@ export interface Store {
   head(room: string): Promise<StreamHead>;
   /**
    * Events of `room` with `seq > afterSeq`, oldest first, or `'truncated'` when some of
-   * them are no longer retained. `afterSeq >= head` gives an empty list.
+   * them are no longer retained — or, with `options.maxAgeMs`, when the first of them is
+   * older than that window (all or nothing: a resume never gets a partial replay).
+   * `afterSeq >= head` gives an empty list.
    */
-  readAfter(room: string, afterSeq: number): Promise<StoredEvent[] | 'truncated'>;
+  readAfter(room: string, afterSeq: number, options?: ReadAfterOptions): Promise<StoredEvent[] | 'truncated'>;
   /** The remembered outcome of a command, if it is still within its TTL. */
   getCommandResult(key: string): Promise<CommandOutcome | undefined>;
   /** Remembers a command outcome for `ttlMs`. */
