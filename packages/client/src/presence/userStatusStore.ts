@@ -1,11 +1,10 @@
-import type { SinyalCommands } from '@sinyal/protocol';
 import type { SinyalClient } from '../client';
 import type { SinyalError } from '../errors';
 import type { PendingCommand } from '../outbox';
 import type { Room, RoomStatus } from '../room';
 import { Subscribable } from '../subscribable';
 import { perClientCache } from './perClientCache';
-import type { AgentStatus, ChosenAgentStatus, PresenceCommands, PresenceEvents, PresenceStatus } from './protocol';
+import type { AgentStatus, ChosenAgentStatus, PresenceCommands, PresenceEvents, PresenceStatus, SinyalCommands } from '@sinyal/protocol';
 
 /** A user's online and agent status, as a UI shows it ("🟢 Online", "Busy until 14:30", "last seen 5 min ago"). */
 export interface UserStatusSnapshot {

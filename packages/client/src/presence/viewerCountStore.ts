@@ -3,7 +3,7 @@ import type { SinyalError } from '../errors';
 import type { Room, RoomStatus } from '../room';
 import { Subscribable } from '../subscribable';
 import { perClientCache } from './perClientCache';
-import type { PresenceEvents, ViewersState } from './protocol';
+import type { PresenceEvents, ViewersState } from '@sinyal/protocol';
 
 /** What a property page shows: viewers now, saves today, viewings this week. */
 export interface ViewerCountSnapshot {

@@ -1,4 +1,4 @@
-import type { ChosenAgentStatus } from './protocol';
+import type { ChosenAgentStatus } from '@sinyal/protocol/schema';
 import type { ActivityKind, PresenceStore, UserPresenceRecord } from './store';
 
 interface UserEntry {

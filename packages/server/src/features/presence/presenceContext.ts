@@ -1,4 +1,4 @@
-import type { PresenceStatus, SocialProof, ViewerCount } from './protocol';
+import type { PresenceStatus, SocialProof, ViewerCount } from '@sinyal/protocol/schema';
 import type { AuthUser } from '../../auth';
 import { createJsonLogger, silentLogger, type Logger } from '../../logger';
 import type { SinyalServer } from '../../server';

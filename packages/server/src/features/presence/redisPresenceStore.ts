@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { RedisStore } from '../../redis/redisStore';
 import { Script } from '../../redis/redisScripts';
 import { KeyedQueue } from '../keyedQueue';
-import type { ChosenAgentStatus } from './protocol';
+import type { ChosenAgentStatus } from '@sinyal/protocol/schema';
 import type { ActivityKind, PresenceStore, UserPresenceRecord } from './store';
 
 /** Options of {@link RedisPresenceStore}. */

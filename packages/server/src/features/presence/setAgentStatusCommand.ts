@@ -1,4 +1,4 @@
-import { SetAgentStatusData, type PresenceStatus } from './protocol';
+import { SetAgentStatusData, type PresenceStatus } from '@sinyal/protocol/schema';
 import type { CommandHandler } from '../../commands';
 import { SinyalServerError } from '../../errors';
 import { presenceStatusOf, type PresenceContext } from './presenceContext';

@@ -1,4 +1,4 @@
-import { SocialProofActivityBody, type SocialProofActivity, type ViewersState } from './protocol';
+import { SocialProofActivityBody, type SocialProofActivity, type ViewersState } from '@sinyal/protocol/schema';
 import { SinyalServerError } from '../../errors';
 import type { Route, RouteContext } from '../../routes';
 import { readSocialProof, type PresenceContext } from './presenceContext';

@@ -1,4 +1,4 @@
-import type { ChosenAgentStatus } from './protocol';
+import type { ChosenAgentStatus } from '@sinyal/protocol/schema';
 
 /** The two social-proof activities counted per property. */
 export type ActivityKind = 'wishlist' | 'viewing';

@@ -1,4 +1,4 @@
-import type { ViewersState } from './protocol';
+import type { ViewersState } from '@sinyal/protocol/schema';
 import type { MemberContext, RoomKindOptions } from '../../roomKinds';
 import { countLocal, readSocialProof, type PresenceContext } from './presenceContext';
 
