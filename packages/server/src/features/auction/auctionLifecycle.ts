@@ -22,6 +22,7 @@ export class AuctionLifecycle {
   readonly #open = new Set<string>();
   readonly #sequencers = new Map<string, BidSequencer>();
   #syncTimer: NodeJS.Timeout | undefined;
+  #resumeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly ctx: AuctionContext) {
     this.#timers = new AuctionTimers(() => ctx.now(), ctx.report);
@@ -110,6 +111,32 @@ export class AuctionLifecycle {
     this.#sequencers.delete(auctionId);
   }
 
+  /**
+   * Arms the timers of every open auction in the store (a node starting, or restarting). A
+   * store that cannot answer yet (Redis down while this node starts) does not stop the node:
+   * it is asked again every `retryMs` until it answers or the server stops; meanwhile joins
+   * and bids arm the auctions they touch ({@link watch}).
+   */
+  async resumeOpen(retryMs = 1000): Promise<void> {
+    let reported = false;
+    while (this.ctx.server) {
+      try {
+        for (const auctionId of await this.ctx.store.listOpen()) {
+          const record = await this.ctx.store.get(auctionId, 0);
+          if (record && this.ctx.server) this.track(record);
+        }
+        return;
+      } catch (error) {
+        if (!reported) this.ctx.report(error);
+        reported = true;
+        await new Promise<void>((resolve) => {
+          this.#resumeTimer = setTimeout(resolve, retryMs);
+          this.#resumeTimer.unref();
+        });
+      }
+    }
+  }
+
   /** Starts the periodic `auction:timer_sync` for rooms with members on this node. */
   startTimerSync(): void {
     if (this.ctx.timerSyncIntervalMs <= 0 || this.#syncTimer) return;
@@ -118,6 +145,7 @@ export class AuctionLifecycle {
   }
 
   stop(): void {
+    clearTimeout(this.#resumeTimer);
     clearInterval(this.#syncTimer);
     this.#syncTimer = undefined;
     this.#timers.clear();

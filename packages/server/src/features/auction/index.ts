@@ -129,11 +129,9 @@ export function auctionFeature(options: AuctionFeatureOptions = {}): AuctionFeat
         throw new TypeError('auctionFeature: a RedisAuctionStore appends to the auction rooms itself, so the server must use the same RedisStore (createServer({ store }))');
       }
       ctx.server = server;
-      for (const auctionId of await store.listOpen()) {
-        const record = await store.get(auctionId, 0);
-        if (record) lifecycle.track(record);
-      }
       lifecycle.startTimerSync();
+      // In the background: a store that is unreachable right now must not keep the node from starting.
+      void lifecycle.resumeOpen();
     },
     async stop() {
       lifecycle.stop();
