@@ -48,6 +48,24 @@ describe('Coalescer', () => {
     expect(sent).toEqual([['a', 1], ['b', 1]]);
   });
 
+  it('a mark with resend sends an unchanged value again (another node may have sent a different one since)', async () => {
+    let value = 5;
+    const { coalescer, sent } = setup(async () => value);
+    coalescer.mark('room');
+    await vi.advanceTimersByTimeAsync(100);
+    // Node B pushed 6 meanwhile, then a leave here brings the shared count back to 5.
+    coalescer.mark('room', { resend: true });
+    await vi.advanceTimersByTimeAsync(100);
+    // A plain mark (the periodic recount) still skips a repeat.
+    coalescer.mark('room');
+    await vi.advanceTimersByTimeAsync(100);
+    value = 7;
+    coalescer.mark('room', { resend: true });
+    coalescer.mark('room');
+    await vi.advanceTimersByTimeAsync(100);
+    expect(sent).toEqual([['room', 5], ['room', 5], ['room', 7]]);
+  });
+
   it('never sends an older value after a newer one when a read is slow', async () => {
     let value = 1;
     let release!: () => void;

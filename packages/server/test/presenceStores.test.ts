@@ -140,13 +140,13 @@ describeRedis('RedisPresenceStore across nodes', () => {
 });
 
 describeRedis('presence feature on Redis stores', () => {
-  async function node(keys: string, presenceRedis: RedisStore): Promise<SinyalServer> {
+  async function node(keys: string, presenceRedis: RedisStore, ttlMs = 500): Promise<SinyalServer> {
     const redis = redisNode(keys);
     const server = await createServer({
       auth: { secret: SECRET },
       logger: null,
       store: redis,
-      features: [presenceFeature({ store: new RedisPresenceStore(presenceRedis, { ttlMs: 500 }), coalesceMs: 20, logger: null })],
+      features: [presenceFeature({ store: new RedisPresenceStore(presenceRedis, { ttlMs }), coalesceMs: 20, logger: null })],
     });
     cleanups.push(() => server.close());
     return server;
@@ -184,6 +184,26 @@ describeRedis('presence feature on Redis stores', () => {
     const offline = events(alice, 'presence:status').find((e) => (e.data as { online: boolean }).online === false)!;
     expect(offline.data).toMatchObject({ userId: 'bob', online: false, agentStatus: null });
     expect((offline.data as { lastSeen: number }).lastSeen).toBeGreaterThan(0);
+  });
+
+  it('a count that returns to what this node last pushed is pushed again (another node pushed in between)', async () => {
+    const keys = freshPrefix();
+    // A long TTL: no periodic recount within the test, so only the push on the change can fix the count.
+    const a = await node(keys, redisNode(keys), 60_000);
+    const b = await node(keys, redisNode(keys), 60_000);
+    const watcher = await rawClient(a, 'watcher');
+    watcher.send({ t: 'join', id: 'w', room: 'viewers:rumah-2' });
+    await watcher.next('joined');
+    const last = () => (events(watcher, 'presence:viewers').at(-1)?.data as { count: number } | undefined)?.count;
+    const leaver = await rawClient(a, 'leaver');
+    leaver.send({ t: 'join', id: 'l', room: 'viewers:rumah-2' });
+    await until(() => last() === 2); // pushed by node a
+    const other = await rawClient(b, 'other');
+    other.send({ t: 'join', id: 'o', room: 'viewers:rumah-2' });
+    await until(() => last() === 3); // pushed by node b
+    leaver.send({ t: 'leave', id: 'l2', room: 'viewers:rumah-2' });
+    // Back to 2, which is what node a pushed last: it must say so, or the watcher keeps 3.
+    await until(() => last() === 2, 5000);
   });
 });
 

@@ -35,13 +35,23 @@ export class Coalescer<Value> {
   private readonly changedDuringFlush = new Set<string>();
   /** The JSON of the last value sent per key. */
   private readonly lastSent = new Map<string, string>();
+  /** Keys whose next flush sends even a value equal to the last one sent. */
+  private readonly resend = new Set<string>();
   private stopped = false;
 
   constructor(private readonly options: CoalescerOptions<Value>) {}
 
-  /** Something that affects `key`'s value changed. */
-  mark(key: string): void {
-    if (this.stopped || this.timers.has(key)) return;
+  /**
+   * Something that affects `key`'s value changed. With `resend`, the next flush sends the
+   * value even if it equals the last one this coalescer sent: with a store shared by several
+   * nodes, another node may have sent a different value since (node A sends 5, node B sends
+   * 6, a leave on A brings it back to 5 — A must say so), so only this node's own repeats
+   * without a change (the periodic recount) are worth suppressing.
+   */
+  mark(key: string, options: { resend?: boolean } = {}): void {
+    if (this.stopped) return;
+    if (options.resend) this.resend.add(key);
+    if (this.timers.has(key)) return;
     if (this.flushing.has(key)) {
       this.changedDuringFlush.add(key);
       return;
@@ -58,15 +68,17 @@ export class Coalescer<Value> {
     this.timers.clear();
     this.changedDuringFlush.clear();
     this.lastSent.clear();
+    this.resend.clear();
   }
 
   private async flush(key: string): Promise<void> {
     this.timers.delete(key);
     this.flushing.add(key);
     try {
+      const resend = this.resend.delete(key);
       const value = await this.options.read(key);
       const json = JSON.stringify(value);
-      if (!this.stopped && json !== this.lastSent.get(key)) {
+      if (!this.stopped && (resend || json !== this.lastSent.get(key))) {
         this.lastSent.set(key, json);
         await this.options.send(key, value);
       }

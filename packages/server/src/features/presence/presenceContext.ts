@@ -59,6 +59,15 @@ export async function readSocialProof(ctx: PresenceContext, propertyId: string):
   return { wishlistToday, viewingsThisWeek };
 }
 
+/**
+ * Whether the store is shared by several nodes (its membership expires: `membershipTtlMs`).
+ * Then a change's push is sent even when it equals what this node last sent, since another
+ * node may have pushed a different value in between (see `Coalescer.mark`).
+ */
+export function sharedStore(ctx: PresenceContext): boolean {
+  return ctx.store.membershipTtlMs !== undefined;
+}
+
 /** Adds `delta` to `key`'s count of local sessions, dropping it at 0. */
 export function countLocal(counts: Map<string, number>, key: string, delta: 1 | -1): void {
   const sessions = (counts.get(key) ?? 0) + delta;

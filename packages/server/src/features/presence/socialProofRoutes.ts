@@ -1,7 +1,7 @@
 import { SocialProofActivityBody, type SocialProofActivity, type ViewersState } from '@sinyal/protocol/schema';
 import { SinyalServerError } from '../../errors';
 import type { Route, RouteContext } from '../../routes';
-import { readSocialProof, type PresenceContext } from './presenceContext';
+import { readSocialProof, sharedStore, type PresenceContext } from './presenceContext';
 import { isRoomId } from './roomNames';
 import { socialProofWindows } from './socialProofWindows';
 import type { ActivityKind } from './store';
@@ -31,7 +31,7 @@ function activityRoute(ctx: PresenceContext, kind: ActivityKind, path: string): 
       const actor = actorOf(ctx, route);
       const windows = socialProofWindows(ctx.now(), ctx.utcOffsetMinutes);
       const counted = await ctx.store.recordActivity(kind, propertyId, kind === 'wishlist' ? windows.day : windows.week, actor);
-      if (counted) ctx.socialProof.mark(propertyId);
+      if (counted) ctx.socialProof.mark(propertyId, { resend: sharedStore(ctx) });
       return { propertyId, counted, ...(await readSocialProof(ctx, propertyId)) };
     },
   };

@@ -1,11 +1,11 @@
 import type { ConnectionContext } from '../../feature';
 import type { MemberContext, RoomKindOptions } from '../../roomKinds';
-import { countLocal, presenceStatusOf, type PresenceContext } from './presenceContext';
+import { countLocal, presenceStatusOf, sharedStore, type PresenceContext } from './presenceContext';
 import { isRoomId } from './roomNames';
 
 /** Schedules a `presence:status` push for a user whose id can name a room (others cannot be watched). */
 export function markStatusChanged(ctx: PresenceContext, userId: string): void {
-  if (isRoomId(userId)) ctx.statuses.mark(userId);
+  if (isRoomId(userId)) ctx.statuses.mark(userId, { resend: sharedStore(ctx) });
 }
 
 /**

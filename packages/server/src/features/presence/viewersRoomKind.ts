@@ -1,6 +1,6 @@
 import type { ViewersState } from '@sinyal/protocol/schema';
 import type { MemberContext, RoomKindOptions } from '../../roomKinds';
-import { countLocal, readSocialProof, type PresenceContext } from './presenceContext';
+import { countLocal, readSocialProof, sharedStore, type PresenceContext } from './presenceContext';
 
 /**
  * The property's viewers state. With `newcomer`, counts that user even if their join has
@@ -30,7 +30,7 @@ export function viewersRoomKind(ctx: PresenceContext): RoomKindOptions {
     return ctx.sessionQueue
       .run(sessionId, () => (what === 'join' ? ctx.store.addViewer(propertyId, user.id, sessionId) : ctx.store.removeViewer(propertyId, user.id, sessionId)))
       .then(
-        () => ctx.viewerCounts.mark(propertyId),
+        () => ctx.viewerCounts.mark(propertyId, { resend: sharedStore(ctx) }),
         (err: unknown) => ctx.logger.error({ err, propertyId }, `presence: recording a viewer ${what} failed`),
       );
   };
