@@ -76,7 +76,6 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
   #handlers = new Map<string, Set<Handler>>();
   #resetHandlers = new Set<(info: ResetInfo) => void>();
   #joinedHandlers = new Set<(info: JoinedInfo) => void>();
-  #lastJoined: JoinedInfo | undefined;
   #refs = 0;
   #releaseTimer: ReturnType<typeof setTimeout> | undefined;
   #snapshot: RoomSnapshot = { status: 'idle', error: undefined };
@@ -120,19 +119,14 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
   }
 
   /**
-   * Called on every join and re-join with the state the server attached (stores use it
-   * to refresh their snapshot after a reconnect). Does not join by itself.
+   * Called on every join and re-join from now on, with the state the server attached
+   * (stores use it to refresh their snapshot after a reconnect). Does not join by itself.
+   * A handler added while the room is already joined (another subscriber joined it) is not
+   * handed that earlier join's state, which may be stale by now: call {@link rejoin} for a
+   * fresh join state, or fetch it, as the built-in stores do.
    */
   onJoined(handler: (info: JoinedInfo) => void): () => void {
     this.#joinedHandlers.add(handler);
-    // Joined before this handler came (another subscriber joined the room): hand it the
-    // last join's state too, on the next microtask so registration finishes first.
-    const last = this.#lastJoined;
-    if (last && this.#snapshot.status === 'joined') {
-      queueMicrotask(() => {
-        if (this.#joinedHandlers.has(handler) && this.#lastJoined === last) this.#emit(new Set([handler]), last);
-      });
-    }
     return () => void this.#joinedHandlers.delete(handler);
   }
 
@@ -204,7 +198,6 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
     this.#resyncing = false;
     this.#epoch = undefined;
     this.#seq = 0;
-    this.#lastJoined = undefined;
     this.#set({ status: 'idle', error: undefined });
   }
 
@@ -246,9 +239,9 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
       this.#epoch = frame.epoch;
       this.#seq = frame.seq;
     }
-    this.#lastJoined = { state: frame.state, resumed: frame.resumed };
+    const joined: JoinedInfo = { state: frame.state, resumed: frame.resumed };
     this.#set({ status: 'joined', error: undefined });
-    this.#emit(this.#joinedHandlers, this.#lastJoined);
+    this.#emit(this.#joinedHandlers, joined);
   }
 
   #emit<T>(handlers: Set<(info: T) => void>, info: T): void {
