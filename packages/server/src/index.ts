@@ -22,6 +22,7 @@ export { LocalFanout, type Fanout, type FanoutListener, type FanoutHealth } from
 export { RedisStore, type RedisStoreOptions } from './redis/redisStore';
 export { RedisFanout } from './redis/redisFanout';
 export { redisKeys, DEFAULT_REDIS_PREFIX, type RedisKeys } from './redis/keys';
+export { RoomEventsRedisStore, requireServerOnSameRedis, type RoomTarget } from './redis/roomEventsRedisStore';
 export {
   chatFeature,
   MemoryChatStore,

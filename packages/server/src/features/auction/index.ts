@@ -6,12 +6,12 @@ import { AuctionLifecycle } from './auctionLifecycle';
 import { auctionState } from './auctionState';
 import { BiddersAnnouncer } from './biddersAnnouncer';
 import { MemoryAuctionStore } from './memoryAuctionStore';
-import { RedisAuctionStore } from './redisAuctionStore';
 import { DEFAULT_AUCTION_OPTIONS, type AuctionFeatureOptions } from './options';
 import { placeBidCommand } from './placeBid';
 import { auctionRoutes, stateFor } from './routes';
 import { auctionTermsProblem } from './rules';
 import type { AuctionStore } from './store';
+import { requireServerOnSameRedis } from '../../redis/roomEventsRedisStore';
 
 export { DEFAULT_AUCTION_OPTIONS, type AuctionFeatureOptions } from './options';
 export { MemoryAuctionStore } from './memoryAuctionStore';
@@ -125,9 +125,7 @@ export function auctionFeature(options: AuctionFeatureOptions = {}): AuctionFeat
     commands: { 'auction:place_bid': placeBidCommand(ctx, lifecycle) },
     routes: auctionRoutes(ctx, createAuction),
     async start(server) {
-      if (store instanceof RedisAuctionStore && store.redis !== server.store) {
-        throw new TypeError('auctionFeature: a RedisAuctionStore appends to the auction rooms itself, so the server must use the same RedisStore (createServer({ store }))');
-      }
+      requireServerOnSameRedis('auctionFeature', store, server);
       ctx.server = server;
       lifecycle.startTimerSync();
       // In the background: a store that is unreachable right now must not keep the node from starting.

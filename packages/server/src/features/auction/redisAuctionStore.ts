@@ -1,6 +1,6 @@
 import type { AuctionAuditEntry, AuctionBid, BidRejectReason } from '@sinyal/protocol/schema';
-import type { Redis } from 'ioredis';
 import { Script } from '../../redis/redisScripts';
+import { RoomEventsRedisStore } from '../../redis/roomEventsRedisStore';
 import type { RedisStore } from '../../redis/redisStore';
 import { auctionRoom } from './auctionContext';
 import {
@@ -49,7 +49,7 @@ function leaderFrom(userId: string, bidderNumber: string, amount: string, bidId:
  * so every node applies the rules to one shared state and there is one total order of bids
  * and one `auction:auction_ended`.
  *
- * It also **appends the auction room's events itself** ({@link appendsRoomEvents}):
+ * It also **appends the auction room's events itself** (see {@link RoomEventsRedisStore}):
  * `auction:new_bid` and `auction:time_extended` in the same script that accepts the bid,
  * `auction:auction_ended` in the one that closes the auction, `auction:started` in the one
  * that marks the start — through the same Redis stream and channel as the server's own
@@ -71,25 +71,16 @@ function leaderFrom(userId: string, bidderNumber: string, amount: string, bidId:
  * const server = await createServer({ auth, store: redis, features: [auctions] });
  * ```
  */
-export class RedisAuctionStore implements AuctionStore {
+export class RedisAuctionStore extends RoomEventsRedisStore implements AuctionStore {
   readonly presenceTtlMs: number;
-  #roomHistory: number | undefined;
   /** Presence this node added and keeps alive: sessions key → members. */
   readonly #ownSessions = new Map<string, Set<string>>();
   #refreshTimer: NodeJS.Timeout | undefined;
 
-  constructor(
-    /** The RedisStore whose connection, prefix and room streams this store uses. */
-    readonly redis: RedisStore,
-    options: RedisAuctionStoreOptions = {},
-  ) {
+  constructor(redis: RedisStore, options: RedisAuctionStoreOptions = {}) {
+    super(redis);
     this.presenceTtlMs = options.presenceTtlMs ?? 30_000;
     if (!(this.presenceTtlMs > 0)) throw new TypeError('RedisAuctionStore: presenceTtlMs must be positive');
-  }
-
-  /** Called by the auction feature with its room history: from then on this store appends the room's events. */
-  appendsRoomEvents(roomHistory: number): void {
-    this.#roomHistory = roomHistory;
   }
 
   async create(config: AuctionConfig, now: number): Promise<boolean> {
@@ -97,12 +88,12 @@ export class RedisAuctionStore implements AuctionStore {
     const args = [config.id, config.startingPrice, config.increment, config.startsAt, config.endsAt, config.extendWithinMs, config.extendByMs, now].map(
       (value) => (typeof value === 'number' ? int(value) : value),
     );
-    return (await createScript.run(await this.#client(), [k.state, this.#openKey], args)) === 1;
+    return (await createScript.run(await this.client(), [k.state, this.#openKey], args)) === 1;
   }
 
   async get(auctionId: string, recentBids: number): Promise<AuctionRecord | undefined> {
     const k = this.#keys(auctionId);
-    const reply = (await getScript.run(await this.#client(), [k.state, k.bids], [Math.max(0, Math.floor(recentBids))])) as [string[], string[]] | 0;
+    const reply = (await getScript.run(await this.client(), [k.state, k.bids], [Math.max(0, Math.floor(recentBids))])) as [string[], string[]] | 0;
     if (reply === 0) return undefined;
     const [flat, bids] = reply;
     const h: Record<string, string> = {};
@@ -126,7 +117,7 @@ export class RedisAuctionStore implements AuctionStore {
   }
 
   async listOpen(): Promise<string[]> {
-    return (await this.#client()).smembers(this.#openKey);
+    return (await this.client()).smembers(this.#openKey);
   }
 
   async placeBid(input: PlaceBidInput): Promise<PlaceBidOutcome | undefined> {
@@ -134,7 +125,7 @@ export class RedisAuctionStore implements AuctionStore {
     const k = this.#keys(auctionId);
     const keys = [k.state, k.bids, k.bidders, k.highest, k.attempts, k.audit];
     const args: Array<string | number> = [userId, JSON.stringify(userId), JSON.stringify(amount), int(now), rateLimit.maxBids, int(rateLimit.windowMs), auctionId, JSON.stringify(auctionId)];
-    const announce = this.#announceTarget(auctionId);
+    const announce = this.roomTarget(auctionRoom(auctionId));
     keys.push(...announce.keys);
     args.push(announce.on ? 1 : 0, ...announce.args);
     const effect = announce.on ? this.redis.commandEffectTarget() : undefined;
@@ -142,7 +133,7 @@ export class RedisAuctionStore implements AuctionStore {
       keys.push(effect.key);
       args.push(...effect.args);
     }
-    const reply = (await placeBidScript.run(await this.#client(), keys, args)) as string[];
+    const reply = (await placeBidScript.run(await this.client(), keys, args)) as string[];
     switch (reply[0]) {
       case 'unknown':
         return undefined;
@@ -174,15 +165,15 @@ export class RedisAuctionStore implements AuctionStore {
   async recordRejectedAttempt(auctionId: string, attempt: { userId: string; amount: number | null; reason: BidRejectReason; at: number }): Promise<void> {
     const k = this.#keys(auctionId);
     const amount = attempt.amount === null ? 'null' : JSON.stringify(attempt.amount);
-    await recordRejectedScript.run(await this.#client(), [k.state, k.bidders, k.audit], [int(attempt.at), attempt.userId, JSON.stringify(attempt.userId), amount, attempt.reason]);
+    await recordRejectedScript.run(await this.client(), [k.state, k.bidders, k.audit], [int(attempt.at), attempt.userId, JSON.stringify(attempt.userId), amount, attempt.reason]);
   }
 
   async endAuction(auctionId: string, now: number): Promise<EndAuctionOutcome | undefined> {
     const k = this.#keys(auctionId);
-    const announce = this.#announceTarget(auctionId);
+    const announce = this.roomTarget(auctionRoom(auctionId));
     const keys = [k.state, k.attempts, this.#openKey, ...announce.keys];
     const args = [int(now), auctionId, JSON.stringify(auctionId), announce.on ? 1 : 0, ...announce.args];
-    const reply = (await endScript.run(await this.#client(), keys, args)) as string[];
+    const reply = (await endScript.run(await this.client(), keys, args)) as string[];
     switch (reply[0]) {
       case 'unknown':
         return undefined;
@@ -198,25 +189,25 @@ export class RedisAuctionStore implements AuctionStore {
   }
 
   async markStarted(auctionId: string): Promise<boolean> {
-    const announce = this.#announceTarget(auctionId);
+    const announce = this.roomTarget(auctionRoom(auctionId));
     const keys = [this.#keys(auctionId).state, ...announce.keys];
     const args = [announce.on ? 1 : 0, JSON.stringify(auctionId), int(Date.now()), ...announce.args];
-    return (await markStartedScript.run(await this.#client(), keys, args)) === 1;
+    return (await markStartedScript.run(await this.client(), keys, args)) === 1;
   }
 
   async bidderNumber(auctionId: string, userId: string, assign: boolean): Promise<number | null> {
     const k = this.#keys(auctionId);
-    const number = (await bidderNumberScript.run(await this.#client(), [k.state, k.bidders], [userId, assign ? 1 : 0])) as string | number | null;
+    const number = (await bidderNumberScript.run(await this.client(), [k.state, k.bidders], [userId, assign ? 1 : 0])) as string | number | null;
     return number === null ? null : Number(number);
   }
 
   async highestBidOf(auctionId: string, userId: string): Promise<number | null> {
-    const value = await (await this.#client()).hget(this.#keys(auctionId).highest, userId);
+    const value = await (await this.client()).hget(this.#keys(auctionId).highest, userId);
     return value === null ? null : Number(value);
   }
 
   async audit(auctionId: string): Promise<AuctionAuditEntry[]> {
-    const entries = await (await this.#client()).lrange(this.#keys(auctionId).audit, 0, -1);
+    const entries = await (await this.client()).lrange(this.#keys(auctionId).audit, 0, -1);
     return entries.map((json) => JSON.parse(json) as AuctionAuditEntry);
   }
 
@@ -228,7 +219,7 @@ export class RedisAuctionStore implements AuctionStore {
     own.add(member);
     this.#armRefresh();
     const now = Date.now();
-    return (await changePresenceScript.run(await this.#client(), [k.state, k.sessions, k.present], [int(now), int(now + this.presenceTtlMs), member, userId, 1])) as number;
+    return (await changePresenceScript.run(await this.client(), [k.state, k.sessions, k.present], [int(now), int(now + this.presenceTtlMs), member, userId, 1])) as number;
   }
 
   async removePresence(auctionId: string, userId: string, sessionId: string): Promise<number> {
@@ -237,12 +228,12 @@ export class RedisAuctionStore implements AuctionStore {
     const own = this.#ownSessions.get(k.sessions);
     if (own?.delete(member) && own.size === 0) this.#ownSessions.delete(k.sessions);
     const now = Date.now();
-    return (await changePresenceScript.run(await this.#client(), [k.state, k.sessions, k.present], [int(now), int(now + this.presenceTtlMs), member, userId, -1])) as number;
+    return (await changePresenceScript.run(await this.client(), [k.state, k.sessions, k.present], [int(now), int(now + this.presenceTtlMs), member, userId, -1])) as number;
   }
 
   async activeBidders(auctionId: string, includingUserId?: string): Promise<number> {
     const k = this.#keys(auctionId);
-    return (await activeBiddersScript.run(await this.#client(), [k.state, k.sessions, k.present], [int(Date.now()), includingUserId ?? ''])) as number;
+    return (await activeBiddersScript.run(await this.client(), [k.state, k.sessions, k.present], [int(Date.now()), includingUserId ?? ''])) as number;
   }
 
   /** Stops refreshing this node's presence entries (they then expire after `presenceTtlMs`). */
@@ -270,15 +261,6 @@ export class RedisAuctionStore implements AuctionStore {
     };
   }
 
-  /** The room stream the scripts append to (always passed, so the scripts' key count is fixed; used when `on`). */
-  #announceTarget(auctionId: string): { on: boolean; keys: string[]; args: Array<string | number> } {
-    const target = this.redis.appendTarget(auctionRoom(auctionId), this.#roomHistory ?? 0);
-    return { on: this.#roomHistory !== undefined, keys: target.keys, args: target.args };
-  }
-
-  #client(): Promise<Redis> {
-    return this.redis.connection.get();
-  }
 
   /** While this node has sessions present, pushes their expiry forward every third of the TTL. */
   #armRefresh(): void {

@@ -5,12 +5,12 @@ import { chatCommands } from './commands';
 import { conversationRoom, type ChatContext } from './context';
 import { createConversation } from './conversations';
 import { MemoryChatStore } from './memoryChatStore';
-import { RedisChatStore } from './redisChatStore';
 import { DEFAULT_CHAT_OPTIONS, type ChatFeatureOptions } from './options';
 import { chatRoomKind } from './room';
 import { chatRoutes } from './routes';
 import type { ChatStore } from './store';
 import { TypingTracker } from './typingTracker';
+import { requireServerOnSameRedis } from '../../redis/roomEventsRedisStore';
 
 export { MemoryChatStore } from './memoryChatStore';
 export { RedisChatStore } from './redisChatStore';
@@ -74,9 +74,7 @@ export function chatFeature(options: Partial<ChatFeatureOptions> = {}): ChatFeat
     routes: chatRoutes(ctx),
     createConversation: (input) => createConversation(ctx, input),
     start(running) {
-      if (resolved.store instanceof RedisChatStore && resolved.store.redis !== running.store) {
-        throw new TypeError('chatFeature: a RedisChatStore appends to the conversation rooms itself, so the server must use the same RedisStore (createServer({ store }))');
-      }
+      requireServerOnSameRedis('chatFeature', resolved.store, running);
       server = running;
     },
     stop() {

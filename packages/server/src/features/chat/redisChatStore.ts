@@ -1,8 +1,8 @@
 import type { ChatConversation, ChatHistoryPage, ChatList, ChatMarker, ChatMessage, ChatSummary } from '@sinyal/protocol/schema';
-import type { Redis } from 'ioredis';
 import { SinyalServerError } from '../../errors';
 import { APPEND_EVENT_FUNCTION, RECORD_EFFECT_FUNCTION, Script } from '../../redis/redisScripts';
 import type { RedisStore } from '../../redis/redisStore';
+import { RoomEventsRedisStore } from '../../redis/roomEventsRedisStore';
 import { conversationRoom } from './context';
 import type { ChatMarkerKind, ChatMarkers, ChatStore, NewChatMessage } from './store';
 
@@ -242,25 +242,12 @@ function pairsToMarkers(flat: string[]): Record<string, ChatMarker> {
  * const server = await createServer({ auth, store: redis, features: [chat] });
  * ```
  */
-export class RedisChatStore implements ChatStore {
+export class RedisChatStore extends RoomEventsRedisStore implements ChatStore {
   readonly #prefix: string;
-  /** Set by {@link appendsRoomEvents}: the conversation rooms' history length. */
-  #roomHistory: number | undefined;
 
-  constructor(
-    /** The RedisStore whose connection, prefix and room streams this store uses. */
-    readonly redis: RedisStore,
-  ) {
+  constructor(redis: RedisStore) {
+    super(redis);
     this.#prefix = redis.keys.prefix;
-  }
-
-  /** Called by the chat feature with its `roomHistory`: from then on this store appends the conversation rooms' events. */
-  appendsRoomEvents(roomHistory: number): void {
-    this.#roomHistory = roomHistory;
-  }
-
-  #client(): Promise<Redis> {
-    return this.redis.connection.get();
   }
 
   /**
@@ -270,8 +257,8 @@ export class RedisChatStore implements ChatStore {
    * effect record (only when appending, inside a command).
    */
   #announce(conversationId: string): { keys: string[]; flag: string; target: string[]; at: string; effect: { key: string; args: string[] } | undefined } {
-    const room = this.redis.appendTarget(conversationRoom(conversationId), this.#roomHistory ?? 0);
-    const on = this.#roomHistory !== undefined;
+    const room = this.roomTarget(conversationRoom(conversationId));
+    const on = room.on;
     const effect = on ? this.redis.commandEffectTarget() : undefined;
     return {
       keys: [...room.keys],
@@ -298,17 +285,17 @@ export class RedisChatStore implements ChatStore {
     const stored: ChatConversation = { ...conversation, participants: [...conversation.participants] };
     const users = [...new Set(stored.participants)];
     const keys = [this.#conv(stored.id), ...users.map((userId) => this.#userConvs(userId))];
-    const created = await createScript.run(await this.#client(), keys, [JSON.stringify(stored), activityScore(stored.createdAt), stored.id]);
+    const created = await createScript.run(await this.client(), keys, [JSON.stringify(stored), activityScore(stored.createdAt), stored.id]);
     return created === 1;
   }
 
   async getConversation(id: string): Promise<ChatConversation | undefined> {
-    const json = await (await this.#client()).hget(this.#conv(id), 'json');
+    const json = await (await this.client()).hget(this.#conv(id), 'json');
     return json === null ? undefined : (JSON.parse(json) as ChatConversation);
   }
 
   async appendMessage(draft: NewChatMessage): Promise<{ message: ChatMessage; created: boolean } | undefined> {
-    const client = await this.#client();
+    const client = await this.client();
     const conv = this.#conv(draft.conversationId);
     // Participants never change, but the script checks the conversation is still the one read
     // (its keys are derived from them); the loop only repeats if the data was flushed and recreated.
@@ -348,7 +335,7 @@ export class RedisChatStore implements ChatStore {
   async readMessages(conversationId: string, limit: number, beforeMessageId?: string): Promise<ChatHistoryPage | undefined> {
     const conv = this.#conv(conversationId);
     const result = (await readScript.run(
-      await this.#client(),
+      await this.client(),
       [conv, `${conv}:msgs`, `${conv}:ids`],
       [String(limit), beforeMessageId === undefined ? '0' : '1', beforeMessageId ?? ''],
     )) as null | [number, number, string[]];
@@ -367,25 +354,25 @@ export class RedisChatStore implements ChatStore {
       keys.push(announce.effect.key);
       args.push(...announce.effect.args);
     }
-    const result = (await advanceScript.run(await this.#client(), keys, args)) as null | [0 | 1, string];
+    const result = (await advanceScript.run(await this.client(), keys, args)) as null | [0 | 1, string];
     if (result === null) return undefined;
     return { marker: JSON.parse(result[1]) as ChatMarker, advanced: result[0] === 1 };
   }
 
   async markers(conversationId: string): Promise<ChatMarkers> {
     const conv = this.#conv(conversationId);
-    const [read, delivered] = (await markersScript.run(await this.#client(), [`${conv}:read`, `${conv}:delivered`], [])) as [string[], string[]];
+    const [read, delivered] = (await markersScript.run(await this.client(), [`${conv}:read`, `${conv}:delivered`], [])) as [string[], string[]];
     return { read: pairsToMarkers(read), delivered: pairsToMarkers(delivered) };
   }
 
   async summary(conversationId: string, userId: string): Promise<ChatSummary | undefined> {
     const conv = this.#conv(conversationId);
-    const fields = (await summaryScript.run(await this.#client(), [conv, `${conv}:msgs`, this.#userUnread(userId)], [conversationId])) as SummaryFields | null;
+    const fields = (await summaryScript.run(await this.client(), [conv, `${conv}:msgs`, this.#userUnread(userId)], [conversationId])) as SummaryFields | null;
     return fields === null ? undefined : toSummary(fields);
   }
 
   async list(userId: string, limit: number): Promise<ChatList> {
-    const [totalUnread, ...flat] = (await listScript.run(await this.#client(), [this.#userConvs(userId), this.#userUnread(userId)], [this.#prefix, String(limit)])) as [
+    const [totalUnread, ...flat] = (await listScript.run(await this.client(), [this.#userConvs(userId), this.#userUnread(userId)], [this.#prefix, String(limit)])) as [
       number,
       ...Array<string | number | null>,
     ];

@@ -11,13 +11,13 @@ import { SinyalServerError } from '../../errors';
 import type { Feature } from '../../feature';
 import type { SinyalServer } from '../../server';
 import { MemoryPropertyStore } from './memoryStore';
-import { RedisPropertyStore } from './redisPropertyStore';
 import { DEFAULT_PROPERTY_OPTIONS, type PropertyFeatureOptions } from './options';
 import { PropertyUpdates, propertyRoom } from './propertyUpdates';
 import { propertyRoutes } from './routes';
 import { DEFAULT_TRANSITIONS } from './transitions';
 import { watchlistCommands, watchlistRoute } from './watchlist';
 import type { PropertyStore } from './store';
+import { requireServerOnSameRedis } from '../../redis/roomEventsRedisStore';
 
 export { DEFAULT_PROPERTY_OPTIONS, type PropertyFeatureOptions, type PropertyUpdateHook } from './options';
 export { DEFAULT_TRANSITIONS, type StatusTransitions } from './transitions';
@@ -107,9 +107,7 @@ export function propertyFeature(options: PropertyFeatureOptions = {}): PropertyF
     commands: watchlistCommands({ store, maxWatchedPerUser: options.maxWatchedPerUser ?? DEFAULT_PROPERTY_OPTIONS.maxWatchedPerUser }),
     routes: [...propertyRoutes(updates), watchlistRoute(store)],
     start(running) {
-      if (store instanceof RedisPropertyStore && store.redis !== running.store) {
-        throw new TypeError('propertyFeature: a RedisPropertyStore appends to the property rooms itself, so the server must use the same RedisStore (createServer({ store }))');
-      }
+      requireServerOnSameRedis('propertyFeature', store, running);
       server = running;
     },
     stop() {

@@ -1,8 +1,8 @@
 import type { PropertyChange, PropertyState } from '@sinyal/protocol/schema';
-import type { Redis } from 'ioredis';
 import { encodeEvent } from '../../redis/eventCodec';
 import { APPEND_EVENT_FUNCTION, Script } from '../../redis/redisScripts';
 import type { RedisStore } from '../../redis/redisStore';
+import { RoomEventsRedisStore } from '../../redis/roomEventsRedisStore';
 import { eventOf, propertyRoom } from './propertyUpdates';
 import type { PropertyStore, WatchOutcome } from './store';
 
@@ -73,25 +73,12 @@ const unwatchScript = new Script(UNWATCH);
  * const server = await createServer({ auth, store: redis, features: [properties] });
  * ```
  */
-export class RedisPropertyStore implements PropertyStore {
+export class RedisPropertyStore extends RoomEventsRedisStore implements PropertyStore {
   readonly #prefix: string;
-  /** Set by {@link appendsRoomEvents}: the property rooms' history length. */
-  #roomHistory: number | undefined;
 
-  constructor(
-    /** The RedisStore whose connection, prefix and room streams this store uses. */
-    readonly redis: RedisStore,
-  ) {
+  constructor(redis: RedisStore) {
+    super(redis);
     this.#prefix = redis.keys.prefix;
-  }
-
-  /** Called by the property feature with its room history: from then on this store appends the property rooms' events. */
-  appendsRoomEvents(roomHistory: number): void {
-    this.#roomHistory = roomHistory;
-  }
-
-  #client(): Promise<Redis> {
-    return this.redis.connection.get();
   }
 
   #state(propertyId: string): string {
@@ -107,20 +94,20 @@ export class RedisPropertyStore implements PropertyStore {
   }
 
   async get(propertyId: string): Promise<PropertyState | undefined> {
-    const json = await (await this.#client()).hget(this.#state(propertyId), 's');
+    const json = await (await this.client()).hget(this.#state(propertyId), 's');
     return json === null ? undefined : (JSON.parse(json) as PropertyState);
   }
 
   async compareAndSet(propertyId: string, expectedVersion: number, next: PropertyState, change?: PropertyChange): Promise<boolean> {
-    const room = this.redis.appendTarget(propertyRoom(propertyId), this.#roomHistory ?? 0);
-    const announce = change !== undefined && this.#roomHistory !== undefined;
+    const room = this.roomTarget(propertyRoom(propertyId));
+    const announce = change !== undefined && room.on;
     let event = '';
     if (announce) {
       const { event: name, payload } = eventOf(change);
       event = encodeEvent({ name, data: payload, at: Date.now() });
     }
     const written = await compareAndSetScript.run(
-      await this.#client(),
+      await this.client(),
       [this.#state(propertyId), ...room.keys],
       [String(expectedVersion), String(next.version), JSON.stringify(next), announce ? '1' : '0', ...room.args, event],
     );
@@ -129,20 +116,20 @@ export class RedisPropertyStore implements PropertyStore {
 
   async watch(userId: string, propertyId: string, maxPerUser: number): Promise<WatchOutcome> {
     const keys = [this.#watchlist(userId), this.#watchers(propertyId)];
-    return (await watchScript.run(await this.#client(), keys, [propertyId, userId, String(maxPerUser)])) as WatchOutcome;
+    return (await watchScript.run(await this.client(), keys, [propertyId, userId, String(maxPerUser)])) as WatchOutcome;
   }
 
   async unwatch(userId: string, propertyId: string): Promise<boolean> {
     const keys = [this.#watchlist(userId), this.#watchers(propertyId)];
-    return (await unwatchScript.run(await this.#client(), keys, [propertyId, userId])) === 1;
+    return (await unwatchScript.run(await this.client(), keys, [propertyId, userId])) === 1;
   }
 
   async watchlist(userId: string): Promise<string[]> {
-    return (await this.#client()).zrange(this.#watchlist(userId), 0, -1);
+    return (await this.client()).zrange(this.#watchlist(userId), 0, -1);
   }
 
   /** Users watching the property (in no particular order: a Redis set). */
   async watchers(propertyId: string): Promise<string[]> {
-    return (await this.#client()).smembers(this.#watchers(propertyId));
+    return (await this.client()).smembers(this.#watchers(propertyId));
   }
 }
