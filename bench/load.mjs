@@ -215,7 +215,7 @@ function phaseResult(phase, { sent, expected, cpu0, wall0 }) {
 }
 
 // ---------------------------------------------------------------- state
-const state = { clients: [], publisher: null, sdk: [] };
+const state = { clients: [], publishers: [], sdk: [] };
 
 async function setupClients({ proto, url, secret, n, roomOf, prefix }) {
   const tokens = proto === 'sinyal' ? await signTokens(secret, prefix, n) : undefined;
@@ -228,21 +228,22 @@ async function setupClients({ proto, url, secret, n, roomOf, prefix }) {
 }
 
 serve({
-  // ---------------- (a) fan-out: 1 room, `subscribers` members + 1 publisher
-  async fanoutSetup({ proto, url, secret, subscribers }) {
-    const r = await setupClients({ proto, url, secret, n: subscribers + 1, roomOf: () => 'bench:fan', prefix: 'fan' });
-    state.publisher = r.clients.pop();
+  // ---------------- (a) fan-out: 1 room, `subscribers` members + `publishers` publishing members (default 1)
+  async fanoutSetup({ proto, url, secret, subscribers, publishers = 1 }) {
+    const r = await setupClients({ proto, url, secret, n: subscribers + publishers, roomOf: () => 'bench:fan', prefix: 'fan' });
+    state.publishers = r.clients.splice(r.clients.length - publishers, publishers);
     state.clients = r.clients;
-    return { opened: r.clients.length, failed: r.failed, openMs: r.openMs, errors: r.errors };
+    return { opened: r.clients.length, publishers: state.publishers.length, failed: r.failed, openMs: r.openMs, errors: r.errors };
   },
   async fanoutRun({ rate, durationMs, drainTimeoutMs }) {
     const phase = newPhase();
     for (const c of state.clients) c.onDelivery = phase.deliver;
     const cpu0 = process.cpuUsage();
     const wall0 = now();
-    const pub = state.publisher;
-    pub.onDelivery = () => {}; // the publisher is a member too (it gets its own events); not counted
-    const { sent, sendMs } = await pace(rate, durationMs, () => pub.publish('bench:fan', payload()));
+    const pubs = state.publishers;
+    for (const pub of pubs) pub.onDelivery = () => {}; // publishers are members too (they get every event); not counted
+    // Round-robin over the publishers (with one publisher: all from the same connection).
+    const { sent, sendMs } = await pace(rate, durationMs, (k) => pubs[k % pubs.length].publish('bench:fan', payload()));
     const expected = sent * state.clients.length;
     const drained = await drain(phase, expected, wall0 + sendMs, { drainTimeoutMs });
     return { rate, subscribers: state.clients.length, drained, ...phaseResult(phase, { sent, expected, cpu0, wall0 }) };
@@ -278,9 +279,9 @@ serve({
   },
 
   async closeAll() {
-    const all = [...state.clients, ...(state.publisher ? [state.publisher] : [])];
+    const all = [...state.clients, ...state.publishers];
     state.clients = [];
-    state.publisher = null;
+    state.publishers = [];
     await closeClients(all);
     return true;
   },

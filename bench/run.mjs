@@ -7,8 +7,12 @@
 //   --only=size,decode,fanout,chat,connections,storm
 //   --servers=sinyal,socketio,ws
 //   --subscribers=N --chat-clients=N --connections=N --storm-clients=N   override sizes
+//   --publishers=N                fan-out: N members publish in turn (default 1), e.g. a busy room
 //   --cpu-prof                    --cpu-prof the Sinyal server child during fan-out / chat (use with --only=)
 //   --out=FILE                    JSON output (default bench/results/latest.json)
+//   --servers=…,sinyal@DIR        also run the Sinyal server built into DIR (a copy of
+//                                 packages/server/dist placed under node_modules/ so that its imports
+//                                 resolve), to compare builds in the same run; repeatable
 import { execSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -34,7 +38,7 @@ const num = (k, def) => (args[k] !== undefined ? Number(args[k]) : def);
 
 const cfg = quick
   ? {
-      subscribers: num('subscribers', 200),
+      subscribers: num('subscribers', 200), publishers: num('publishers', 1),
       latencyRate: 50, latencyMs: 3000,
       rampRates: [200, 800, 3200], rampStepMs: 1500,
       chatClients: num('chat-clients', 500), chatRates: [0.5, 2], chatMs: 3000,
@@ -43,7 +47,7 @@ const cfg = quick
       decodeN: 50_000,
     }
   : {
-      subscribers: num('subscribers', 1000),
+      subscribers: num('subscribers', 1000), publishers: num('publishers', 1),
       // 50 msg/s × 1000 = 50k deliveries/s: about half of what one shared core delivered in trials.
       latencyRate: 50, latencyMs: 10_000,
       rampRates: [25, 50, 100, 200, 400, 800], rampStepMs: 3000,
@@ -60,6 +64,11 @@ const note = (s) => {
   console.log(`  note: ${s}`);
 };
 const LABEL = { sinyal: 'Sinyal', socketio: 'socket.io 4', ws: 'raw ws (floor)' };
+/** Wire protocol of a server under test (`sinyal@DIR` is another build of the Sinyal server). */
+const protoOf = (server) => (server.startsWith('sinyal@') ? 'sinyal' : server);
+/** Build directory of a `sinyal@DIR` server. */
+const altDist = (server) => (server.startsWith('sinyal@') ? server.slice('sinyal@'.length) : undefined);
+for (const s of servers) if (altDist(s)) LABEL[s] = `Sinyal @${s.slice(7).split('/').filter(Boolean).pop()}`;
 
 function machine() {
   let ulimit = null;
@@ -81,7 +90,8 @@ function machine() {
 async function withPair(server, { prof = false } = {}, fn) {
   const execArgv = ['--expose-gc'];
   if (prof) execArgv.push('--cpu-prof', `--cpu-prof-dir=${here}results/prof`);
-  const srv = spawnChild(`${here}servers/${server}.mjs`, { execArgv, env: { BENCH_SECRET: SECRET }, name: `${server}-server` });
+  const env = { BENCH_SECRET: SECRET, ...(altDist(server) ? { BENCH_SINYAL_DIST: altDist(server) } : {}) };
+  const srv = spawnChild(`${here}servers/${protoOf(server)}.mjs`, { execArgv, env, name: `${server}-server` });
   const load = spawnChild(`${here}load.mjs`, { execArgv: ['--max-old-space-size=4096'], name: 'load' });
   try {
     const info = await srv.rpc('start');
@@ -91,14 +101,18 @@ async function withPair(server, { prof = false } = {}, fn) {
   }
 }
 
-/** Runs `fn` and adds the server's CPU time and share of one core over it. */
+/**
+ * Runs `fn` and adds the server's CPU time and share of one core over it, and its CPU time per
+ * delivery (µs): the figure least disturbed by other work on a shared machine.
+ */
 async function measured(srv, fn) {
   const c0 = await srv.rpc('cpu');
   const t0 = performance.now();
   const result = await fn();
   const wall = performance.now() - t0;
   const cpu = cpuMs(c0, await srv.rpc('cpu'));
-  return { ...result, serverCpuMs: r1(cpu), serverCpuPct: r1((cpu / wall) * 100), wallMs: r1(wall) };
+  const perDelivery = result.delivered ? Math.round((cpu * 1000 * 100) / result.delivered) / 100 : null;
+  return { ...result, serverCpuMs: r1(cpu), serverCpuPct: r1((cpu / wall) * 100), serverCpuUsPerDelivery: perDelivery, wallMs: r1(wall) };
 }
 
 const loadBound = (r) => r.loadCpuPct >= 90;
@@ -106,7 +120,7 @@ const loadBound = (r) => r.loadCpuPct >= 90;
 // ------------------------------------------------------------------ scenarios
 async function fanout(server) {
   return withPair(server, { prof: Boolean(args['cpu-prof']) && server === 'sinyal' }, async (srv, load, info) => {
-    const setup = await load.rpc('fanoutSetup', { proto: server, url: info.url, secret: SECRET, subscribers: cfg.subscribers });
+    const setup = await load.rpc('fanoutSetup', { proto: protoOf(server), url: info.url, secret: SECRET, subscribers: cfg.subscribers, publishers: cfg.publishers });
     const run = (rate, durationMs) => measured(srv, () => load.rpc('fanoutRun', { rate, durationMs, drainTimeoutMs: quick ? 4000 : 8000 }, 120_000));
     await run(cfg.latencyRate, 1000); // warm-up
     const latency = await run(cfg.latencyRate, cfg.latencyMs);
@@ -114,7 +128,7 @@ async function fanout(server) {
     for (const rate of cfg.rampRates) {
       const step = await run(rate, cfg.rampStepMs);
       steps.push(step);
-      console.log(`    ${server} fan-out ${rate} msg/s × ${step.subscribers}: ${fmtInt(step.deliveriesPerSec)} deliveries/s (${Math.round(step.deliveredRatio * 100)} % of offered) p99 ${step.latencyMs.p99} ms, server CPU ${step.serverCpuPct} %, load CPU ${step.loadCpuPct} %`);
+      console.log(`    ${server} fan-out ${rate} msg/s × ${step.subscribers}: ${fmtInt(step.deliveriesPerSec)} deliveries/s (${Math.round(step.deliveredRatio * 100)} % of offered) p99 ${step.latencyMs.p99} ms, server CPU ${step.serverCpuPct} % (${step.serverCpuUsPerDelivery} µs/delivery), load CPU ${step.loadCpuPct} %`);
       if (step.deliveredRatio < 0.97 || !step.drained || step.latencyMs.p50 > 250) break; // saturated: stop before buffers explode
     }
     const best = steps.reduce((a, b) => (b.deliveriesPerSec > a.deliveriesPerSec ? b : a));
@@ -124,13 +138,13 @@ async function fanout(server) {
 
 async function chat(server) {
   return withPair(server, { prof: Boolean(args['cpu-prof']) && server === 'sinyal' }, async (srv, load, info) => {
-    const setup = await load.rpc('chatSetup', { proto: server, url: info.url, secret: SECRET, clients: cfg.chatClients }, 300_000);
+    const setup = await load.rpc('chatSetup', { proto: protoOf(server), url: info.url, secret: SECRET, clients: cfg.chatClients }, 300_000);
     const levels = [];
     for (const perClient of cfg.chatRates) {
       const totalRate = Math.round(perClient * setup.opened);
       const r = await measured(srv, () => load.rpc('chatRun', { totalRate, durationMs: cfg.chatMs, drainTimeoutMs: quick ? 4000 : 8000 }, 120_000));
       levels.push({ perClientRate: perClient, ...r, publishedPerSec: Math.round(r.sent / (cfg.chatMs / 1000)) });
-      console.log(`    ${server} chat ${setup.opened} clients × ${perClient} msg/s: ${fmtInt(r.deliveriesPerSec)} deliveries/s (${Math.round(r.deliveredRatio * 100)} %) p99 ${r.latencyMs.p99} ms, server CPU ${r.serverCpuPct} %, load CPU ${r.loadCpuPct} %`);
+      console.log(`    ${server} chat ${setup.opened} clients × ${perClient} msg/s: ${fmtInt(r.deliveriesPerSec)} deliveries/s (${Math.round(r.deliveredRatio * 100)} %) p99 ${r.latencyMs.p99} ms, server CPU ${r.serverCpuPct} % (${r.serverCpuUsPerDelivery} µs/delivery), load CPU ${r.loadCpuPct} %`);
     }
     return { setup, levels };
   });
@@ -139,7 +153,7 @@ async function chat(server) {
 async function connections(server, n) {
   return withPair(server, {}, async (srv, load, info) => {
     const mem0 = await srv.rpc('mem');
-    const r = await measured(srv, () => load.rpc('connOpen', { proto: server, url: info.url, secret: SECRET, n }, 600_000));
+    const r = await measured(srv, () => load.rpc('connOpen', { proto: protoOf(server), url: info.url, secret: SECRET, n }, 600_000));
     const mem1 = await srv.rpc('mem');
     const conns = await srv.rpc('connections');
     const per = (k) => (r.opened ? Math.round((mem1[k] - mem0[k]) / r.opened) : null);
@@ -158,9 +172,9 @@ async function connections(server, n) {
 async function storm(server) {
   return withPair(server, {}, async (srv, load, info) => {
     const rooms = Array.from({ length: cfg.stormRooms }, (_, i) => `bench:s${i}`);
-    const setup = await load.rpc('stormSetup', { proto: server, url: info.url, secret: SECRET, clients: cfg.stormClients, rooms: cfg.stormRooms }, 600_000);
+    const setup = await load.rpc('stormSetup', { proto: protoOf(server), url: info.url, secret: SECRET, clients: cfg.stormClients, rooms: cfg.stormRooms }, 600_000);
     let expectSeq = 0;
-    if (server === 'sinyal') {
+    if (protoOf(server) === 'sinyal') {
       await srv.rpc('publishRooms', { rooms, count: 1 });
       await load.rpc('stormWaitSeq', { seq: 1 });
       expectSeq = 4; // 3 more events are published into every room right after the restart
@@ -173,7 +187,7 @@ async function storm(server) {
     ]);
     const serverCpuMs = r1(cpuMs(c0, await srv.rpc('cpu')));
     await load.rpc('stormClose', {}, 60_000);
-    const out = { client: server === 'sinyal' ? '@sinyal/client SDK' : server === 'socketio' ? 'socket.io-client SDK' : 'raw ws + reconnect loop', setup, restart, ...result, serverCpuMs };
+    const out = { client: protoOf(server) === 'sinyal' ? '@sinyal/client SDK' : server === 'socketio' ? 'socket.io-client SDK' : 'raw ws + reconnect loop', setup, restart, ...result, serverCpuMs };
     console.log(`    ${server} storm: ${result.rejoined}/${result.clients} re-joined, all in ${result.allRejoinedMs} ms${expectSeq ? `, all caught up in ${result.allCaughtUpMs} ms (${result.resumedJoins} resumed joins, ${result.resets} resets)` : ''}; server CPU ${serverCpuMs} ms`);
     return out;
   });
@@ -274,10 +288,10 @@ const rows = (scenario, f) => servers.filter((s) => results.servers[s][scenario]
   return r.error ? [LABEL[s], `error: ${r.error.split('\n')[0].slice(0, 60)}`] : f(s, r);
 });
 if (want('fanout')) {
-  print(`(a) Fan-out, 1 room × ${cfg.subscribers} subscribers (+1 publisher)`);
-  print(table(['server', 'saturation deliv/s', 'at msg/s', 'srv CPU %', 'load CPU %', `p50 ms @${cfg.latencyRate}/s`, 'p99 ms', 'max ms', 'srv CPU %', 'load CPU %'], rows('fanout', (s, r) => [
+  print(`(a) Fan-out, 1 room × ${cfg.subscribers} subscribers (+${cfg.publishers} publisher${cfg.publishers === 1 ? '' : 's'})`);
+  print(table(['server', 'saturation deliv/s', 'at msg/s', 'srv CPU %', 'load CPU %', `p50 ms @${cfg.latencyRate}/s`, 'p99 ms', 'max ms', 'srv CPU %', 'srv µs/deliv', 'load CPU %'], rows('fanout', (s, r) => [
     LABEL[s], fmtInt(r.saturation.deliveriesPerSec) + (r.saturation.loadBound ? ' (load-bound)' : ''), r.saturation.atRate, r.saturation.serverCpuPct, r.saturation.loadCpuPct,
-    r.latency.latencyMs.p50, r.latency.latencyMs.p99, r.latency.latencyMs.max, r.latency.serverCpuPct, r.latency.loadCpuPct,
+    r.latency.latencyMs.p50, r.latency.latencyMs.p99, r.latency.latencyMs.max, r.latency.serverCpuPct, r.latency.serverCpuUsPerDelivery, r.latency.loadCpuPct,
   ])));
   print();
 }
@@ -288,9 +302,9 @@ if (want('chat')) {
     const r = results.servers[s].chat;
     if (!r) continue;
     if (r.error) chatRows.push([LABEL[s], `error: ${r.error.slice(0, 60)}`]);
-    else for (const l of r.levels) chatRows.push([LABEL[s], `${l.perClientRate}/client`, fmtInt(l.totalRate), fmtInt(l.deliveriesPerSec), `${Math.round(l.deliveredRatio * 100)} %`, l.latencyMs.p50, l.latencyMs.p99, l.latencyMs.max, l.serverCpuPct, l.loadCpuPct + (loadBound(l) ? ' !' : '')]);
+    else for (const l of r.levels) chatRows.push([LABEL[s], `${l.perClientRate}/client`, fmtInt(l.totalRate), fmtInt(l.deliveriesPerSec), `${Math.round(l.deliveredRatio * 100)} %`, l.latencyMs.p50, l.latencyMs.p99, l.latencyMs.max, l.serverCpuPct, l.serverCpuUsPerDelivery, l.loadCpuPct + (loadBound(l) ? ' !' : '')]);
   }
-  print(table(['server', 'rate', 'offered msg/s', 'deliveries/s', 'delivered', 'p50 ms', 'p99 ms', 'max ms', 'srv CPU %', 'load CPU %'], chatRows));
+  print(table(['server', 'rate', 'offered msg/s', 'deliveries/s', 'delivered', 'p50 ms', 'p99 ms', 'max ms', 'srv CPU %', 'srv µs/deliv', 'load CPU %'], chatRows));
   print();
 }
 if (want('connections')) {
@@ -327,6 +341,13 @@ if (fs_?.saturation && fio?.saturation) {
   targets.push(['fan-out deliveries/s ≥ 2× socket.io', `${x.toFixed(2)}×`, x >= 2 ? 'met' : 'NOT met']);
   const p = fs_.latency.latencyMs.p99 / fio.latency.latencyMs.p99;
   targets.push([`fan-out p99 @${cfg.latencyRate}/s ≤ ½ socket.io`, `${p.toFixed(2)}×`, p <= 0.5 ? 'met' : 'NOT met']);
+}
+const cs_ = S.sinyal?.chat, cio_ = S.socketio?.chat;
+for (const l of cs_?.levels ?? []) {
+  const other = cio_?.levels?.find((o) => o.perClientRate === l.perClientRate);
+  if (!other) continue;
+  const p = l.latencyMs.p99 / other.latencyMs.p99;
+  targets.push([`chat p99 @${l.perClientRate}/client ≤ ½ socket.io`, `${p.toFixed(2)}×`, p <= 0.5 ? 'met' : 'NOT met']);
 }
 const cs = S.sinyal?.connections, cio = S.socketio?.connections;
 if (cs?.rssPerConnBytes && cio?.rssPerConnBytes) {

@@ -1,6 +1,12 @@
 // Sinyal reference server under test, in its own process. Driven over IPC by bench/run.mjs.
-import { createServer, MemoryStore } from '@sinyal/server';
+import { pathToFileURL } from 'node:url';
 import { serve, processStats } from '../lib/rpc.mjs';
+
+// `--servers=sinyal@DIR` (bench/run.mjs) loads another build of the server, e.g. a copy
+// of packages/server/dist from before a change, to compare two builds in the same run.
+const { createServer, MemoryStore } = process.env.BENCH_SINYAL_DIST
+  ? await import(pathToFileURL(`${process.env.BENCH_SINYAL_DIST}/index.js`).href)
+  : await import('@sinyal/server');
 
 const SECRET = process.env.BENCH_SECRET;
 let server;
