@@ -1,13 +1,32 @@
 import type { EventFrame } from '@sinyal/protocol';
+import type { FlushLane, FlushScheduler } from './flushScheduler';
 import type { StoredEvent } from './store/types';
+
+/** A server frame serialised once for every recipient of a broadcast. */
+export class SharedFrame {
+  /** `lane`: when members' sockets are written out (see {@link FlushScheduler}). */
+  constructor(
+    readonly raw: string,
+    readonly lane: FlushLane = 'tick',
+  ) {}
+}
+
+/**
+ * Rooms with at least this many local members have their broadcasts written out at the end
+ * of the loop turn (the `turn` lane of {@link FlushScheduler}) rather than at the end of the
+ * current callback: in a busy room, a member then gets the events of every publisher read in
+ * the same turn in one write. Smaller rooms (a two-person chat) keep the `tick` lane, where
+ * nothing waits for other sockets' frames.
+ */
+export const TURN_FLUSH_MIN_MEMBERS = 16;
 
 /** Something that can receive serialised frames: a session. */
 export interface Subscriber {
   readonly id: string;
   /** The authenticated user behind the subscriber. */
   readonly userId: string;
-  /** Sends an already-serialised frame. */
-  sendRaw(raw: string): void;
+  /** Sends a frame serialised once for all recipients of a broadcast. */
+  sendShared(frame: SharedFrame): void;
 }
 
 /**
@@ -20,15 +39,15 @@ export interface Subscriber {
  * instead of silently missing the new epoch's first seqs.
  */
 export class Membership {
-  private held: Array<{ raw: string; seq: number | undefined; epoch: string | undefined }> | null = [];
+  private held: Array<{ frame: SharedFrame; seq: number | undefined; epoch: string | undefined }> | null = [];
   private lastSeq = 0;
   private epoch: string | undefined;
 
   constructor(readonly subscriber: Subscriber) {}
 
-  deliver(raw: string, seq: number | undefined, epoch?: string): void {
-    if (this.held) this.held.push({ raw, seq, epoch });
-    else this.sendIfNew(raw, seq, epoch);
+  deliver(frame: SharedFrame, seq: number | undefined, epoch?: string): void {
+    if (this.held) this.held.push({ frame, seq, epoch });
+    else this.sendIfNew(frame, seq, epoch);
   }
 
   /** Starts holding live events back (a join or re-join is in progress). */
@@ -42,17 +61,17 @@ export class Membership {
     if (epoch !== undefined) this.epoch = epoch;
     const held = this.held ?? [];
     this.held = null;
-    for (const { raw, seq, epoch: eventEpoch } of held) this.sendIfNew(raw, seq, eventEpoch);
+    for (const { frame, seq, epoch: eventEpoch } of held) this.sendIfNew(frame, seq, eventEpoch);
   }
 
-  private sendIfNew(raw: string, seq: number | undefined, epoch: string | undefined): void {
+  private sendIfNew(frame: SharedFrame, seq: number | undefined, epoch: string | undefined): void {
     if (seq !== undefined) {
       const sameEpoch = epoch === undefined || this.epoch === undefined || epoch === this.epoch;
       if (sameEpoch && seq <= this.lastSeq) return;
       this.lastSeq = seq;
       if (epoch !== undefined) this.epoch = epoch;
     }
-    this.subscriber.sendRaw(raw);
+    this.subscriber.sendShared(frame);
   }
 }
 
@@ -120,10 +139,10 @@ export class RoomRegistry {
   broadcast(room: string, frame: EventFrame, exceptUser?: string): void {
     const members = this.rooms.get(room);
     if (!members) return;
-    const raw = JSON.stringify(frame);
+    const shared = new SharedFrame(JSON.stringify(frame), members.size >= TURN_FLUSH_MIN_MEMBERS ? 'turn' : 'tick');
     for (const membership of members.values()) {
       if (exceptUser !== undefined && membership.subscriber.userId === exceptUser) continue;
-      membership.deliver(raw, frame.seq, frame.epoch);
+      membership.deliver(shared, frame.seq, frame.epoch);
     }
   }
 

@@ -25,6 +25,7 @@ import { publishToRoom, type PublishOptions, type PublishResult } from './publis
 import { ActionRateLimiter, RateLimiter } from './rateLimiter';
 import { RoomRegistry } from './roomRegistry';
 import { Session } from './session';
+import { FlushScheduler } from './flushScheduler';
 import { MemoryStore } from './store/memoryStore';
 import type { Store } from './store/types';
 
@@ -191,6 +192,8 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   }
 
   const registry = new RoomRegistry((room) => fanout.unsubscribe(room));
+  // Merges the frames a connection is sent in one go into one socket write (see FlushScheduler).
+  const flusher = new FlushScheduler();
   const sessions = new Set<Session>();
   const connectionsPerUser = new Map<string, number>();
   const pendingUpgrades = new Set<Duplex>();
@@ -293,7 +296,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     socket.once('close', () => countConnection(user.id, -1));
 
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new Session(ws, user, context);
+      const session = new Session(ws, user, context, flusher);
       sessions.add(session);
       void session.whenClosed.then(() => sessions.delete(session));
       logger.debug?.({ sid: session.id, user: user.id }, 'connection opened');

@@ -8,11 +8,9 @@ import type { ServerContext } from './context';
 import type { HeartbeatPeer } from './heartbeat';
 import { joinRoom } from './join';
 import type { RateDecision } from './rateLimiter';
-import type { Membership, Subscriber } from './roomRegistry';
+import { FlushScheduler, HeldSocket } from './flushScheduler';
+import type { Membership, SharedFrame, Subscriber } from './roomRegistry';
 import { callRoomHook, runHook } from './hooks';
-
-/** Most bytes held back in one tick to merge small frames into one socket write. */
-const CORK_MAX_BYTES = 16 * 1024;
 
 /** Recognises a `leave` frame without parsing it (rate-limited frames are not parsed). */
 const LEAVE_FRAME = /"t"\s*:\s*"leave"/;
@@ -55,8 +53,8 @@ export class Session implements Subscriber, HeartbeatPeer {
   private readonly announced = new Set<string>();
   private greeted = false;
   private cleanedUp = false;
-  private corked = false;
-  private corkedBytes = 0;
+  /** This connection's write batching (null if ws exposes no socket). */
+  private readonly out: HeldSocket | null;
   private disconnectAnnounced = false;
   private closing = false;
   /** Shutting down: frames not yet started are skipped (the client re-sends them elsewhere). */
@@ -72,7 +70,10 @@ export class Session implements Subscriber, HeartbeatPeer {
     private readonly ws: WebSocket,
     readonly user: AuthUser,
     private readonly ctx: ServerContext,
+    private readonly flusher: FlushScheduler = new FlushScheduler(),
   ) {
+    const socket = (ws as unknown as { _socket?: HeldSocket['socket'] })._socket;
+    this.out = socket ? new HeldSocket(socket) : null;
     this.whenClosed = new Promise((resolve) => {
       ws.on('close', (code) => {
         ctx.metrics.disconnected(code);
@@ -137,49 +138,36 @@ export class Session implements Subscriber, HeartbeatPeer {
     if (this.write(JSON.stringify(frame), frame.t) && (frame.t === 'nack' || frame.t === 'error')) this.ctx.metrics.error(frame.code);
   }
 
-  /** Writes a serialised room event (a broadcast), dropping the connection instead if its send buffer is over the limit. */
-  sendRaw(raw: string): void {
-    this.write(raw, 'event');
+  /** Writes a broadcast frame (serialised once for all members), dropping the connection instead if its send buffer is over the limit. */
+  sendShared(frame: SharedFrame): void {
+    if (!this.writable()) return;
+    if (this.out) this.flusher.beforeWrite(this.out, frame.raw.length, frame.lane);
+    this.ws.send(frame.raw);
+    this.ctx.metrics.messageOut('event');
   }
 
-  /**
-   * Frames sent to one socket in the same tick (a publisher's own event and its ack, a
-   * replay after a join) leave in one `writev` instead of one system call each: socket
-   * writes dominate the server's CPU profile under load. Only small amounts are held
-   * (CORK_MAX_BYTES): a burst is flushed at once, so corked bytes never make a healthy
-   * client look like a slow consumer.
-   */
-  private corkForThisTick(bytes: number): void {
-    const socket = (this.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-    if (!socket) return;
-    if (this.corked) {
-      this.corkedBytes += bytes;
-      if (this.corkedBytes > CORK_MAX_BYTES) {
-        this.corked = false;
-        socket.uncork(); // the tick's scheduled uncork then finds nothing corked: a no-op
-      }
-      return;
-    }
-    if (bytes > CORK_MAX_BYTES) return;
-    this.corked = true;
-    this.corkedBytes = bytes;
-    socket.cork();
-    process.nextTick(() => {
-      if (!this.corked) return;
-      this.corked = false;
-      socket.uncork();
-    });
-  }
-
-  /** Writes a serialised frame unless the connection is closing or a slow consumer (then dropped); true if written. */
-  private write(raw: string, type: ServerFrame['t']): boolean {
+  /** Whether a frame may be written now; drops a slow consumer (and answers false). */
+  private writable(): boolean {
     if (this.closing || this.ws.readyState !== WebSocket.OPEN) return false;
-    if (this.ws.bufferedAmount > this.ctx.limits.maxBufferedBytes) {
-      this.ctx.logger.warn({ sid: this.id, user: this.user.id, buffered: this.ws.bufferedAmount }, 'dropping slow consumer');
+    // Bytes the flush scheduler is only holding back for now are not a sign of a slow consumer.
+    const buffered = this.ws.bufferedAmount - (this.out ? this.out.heldBytes : 0);
+    if (buffered > this.ctx.limits.maxBufferedBytes) {
+      this.ctx.logger.warn({ sid: this.id, user: this.user.id, buffered }, 'dropping slow consumer');
       this.close(CloseCodes.SLOW_CONSUMER, 'slow consumer');
       return false;
     }
-    this.corkForThisTick(raw.length);
+    return true;
+  }
+
+  /**
+   * Writes a serialised frame unless the connection is closing or a slow consumer (then
+   * dropped); true if written. Frames sent to one socket while the current I/O callback
+   * runs (a publisher's ack and its own echoed event, the events of several publishes read
+   * together, a replay after a join) leave in one socket write: see {@link FlushScheduler}.
+   */
+  private write(raw: string, type: ServerFrame['t']): boolean {
+    if (!this.writable()) return false;
+    if (this.out) this.flusher.beforeWrite(this.out, raw.length);
     this.ws.send(raw);
     this.ctx.metrics.messageOut(type);
     return true;
@@ -214,6 +202,8 @@ export class Session implements Subscriber, HeartbeatPeer {
     this.leaveAllRooms();
     this.announceDisconnect(); // now, not when the peer finally acknowledges the close
     clearTimeout(this.expiryTimer);
+    // What is held back (e.g. the last acks of a draining connection) goes before the close frame.
+    if (this.out) this.flusher.flush(this.out);
     this.ws.close(code, reason);
     this.killTimer = setTimeout(() => this.ws.terminate(), graceMs);
     this.killTimer.unref();
