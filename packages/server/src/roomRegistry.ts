@@ -2,13 +2,49 @@ import type { EventFrame } from '@sinyal/protocol';
 import type { FlushLane, FlushScheduler } from './flushScheduler';
 import type { StoredEvent } from './store/types';
 
-/** A server frame serialised once for every recipient of a broadcast. */
+/**
+ * The WebSocket frame (RFC 6455: FIN, text opcode, unmasked, no extension bits) carrying
+ * `text`, header and UTF-8 payload in one buffer: what `ws` would write for `send(text)`
+ * on a connection without permessage-deflate.
+ */
+export function encodeTextFrame(text: string): Buffer {
+  const length = Buffer.byteLength(text);
+  const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  frame[0] = 0x81;
+  if (length < 126) {
+    frame[1] = length;
+  } else if (length < 65536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    frame.writeUInt32BE(length >>> 0, 6);
+  }
+  frame.write(text, headerLength, 'utf8');
+  return frame;
+}
+
+/**
+ * A server frame serialised once for every recipient of a broadcast. Its WebSocket frame
+ * bytes are also built once, on first use, so a connection without permessage-deflate is
+ * sent the same buffer as every other member (no per-recipient framing or string → bytes
+ * conversion); a compressing connection sends `raw` through `ws` as usual.
+ */
 export class SharedFrame {
+  private bytes: Buffer | undefined;
+
   /** `lane`: when members' sockets are written out (see {@link FlushScheduler}). */
   constructor(
     readonly raw: string,
     readonly lane: FlushLane = 'tick',
   ) {}
+
+  /** The complete WebSocket text frame (see {@link encodeTextFrame}), built on first use. */
+  wsFrame(): Buffer {
+    return (this.bytes ??= encodeTextFrame(this.raw));
+  }
 }
 
 /**
@@ -25,7 +61,7 @@ export interface Subscriber {
   readonly id: string;
   /** The authenticated user behind the subscriber. */
   readonly userId: string;
-  /** Sends a frame serialised once for all recipients of a broadcast. */
+  /** Sends a frame serialised (and framed) once for all recipients of a broadcast. */
   sendShared(frame: SharedFrame): void;
 }
 
@@ -95,7 +131,7 @@ export function volatileEventFrame(room: string, name: string, data: unknown, at
 
 /**
  * Local room subscriptions of this node and fan-out to them. A broadcast frame is
- * serialised once and the same string is written to every member.
+ * serialised once, and framed once, and the same bytes are written to every member.
  */
 export class RoomRegistry {
   private readonly rooms = new Map<string, Map<Subscriber, Membership>>();

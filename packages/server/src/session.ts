@@ -15,6 +15,16 @@ import { callRoomHook, runHook } from './hooks';
 /** Recognises a `leave` frame without parsing it (rate-limited frames are not parsed). */
 const LEAVE_FRAME = /"t"\s*:\s*"leave"/;
 
+/** ws' Sender state in which it writes frames straight to the socket (not compressing, not queueing). */
+const SENDER_IDLE = 0;
+
+/** The parts of ws' (private) Sender that a pre-framed write relies on; checked at runtime. */
+interface WsSender {
+  _state: number;
+  _queue: unknown[];
+  sendFrame(list: Buffer[], cb?: (err?: Error) => void): void;
+}
+
 /** Largest delay setTimeout accepts; longer waits are re-armed. */
 const MAX_TIMER_MS = 2_147_483_647;
 /** How long a closing peer gets to finish the close handshake before it is cut off. */
@@ -55,6 +65,8 @@ export class Session implements Subscriber, HeartbeatPeer {
   private cleanedUp = false;
   /** This connection's write batching (null if ws exposes no socket). */
   private readonly out: HeldSocket | null;
+  /** ws' sender, when pre-framed broadcast bytes may be written through it (no permessage-deflate). */
+  private readonly rawSender: WsSender | null;
   private disconnectAnnounced = false;
   private closing = false;
   /** Shutting down: frames not yet started are skipped (the client re-sends them elsewhere). */
@@ -72,8 +84,15 @@ export class Session implements Subscriber, HeartbeatPeer {
     private readonly ctx: ServerContext,
     private readonly flusher: FlushScheduler = new FlushScheduler(),
   ) {
-    const socket = (ws as unknown as { _socket?: HeldSocket['socket'] })._socket;
-    this.out = socket ? new HeldSocket(socket) : null;
+    const internals = ws as unknown as { _socket?: HeldSocket['socket']; _sender?: Partial<WsSender> };
+    this.out = internals._socket ? new HeldSocket(internals._socket) : null;
+    const sender = internals._sender;
+    // A compressing connection must go through ws (it deflates per message); so must any
+    // ws version whose sender does not look as expected.
+    this.rawSender =
+      ws.extensions === '' && sender && typeof sender.sendFrame === 'function' && typeof sender._state === 'number' && Array.isArray(sender._queue)
+        ? (sender as WsSender)
+        : null;
     this.whenClosed = new Promise((resolve) => {
       ws.on('close', (code) => {
         ctx.metrics.disconnected(code);
@@ -138,11 +157,24 @@ export class Session implements Subscriber, HeartbeatPeer {
     if (this.write(JSON.stringify(frame), frame.t) && (frame.t === 'nack' || frame.t === 'error')) this.ctx.metrics.error(frame.code);
   }
 
-  /** Writes a broadcast frame (serialised once for all members), dropping the connection instead if its send buffer is over the limit. */
+  /**
+   * Writes a broadcast frame (serialised and framed once for all members), dropping the
+   * connection instead if its send buffer is over the limit. Without permessage-deflate the
+   * shared frame bytes are handed to ws' sender as they are, the way ws writes any frame
+   * it built itself, only when ws is not compressing or queueing on this connection (so
+   * they cannot overtake or split a frame of its own, e.g. a close frame).
+   */
   sendShared(frame: SharedFrame): void {
     if (!this.writable()) return;
-    if (this.out) this.flusher.beforeWrite(this.out, frame.raw.length, frame.lane);
-    this.ws.send(frame.raw);
+    const sender = this.rawSender;
+    if (sender !== null && sender._state === SENDER_IDLE && sender._queue.length === 0) {
+      const bytes = frame.wsFrame();
+      if (this.out) this.flusher.beforeWrite(this.out, bytes.length, frame.lane);
+      sender.sendFrame([bytes]);
+    } else {
+      if (this.out) this.flusher.beforeWrite(this.out, frame.raw.length, frame.lane);
+      this.ws.send(frame.raw);
+    }
     this.ctx.metrics.messageOut('event');
   }
 

@@ -1,7 +1,8 @@
 import { Writable } from 'node:stream';
+import * as ws from 'ws';
 import { describe, expect, it } from 'vitest';
 import { FlushScheduler, HeldSocket, type FlushLane } from '../src/flushScheduler';
-import { RoomRegistry, TURN_FLUSH_MIN_MEMBERS, type Subscriber } from '../src/roomRegistry';
+import { encodeTextFrame, RoomRegistry, SharedFrame, TURN_FLUSH_MIN_MEMBERS, type Subscriber } from '../src/roomRegistry';
 
 /** A socket stand-in that records each write it hands to the "kernel": one entry per `_write`/`_writev`. */
 class RecordingSocket extends Writable {
@@ -252,5 +253,25 @@ describe('broadcast lanes', () => {
     lanes.length = 0;
     registry.broadcast('lobby:1', { t: 'event', room: 'lobby:1', name: 'lobby:msg', at: 1 });
     expect(lanes).toEqual(Array(TURN_FLUSH_MIN_MEMBERS).fill('turn'));
+  });
+});
+
+describe('pre-framed broadcasts', () => {
+  const wsFrame = (text: string): Buffer => {
+    const Sender = (ws as unknown as { Sender: { frame(data: Buffer, options: object): Buffer[] } }).Sender;
+    return Buffer.concat(Sender.frame(Buffer.from(text), { fin: true, rsv1: false, opcode: 1, mask: false, readOnly: false }));
+  };
+
+  it('builds the same bytes as ws for every payload length class and for multi-byte text', () => {
+    for (const text of ['', 'a', 'x'.repeat(125), 'x'.repeat(126), 'é'.repeat(63), 'é'.repeat(64), 'x'.repeat(65_535), 'x'.repeat(65_536), '∑'.repeat(30_000), 'x'.repeat(200_000)]) {
+      expect(encodeTextFrame(text).equals(wsFrame(text))).toBe(true);
+    }
+  });
+
+  it('frames a shared broadcast once, whatever the number of recipients', () => {
+    const frame = new SharedFrame('{"t":"event"}');
+    const first = frame.wsFrame();
+    expect(frame.wsFrame()).toBe(first);
+    expect(first.equals(wsFrame('{"t":"event"}'))).toBe(true);
   });
 });
