@@ -91,7 +91,7 @@ describe('FlushScheduler', () => {
     const scheduler = new FlushScheduler();
     const socket = new RecordingSocket();
     const target = new HeldSocket(socket);
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       setImmediate(() => {
         // Like frames read in one I/O callback: each handled in a promise chain, with awaits inside.
         let queue = Promise.resolve();
@@ -104,8 +104,12 @@ describe('FlushScheduler', () => {
         setImmediate(() => {
           void Promise.resolve().then(() => write(scheduler, target, 'next callback'));
           setImmediate(() => {
-            expect(socket.writes).toEqual([['ack 1', 'event 1', 'ack 2', 'event 2'], ['next callback']]);
-            resolve();
+            try {
+              expect(socket.writes).toEqual([['ack 1', 'event 1', 'ack 2', 'event 2'], ['next callback']]);
+              resolve();
+            } catch (error) {
+              reject(error); // fail with the difference, not a timeout
+            }
           });
         });
       });
@@ -116,18 +120,24 @@ describe('FlushScheduler', () => {
     const scheduler = new FlushScheduler();
     const socket = new RecordingSocket();
     const target = new HeldSocket(socket);
-    await new Promise<void>((resolve) => {
-      setTimeout(() => {
+    await new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
         write(scheduler, target, 'a', 'turn');
         process.nextTick(() => write(scheduler, target, 'b', 'turn'));
         void Promise.resolve().then(() => write(scheduler, target, 'c', 'turn'));
+        // Queued after the scheduler's own flush (armed by 'a'), so it looks after the flush.
         setImmediate(() => {
-          expect(socket.writes).toEqual([['a', 'b', 'c', 'd']]);
-          resolve();
+          try {
+            expect(socket.writes).toEqual([['a', 'b', 'c', 'd']]);
+            resolve();
+          } catch (error) {
+            reject(error);
+          }
         });
-      }, 0);
-      // A second callback of the same timers phase (another publisher's frame) writes too: same write.
-      setTimeout(() => write(scheduler, target, 'd', 'turn'), 0);
+      });
+      // A second callback of the same check phase (another publisher's frame) writes too: same
+      // write. (Immediates queued together always run in one phase; two 0 ms timers need not.)
+      setImmediate(() => write(scheduler, target, 'd', 'turn'));
     });
   });
 
