@@ -79,6 +79,25 @@ describeRedis('several nodes on one Redis', () => {
     expect(a.localMembers('demo:feed')).toBe(0);
   });
 
+  it('a localOnly volatile event reaches this node\'s members only; localOnly refuses durable events', async () => {
+    const [a, b] = await Promise.all([node(), node()]);
+    const onA = client(a.url, 'ann');
+    const onB = client(b.url, 'bob');
+    const got = { ann: [] as unknown[], bob: [] as unknown[] };
+    const ra = onA.room('demo:local');
+    const rb = onB.room('demo:local');
+    ra.on('demo:typing' as never, (data: unknown) => got.ann.push(data));
+    rb.on('demo:typing' as never, (data: unknown) => got.bob.push(data));
+    await until(() => ra.getSnapshot().status === 'joined' && rb.getSnapshot().status === 'joined');
+    await a.publish('demo:local', 'demo:typing', { from: 'a' }, { volatile: true, localOnly: true });
+    await b.publish('demo:local', 'demo:typing', { from: 'b' }, { volatile: true, localOnly: true });
+    await a.publish('demo:local', 'demo:typing', { from: 'everywhere' }, { volatile: true });
+    await until(() => got.ann.length === 2 && got.bob.length === 2);
+    await sleep(200);
+    expect(got).toEqual({ ann: [{ from: 'a' }, { from: 'everywhere' }], bob: [{ from: 'b' }, { from: 'everywhere' }] });
+    await expect(a.publish('demo:local', 'demo:message', { from: 'a', n: 1 }, { localOnly: true })).rejects.toMatchObject({ code: 'bad_request' });
+  });
+
   it('a client resuming on another node gets exactly what it missed', async () => {
     const [a, b] = await Promise.all([node(), node()]);
     const proxy = await createFaultProxy({ targetPort: a.port });

@@ -1,7 +1,7 @@
 import { EventNameSchema, RoomName } from '@sinyal/protocol/schema';
 import { SinyalServerError } from './errors';
 import type { Fanout } from './fanout';
-import { volatileEventFrame } from './roomRegistry';
+import { volatileEventFrame, type RoomRegistry } from './roomRegistry';
 import { historyOf, parseRoom, type RoomKindOptions } from './roomKinds';
 import type { Store } from './store/types';
 
@@ -40,6 +40,12 @@ export interface PublishOptions {
   volatile?: boolean;
   /** Volatile only: skip every connection of this user (a typist does not see their own typing). */
   exceptUser?: string;
+  /**
+   * Volatile only: deliver to this node's members of the room, not through the fan-out to
+   * other nodes. For a per-node heartbeat such as `auction:timer_sync`, which every node
+   * with members sends: through the fan-out each client would get one per node.
+   */
+  localOnly?: boolean;
 }
 
 /** What publishing needs from the server. */
@@ -48,6 +54,8 @@ export interface PublishDeps {
   store: Store;
   /** Appends durable events and delivers every event to the room's members on every node. */
   fanout: Fanout;
+  /** This node's members of each room (for `localOnly`). */
+  registry: Pick<RoomRegistry, 'broadcast'>;
 }
 
 /**
@@ -91,9 +99,12 @@ export async function publishCheckedNames(
   const at = Date.now();
   const history = historyOf(kindOptions);
   if (options.volatile || history === 0) {
-    await deps.fanout.publishVolatile(room, volatileEventFrame(room, event, data, at), options.exceptUser);
+    const frame = volatileEventFrame(room, event, data, at);
+    if (options.localOnly) deps.registry.broadcast(room, frame, options.exceptUser);
+    else await deps.fanout.publishVolatile(room, frame, options.exceptUser);
     return null;
   }
+  if (options.localOnly) throw new SinyalServerError('bad_request', 'localOnly is for volatile events only: a durable event has one order on every node');
   // The fan-out appends and delivers in one step, so delivery order is append order on every node.
   const stored = await deps.fanout.publishDurable(room, { name: event, data, at }, history);
   return { epoch: stored.epoch, seq: stored.seq };

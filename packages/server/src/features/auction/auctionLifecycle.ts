@@ -164,7 +164,8 @@ export class AuctionLifecycle {
       if (!record) continue;
       const serverNow = this.ctx.now();
       const sync: AuctionEvents['auction:timer_sync'] = { auctionId, serverNow, endsAt: record.endsAt, status: auctionStatus(record, serverNow) };
-      await server.publish(room, 'auction:timer_sync', sync, { volatile: true });
+      // Every node with members sends its own: local only, or each client would get one per node.
+      await server.publish(room, 'auction:timer_sync', sync, { volatile: true, localOnly: true });
     }
   }
 
