@@ -1,19 +1,12 @@
 // Client bundle sizes: Sinyal (core, everything, each adapter) next to socket.io-client, phoenix and
 // centrifuge, each bundled the same way in the same run (esbuild, minified, ESM, browser, production,
-// gzip -9), as in scripts/size.mjs. Scenario for every library: connect + join a room/channel + subscribe.
+// gzip -9), through the same scripts/bundleSize.mjs as the budget check (scripts/size.mjs). Scenario for every library: connect + join a room/channel + subscribe.
 // Run standalone: node bench/size.mjs
-import { build } from 'esbuild';
-import { gzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { bundleSize } from '../scripts/bundleSize.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const alias = {
-  '@sinyal/protocol': `${root}packages/protocol/src/index.ts`,
-  '@sinyal/client': `${root}packages/client/src/index.ts`,
-  '@sinyal/react': `${root}packages/react/src/index.ts`,
-  '@sinyal/vue': `${root}packages/vue/src/index.ts`,
-};
 const version = (pkg) => {
   try {
     return JSON.parse(readFileSync(`${root}node_modules/${pkg}/package.json`, 'utf8')).version;
@@ -84,23 +77,8 @@ client.connect();`,
 export async function measureSizes() {
   const out = [];
   for (const s of scenarios) {
-    const result = await build({
-      stdin: { contents: s.code, resolveDir: root, loader: 'tsx' },
-      bundle: true,
-      minify: true,
-      write: false,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      alias,
-      external: s.external ?? [],
-      jsx: 'automatic',
-      define: { 'process.env.NODE_ENV': '"production"' },
-      logLevel: 'error',
-    });
-    const bytes = result.outputFiles[0].contents;
-    const gzip = gzipSync(bytes, { level: 9 }).length;
-    out.push({ name: s.name, lib: s.lib, version: s.lib === 'sinyal' ? 'workspace' : version(s.lib), minBytes: bytes.length, gzipBytes: gzip, budgetBytes: s.budget ?? null, overBudget: s.budget ? gzip > s.budget : null });
+    const { minBytes, gzipBytes: gzip } = await bundleSize(s.code, s.external);
+    out.push({ name: s.name, lib: s.lib, version: s.lib === 'sinyal' ? 'workspace' : version(s.lib), minBytes, gzipBytes: gzip, budgetBytes: s.budget ?? null, overBudget: s.budget ? gzip > s.budget : null });
   }
   return out;
 }
