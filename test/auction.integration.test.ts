@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { auctionStore, type AuctionStore } from '../packages/client/src/auction/auctionStore';
 import type { AuctionAudit, AuctionCommands, AuctionEvents, AuctionJoinState, AuctionState, PlaceBidResult } from '../packages/protocol/src/schema/auction';
-import { auctionFeature, type AuctionFeatureOptions } from '../packages/server/src/features/auction';
+import { auctionFeature, MemoryAuctionStore, type AuctionFeatureOptions } from '../packages/server/src/features/auction';
 import { createFaultProxy } from '../test-utils/faultProxy';
 import { connect, SECRET, sleep, startServer, until } from '../test-utils/harness';
 
@@ -319,6 +319,28 @@ describe('auction', () => {
     }
     expect(resets).toEqual([]);
     expect(proxy.accepted()).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a store that fails at the end time (a Redis blip) does not leave the auction open: the end is retried', async () => {
+    class BlippingStore extends MemoryAuctionStore {
+      failures = 2;
+      override async endAuction(auctionId: string, now: number) {
+        if (this.failures-- > 0) throw new Error('store unreachable');
+        return super.endAuction(auctionId, now);
+      }
+    }
+    const store = new BlippingStore();
+    const { feature, server, errors } = await setup({ store });
+    const now = Date.now();
+    await feature.createAuction({ id: 'blip', startingPrice: 100, increment: 10, startsAt: now, endsAt: now + 400, extendWithinMs: 0, extendByMs: 0 });
+    const w = watch(client(server.url, 'ann'), 'blip');
+    await until(() => ready(w));
+    await w.store.placeBid(100).done;
+    await until(() => w.seen.ended.length === 1, 10_000);
+    expect(w.seen.ended[0]).toMatchObject({ auctionId: 'blip', finalPrice: 100, bidCount: 1 });
+    expect(store.failures).toBeLessThan(0); // it failed twice, and was tried again until it closed
+    expect(errors.map(String)).toContain('Error: store unreachable');
+    expect(await store.listOpen()).toEqual([]);
   });
 
   it('counts distinct bidders live and serves the REST endpoints', async () => {

@@ -39,8 +39,10 @@ interface Seen {
   /** Per room: (room seq, what it carried) in arrival order. */
   events: Map<string, Array<{ seq: number; key: string }>>;
   resets: string[];
-  /** Answers (ack/nack) received on the wire, per command id. */
+  /** Final answers (ack, or a nack the client does not retry) received on the wire, per command id. */
   answers: Map<string, number>;
+  /** Retryable nacks (`unavailable`, `rate_limited`) received: the outbox sends those commands again. */
+  retried: number;
 }
 
 async function startNode(): Promise<{ server: SinyalServer; redis: RedisStore }> {
@@ -94,13 +96,15 @@ describeRedis('soak: chat and bids across 2 nodes on Redis under cuts, stalls an
         const proxy = await createFaultProxy({ targetPort: lb.port });
         cleanups.push(() => proxy.close());
         proxies.push(proxy);
-        const seen: Seen = { events: new Map(), resets: [], answers: new Map() };
+        const seen: Seen = { events: new Map(), resets: [], answers: new Map(), retried: 0 };
         class CountingWebSocket extends WebSocket {
           constructor(...args: ConstructorParameters<typeof WebSocket>) {
             super(...args);
             this.on('message', (data) => {
-              const frame = JSON.parse(String(data)) as { t?: string; id?: string };
-              if ((frame.t === 'ack' || frame.t === 'nack') && frame.id?.startsWith('soak/')) seen.answers.set(frame.id, (seen.answers.get(frame.id) ?? 0) + 1);
+              const frame = JSON.parse(String(data)) as { t?: string; id?: string; code?: string };
+              if ((frame.t !== 'ack' && frame.t !== 'nack') || !frame.id?.startsWith('soak/')) return;
+              if (frame.t === 'nack' && (frame.code === 'unavailable' || frame.code === 'rate_limited')) seen.retried++;
+              else seen.answers.set(frame.id, (seen.answers.get(frame.id) ?? 0) + 1);
             });
           }
         }
@@ -131,6 +135,10 @@ describeRedis('soak: chat and bids across 2 nodes on Redis under cuts, stalls an
       }
       await until(() => clients.every(({ client }) => [...CONVERSATIONS.map((c) => `chat:${c}`), ...AUCTIONS.map((a) => `auction:${a}`)].every((room) => client.room(room).getSnapshot().status === 'joined')), 20_000);
 
+      // Where each room's stream stood when traffic started (an auction's `started` came before the joins).
+      const allRooms = [...CONVERSATIONS.map((c) => `chat:${c}`), ...AUCTIONS.map((a) => `auction:${a}`)];
+      const startHeads = new Map(await Promise.all(allRooms.map(async (room) => [room, (await nodes[0]!.redis.head(room)).seq] as const)));
+      for (const { seen } of clients) for (const room of allRooms) expect(seen.events.get(room)!.filter((e) => e.seq > startHeads.get(room)!)).toEqual([]);
       // Traffic: every client sends a chat message or a bid every ~40 ms, with ids we control.
       const commands: Array<{ user: string; kind: 'chat' | 'bid'; id: string; conversationId?: string; clientMessageId?: string; pending: PendingCommand<unknown> }> = [];
       const prices = new Map(AUCTIONS.map((a) => [a, 1000]));
@@ -156,10 +164,6 @@ describeRedis('soak: chat and bids across 2 nodes on Redis under cuts, stalls an
         }
       });
 
-      // Where each room's stream stood when traffic started (an auction's `started` came before the joins).
-      const allRooms = [...CONVERSATIONS.map((c) => `chat:${c}`), ...AUCTIONS.map((a) => `auction:${a}`)];
-      const startHeads = new Map(await Promise.all(allRooms.map(async (room) => [room, (await nodes[0]!.redis.head(room)).seq] as const)));
-      for (const { seen } of clients) for (const room of allRooms) expect(seen.events.get(room)!.filter((e) => e.seq > startHeads.get(room)!)).toEqual([]);
       const trafficStarted = Date.now();
       // Faults: a cut (TCP reset), a stall (bytes vanish, sockets stay open) or a delay, on a random client's link.
       const counts = { cut: 0, stall: 0, delay: 0 };
@@ -246,13 +250,14 @@ describeRedis('soak: chat and bids across 2 nodes on Redis under cuts, stalls an
       const restCheckedAt = Date.now();
       // Every client saw every room's events exactly once, in the one order everyone saw.
       const rooms = [...clients[0]!.seen.events.keys()];
-      await until(() => rooms.every((room) => new Set(clients.map(({ seen }) => seen.events.get(room)!.length)).size === 1), 30_000);
+      const heads = new Map(await Promise.all(rooms.map(async (room) => [room, (await nodes[1]!.redis.head(room)).seq] as const)));
+      await until(() => clients.every(({ seen }) => rooms.every((room) => (seen.events.get(room)!.at(-1)?.seq ?? 0) >= heads.get(room)!)), 30_000);
       await sleep(300);
       const acceptedBids = outcomes.filter((o, i) => o.ok && commands[i]!.kind === 'bid').length;
       let bidEvents = 0;
       for (const room of rooms) {
         const reference = clients[0]!.seen.events.get(room)!.filter((e) => e.seq > startHeads.get(room)!);
-        const head = (await nodes[1]!.redis.head(room)).seq;
+        const head = heads.get(room)!;
         // Exactly the events appended since traffic started: no gap, no duplicate.
         expect(reference.map((e) => e.seq)).toEqual(Array.from({ length: head - startHeads.get(room)! }, (_, i) => startHeads.get(room)! + i + 1));
         expect(new Set(reference.map((e) => e.key)).size).toBe(reference.length);
@@ -274,6 +279,7 @@ describeRedis('soak: chat and bids across 2 nodes on Redis under cuts, stalls an
         bidsRefused: outcomes.filter((o, i) => !o.ok && commands[i]!.kind === 'bid').length,
         connectionsThroughProxies: proxies.reduce((sum, p) => sum + p.accepted(), 0),
         routedByNode: [...lb.routed.values()],
+        retryableNacks: clients.reduce((sum, { seen }) => sum + seen.retried, 0),
       });
       expect(counts.cut + counts.stall + counts.delay).toBe(FAULTS);
     } finally {

@@ -144,6 +144,28 @@ describeRedis('RedisAuctionStore', () => {
     expect(String(error)).toMatch(/same RedisStore/);
   });
 
+  it("a live node re-adds its sessions that another node purged (it was cut off longer than the TTL)", async () => {
+    const prefix = fresh();
+    const redis = node(prefix);
+    const store = new RedisAuctionStore(redis, { presenceTtlMs: 300 });
+    await store.create(config, 0);
+    expect(await store.addPresence('a1', 'ann', 's1')).toBe(1);
+    // What another node's purge does to entries whose refresh did not come in time.
+    const client = await redis.connection.get();
+    await client.zrem(`${prefix}auction:{auction:a1}:sessions`, 's1\nann');
+    await client.hdel(`${prefix}auction:{auction:a1}:present`, 'ann');
+    expect(await store.activeBidders('a1')).toBe(0);
+    const deadline = Date.now() + 5000;
+    while ((await store.activeBidders('a1')) !== 1) {
+      if (Date.now() > deadline) throw new Error('the purged session was never re-added');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(await store.removePresence('a1', 'ann', 's1')).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 250)); // a refresh after the leave re-adds nothing
+    expect(await store.activeBidders('a1')).toBe(0);
+    await store.close();
+  });
+
   it('Redis unreachable: every call fails fast with a typed unavailable error', async () => {
     const redis = new RedisStore({ url: 'redis://127.0.0.1:1', redis: { retryStrategy: () => null } });
     opened.push(redis);

@@ -3,7 +3,10 @@ import { auctionRoom, type AuctionContext } from './auctionContext';
 import { AuctionTimers } from './auctionTimers';
 import { BidSequencer } from './bidSequencer';
 import { auctionStatus } from './rules';
-import type { AuctionRecord } from './store';
+import type { AuctionRecord, EndAuctionOutcome } from './store';
+
+/** How soon a start or end that failed on the store (unreachable) is tried again. */
+const STORE_RETRY_MS = 1000;
 
 /**
  * The auction's clock: announces the start at `startsAt`, closes the auction at `endsAt`
@@ -23,6 +26,7 @@ export class AuctionLifecycle {
   readonly #sequencers = new Map<string, BidSequencer>();
   #syncTimer: NodeJS.Timeout | undefined;
   #resumeTimer: NodeJS.Timeout | undefined;
+  #wakeResume: (() => void) | undefined;
 
   constructor(private readonly ctx: AuctionContext) {
     this.#timers = new AuctionTimers(() => ctx.now(), ctx.report);
@@ -76,7 +80,15 @@ export class AuctionLifecycle {
 
   async announceStart(auctionId: string): Promise<void> {
     const server = this.ctx.server;
-    if (!server || !(await this.ctx.store.markStarted(auctionId))) return;
+    if (!server) return;
+    let flipped: boolean;
+    try {
+      flipped = await this.ctx.store.markStarted(auctionId);
+    } catch (error) {
+      this.#retrySoon(`start:${auctionId}`, () => this.announceStart(auctionId));
+      throw error;
+    }
+    if (!flipped) return;
     if (this.ctx.storeAppendsRoomEvents) return; // markStarted appended auction:started
     const record = await this.ctx.store.get(auctionId, 0);
     if (!record) return;
@@ -92,7 +104,15 @@ export class AuctionLifecycle {
   async finish(auctionId: string): Promise<void> {
     const server = this.ctx.server;
     if (!server) return;
-    const outcome = await this.ctx.store.endAuction(auctionId, this.ctx.now());
+    let outcome: EndAuctionOutcome | undefined;
+    try {
+      outcome = await this.ctx.store.endAuction(auctionId, this.ctx.now());
+    } catch (error) {
+      // The store is unreachable right at the end (a Redis blip): try again, or the auction
+      // would stay open with nobody left to close it.
+      this.#retrySoon(`end:${auctionId}`, () => this.finish(auctionId));
+      throw error;
+    }
     if (!outcome) return;
     if (outcome.outcome === 'not_due') return this.extend(auctionId, outcome.endsAt);
     this.#untrack(auctionId);
@@ -132,6 +152,7 @@ export class AuctionLifecycle {
         await new Promise<void>((resolve) => {
           this.#resumeTimer = setTimeout(resolve, retryMs);
           this.#resumeTimer.unref();
+          this.#wakeResume = resolve; // stop() ends the wait, and the loop with it
         });
       }
     }
@@ -146,6 +167,7 @@ export class AuctionLifecycle {
 
   stop(): void {
     clearTimeout(this.#resumeTimer);
+    this.#wakeResume?.();
     clearInterval(this.#syncTimer);
     this.#syncTimer = undefined;
     this.#timers.clear();
@@ -167,6 +189,13 @@ export class AuctionLifecycle {
       // Every node with members sends its own: local only, or each client would get one per node.
       await server.publish(room, 'auction:timer_sync', sync, { volatile: true, localOnly: true });
     }
+  }
+
+  /** Re-arms a timer that failed on the store, while this node still tracks the auction. */
+  #retrySoon(key: string, fire: () => Promise<void>): void {
+    const auctionId = key.slice(key.indexOf(':') + 1);
+    if (!this.ctx.server || !this.#open.has(auctionId)) return;
+    this.#timers.at(key, this.ctx.now() + STORE_RETRY_MS, fire);
   }
 
   #untrack(auctionId: string): void {

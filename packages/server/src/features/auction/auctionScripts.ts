@@ -239,3 +239,20 @@ purge(KEYS[2], KEYS[3], ARGV[1])
 local n = redis.call('HLEN', KEYS[3])
 if ARGV[2] ~= '' and redis.call('HEXISTS', KEYS[3], ARGV[2]) == 0 then n = n + 1 end
 return n`;
+
+/**
+ * A node keeping its sessions present: pushes their expiry to ARGV[2] and re-adds any that
+ * another node's purge removed meanwhile (this node was cut off from Redis, or stalled, for
+ * longer than the TTL while its users stayed connected). KEYS: state, sessions, present.
+ * ARGV: now, expiresAt, members (`<sessionId>\n<userId>`)…. Returns the distinct users present.
+ */
+export const REFRESH_PRESENCE = `${PRESENCE}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+purge(KEYS[2], KEYS[3], ARGV[1])
+for i = 3, #ARGV do
+  if redis.call('ZADD', KEYS[2], ARGV[2], ARGV[i]) == 1 then
+    local member = ARGV[i]
+    redis.call('HINCRBY', KEYS[3], string.sub(member, string.find(member, '\\n', 1, true) + 1), 1)
+  end
+end
+return redis.call('HLEN', KEYS[3])`;

@@ -6,6 +6,7 @@ import { AuctionLifecycle } from './auctionLifecycle';
 import { auctionState } from './auctionState';
 import { BiddersAnnouncer } from './biddersAnnouncer';
 import { MemoryAuctionStore } from './memoryAuctionStore';
+import { RedisAuctionStore } from './redisAuctionStore';
 import { DEFAULT_AUCTION_OPTIONS, type AuctionFeatureOptions } from './options';
 import { placeBidCommand } from './placeBid';
 import { auctionRoutes, stateFor } from './routes';
@@ -128,6 +129,8 @@ export function auctionFeature(options: AuctionFeatureOptions = {}): AuctionFeat
       requireServerOnSameRedis('auctionFeature', store, server);
       ctx.server = server;
       lifecycle.startTimerSync();
+      // Shared by several nodes: a dead node's bidders expire in the store; re-announce the counts.
+      if (store instanceof RedisAuctionStore) bidders.startRefresh(store.presenceTtlMs);
       // In the background: a store that is unreachable right now must not keep the node from starting.
       void lifecycle.resumeOpen();
     },

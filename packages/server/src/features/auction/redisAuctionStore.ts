@@ -13,6 +13,7 @@ import {
   MARK_STARTED,
   PLACE_BID,
   RECORD_REJECTED,
+  REFRESH_PRESENCE,
 } from './auctionScripts';
 import type { AuctionConfig, AuctionLeader, AuctionRecord, AuctionStore, EndAuctionOutcome, PlaceBidInput, PlaceBidOutcome } from './store';
 
@@ -36,6 +37,7 @@ const markStartedScript = new Script(MARK_STARTED);
 const bidderNumberScript = new Script(BIDDER_NUMBER);
 const changePresenceScript = new Script(CHANGE_PRESENCE);
 const activeBiddersScript = new Script(ACTIVE_BIDDERS);
+const refreshPresenceScript = new Script(REFRESH_PRESENCE);
 
 const optionalNumber = (value: string): number | null => (value === '' ? null : Number(value));
 
@@ -73,7 +75,7 @@ function leaderFrom(userId: string, bidderNumber: string, amount: string, bidId:
  */
 export class RedisAuctionStore extends RoomEventsRedisStore implements AuctionStore {
   readonly presenceTtlMs: number;
-  /** Presence this node added and keeps alive: sessions key → members. */
+  /** Presence this node added and keeps alive: auction id → members (`<sessionId>\n<userId>`). */
   readonly #ownSessions = new Map<string, Set<string>>();
   #refreshTimer: NodeJS.Timeout | undefined;
 
@@ -214,8 +216,8 @@ export class RedisAuctionStore extends RoomEventsRedisStore implements AuctionSt
   async addPresence(auctionId: string, userId: string, sessionId: string): Promise<number> {
     const k = this.#keys(auctionId);
     const member = `${sessionId}\n${userId}`;
-    let own = this.#ownSessions.get(k.sessions);
-    if (!own) this.#ownSessions.set(k.sessions, (own = new Set()));
+    let own = this.#ownSessions.get(auctionId);
+    if (!own) this.#ownSessions.set(auctionId, (own = new Set()));
     own.add(member);
     this.#armRefresh();
     const now = Date.now();
@@ -225,8 +227,8 @@ export class RedisAuctionStore extends RoomEventsRedisStore implements AuctionSt
   async removePresence(auctionId: string, userId: string, sessionId: string): Promise<number> {
     const k = this.#keys(auctionId);
     const member = `${sessionId}\n${userId}`;
-    const own = this.#ownSessions.get(k.sessions);
-    if (own?.delete(member) && own.size === 0) this.#ownSessions.delete(k.sessions);
+    const own = this.#ownSessions.get(auctionId);
+    if (own?.delete(member) && own.size === 0) this.#ownSessions.delete(auctionId);
     const now = Date.now();
     return (await changePresenceScript.run(await this.client(), [k.state, k.sessions, k.present], [int(now), int(now + this.presenceTtlMs), member, userId, -1])) as number;
   }
@@ -272,7 +274,7 @@ export class RedisAuctionStore extends RoomEventsRedisStore implements AuctionSt
         return;
       }
       void this.#refresh().catch(() => {
-        // Redis is down: the entries may expire; members re-join (and re-add) once it is back.
+        // Redis is unreachable: the entries may expire meanwhile; the next refresh re-adds them.
       });
     }, Math.max(10, Math.floor(this.presenceTtlMs / 3)));
     this.#refreshTimer.unref();
@@ -280,13 +282,15 @@ export class RedisAuctionStore extends RoomEventsRedisStore implements AuctionSt
 
   async #refresh(): Promise<void> {
     if (!this.redis.connection.up) return;
-    const expiresAt = int(Date.now() + this.presenceTtlMs);
-    const pipeline = this.redis.connection.client.pipeline();
-    for (const [key, members] of this.#ownSessions) {
-      for (const member of members) pipeline.zadd(key, 'XX', expiresAt, member);
+    const client = this.redis.connection.client;
+    for (const [auctionId, members] of this.#ownSessions) {
+      const k = this.#keys(auctionId);
+      const now = Date.now();
+      // The member list is read when the script is sent, so a session removed meanwhile is not re-added.
+      await refreshPresenceScript.run(client, [k.state, k.sessions, k.present], [int(now), int(now + this.presenceTtlMs), ...members]);
     }
-    await pipeline.exec();
   }
+
 }
 
 /** Integer as text: what the scripts expect for times and amounts. */
