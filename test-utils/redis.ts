@@ -2,7 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { Redis } from 'ioredis';
-import { describe } from 'vitest';
+import { describe, expect } from 'vitest';
+import { encodeEvent } from '../packages/server/src/redis/eventCodec';
+import type { RedisStore } from '../packages/server/src/redis/redisStore';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -51,4 +53,26 @@ export async function deleteKeys(prefix: string, url = REDIS_URL): Promise<void>
   } finally {
     redis.disconnect();
   }
+}
+
+/**
+ * A room's events as a resume would read them, each checked to be stored byte for byte as
+ * the server's own publish writes it (`encodeEvent`), so clients cannot tell whether a
+ * feature store's script or the core appended it.
+ */
+export async function roomEventsExactly(redis: RedisStore, room: string) {
+  const events = await redis.readAfter(room, 0);
+  if (events === 'truncated') throw new Error('truncated');
+  const raw = new Redis(REDIS_URL);
+  try {
+    const entries = await raw.xrange(redis.keys.roomLog(room), '-', '+');
+    expect(entries.map(([id]) => id)).toEqual(events.map((e) => `${e.seq}-0`));
+    for (const [i, [, fields]] of entries.entries()) {
+      const event = events[i]!;
+      expect(fields[1]).toBe(encodeEvent({ name: event.name, data: event.data, at: event.at }));
+    }
+  } finally {
+    raw.disconnect();
+  }
+  return events;
 }

@@ -9,7 +9,8 @@ import type { HeartbeatPeer } from './heartbeat';
 import { joinRoom } from './join';
 import type { RateDecision } from './rateLimiter';
 import { FlushScheduler, HeldSocket } from './flushScheduler';
-import type { Membership, SharedFrame, Subscriber } from './roomRegistry';
+import type { Membership, Subscriber } from './roomRegistry';
+import type { SharedFrame } from './sharedFrame';
 import { callRoomHook, runHook } from './hooks';
 
 /** Recognises a `leave` frame without parsing it (rate-limited frames are not parsed). */

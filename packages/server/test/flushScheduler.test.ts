@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import * as ws from 'ws';
 import { describe, expect, it } from 'vitest';
 import { FlushScheduler, HeldSocket, type FlushLane } from '../src/flushScheduler';
-import { encodeTextFrame, RoomRegistry, SharedFrame, TURN_FLUSH_MIN_MEMBERS, type Subscriber } from '../src/roomRegistry';
+import { RoomRegistry, type Subscriber } from '../src/roomRegistry';
+import { encodeTextFrame, SharedFrame, TURN_FLUSH_MIN_MEMBERS } from '../src/sharedFrame';
 
 /** A socket stand-in that records each write it hands to the "kernel": one entry per `_write`/`_writev`. */
 class RecordingSocket extends Writable {

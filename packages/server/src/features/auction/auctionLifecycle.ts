@@ -85,7 +85,7 @@ export class AuctionLifecycle {
     try {
       flipped = await this.ctx.store.markStarted(auctionId);
     } catch (error) {
-      this.#retrySoon(`start:${auctionId}`, () => this.announceStart(auctionId));
+      this.#retrySoon('start', auctionId, () => this.announceStart(auctionId));
       throw error;
     }
     if (!flipped) return;
@@ -110,7 +110,7 @@ export class AuctionLifecycle {
     } catch (error) {
       // The store is unreachable right at the end (a Redis blip): try again, or the auction
       // would stay open with nobody left to close it.
-      this.#retrySoon(`end:${auctionId}`, () => this.finish(auctionId));
+      this.#retrySoon('end', auctionId, () => this.finish(auctionId));
       throw error;
     }
     if (!outcome) return;
@@ -192,10 +192,9 @@ export class AuctionLifecycle {
   }
 
   /** Re-arms a timer that failed on the store, while this node still tracks the auction. */
-  #retrySoon(key: string, fire: () => Promise<void>): void {
-    const auctionId = key.slice(key.indexOf(':') + 1);
+  #retrySoon(timer: 'start' | 'end', auctionId: string, fire: () => Promise<void>): void {
     if (!this.ctx.server || !this.#open.has(auctionId)) return;
-    this.#timers.at(key, this.ctx.now() + STORE_RETRY_MS, fire);
+    this.#timers.at(`${timer}:${auctionId}`, this.ctx.now() + STORE_RETRY_MS, fire);
   }
 
   #untrack(auctionId: string): void {
