@@ -1,57 +1,11 @@
 // Starts Sinyal server nodes as child processes (test-utils/nodeProcess.ts bundled with
 // esbuild against the package sources, so no build is needed) and kills them.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
-import { sourceAliases } from '../vitest.shared';
+import { bundleForNode } from './bundleForNode';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-// Inside the repository so the bundle's bare imports (ws, ioredis…) resolve from node_modules.
-const outDir = `${root}node_modules/.cache/sinyal-test`;
-
-let bundled: Promise<string> | undefined;
-
-/**
- * Bundles nodeProcess.ts once per test process (@sinyal/* from sources, the rest external)
- * into a file named after its content, so runs reuse it and nothing piles up.
- */
-function bundle(): Promise<string> {
-  bundled ??= (async () => {
-    const aliases: Record<string, string> = sourceAliases;
-    const result = await build({
-      entryPoints: [fileURLToPath(new URL('./nodeProcess.ts', import.meta.url))],
-      write: false,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      logLevel: 'silent',
-      plugins: [
-        {
-          name: 'sources-or-external',
-          setup(b) {
-            b.onResolve({ filter: /^[^./]/ }, (args) => {
-              const source = aliases[args.path];
-              return source === undefined ? { external: true } : { path: source };
-            });
-          },
-        },
-      ],
-    });
-    const code = result.outputFiles[0]!.contents;
-    const outfile = `${outDir}/nodeProcess-${createHash('sha256').update(code).digest('hex').slice(0, 16)}.mjs`;
-    if (!existsSync(outfile)) {
-      mkdirSync(outDir, { recursive: true });
-      const partial = `${outfile}.${process.pid}.tmp`;
-      writeFileSync(partial, code);
-      renameSync(partial, outfile); // atomic: a concurrent run never reads half a file
-    }
-    return outfile;
-  })();
-  return bundled;
-}
+/** nodeProcess.ts bundled against the package sources (see bundleForNode). */
+const bundle = () => bundleForNode(fileURLToPath(new URL('./nodeProcess.ts', import.meta.url)));
 
 /** A server node running in a child process. */
 export interface NodeProcess {

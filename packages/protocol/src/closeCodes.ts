@@ -10,6 +10,8 @@ export const CLOSE_NORMAL = 1000;
 /** @see CloseCodes */
 export const CLOSE_GOING_AWAY = 1001;
 /** @see CloseCodes */
+export const CLOSE_POLICY_VIOLATION = 1008;
+/** @see CloseCodes */
 export const CLOSE_MESSAGE_TOO_BIG = 1009;
 /** @see CloseCodes */
 export const CLOSE_INTERNAL_ERROR = 1011;
@@ -35,6 +37,11 @@ export const CloseCodes = {
   NORMAL: CLOSE_NORMAL,
   /** Endpoint going away. Client reconnects on the fast path. */
   GOING_AWAY: CLOSE_GOING_AWAY,
+  /**
+   * Policy violation: the connection kept sending far over its rate limit (or `ws` refused
+   * a message of too many fragments). Client reconnects with backoff.
+   */
+  POLICY_VIOLATION: CLOSE_POLICY_VIOLATION,
   /** Frame larger than the server's limit. Client reconnects with backoff. */
   MESSAGE_TOO_BIG: CLOSE_MESSAGE_TOO_BIG,
   /** Unexpected server error. Client reconnects with backoff. */

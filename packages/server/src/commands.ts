@@ -35,6 +35,35 @@ export interface CommandContext {
  */
 export type CommandHandler = (ctx: CommandContext) => unknown;
 
+/**
+ * A command handler with options; wherever a {@link CommandHandler} is accepted (the
+ * server's `commands`, a feature's `commands`) this form is too.
+ *
+ * @example
+ * ```ts
+ * commands: { 'chat:load_older': { handler: loadOlder, idempotent: true } }
+ * ```
+ */
+export interface CommandDefinition {
+  handler: CommandHandler;
+  /**
+   * Running the command again has the same effect as running it once (a read such as a
+   * history page, or setting a value): the server keeps no outcome record for its id, so
+   * a retry simply runs again. Mark reads with large answers so, otherwise remembered for
+   * the whole dedupe window, they cannot be used to fill the server's memory.
+   * @default false
+   */
+  idempotent?: boolean;
+}
+
+/** A command as configured: a handler, or a handler with options. */
+export type CommandEntry = CommandHandler | CommandDefinition;
+
+/** The {@link CommandDefinition} of an entry. */
+export function commandDefinition(entry: CommandEntry): CommandDefinition {
+  return typeof entry === 'function' ? { handler: entry } : entry;
+}
+
 const PublishData = z.object({
   event: EventNameSchema,
   data: z.unknown().optional(),
@@ -61,13 +90,17 @@ function createPublishCommand(ctx: ServerContext): CommandHandler {
 }
 
 /** The command table: the built-in `publish` plus the application's handlers (which may replace it). */
-export function commandTable(ctx: ServerContext, handlers: Record<string, CommandHandler>): Map<string, CommandHandler> {
-  return new Map([['publish', createPublishCommand(ctx)], ...Object.entries(handlers)]);
+export function commandTable(ctx: ServerContext, entries: Record<string, CommandEntry>): Map<string, CommandDefinition> {
+  const table = new Map<string, CommandDefinition>([['publish', { handler: createPublishCommand(ctx) }]]);
+  for (const [name, entry] of Object.entries(entries)) {
+    const definition = commandDefinition(entry);
+    if (typeof definition?.handler !== 'function') throw new TypeError(`command "${name}" needs a handler function`);
+    table.set(name, definition);
+  }
+  return table;
 }
 
-async function execute(ctx: ServerContext, command: CommandContext): Promise<CommandOutcome> {
-  const handler = ctx.commands.get(command.name);
-  if (!handler) return { ok: false, code: 'not_found', msg: `unknown command "${command.name}"` };
+async function execute(ctx: ServerContext, handler: CommandHandler, command: CommandContext): Promise<CommandOutcome> {
   // Inside the dedupe: a repeat of an answered command id gets its answer without a token.
   const limited = ctx.actionLimiter.take(command.user.id, command.name);
   if (!limited.ok) {
@@ -95,8 +128,15 @@ async function execute(ctx: ServerContext, command: CommandContext): Promise<Com
   }
 }
 
-/** Runs a command at most once per (user, command id) within the dedupe window. */
-export function runCommand(ctx: ServerContext, commandId: string, command: CommandContext): Promise<CommandOutcome> {
+/**
+ * Runs a command at most once per (user, command id) within the dedupe window; an
+ * idempotent command, or one that does not exist, runs (or is refused) every time without
+ * an outcome record. `onWait` is told when the command waits for the same id running elsewhere.
+ */
+export function runCommand(ctx: ServerContext, commandId: string, onWait: () => void, command: CommandContext): Promise<CommandOutcome> {
   if (!ctx.fanout.health().ok) return Promise.resolve({ ok: false, code: 'unavailable', msg: 'server cannot reach its store, retry later', retryAfterMs: 1000 });
-  return ctx.deduper.run(commandKey(command.user.id, commandId), () => execute(ctx, command));
+  const definition = ctx.commands.get(command.name);
+  if (!definition) return Promise.resolve({ ok: false, code: 'not_found', msg: `unknown command "${command.name}"` });
+  if (definition.idempotent) return execute(ctx, definition.handler, command);
+  return ctx.deduper.run(commandKey(command.user.id, commandId), command.user.id, () => execute(ctx, definition.handler, command), onWait);
 }

@@ -1,4 +1,4 @@
-import type { CommandHandler } from './commands';
+import type { CommandDefinition } from './commands';
 import type { Feature } from './feature';
 import type { Deduper } from './dedupe';
 import type { Logger } from './logger';
@@ -14,7 +14,7 @@ export interface ServerContext extends PublishDeps {
   limits: Limits;
   /** This node's room memberships. */
   registry: RoomRegistry;
-  commands: ReadonlyMap<string, CommandHandler>;
+  commands: ReadonlyMap<string, CommandDefinition>;
   rateLimiter: RateLimiter;
   /** Per-command-name limits (`ServerOptions.rateLimits`). */
   actionLimiter: ActionRateLimiter;

@@ -1,5 +1,5 @@
 import type { AuthUser } from './auth';
-import type { CommandHandler } from './commands';
+import type { CommandEntry } from './commands';
 import type { RoomKindOptions } from './roomKinds';
 import type { Route } from './routes';
 import type { SinyalServer } from './server';
@@ -31,7 +31,7 @@ export interface Feature {
   /** For error messages and logs. */
   name: string;
   rooms?: Record<string, RoomKindOptions>;
-  commands?: Record<string, CommandHandler>;
+  commands?: Record<string, CommandEntry>;
   routes?: readonly Route[];
   /** A connection finished its handshake (`welcome` sent). */
   onConnect?(ctx: ConnectionContext): void | Promise<void>;

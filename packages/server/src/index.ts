@@ -11,13 +11,13 @@ export type { RoomKindOptions, AuthorizeContext, PublishContext, MemberContext }
 export type { Feature, ConnectionContext } from './feature';
 export { HTTP_STATUS, type Route, type RouteAuth, type RouteContext } from './routes';
 export { USER_FEED } from './userFeed';
-export type { CommandHandler, CommandContext } from './commands';
+export type { CommandHandler, CommandContext, CommandDefinition, CommandEntry } from './commands';
 export { createDevToken, type AuthUser, type AuthOptions, type VerifyToken } from './auth';
 export { SinyalServerError } from './errors';
 export { createJsonLogger, createPinoLogger, REDACT_PATHS, type Logger, type LogLevel } from './logger';
 export type { PublishResult, PublishOptions } from './publish';
-export { MemoryStore } from './store/memoryStore';
-export type { Store, StoredEvent, NewEvent, StreamHead, CommandOutcome, CommandClaim, ReadAfterOptions } from './store/types';
+export { MemoryStore, type MemoryStoreOptions } from './store/memoryStore';
+export type { Store, StoreStats, StoredEvent, NewEvent, StreamHead, CommandOutcome, CommandClaim, ReadAfterOptions } from './store/types';
 export { LocalFanout, type Fanout, type FanoutListener, type FanoutHealth } from './fanout';
 export { RedisStore, type RedisStoreOptions } from './redis/redisStore';
 export { RedisFanout } from './redis/redisFanout';

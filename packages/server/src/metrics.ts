@@ -2,6 +2,8 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { CloseCodes, ErrorCodes } from '@sinyal/protocol';
+import type { OutcomeBudgetStats } from './outcomeBudget';
+import type { StoreStats } from './store/types';
 
 /** Options of the Prometheus endpoint (`ServerOptions.metrics`). */
 export interface MetricsOptions {
@@ -62,6 +64,10 @@ export class ServerMetrics {
       rooms: () => number;
       /** Redis link state, when the store has one: `up`, `connecting` or `down`. */
       redis?: () => string | undefined;
+      /** Remembered command outcomes and their bound (absent when the store cannot be bounded). */
+      dedupe?: () => (OutcomeBudgetStats & { maxBytes: number }) | undefined;
+      /** Room history the store keeps in this process (the in-memory store). */
+      history?: () => StoreStats | undefined;
     },
     private readonly commandNames: () => ReadonlySet<string> | ReadonlyMap<string, unknown>,
     options: { processMetrics?: boolean } = {},
@@ -112,6 +118,54 @@ export class ServerMetrics {
         },
       });
     }
+    const dedupe = sources.dedupe;
+    if (dedupe && dedupe() !== undefined) {
+      const read = () => dedupe()!;
+      gauge(registers, 'sinyal_dedupe_outcomes', 'Command outcomes remembered for retried ids on this server', () => read().entries);
+      gauge(registers, 'sinyal_dedupe_bytes', 'Bytes of remembered command outcomes on this server (JSON + key + bookkeeping)', () => read().bytes);
+      gauge(registers, 'sinyal_dedupe_bytes_max', 'Bound of sinyal_dedupe_bytes (limits.outcomeBytesTotal)', () => read().maxBytes);
+      new Counter({
+        name: 'sinyal_dedupe_evicted_total',
+        help: 'Command outcomes forgotten before their window ended, by the bound that forced it: user (limits.outcomeBytesPerUser) or total (limits.outcomeBytesTotal)',
+        labelNames: ['bound'],
+        registers,
+        collect() {
+          const { evicted } = read();
+          this.reset();
+          this.inc({ bound: 'user' }, evicted.user);
+          this.inc({ bound: 'total' }, evicted.total);
+        },
+      });
+      new Counter({
+        name: 'sinyal_dedupe_compacted_total',
+        help: 'Command outcomes over limits.maxOutcomeBytes, remembered without their data',
+        registers,
+        collect() {
+          this.reset();
+          this.inc(read().compacted);
+        },
+      });
+    }
+    const history = sources.history;
+    if (history && history() !== undefined) {
+      const read = () => history()!;
+      gauge(registers, 'sinyal_history_rooms', 'Rooms whose history this process keeps (in-memory store)', () => read().rooms);
+      gauge(registers, 'sinyal_history_events', 'Events of room history this process keeps (in-memory store)', () => read().events);
+      gauge(registers, 'sinyal_history_bytes', 'Bytes of room history this process keeps (in-memory store; event JSON + bookkeeping)', () => read().bytes);
+      gauge(registers, 'sinyal_history_bytes_max', 'Bound of sinyal_history_bytes (MemoryStore maxHistoryBytes)', () => read().maxBytes);
+      new Counter({
+        name: 'sinyal_history_evicted_rooms_total',
+        help: 'Rooms whose history was dropped: idle (past roomIdleMs) or bytes (least recently used, over maxHistoryBytes)',
+        labelNames: ['reason'],
+        registers,
+        collect() {
+          const { evictedRooms } = read();
+          this.reset();
+          this.inc({ reason: 'idle' }, evictedRooms.idle);
+          this.inc({ reason: 'bytes' }, evictedRooms.bytes);
+        },
+      });
+    }
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'sinyal_' });
   }
 
@@ -157,6 +211,17 @@ export class ServerMetrics {
     res.writeHead(200, { 'Content-Type': this.registry.contentType, 'Cache-Control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
+}
+
+function gauge(registers: Registry[], name: string, help: string, read: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers,
+    collect() {
+      this.set(read());
+    },
+  });
 }
 
 function bump(counts: Map<string, number>, key: string): void {

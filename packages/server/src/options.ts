@@ -1,5 +1,5 @@
 import type { AuthOptions } from './auth';
-import type { CommandHandler } from './commands';
+import type { CommandEntry } from './commands';
 import type { Feature } from './feature';
 import type { Logger, LogLevel } from './logger';
 import type { MetricsOptions } from './metrics';
@@ -31,11 +31,41 @@ export interface Limits {
    */
   burst: number;
   /**
+   * Frames one connection may send over the rate limit (each answered `rate_limited`)
+   * before it is closed with 1008 (policy violation) without reading further; the
+   * allowance refills at {@link Limits.messagesPerSecond}. A client that waits
+   * `retryAfterMs` as told never runs out; a flood is cut off after this many frames.
+   * @default 100
+   */
+  overLimitFrames: number;
+  /**
    * How long a command id is remembered: a repeated id within this window gets the
    * original answer without running again. Keep it ≥ the client's outbox TTL.
    * @default 600000 (10 minutes)
    */
   dedupeWindowMs: number;
+  /**
+   * Largest command answer (bytes of JSON) remembered whole for a retried id; a larger one
+   * is remembered without its data, so a retry is acknowledged without data (and still
+   * not run twice). Reads with large answers should be `idempotent` commands, which keep
+   * no record at all.
+   * @default 16384
+   */
+  maxOutcomeBytes: number;
+  /**
+   * Bytes of remembered command answers one user may hold on this server; beyond it that
+   * user's oldest are forgotten before their window ends (a retry of one of those would
+   * run again). Keep it above what a client has in flight (its outbox).
+   * @default 524288 (512 KiB)
+   */
+  outcomeBytesPerUser: number;
+  /**
+   * Bytes of remembered command answers this server holds for all users; beyond it the
+   * oldest are forgotten early. See `sinyal_dedupe_bytes` and
+   * `sinyal_dedupe_evicted_total` in /metrics.
+   * @default 67108864 (64 MiB)
+   */
+  outcomeBytesTotal: number;
   /**
    * A connection that sends no frame for this long is closed with 4010. Announced in
    * `welcome.heartbeatTimeoutMs`; clients ping well within it.
@@ -73,7 +103,11 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxConnectionsPerUser: 20,
   messagesPerSecond: 50,
   burst: 100,
+  overLimitFrames: 100,
   dedupeWindowMs: 10 * 60 * 1000,
+  maxOutcomeBytes: 16 * 1024,
+  outcomeBytesPerUser: 512 * 1024,
+  outcomeBytesTotal: 64 * 1024 * 1024,
   heartbeatTimeoutMs: 30_000,
   maxBufferedBytes: 1024 * 1024,
   maxPendingFrames: 1000,
@@ -167,11 +201,12 @@ export interface ServerOptions {
    */
   rooms?: Record<string, RoomKindOptions>;
   /**
-   * Command handlers by name. The built-in `publish` command is always available unless
+   * Command handlers by name: a handler, or `{ handler, idempotent }` (see
+   * `CommandDefinition`). The built-in `publish` command is always available unless
    * a handler named `publish` replaces it.
    * @default {}
    */
-  commands?: Record<string, CommandHandler>;
+  commands?: Record<string, CommandEntry>;
   /**
    * Overrides of {@link DEFAULT_LIMITS}.
    * @default {}

@@ -3,6 +3,35 @@ interface Bucket {
   updatedAt: number;
 }
 
+/**
+ * One token bucket: `ratePerSecond` tokens refill continuously up to `capacity`; it
+ * starts full. For a single holder (a connection); {@link RateLimiter} keys many by user.
+ */
+export class TokenBucket {
+  private tokens: number;
+  private updatedAt: number;
+
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly capacity: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tokens = capacity;
+    this.updatedAt = now();
+  }
+
+  /** Takes a token if there is one. */
+  take(): boolean {
+    const now = this.now();
+    const elapsedMs = now - this.updatedAt;
+    if (elapsedMs > 0) this.tokens = Math.min(this.capacity, this.tokens + (elapsedMs / 1000) * this.ratePerSecond);
+    this.updatedAt = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
 /** Result of {@link RateLimiter.take}. */
 export type RateDecision = { ok: true } | { ok: false; retryAfterMs: number };
 

@@ -9,7 +9,7 @@ import { commandTable } from './commands';
 import type { ServerContext } from './context';
 import { Deduper } from './dedupe';
 import { startHeartbeat } from './heartbeat';
-import type { CommandHandler } from './commands';
+import type { CommandEntry } from './commands';
 import { mergeTables } from './feature';
 import { LocalFanout } from './fanout';
 import { createRequestListener, pathOf, refuseUpgrade, sendJson, type Refusal } from './http';
@@ -171,9 +171,9 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     ['options.rooms', options.rooms],
     ...features.map((f): [string, Record<string, RoomKindOptions> | undefined] => [`feature ${f.name}`, f.rooms]),
   ]);
-  const commandHandlers = mergeTables<CommandHandler>('command', [
+  const commandHandlers = mergeTables<CommandEntry>('command', [
     ['options.commands', options.commands],
-    ...features.map((f): [string, Record<string, CommandHandler> | undefined] => [`feature ${f.name}`, f.commands]),
+    ...features.map((f): [string, Record<string, CommandEntry> | undefined] => [`feature ${f.name}`, f.commands]),
   ]);
   const routes: Route[] = [publishRoute, ...(options.routes ?? []), ...features.flatMap((f) => f.routes ?? [])];
   const routeKeys = new Set<string>();
@@ -198,11 +198,17 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   const connectionsPerUser = new Map<string, number>();
   const pendingUpgrades = new Set<Duplex>();
   const startedAt = Date.now();
+  const deduper = new Deduper(store, limits.dedupeWindowMs, logger, limits);
   const metrics = new ServerMetrics(
     {
       connections: () => sessions.size,
       rooms: () => registry.roomCount(),
       redis: () => fanout.health().details?.redis,
+      dedupe: () => {
+        const stats = deduper.stats();
+        return stats && { ...stats, maxBytes: limits.outcomeBytesTotal };
+      },
+      history: () => store.stats?.(),
     },
     () => context.commands,
     { processMetrics: metricsConfig.processMetrics },
@@ -355,7 +361,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     rateLimiter,
     actionLimiter,
     metrics,
-    deduper: new Deduper(store, limits.dedupeWindowMs, logger),
+    deduper,
     logger,
     server,
     commands: new Map(),

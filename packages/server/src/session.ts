@@ -1,20 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket, { type RawData } from 'ws';
-import { CloseCodes, PROTOCOL_VERSION, type CommandFrame, type ErrorCode, type HelloFrame, type ServerFrame } from '@sinyal/protocol';
+import { CloseCodes, PROTOCOL_VERSION, type ClientFrame, type CommandFrame, type ErrorCode, type HelloFrame, type JoinFrame, type LeaveFrame, type ServerFrame } from '@sinyal/protocol';
 import { parseClientFrame } from '@sinyal/protocol/schema';
 import type { AuthUser } from './auth';
 import { runCommand } from './commands';
 import type { ServerContext } from './context';
 import type { HeartbeatPeer } from './heartbeat';
 import { joinRoom } from './join';
-import type { RateDecision } from './rateLimiter';
+import { TokenBucket, type RateDecision } from './rateLimiter';
 import { FlushScheduler, HeldSocket } from './flushScheduler';
 import type { Membership, Subscriber } from './roomRegistry';
 import type { SharedFrame } from './sharedFrame';
 import { callRoomHook, runHook } from './hooks';
 
-/** Recognises a `leave` frame without parsing it (rate-limited frames are not parsed). */
-const LEAVE_FRAME = /"t"\s*:\s*"leave"/;
+const ALLOWED: RateDecision = { ok: true };
+
+/** The `id` of a parsed frame, if it has one (answers to refused frames use it). */
+function frameId(frame: ClientFrame): string | undefined {
+  return 'id' in frame ? frame.id : undefined;
+}
 
 /** ws' Sender state in which it writes frames straight to the socket (not compressing, not queueing). */
 const SENDER_IDLE = 0;
@@ -39,21 +43,13 @@ function toText(data: RawData): string {
   return Buffer.from(data).toString('utf8');
 }
 
-/** The `id` of a frame that was not processed, if it has a usable one. */
-function peekId(raw: string): string | undefined {
-  try {
-    const id = (JSON.parse(raw) as { id?: unknown } | null)?.id;
-    return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
- * One connected, authenticated socket. Frames are handled strictly in arrival order
- * (a promise chain), so a client may pipeline `hello`, joins and commands without
- * waiting, and its commands run in the order sent even when handlers are async.
- * Live room events are written as they happen and do not wait behind that queue.
+ * One connected, authenticated socket. Joins, leaves and commands are handled strictly in
+ * arrival order (a promise chain), so a client may pipeline `hello`, joins and commands
+ * without waiting, and its commands run in the order sent even when handlers are async.
+ * `ping` is answered at once and refused frames (bad, over the rate limit) are answered at
+ * once: neither waits behind a slow command. Live room events are written as they happen
+ * and do not wait behind that queue either.
  */
 export class Session implements Subscriber, HeartbeatPeer {
   readonly id = randomBytes(12).toString('base64url');
@@ -73,6 +69,8 @@ export class Session implements Subscriber, HeartbeatPeer {
   /** Shutting down: frames not yet started are skipped (the client re-sends them elsewhere). */
   private draining = false;
   private frames = 0;
+  /** Allowance of frames over the rate limit (created on the first one). */
+  private overLimit: TokenBucket | undefined;
   private pending = 0;
   private queue: Promise<void> = Promise.resolve();
   private seenAt = Date.now();
@@ -242,41 +240,37 @@ export class Session implements Subscriber, HeartbeatPeer {
     this.killTimer.unref();
   }
 
+  /**
+   * Takes one inbound frame. Everything is decided here, synchronously, on the parsed
+   * frame: the rate limit (a `leave` is honoured even over it, a connection that keeps
+   * sending far over it is closed with 1008 without parsing any more), `hello`, `ping`
+   * (answered at once, never behind a slow command) and bad frames. Joins, leaves and
+   * commands then run in arrival order through {@link Session.enqueue}.
+   */
   private receive(data: RawData, isBinary: boolean): void {
     this.seenAt = Date.now();
     if (this.closing || this.draining) return;
-    // The first frame (hello) is free so a rate-limited user can still reconnect and be told why.
-    const decision: RateDecision = this.frames++ === 0 ? { ok: true } : this.ctx.rateLimiter.take(this.user.id);
-    if (++this.pending > this.ctx.limits.maxPendingFrames) {
-      this.ctx.logger.warn({ sid: this.id, user: this.user.id }, 'too many pending frames');
-      this.close(CloseCodes.TRY_AGAIN_LATER, 'too many pending frames');
-      return;
-    }
-    const text = isBinary ? null : toText(data);
-    this.queue = this.queue.then(async () => {
-      try {
-        if (!this.closing && !this.draining) await this.process(text, decision);
-      } catch (err) {
-        this.ctx.logger.error({ err, sid: this.id, user: this.user.id }, 'frame handling failed');
-      } finally {
-        this.pending--;
-      }
-    });
-  }
-
-  private async process(text: string | null, decision: RateDecision): Promise<void> {
     const { metrics } = this.ctx;
-    if (text === null) {
-      metrics.messageIn('binary');
-      return this.reject(undefined, 'invalid_frame', 'binary frames are not supported; send JSON text');
-    }
-    // `leave` frees resources, so it is honoured even over the limit.
-    if (!decision.ok && !LEAVE_FRAME.test(text)) {
+    // The first frame (hello) is free so a rate-limited user can still reconnect and be told why.
+    const decision: RateDecision = this.frames++ === 0 ? ALLOWED : this.ctx.rateLimiter.take(this.user.id);
+    if (!decision.ok && !this.mayExceedLimit()) {
       metrics.messageIn('rate_limited');
       metrics.limited('user');
-      return this.reject(peekId(text), 'rate_limited', 'too many messages', decision.retryAfterMs);
+      this.ctx.logger.warn({ sid: this.id, user: this.user.id }, 'closing a connection that keeps sending over its rate limit');
+      this.close(CloseCodes.POLICY_VIOLATION, 'rate limit exceeded');
+      return;
     }
-    const parsed = parseClientFrame(text);
+    if (isBinary) {
+      metrics.messageIn(decision.ok ? 'binary' : 'rate_limited');
+      return this.reject(undefined, decision.ok ? 'invalid_frame' : 'rate_limited', decision.ok ? 'binary frames are not supported; send JSON text' : 'too many messages', decision.ok ? undefined : decision.retryAfterMs);
+    }
+    const parsed = parseClientFrame(toText(data));
+    // `leave` frees resources, so it is honoured even over the limit: decided on the parsed type.
+    if (!decision.ok && !(parsed.ok && parsed.frame.t === 'leave')) {
+      metrics.messageIn('rate_limited');
+      metrics.limited('user');
+      return this.reject(parsed.ok ? frameId(parsed.frame) : parsed.id, 'rate_limited', 'too many messages', decision.retryAfterMs);
+    }
     metrics.messageIn(parsed.ok ? parsed.frame.t : 'invalid');
     if (!this.greeted) {
       if (parsed.ok && parsed.frame.t === 'hello') return this.hello(parsed.frame);
@@ -287,15 +281,59 @@ export class Session implements Subscriber, HeartbeatPeer {
     switch (frame.t) {
       case 'hello':
         return this.reject(undefined, 'invalid_frame', 'duplicate hello');
-      case 'join':
-        return joinRoom(this.ctx, this, frame);
-      case 'leave':
-        return this.leaveRoom(frame.room);
-      case 'cmd':
-        return this.command(frame);
       case 'ping':
         return this.send({ t: 'pong', ts: frame.ts, now: Date.now() });
+      default:
+        return this.enqueue(frame);
     }
+  }
+
+  /**
+   * Whether one more frame over the rate limit is tolerated (it is answered `rate_limited`).
+   * Each connection has an allowance of `limits.overLimitFrames` such frames, refilled at
+   * `limits.messagesPerSecond`: a client that backs off as told never runs out; one that
+   * floods does, and is closed before its frames cost more than that.
+   */
+  private mayExceedLimit(): boolean {
+    const { limits } = this.ctx;
+    this.overLimit ??= new TokenBucket(limits.messagesPerSecond, limits.overLimitFrames);
+    return this.overLimit.take();
+  }
+
+  /**
+   * Runs a join, leave or command after the ones before it. A command that only waits for
+   * the answer of the same command id running elsewhere (another node, another connection)
+   * steps out of the line: its place in the order was taken when it first ran, and later
+   * frames need not wait for that answer.
+   */
+  private enqueue(frame: JoinFrame | LeaveFrame | CommandFrame): void {
+    if (++this.pending > this.ctx.limits.maxPendingFrames) {
+      this.ctx.logger.warn({ sid: this.id, user: this.user.id }, 'too many pending frames');
+      this.close(CloseCodes.TRY_AGAIN_LATER, 'too many pending frames');
+      return;
+    }
+    const run = async (stepAside: () => void): Promise<void> => {
+      if (this.closing || this.draining) return;
+      switch (frame.t) {
+        case 'join':
+          return joinRoom(this.ctx, this, frame);
+        case 'leave':
+          return this.leaveRoom(frame.room);
+        case 'cmd':
+          return this.command(frame, stepAside);
+      }
+    };
+    this.queue = this.queue.then(
+      () =>
+        new Promise<void>((next) => {
+          run(next)
+            .catch((err: unknown) => this.ctx.logger.error({ err, sid: this.id, user: this.user.id }, 'frame handling failed'))
+            .finally(() => {
+              this.pending--;
+              next();
+            });
+        }),
+    );
   }
 
   /** Answers a frame that cannot be processed; before `hello` that is a protocol error and closes. */
@@ -331,9 +369,9 @@ export class Session implements Subscriber, HeartbeatPeer {
     });
   }
 
-  private async command(frame: CommandFrame): Promise<void> {
+  private async command(frame: CommandFrame, stepAside: () => void): Promise<void> {
     const timed = this.ctx.metrics.startCommand(frame.name);
-    const outcome = await runCommand(this.ctx, frame.id, {
+    const outcome = await runCommand(this.ctx, frame.id, stepAside, {
       user: this.user,
       name: frame.name,
       ...(frame.room === undefined ? {} : { room: frame.room }),

@@ -39,3 +39,64 @@ describe('MemoryStore', () => {
     expect(await store.getCommandResult('k')).toBeUndefined();
   });
 });
+
+describe('MemoryStore bounds', () => {
+  const ev = (n: number, text = '') => ({ name: 'demo:m', data: { n, text }, at: 0 });
+
+  it('drops rooms idle past roomIdleMs (by its clock); a room in use stays', async () => {
+    let now = 0;
+    const store = new MemoryStore({ now: () => now, roomIdleMs: 1000 });
+    await store.append('demo:idle', ev(1), 10);
+    await store.append('demo:busy', ev(1), 10);
+    now = 600;
+    await store.append('demo:busy', ev(2), 10);
+    now = 1200; // demo:idle unused for 1200 ms, demo:busy for 600 ms
+    await store.append('demo:other', ev(1), 10);
+    expect(store.stats()).toMatchObject({ rooms: 2, evictedRooms: { idle: 1, bytes: 0 } });
+    expect((await store.head('demo:busy')).seq).toBe(2);
+    expect((await store.head('demo:idle')).seq).toBe(0);
+  });
+
+  it('keeps the history under maxHistoryBytes by dropping the least recently used rooms', async () => {
+    const store = new MemoryStore({ maxHistoryBytes: 20_000 });
+    for (let r = 0; r < 50; r++) await store.append(`demo:r${r}`, ev(1, 'x'.repeat(900)), 10);
+    const stats = store.stats();
+    expect(stats.bytes).toBeLessThanOrEqual(20_000);
+    expect(stats.rooms).toBeLessThan(50);
+    expect(stats.evictedRooms.bytes).toBe(50 - stats.rooms);
+    // The most recently used rooms are the ones kept.
+    expect((await store.head('demo:r49')).seq).toBe(1);
+    expect((await store.head('demo:r0')).seq).toBe(0);
+  });
+
+  it('a room alone over the bound keeps its newest events; older ones read as truncated', async () => {
+    const store = new MemoryStore({ maxHistoryBytes: 5_000 });
+    for (let i = 1; i <= 20; i++) await store.append('demo:big', ev(i, 'y'.repeat(900)), 100);
+    expect(store.stats().bytes).toBeLessThanOrEqual(5_000);
+    expect(await store.readAfter('demo:big', 0)).toBe('truncated');
+    const tail = await store.readAfter('demo:big', 19);
+    expect(tail).not.toBe('truncated');
+    expect((tail as Array<{ seq: number }>).map((e) => e.seq)).toEqual([20]);
+  });
+
+  it('a dropped room starts again under a new epoch: an old position is never mistaken for the new numbering', async () => {
+    const store = new MemoryStore({ maxHistoryBytes: 3_000 });
+    for (let i = 1; i <= 3; i++) await store.append('demo:a', ev(i), 10);
+    const before = await store.head('demo:a');
+    for (let r = 0; r < 10; r++) await store.append(`demo:f${r}`, ev(1, 'z'.repeat(500)), 10);
+    expect((await store.head('demo:a')).seq).toBe(0);
+    await store.append('demo:a', ev(1), 10);
+    const after = await store.head('demo:a');
+    expect(after.seq).toBe(1);
+    expect(after.epoch).not.toBe(before.epoch);
+    // A room never dropped keeps the store's epoch.
+    expect(before.epoch).toBe(await store.epoch());
+  });
+
+  it('forgets a remembered command outcome on request', async () => {
+    const store = new MemoryStore();
+    await store.saveCommandResult('k', { ok: true, data: 1 }, 60_000);
+    await store.forgetCommandResult('k');
+    expect(await store.getCommandResult('k')).toBeUndefined();
+  });
+});

@@ -132,6 +132,12 @@ export const RELEASE_COMMAND = `
 if redis.call('GET', KEYS[1]) == 'P' .. ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
+/** KEYS: command key. Deletes it only while it holds a remembered outcome (`R…`), never a claim. */
+export const FORGET_RESULT = `
+local value = redis.call('GET', KEYS[1])
+if value and string.sub(value, 1, 1) == 'R' then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
 /** A Lua script run with EVALSHA, falling back to EVAL when Redis does not know it yet (restarted Redis). */
 export class Script {
   private readonly sha: string;

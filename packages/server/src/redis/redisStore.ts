@@ -7,7 +7,7 @@ import { decodeEvent, encodeEvent } from './eventCodec';
 import { DEFAULT_REDIS_PREFIX, redisKeys, type RedisKeys } from './keys';
 import { RedisConnection, type LinkWatch } from './redisConnection';
 import { RedisFanout } from './redisFanout';
-import { APPEND_PUBLISH, CLAIM_COMMAND, EPOCH, HEAD, READ_AFTER, RELEASE_COMMAND, Script } from './redisScripts';
+import { APPEND_PUBLISH, CLAIM_COMMAND, EPOCH, FORGET_RESULT, HEAD, READ_AFTER, RELEASE_COMMAND, Script } from './redisScripts';
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -73,6 +73,7 @@ const epochScript = new Script(EPOCH);
 const readAfterScript = new Script(READ_AFTER);
 const claimScript = new Script(CLAIM_COMMAND);
 const releaseScript = new Script(RELEASE_COMMAND);
+const forgetScript = new Script(FORGET_RESULT);
 
 const freshEpoch = () => randomBytes(9).toString('base64url');
 
@@ -201,6 +202,10 @@ export class RedisStore implements Store {
 
   async saveCommandResult(key: string, outcome: CommandOutcome, ttlMs: number): Promise<void> {
     await (await this.connection.get()).set(this.keys.command(key), RESULT + JSON.stringify(outcome), 'PX', Math.max(1, Math.ceil(ttlMs)));
+  }
+
+  async forgetCommandResult(key: string): Promise<void> {
+    await forgetScript.run(await this.connection.get(), [this.keys.command(key)], []);
   }
 
   async claimCommand(key: string): Promise<CommandClaim> {

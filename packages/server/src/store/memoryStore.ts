@@ -1,15 +1,51 @@
 import { randomBytes } from 'node:crypto';
-import type { CommandOutcome, NewEvent, ReadAfterOptions, Store, StoredEvent, StreamHead } from './types';
+import type { CommandOutcome, NewEvent, ReadAfterOptions, Store, StoredEvent, StoreStats, StreamHead } from './types';
+
+/** Options of {@link MemoryStore}. */
+export interface MemoryStoreOptions {
+  /**
+   * Bytes of room history kept in memory, all rooms together (each event counted as its
+   * JSON plus bookkeeping). Past it, the least recently used rooms' histories are dropped:
+   * a client resuming one of them gets `reset` and refetches, never a gap.
+   * @default 67108864 (64 MiB)
+   */
+  maxHistoryBytes?: number;
+  /**
+   * A room with no append, join or resume for this long has its history dropped (its
+   * members, if any, get `reset` on their next event and refetch). `0` keeps idle rooms
+   * until the byte bound needs their room.
+   * @default 3600000 (1 hour)
+   */
+  roomIdleMs?: number;
+  /**
+   * Clock of command-outcome expiry, of the resume time window (`readAfter`'s
+   * `maxAgeMs`, compared with each event's `at`) and of room idleness; tests pass a fake one.
+   * @default Date.now
+   */
+  now?: () => number;
+}
 
 interface RoomLog {
+  /** Epoch of this room's numbering (see {@link MemoryStore}). */
+  epoch: string;
   /** seq of the newest event ever appended (also when it has since been trimmed). */
   head: number;
   /** Retained events, oldest first, contiguous seqs ending at `head`. */
   events: StoredEvent[];
+  /** Counted size of each retained event, parallel to `events`. */
+  sizes: number[];
+  bytes: number;
+  usedAt: number;
 }
 
 /** How many saves between sweeps of expired command outcomes. */
 const PRUNE_EVERY = 256;
+/** Bookkeeping counted per event and per room beyond their JSON. */
+const EVENT_OVERHEAD_BYTES = 64;
+const ROOM_OVERHEAD_BYTES = 128;
+
+export const DEFAULT_MAX_HISTORY_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_ROOM_IDLE_MS = 60 * 60 * 1000;
 
 /**
  * The default {@link Store}: everything in process memory, lost on exit (so a new
@@ -17,49 +53,80 @@ const PRUNE_EVERY = 256;
  * copied through JSON on append, as a networked store would, so later mutation by the
  * publisher cannot rewrite history and non-JSON data fails here rather than in production.
  *
- * `now` is the clock of command-outcome expiry and of the resume time window
- * (`readAfter`'s `maxAgeMs`, compared with each event's `at`); tests pass a fake one.
+ * Bounded: room history by bytes in total (least recently used rooms dropped first) and
+ * by idleness (`roomIdleMs`); command outcomes by their TTL (and by the server's outcome
+ * budget, through `forgetCommandResult`). A room whose history was dropped starts again
+ * under a new epoch when it is next appended to, so a client holding a position in its
+ * old numbering is told `reset` (epoch changed), never handed events of the new numbering
+ * as if they followed its own.
  */
 export class MemoryStore implements Store {
   private readonly epochId = randomBytes(9).toString('base64url');
+  /** Insertion order is use order: the first room is the least recently used. */
   private readonly rooms = new Map<string, RoomLog>();
-  private readonly commands = new Map<string, { outcome: CommandOutcome; expiresAt: number }>();
+  private readonly commands = new Map<string, { json: string; expiresAt: number }>();
+  private readonly maxHistoryBytes: number;
+  private readonly roomIdleMs: number;
+  private readonly now: () => number;
+  private historyBytes = 0;
+  private eventCount = 0;
+  private readonly evicted = { idle: 0, bytes: 0 };
   private savesSincePrune = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  /** @param options the options, or (as before they existed) just the clock. */
+  constructor(options: MemoryStoreOptions | (() => number) = {}) {
+    const config: MemoryStoreOptions = typeof options === 'function' ? { now: options } : options;
+    this.now = config.now ?? Date.now;
+    this.maxHistoryBytes = config.maxHistoryBytes ?? DEFAULT_MAX_HISTORY_BYTES;
+    this.roomIdleMs = config.roomIdleMs ?? DEFAULT_ROOM_IDLE_MS;
+    if (!(Number.isFinite(this.maxHistoryBytes) && this.maxHistoryBytes > 0)) throw new TypeError('MemoryStore: maxHistoryBytes must be a positive number');
+    if (!(Number.isFinite(this.roomIdleMs) && this.roomIdleMs >= 0)) throw new TypeError('MemoryStore: roomIdleMs must be a non-negative number of ms');
+  }
 
   async epoch(): Promise<string> {
     return this.epochId;
   }
 
   async append(room: string, event: NewEvent, maxHistory: number): Promise<StoredEvent> {
-    let log = this.rooms.get(room);
-    if (!log) {
-      log = { head: 0, events: [] };
-      this.rooms.set(room, log);
-    }
     // Copy first: if the payload cannot be serialised, nothing changes. (Incrementing `head`
     // before a throwing copy burned a seq with no event, and readAfter's slicing, which
     // relies on contiguous seqs, then skipped an event on resume — found by test/chaos.)
-    const data: unknown = event.data === undefined ? undefined : JSON.parse(JSON.stringify(event.data));
+    const json = event.data === undefined ? undefined : JSON.stringify(event.data);
+    const data: unknown = json === undefined ? undefined : JSON.parse(json);
+    const now = this.now();
+    this.dropIdle(now);
+    let log = this.use(room, now);
+    if (!log) {
+      log = { epoch: this.currentEpoch(), head: 0, events: [], sizes: [], bytes: ROOM_OVERHEAD_BYTES, usedAt: now };
+      this.rooms.set(room, log);
+      this.historyBytes += ROOM_OVERHEAD_BYTES;
+    }
     log.head += 1;
-    const stored: StoredEvent = Object.freeze({ epoch: this.epochId, seq: log.head, name: event.name, data, at: event.at });
+    const stored: StoredEvent = Object.freeze({ epoch: log.epoch, seq: log.head, name: event.name, data, at: event.at });
+    const size = (json?.length ?? 0) + event.name.length + EVENT_OVERHEAD_BYTES;
     log.events.push(stored);
-    while (log.events.length > Math.max(0, maxHistory)) log.events.shift();
+    log.sizes.push(size);
+    log.bytes += size;
+    this.historyBytes += size;
+    this.eventCount++;
+    while (log.events.length > Math.max(0, maxHistory)) this.dropOldestEvent(log);
+    this.enforceByteBound(log);
     return stored;
   }
 
   async head(room: string): Promise<StreamHead> {
-    return { epoch: this.epochId, seq: this.rooms.get(room)?.head ?? 0 };
+    const log = this.use(room, this.now());
+    return log ? { epoch: log.epoch, seq: log.head } : { epoch: this.currentEpoch(), seq: 0 };
   }
 
   async readAfter(room: string, afterSeq: number, options: ReadAfterOptions = {}): Promise<StoredEvent[] | 'truncated'> {
-    const log = this.rooms.get(room);
+    const now = this.now();
+    const log = this.use(room, now);
     if (!log || afterSeq >= log.head) return [];
     const maxAgeMs = options.maxAgeMs ?? 0;
-    const oldestAllowed = this.now() - maxAgeMs;
+    const oldestAllowed = now - maxAgeMs;
     // Events past the window can never be replayed again: drop them from the front.
-    if (maxAgeMs > 0) while (log.events.length > 0 && log.events[0]!.at < oldestAllowed) log.events.shift();
+    if (maxAgeMs > 0) while (log.events.length > 0 && log.events[0]!.at < oldestAllowed) this.dropOldestEvent(log);
     const oldest = log.events[0]?.seq ?? log.head + 1;
     if (afterSeq + 1 < oldest) return 'truncated';
     const missed = log.events.slice(afterSeq + 1 - oldest);
@@ -75,15 +142,79 @@ export class MemoryStore implements Store {
       this.commands.delete(key);
       return undefined;
     }
-    return entry.outcome;
+    return JSON.parse(entry.json) as CommandOutcome;
   }
 
   async saveCommandResult(key: string, outcome: CommandOutcome, ttlMs: number): Promise<void> {
     if (++this.savesSincePrune >= PRUNE_EVERY) this.pruneCommands();
-    this.commands.set(key, { outcome: JSON.parse(JSON.stringify(outcome)) as CommandOutcome, expiresAt: this.now() + ttlMs });
+    // Kept as JSON text: compact, and a copy the caller cannot mutate.
+    this.commands.delete(key);
+    this.commands.set(key, { json: JSON.stringify(outcome), expiresAt: this.now() + ttlMs });
+  }
+
+  async forgetCommandResult(key: string): Promise<void> {
+    this.commands.delete(key);
+  }
+
+  stats(): StoreStats {
+    return { rooms: this.rooms.size, events: this.eventCount, bytes: this.historyBytes, maxBytes: this.maxHistoryBytes, evictedRooms: { ...this.evicted } };
   }
 
   async close(): Promise<void> {}
+
+  /**
+   * Epoch for a room log created now: the store's epoch until the first history was
+   * dropped, then one that changes with every drop — so a room dropped and started again
+   * never reuses the numbering a client may still hold a position in.
+   */
+  private currentEpoch(): string {
+    const drops = this.evicted.idle + this.evicted.bytes;
+    return drops === 0 ? this.epochId : `${this.epochId}.${drops}`;
+  }
+
+  /** The room's log, marked as just used (moved to the back of the LRU order). */
+  private use(room: string, now: number): RoomLog | undefined {
+    const log = this.rooms.get(room);
+    if (!log) return undefined;
+    log.usedAt = now;
+    this.rooms.delete(room);
+    this.rooms.set(room, log);
+    return log;
+  }
+
+  private dropOldestEvent(log: RoomLog): void {
+    log.events.shift();
+    const size = log.sizes.shift() ?? 0;
+    log.bytes -= size;
+    this.historyBytes -= size;
+    this.eventCount--;
+  }
+
+  private dropRoom(room: string, log: RoomLog, reason: 'idle' | 'bytes'): void {
+    this.rooms.delete(room);
+    this.historyBytes -= log.bytes;
+    this.eventCount -= log.events.length;
+    this.evicted[reason]++;
+  }
+
+  /** Drops rooms unused for `roomIdleMs` (from the front: the least recently used). */
+  private dropIdle(now: number): void {
+    if (this.roomIdleMs === 0) return;
+    for (const [room, log] of this.rooms) {
+      if (now - log.usedAt < this.roomIdleMs) break;
+      this.dropRoom(room, log, 'idle');
+    }
+  }
+
+  /** Over the byte bound: drops the least recently used rooms, then, if `current` alone is over it, its oldest events. */
+  private enforceByteBound(current: RoomLog): void {
+    for (const [room, log] of this.rooms) {
+      if (this.historyBytes <= this.maxHistoryBytes) return;
+      if (log === current) break;
+      this.dropRoom(room, log, 'bytes');
+    }
+    while (this.historyBytes > this.maxHistoryBytes && current.events.length > 1) this.dropOldestEvent(current);
+  }
 
   /**
    * Drops expired outcomes from the front of the map: entries are kept in insertion order

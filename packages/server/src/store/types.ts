@@ -40,6 +40,20 @@ export type CommandOutcome =
   | { ok: true; data?: unknown }
   | { ok: false; code: ErrorCode; msg: string; retryAfterMs?: number; transient?: boolean; details?: unknown };
 
+/** What a store holds, for /metrics (`Store.stats`). */
+export interface StoreStats {
+  /** Rooms with retained history. */
+  rooms: number;
+  /** Events retained, all rooms. */
+  events: number;
+  /** Bytes of retained history (event JSON + bookkeeping). */
+  bytes: number;
+  /** The byte bound of the history. */
+  maxBytes: number;
+  /** Rooms whose history was dropped: idle past the idle window, or least recently used when over the byte bound. */
+  evictedRooms: { idle: number; bytes: number };
+}
+
 /**
  * Answer to {@link Store.claimCommand}: this caller runs the command (`claimed`, with a
  * token to release the claim), someone else is running it (`running`), or it already
@@ -80,6 +94,14 @@ export interface Store {
   getCommandResult(key: string): Promise<CommandOutcome | undefined>;
   /** Remembers a command outcome for `ttlMs`. */
   saveCommandResult(key: string, outcome: CommandOutcome, ttlMs: number): Promise<void>;
+  /**
+   * Optional: forgets a remembered outcome before its TTL (the server's outcome budget,
+   * `limits.outcomeBytesPerUser` / `outcomeBytesTotal`, drops the oldest when over it).
+   * A store without it keeps every outcome for its whole TTL, unbounded in bytes.
+   */
+  forgetCommandResult?(key: string): Promise<void>;
+  /** Optional: sizes of what the store holds, reported in /metrics. */
+  stats?(): StoreStats;
   /**
    * Optional, for stores shared by several nodes: atomically claims a command key so a
    * duplicate arriving on another node at the same moment waits instead of executing.

@@ -8,7 +8,7 @@ import {
   type ChatCommands,
   type ChatReceipt,
 } from '@sinyal/protocol/schema';
-import type { CommandHandler } from '../../commands';
+import type { CommandEntry, CommandHandler } from '../../commands';
 import { SinyalServerError } from '../../errors';
 import { requireParticipant } from './access';
 import { conversationRoom, type ChatContext } from './context';
@@ -114,15 +114,19 @@ function list(ctx: ChatContext): CommandHandler {
   };
 }
 
-/** Every `chat:*` command. */
-export function chatCommands(ctx: ChatContext): Record<keyof ChatCommands, CommandHandler> {
+/**
+ * Every `chat:*` command. Reads (`load_older`, `list`) and typing are idempotent: the
+ * server keeps no outcome record for them (a history page is large, and a retry may as
+ * well read again).
+ */
+export function chatCommands(ctx: ChatContext): Record<keyof ChatCommands, CommandEntry> {
   return {
     'chat:send': send(ctx),
-    'chat:load_older': loadOlder(ctx),
+    'chat:load_older': { handler: loadOlder(ctx), idempotent: true },
     'chat:mark_as_read': mark(ctx, 'read'),
     'chat:mark_delivered': mark(ctx, 'delivered'),
-    'chat:typing_start': typingStart(ctx),
-    'chat:typing_stop': typingStop(ctx),
-    'chat:list': list(ctx),
+    'chat:typing_start': { handler: typingStart(ctx), idempotent: true },
+    'chat:typing_stop': { handler: typingStop(ctx), idempotent: true },
+    'chat:list': { handler: list(ctx), idempotent: true },
   };
 }

@@ -4,7 +4,7 @@ import {
   NotificationSetPreferencesDataSchema,
   type NotificationPreferences,
 } from '@sinyal/protocol/schema';
-import type { CommandHandler } from '../../commands';
+import type { CommandEntry, CommandHandler } from '../../commands';
 import { SinyalServerError } from '../../errors';
 import type { NotificationDelivery } from './notificationDelivery';
 import type { NotificationStore } from './store';
@@ -19,10 +19,11 @@ function invalid(what: string, issues: ReadonlyArray<{ path: PropertyKey[]; mess
  * - `notification:mark_all_read` → `{ unreadCount }`;
  * - `notification:set_preferences {quietHours?, utcOffsetMinutes?}` → the preferences after the change;
  * - `notification:get_preferences` → the sender's preferences.
- * Always about the sender's own notifications.
+ * Always about the sender's own notifications. `get_preferences` is a read: no outcome record.
  */
-export function notificationCommands(delivery: NotificationDelivery, store: NotificationStore): Record<string, CommandHandler> {
-  return {
+export function notificationCommands(delivery: NotificationDelivery, store: NotificationStore): Record<string, CommandEntry> {
+  const getPreferences: CommandHandler = ({ user }) => delivery.preferences(user.id);
+  const handlers: Record<string, CommandHandler> = {
     'notification:mark_read': ({ user, data }) => {
       const parsed = NotificationMarkReadDataSchema.safeParse(data);
       if (!parsed.success) throw invalid('notification:mark_read', parsed.error.issues);
@@ -37,6 +38,6 @@ export function notificationCommands(delivery: NotificationDelivery, store: Noti
       await store.setPreferences(user.id, next);
       return next;
     },
-    'notification:get_preferences': ({ user }) => delivery.preferences(user.id),
   };
+  return { ...handlers, 'notification:get_preferences': { handler: getPreferences, idempotent: true } };
 }

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { OutcomeBudget } from '../src/outcomeBudget';
+
+describe('OutcomeBudget', () => {
+  const limits = { maxOutcomeBytes: 1000, outcomeBytesPerUser: 3000, outcomeBytesTotal: 5000 };
+  const answer = (bytes: number) => ({ ok: true as const, data: 'a'.repeat(bytes) });
+
+  it("over a user's budget forgets that user's oldest outcomes first", () => {
+    const forgotten: string[] = [];
+    const budget = new OutcomeBudget(limits, 60_000, (key) => forgotten.push(key));
+    budget.admit('bob:1', 'bob', answer(500));
+    for (let i = 0; i < 10; i++) budget.admit(`eve:${i}`, 'eve', answer(500));
+    expect(forgotten.every((key) => key.startsWith('eve:'))).toBe(true);
+    expect(forgotten.slice(0, 3)).toEqual(['eve:0', 'eve:1', 'eve:2']);
+    expect(budget.stats().evicted.user).toBe(forgotten.length);
+  });
+
+  it('over the total forgets the oldest of anyone, and never exceeds it', () => {
+    const forgotten: string[] = [];
+    const budget = new OutcomeBudget(limits, 60_000, (key) => forgotten.push(key));
+    for (let u = 0; u < 20; u++) budget.admit(`u${u}:1`, `u${u}`, answer(400));
+    expect(budget.stats().bytes).toBeLessThanOrEqual(5000);
+    expect(forgotten[0]).toBe('u0:1');
+    expect(budget.stats().evicted.total).toBe(forgotten.length);
+  });
+
+  it('keeps an outcome over maxOutcomeBytes without its data', () => {
+    const budget = new OutcomeBudget(limits, 60_000, () => {});
+    expect(budget.admit('k', 'u', answer(5000))).toEqual({ ok: true });
+    expect(budget.admit('n', 'u', { ok: false, code: 'bad_request', msg: 'm'.repeat(5000) })).toEqual({ ok: false, code: 'bad_request', msg: 'm'.repeat(256) });
+    expect(budget.stats().compacted).toBe(2);
+  });
+
+  it('stops counting outcomes past their window (the store expires them itself)', () => {
+    let now = 0;
+    const forgotten: string[] = [];
+    const budget = new OutcomeBudget(limits, 1000, (key) => forgotten.push(key), () => now);
+    budget.admit('a', 'u', answer(100));
+    now = 1001;
+    budget.admit('b', 'u', answer(100));
+    expect(budget.stats().entries).toBe(1);
+    expect(forgotten).toEqual([]);
+  });
+});
