@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { bundleForNode } from './bundleForNode';
 
+const root = fileURLToPath(new URL('..', import.meta.url));
 /** nodeProcess.ts bundled against the package sources (see bundleForNode). */
 const bundle = () => bundleForNode(fileURLToPath(new URL('./nodeProcess.ts', import.meta.url)));
 

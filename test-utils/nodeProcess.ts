@@ -3,7 +3,9 @@
 // PORT (default 0), REDIS_URL, SINYAL_PREFIX, SINYAL_SECRET, SINYAL_PUBLISH_SECRET, SINYAL_COMMAND_LEASE_MS,
 // SINYAL_PRESENCE_TTL_MS (how soon a killed node's viewers and bidders stop counting).
 // Mounts the five platform features on Redis (`platformFeatures({ redis })`) next to the
-// plain `demo` and `private` rooms. Prints `READY <port>` once listening.
+// plain `demo` and `private` rooms, and a `test:slow {ms, n}` command that waits `ms` and
+// then publishes `demo:message {from, n}` into `demo:slow` (a command in flight when a node
+// is killed). Prints `READY <port>` once listening.
 import { createServer, platformFeatures, RedisAuctionStore, RedisPresenceStore, RedisStore } from '@sinyal/server';
 
 const store = new RedisStore({
@@ -28,7 +30,14 @@ const server = await createServer({
     },
     presence: { store: new RedisPresenceStore(store, { ttlMs: presenceTtlMs }), coalesceMs: 20 },
   }).features,
-  limits: { messagesPerSecond: 10_000, burst: 10_000 },
+  commands: {
+    'test:slow': async ({ user, data, server: self }) => {
+      const { ms, n } = data as { ms: number; n: number };
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return self.publish('demo:slow', 'demo:message', { from: user.id, n });
+    },
+  },
+  limits: { messagesPerSecond: 10_000, burst: 10_000, joinsPerSecond: 10_000, joinBurst: 10_000 },
   rooms: {
     demo: { publish: ['demo:message'], history: 1000 },
     private: { authorize: ({ user, id }) => id === user.id, publish: ['private:note'] },

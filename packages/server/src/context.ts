@@ -6,6 +6,7 @@ import type { Limits } from './options';
 import type { PublishDeps } from './publish';
 import type { MetricsSink } from './metrics';
 import type { ActionRateLimiter, RateLimiter } from './rateLimiter';
+import type { RecentRevocations } from './revocations';
 import type { RoomRegistry } from './roomRegistry';
 import type { SinyalServer } from './server';
 
@@ -16,11 +17,15 @@ export interface ServerContext extends PublishDeps {
   registry: RoomRegistry;
   commands: ReadonlyMap<string, CommandDefinition>;
   rateLimiter: RateLimiter;
+  /** Joins per user (`limits.joinsPerSecond` / `joinBurst`). */
+  joinLimiter: RateLimiter;
   /** Per-command-name limits (`ServerOptions.rateLimits`). */
   actionLimiter: ActionRateLimiter;
   /** Where sessions record Prometheus metrics (a no-op when metrics are off). */
   metrics: MetricsSink;
   deduper: Deduper;
+  /** Recent `server.revoke` calls, for joins in flight. */
+  revocations: RecentRevocations;
   logger: Logger;
   server: SinyalServer;
   /** Features with connection hooks, called on welcome and on close. */

@@ -2,8 +2,18 @@ import type { EventFrame } from '@sinyal/protocol';
 import { durableEventFrame } from './roomRegistry';
 import type { NewEvent, Store, StoredEvent } from './store/types';
 
+/**
+ * An order for every node about one user's connections: `revoke` removes them from a
+ * room (they get `left`), `disconnect` closes them. See `server.revoke` / `disconnectUser`.
+ */
+export type ControlMessage =
+  | { t: 'revoke'; room: string; user: string; reason: string }
+  | { t: 'disconnect'; user: string; code: number; reason: string };
+
 /** Where a fan-out delivers: this node's room registry, plus a signal that delivery broke. */
 export interface FanoutListener {
+  /** A {@link ControlMessage} reached this node (also the one that sent it). */
+  control(message: ControlMessage): void;
   /** An event for `room` reached this node: send it to the room's local members. */
   deliver(room: string, frame: EventFrame, exceptUser?: string): void;
   /**
@@ -33,6 +43,8 @@ export interface Fanout {
   publishDurable(room: string, event: NewEvent, maxHistory: number): Promise<StoredEvent>;
   /** Delivers a volatile event (not stored, no position) to every node. */
   publishVolatile(room: string, frame: EventFrame, exceptUser?: string): Promise<void>;
+  /** Delivers a {@link ControlMessage} to every node, this one included. */
+  publishControl(message: ControlMessage): Promise<void>;
   /** This node has local members of `room`: resolves once its events are being received. Idempotent. */
   subscribe(room: string): Promise<void>;
   /** The last local member of `room` left. */
@@ -64,6 +76,10 @@ export class LocalFanout implements Fanout {
 
   async publishVolatile(room: string, frame: EventFrame, exceptUser?: string): Promise<void> {
     this.listener?.deliver(room, frame, exceptUser);
+  }
+
+  async publishControl(message: ControlMessage): Promise<void> {
+    this.listener?.control(message);
   }
 
   async subscribe(): Promise<void> {}

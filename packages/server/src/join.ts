@@ -4,6 +4,7 @@ import { SinyalServerError } from './errors';
 import { durableEventFrame } from './roomRegistry';
 import { historyOf, historyTtlOf, parseRoom } from './roomKinds';
 import type { Session } from './session';
+import type { StoredEvent } from './store/types';
 
 /** When a client should retry a join refused as `unavailable`. */
 const RETRY_UNAVAILABLE_MS = 1000;
@@ -13,6 +14,19 @@ async function isAuthorized(ctx: ServerContext, session: Session, frame: JoinFra
   const authorize = ctx.rooms.get(kind)?.authorize;
   if (!authorize) return true;
   return (await authorize({ user: session.user, room: frame.room, kind, id, params: frame.params })) === true;
+}
+
+/** The replayed events serialised, or `undefined` when they come to more than `maxBytes`. */
+function serializeReplay(room: string, events: readonly StoredEvent[], maxBytes: number): { frames: string[]; lastSeq: number | undefined } | undefined {
+  const frames: string[] = [];
+  let bytes = 0;
+  for (const event of events) {
+    const raw = JSON.stringify(durableEventFrame(room, event));
+    bytes += raw.length;
+    if (bytes > maxBytes) return undefined;
+    frames.push(raw);
+  }
+  return { frames, lastSeq: events.at(-1)?.seq };
 }
 
 /**
@@ -25,12 +39,21 @@ async function isAuthorized(ctx: ServerContext, session: Session, frame: JoinFra
  *   or older than the kind's `historyTtlMs`): `joined {resumed:false, seq: head}`,
  *   `reset {seq: head, reason}`, then live ones;
  * - volatile kind: `joined {seq: 0, resumed:false}`, then live events (no `reset`, nothing replayed).
- * A refused join (also a re-join) leaves the room and gets a `nack`.
+ * A refused join (also a re-join) leaves the room and gets a `nack`. Joins are rate limited
+ * per user (`limits.joinsPerSecond` / `joinBurst`) and a replay is capped
+ * (`limits.maxReplayBytes`: a bigger one is a reset `history_truncated`).
  */
 export async function joinRoom(ctx: ServerContext, session: Session, frame: JoinFrame): Promise<void> {
   const { room, id } = frame;
   const { kind } = parseRoom(room);
   const kindOptions = ctx.rooms.get(kind);
+  // Before `authorize` (which may query a database) and before any history is read.
+  const limited = ctx.joinLimiter.take(session.user.id);
+  if (!limited.ok) {
+    ctx.metrics.limited('join');
+    session.nack(id, 'rate_limited', 'too many joins', limited.retryAfterMs);
+    return;
+  }
   if (!kindOptions) {
     session.leaveRoom(room);
     session.nack(id, 'not_found', `room kind "${kind}" does not exist`);
@@ -42,6 +65,7 @@ export async function joinRoom(ctx: ServerContext, session: Session, frame: Join
     return;
   }
 
+  const startedAt = Date.now();
   let allowed: boolean;
   try {
     allowed = await isAuthorized(ctx, session, frame);
@@ -67,13 +91,27 @@ export async function joinRoom(ctx: ServerContext, session: Session, frame: Join
 
   const { membership, isNew } = session.enterRoom(room);
   const member = { user: session.user, room, kind, id: parseRoom(room).id, sessionId: session.id, server: ctx.server };
+  /**
+   * Whether the join ended while it waited on the store: the session left or closed, or
+   * the room was revoked for its user (`server.revoke`) since the join started — a
+   * revocation wins over a join that was already past `authorize`.
+   */
+  const endedMeanwhile = (): boolean => {
+    if (ctx.revocations.since(room, session.user.id, startedAt)) {
+      session.leaveRoom(room);
+      session.nack(id, 'forbidden', `not allowed to join ${room}`);
+      return true;
+    }
+    return !session.hasJoined(room);
+  };
   try {
     // Receive the room's live events (into the hold buffer) before reading its head.
     await ctx.fanout.subscribe(room);
-    if (!session.hasJoined(room)) return; // left or closed meanwhile
+    if (endedMeanwhile()) return;
     if (historyOf(kindOptions) === 0) {
       const epoch = await ctx.store.epoch();
       const state = kindOptions.snapshot ? await kindOptions.snapshot(member) : undefined;
+      if (endedMeanwhile()) return;
       session.send({ t: 'joined', id, room, epoch, seq: 0, resumed: false, ...(state === undefined ? {} : { state }) });
       membership.release(0);
       if (isNew) session.announceJoin(room);
@@ -89,19 +127,20 @@ export async function joinRoom(ctx: ServerContext, session: Session, frame: Join
     // older than the kind's time window, so a resume is either exact or an explicit reset.
     const maxAgeMs = historyTtlOf(kindOptions);
     const missed = resumable ? await ctx.store.readAfter(room, from.seq, maxAgeMs > 0 ? { maxAgeMs } : {}) : 'truncated';
-    if (from && missed !== 'truncated') {
+    if (endedMeanwhile()) return;
+    // A replay larger than limits.maxReplayBytes is answered with a reset (the client
+    // refetches its snapshot instead), so one tiny join cannot make the server send megabytes.
+    const replay = missed === 'truncated' ? undefined : serializeReplay(room, missed, ctx.limits.maxReplayBytes);
+    if (from && replay !== undefined) {
       session.send({ t: 'joined', id, room, epoch: head.epoch, seq: from.seq, resumed: true, ...withState });
-      let last = from.seq;
-      for (const event of missed) {
-        session.send(durableEventFrame(room, event));
-        last = event.seq;
-      }
-      membership.release(last, head.epoch);
+      for (const raw of replay.frames) session.sendSerialized(raw, 'event');
+      membership.release(replay.lastSeq ?? from.seq, head.epoch);
       if (isNew) session.announceJoin(room);
       return;
     }
     session.send({ t: 'joined', id, room, epoch: head.epoch, seq: head.seq, resumed: false, ...withState });
     if (from) {
+      // history_truncated also covers a replay over limits.maxReplayBytes.
       const reason = from.epoch !== head.epoch ? 'epoch_changed' : from.seq > head.seq ? 'position_ahead' : 'history_truncated';
       session.send({ t: 'reset', room, epoch: head.epoch, seq: head.seq, reason });
     }

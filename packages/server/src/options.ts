@@ -91,6 +91,26 @@ export interface Limits {
    */
   maxRoomsPerSession: number;
   /**
+   * Joins a user may make per second (all connections together), on top of the frame
+   * limit: a join reads history and runs `authorize`, so it costs more than a frame. A
+   * join over it is answered `rate_limited` with `retryAfterMs` (the client retries it).
+   * @default 10
+   */
+  joinsPerSecond: number;
+  /**
+   * Joins allowed in a burst above {@link Limits.joinsPerSecond} (a page opening its rooms,
+   * a reconnect re-joining them).
+   * @default 200
+   */
+  joinBurst: number;
+  /**
+   * Most bytes of events one join replays. A resume that would replay more is answered
+   * with `reset` (`history_truncated`) instead: the client refetches its snapshot (REST,
+   * rate limited) rather than the server sending megabytes for one small frame.
+   * @default 262144 (256 KiB)
+   */
+  maxReplayBytes: number;
+  /**
    * How long `close()` waits for clients to finish the close handshake before cutting them off.
    * @default 2000
    */
@@ -112,6 +132,9 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxBufferedBytes: 1024 * 1024,
   maxPendingFrames: 1000,
   maxRoomsPerSession: 200,
+  joinsPerSecond: 10,
+  joinBurst: 200,
+  maxReplayBytes: 256 * 1024,
   shutdownTimeoutMs: 2000,
 });
 
@@ -175,10 +198,13 @@ export interface ServerOptions {
   auth: AuthOptions;
   /**
    * Browser origins allowed to connect, e.g. `['https://app.example.com']`. An upgrade
-   * from another origin is refused with 403; requests without an `Origin` header
-   * (servers, native apps) are allowed. **Set this in production**: with `'*'` any web
-   * site can open a connection with its visitors' tokens if it can obtain them.
-   * @default '*'
+   * (and a REST call) from another origin is refused with 403; requests without an
+   * `Origin` header (servers, native apps) are allowed. **Set this in production**.
+   * Without it: with `auth.secret` (bearer tokens) any origin is allowed and a warning is
+   * logged at start; with `auth.verify` `createServer` throws — a hook that accepts cookies
+   * would let any web site open connections as its visitors (cross-site WebSocket
+   * hijacking). Pass `'*'` explicitly to allow every origin without the warning.
+   * @default '*' with auth.secret (and a warning); required with auth.verify
    */
   origins?: readonly string[] | '*';
   /**

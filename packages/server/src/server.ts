@@ -23,7 +23,10 @@ import { DEFAULT_LIMITS, type DeflateOptions, type Limits, type ServerOptions } 
 import { createOriginCheck } from './origin';
 import { publishToRoom, type PublishOptions, type PublishResult } from './publish';
 import { ActionRateLimiter, RateLimiter } from './rateLimiter';
+import { RecentRevocations } from './revocations';
 import { RoomRegistry } from './roomRegistry';
+import { SinyalServerError } from './errors';
+import { RoomName } from '@sinyal/protocol/schema';
 import { Session } from './session';
 import { FlushScheduler } from './flushScheduler';
 import { MemoryStore } from './store/memoryStore';
@@ -53,6 +56,22 @@ export interface SinyalServer {
   publishToUser(userId: string, event: string, data?: unknown): Promise<PublishResult | null>;
   /** Number of this node's connections subscribed to `room`. */
   localMembers(room: string): number;
+  /**
+   * Takes `room` away from every connection of `userId`, on every node (through the
+   * fan-out): each gets `left` with code `forbidden` and `reason`, its `onLeave` hooks run,
+   * and it receives nothing more from the room. Change what your room kind's `authorize`
+   * answers first: every later join (a client's automatic re-join after a reconnect
+   * included) asks it again, and a join already past `authorize` when the revocation
+   * arrives is refused too.
+   */
+  revoke(room: string, userId: string, reason?: string): Promise<void>;
+  /**
+   * Closes every connection of `userId` on every node with `code` (default 4001: the
+   * client fetches a new token before reconnecting, so a token provider that refuses the
+   * user keeps them out; with `auth.secret` a still-valid token lets them back in —
+   * refuse them in your token endpoint or `verify` hook).
+   */
+  disconnectUser(userId: string, options?: { code?: number; reason?: string }): Promise<void>;
   /** Where room history and command outcomes live (`options.store`, or the default `MemoryStore`). */
   readonly store: Store;
   /** The server's structured logger (features log through it; never log tokens or payloads). */
@@ -78,8 +97,9 @@ function resolveLimits(overrides: Partial<Limits> = {}): Limits {
   for (const [key, value] of Object.entries(overrides) as Array<[keyof Limits, number | undefined]>) {
     if (value === undefined) continue;
     if (!(key in DEFAULT_LIMITS)) throw new TypeError(`unknown limit "${key}"`);
-    const valid = typeof value === 'number' && Number.isFinite(value) && value > 0 && (key === 'messagesPerSecond' || Number.isInteger(value));
-    if (!valid) throw new TypeError(`limits.${key} must be a positive ${key === 'messagesPerSecond' ? 'number' : 'integer'}`);
+    const fractional = key === 'messagesPerSecond' || key === 'joinsPerSecond';
+    const valid = typeof value === 'number' && Number.isFinite(value) && value > 0 && (fractional || Number.isInteger(value));
+    if (!valid) throw new TypeError(`limits.${key} must be a positive ${fractional ? 'number' : 'integer'}`);
     limits[key] = value;
   }
   return limits;
@@ -110,6 +130,29 @@ function resolveDeflate(option: boolean | DeflateOptions | undefined): false | P
     // Bounds zlib work in flight per process (ws' default is 10).
     concurrencyLimit: 10,
   };
+}
+
+/**
+ * The origin allow-list, safe by default. With `auth.verify` (which may accept cookies a
+ * browser attaches on any site's behalf) a missing `origins` is refused: every web site
+ * could open connections as its visitors (cross-site WebSocket hijacking). With bearer
+ * tokens (`auth.secret`) a page needs the token itself, so `'*'` stays the default, with a
+ * warning at start.
+ */
+function resolveOrigins(options: ServerOptions, logger: Logger): readonly string[] | '*' {
+  if (options.origins !== undefined) {
+    if (options.origins !== '*' && (!Array.isArray(options.origins) || options.origins.some((o) => typeof o !== 'string' || o.length === 0))) {
+      throw new TypeError("origins must be '*' or a list of origins such as ['https://app.example.com']");
+    }
+    return options.origins;
+  }
+  if ('verify' in options.auth) {
+    throw new TypeError(
+      "createServer: set `origins` when using auth.verify: if your hook accepts cookies, any web site could open connections as its visitors (cross-site WebSocket hijacking). Pass the allowed origins, e.g. ['https://app.example.com'], or '*' if the hook only accepts bearer tokens",
+    );
+  }
+  logger.warn({ origins: '*' }, "origins not set: any web site may open connections (with a token it holds); set `origins` to your app's origins in production");
+  return '*';
 }
 
 function urlHost(host: string): string {
@@ -163,7 +206,8 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   const actionLimiter = new ActionRateLimiter(options.rateLimits ?? {});
   const store: Store = options.store ?? new MemoryStore();
   const fanout = store.createFanout?.() ?? new LocalFanout(store);
-  const checkOrigin = createOriginCheck(options.origins ?? '*');
+  const origins = resolveOrigins(options, logger);
+  const checkOrigin = createOriginCheck(origins);
   const authenticate = createAuthenticator(options.auth);
   const features = options.features ?? [];
   const rooms = mergeTables<RoomKindOptions>('room kind', [
@@ -195,6 +239,9 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   // Merges the frames a connection is sent in one go into one socket write (see FlushScheduler).
   const flusher = new FlushScheduler();
   const sessions = new Set<Session>();
+  /** Each user's open sessions on this node (revoke, disconnectUser). */
+  const sessionsByUser = new Map<string, Set<Session>>();
+  const revocations = new RecentRevocations();
   const connectionsPerUser = new Map<string, number>();
   const pendingUpgrades = new Set<Duplex>();
   const startedAt = Date.now();
@@ -304,7 +351,14 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     wss.handleUpgrade(req, socket, head, (ws) => {
       const session = new Session(ws, user, context, flusher);
       sessions.add(session);
-      void session.whenClosed.then(() => sessions.delete(session));
+      let mine = sessionsByUser.get(user.id);
+      if (!mine) sessionsByUser.set(user.id, (mine = new Set()));
+      mine.add(session);
+      void session.whenClosed.then(() => {
+        sessions.delete(session);
+        mine.delete(session);
+        if (mine.size === 0 && sessionsByUser.get(user.id) === mine) sessionsByUser.delete(user.id);
+      });
       logger.debug?.({ sid: session.id, user: user.id }, 'connection opened');
     });
   };
@@ -325,13 +379,16 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   const port = (httpServer.address() as AddressInfo).port;
   const httpUrl = `http://${urlHost(host)}:${port}`;
   const rateLimiter = new RateLimiter(limits.messagesPerSecond, limits.burst);
+  const joinLimiter = new RateLimiter(limits.joinsPerSecond, limits.joinBurst);
 
   const stopHeartbeat = startHeartbeat({
     timeoutMs: limits.heartbeatTimeoutMs,
     peers: () => sessions,
     onSweep: () => {
       rateLimiter.prune();
+      joinLimiter.prune();
       actionLimiter.prune();
+      revocations.prune();
     },
   });
 
@@ -342,6 +399,16 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     publish: (room, event, data, opts) => publishToRoom(context, room, event, data, opts),
     publishToUser: (userId, event, data) => publishToRoom(context, userFeedRoom(userId), event, data),
     localMembers: (room) => registry.size(room),
+    revoke: async (room, userId, reason = 'access revoked') => {
+      if (!RoomName.safeParse(room).success) throw new SinyalServerError('bad_request', 'room must look like kind:id');
+      await fanout.publishControl({ t: 'revoke', room, user: userId, reason });
+    },
+    disconnectUser: async (userId, { code = CloseCodes.UNAUTHORIZED, reason = 'disconnected by the server' } = {}) => {
+      if (!Number.isInteger(code) || code < 4000 || code > 4999) {
+        if (code !== CloseCodes.NORMAL && code !== CloseCodes.POLICY_VIOLATION) throw new TypeError('disconnectUser: code must be 1000, 1008 or 4000–4999');
+      }
+      await fanout.publishControl({ t: 'disconnect', user: userId, code, reason: reason.slice(0, 120) });
+    },
     store,
     logger,
     connections: () => sessions.size,
@@ -359,9 +426,11 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     fanout,
     registry,
     rateLimiter,
+    joinLimiter,
     actionLimiter,
     metrics,
     deduper,
+    revocations,
     logger,
     server,
     commands: new Map(),
@@ -370,6 +439,13 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   context.commands = commandTable(context, Object.fromEntries(commandHandlers));
   fanout.start({
     deliver: (room, frame, exceptUser) => registry.broadcast(room, frame, exceptUser),
+    control: (message) => {
+      if (message.t === 'revoke') revocations.note(message.room, message.user);
+      for (const session of [...(sessionsByUser.get(message.user) ?? [])]) {
+        if (message.t === 'revoke') session.revoke(message.room, message.reason);
+        else session.close(message.code, message.reason);
+      }
+    },
     lost: () => {
       // Live members may have missed events: let every client reconnect, re-join and resume.
       logger.warn({ connections: sessions.size }, 'fan-out lost its connection; closing connections so clients resume');

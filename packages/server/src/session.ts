@@ -73,6 +73,8 @@ export class Session implements Subscriber, HeartbeatPeer {
   private overLimit: TokenBucket | undefined;
   private pending = 0;
   private queue: Promise<void> = Promise.resolve();
+  /** Ordering scopes (room, or command name) with a frame waiting aside; see {@link Session.enqueue}. */
+  private readonly aside = new Map<string, Promise<void>>();
   private seenAt = Date.now();
   private expiryTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
@@ -145,6 +147,13 @@ export class Session implements Subscriber, HeartbeatPeer {
     if (this.announced.delete(room)) callRoomHook(this.ctx, 'onLeave', this, room);
   }
 
+  /** The room was taken away (`server.revoke`): leave it and tell the client why. */
+  revoke(room: string, reason: string): void {
+    if (!this.rooms.has(room)) return;
+    this.leaveRoom(room);
+    this.send({ t: 'left', room, code: 'forbidden', msg: reason });
+  }
+
   /** The join of `room` was answered: tell the kind's `onJoin` (its `onLeave` follows when the session leaves). */
   announceJoin(room: string): void {
     if (!this.rooms.has(room) || this.announced.has(room)) return;
@@ -154,6 +163,11 @@ export class Session implements Subscriber, HeartbeatPeer {
 
   send(frame: ServerFrame): void {
     if (this.write(JSON.stringify(frame), frame.t) && (frame.t === 'nack' || frame.t === 'error')) this.ctx.metrics.error(frame.code);
+  }
+
+  /** Sends a frame already serialised (e.g. a replay measured before it is sent). */
+  sendSerialized(raw: string, type: ServerFrame['t']): void {
+    this.write(raw, type);
   }
 
   /**
@@ -301,10 +315,13 @@ export class Session implements Subscriber, HeartbeatPeer {
   }
 
   /**
-   * Runs a join, leave or command after the ones before it. A command that only waits for
-   * the answer of the same command id running elsewhere (another node, another connection)
-   * steps out of the line: its place in the order was taken when it first ran, and later
-   * frames need not wait for that answer.
+   * Runs a join, leave or command after the ones before it, in arrival order. One
+   * exception keeps a connection responsive when a node dies: a command that only waits
+   * for the answer of its own id running elsewhere (another node, presumed dead until its
+   * claim is taken over) steps out of the line, and only later frames of the same
+   * ordering scope — the same room, or for a command without a room the same command
+   * name — queue behind it; everything else goes on. So a user's messages in one
+   * conversation stay in order while their bids, pings and other rooms are not held up.
    */
   private enqueue(frame: JoinFrame | LeaveFrame | CommandFrame): void {
     if (++this.pending > this.ctx.limits.maxPendingFrames) {
@@ -312,6 +329,7 @@ export class Session implements Subscriber, HeartbeatPeer {
       this.close(CloseCodes.TRY_AGAIN_LATER, 'too many pending frames');
       return;
     }
+    const scope = frame.t === 'cmd' ? (frame.room ?? `cmd:${frame.name}`) : frame.room;
     const run = async (stepAside: () => void): Promise<void> => {
       if (this.closing || this.draining) return;
       switch (frame.t) {
@@ -323,17 +341,40 @@ export class Session implements Subscriber, HeartbeatPeer {
           return this.command(frame, stepAside);
       }
     };
+    const settle = (work: Promise<void>): Promise<void> =>
+      work
+        .catch((err: unknown) => this.ctx.logger.error({ err, sid: this.id, user: this.user.id }, 'frame handling failed'))
+        .finally(() => this.pending--);
     this.queue = this.queue.then(
       () =>
         new Promise<void>((next) => {
-          run(next)
-            .catch((err: unknown) => this.ctx.logger.error({ err, sid: this.id, user: this.user.id }, 'frame handling failed'))
-            .finally(() => {
-              this.pending--;
-              next();
-            });
+          const waiting = this.aside.get(scope);
+          if (waiting) {
+            // An earlier frame of this scope waits aside: this one waits behind it, aside too.
+            this.setAside(scope, settle(waiting.then(() => run(() => {}))));
+            next();
+            return;
+          }
+          let done: Promise<void> | undefined;
+          let steppedAside = false;
+          const stepAside = () => {
+            if (steppedAside) return;
+            steppedAside = true;
+            // Called from inside run(), so `done` may not be assigned yet: chain on a microtask.
+            queueMicrotask(() => this.setAside(scope, done!));
+            next();
+          };
+          done = settle(run(stepAside)).finally(next);
         }),
     );
+  }
+
+  /** Marks `scope` as waiting aside until `work` settles (later frames of the scope queue behind it). */
+  private setAside(scope: string, work: Promise<void>): void {
+    this.aside.set(scope, work);
+    void work.finally(() => {
+      if (this.aside.get(scope) === work) this.aside.delete(scope);
+    });
   }
 
   /** Answers a frame that cannot be processed; before `hello` that is a protocol error and closes. */

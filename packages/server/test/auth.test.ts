@@ -62,6 +62,7 @@ describe('authentication at the upgrade', () => {
 
   it('uses the verify hook when given; any throw refuses with 401', async () => {
     const server = await startServer({
+      origins: '*',
       auth: {
         verify: async (tok) => {
           if (tok === 'open-sesame') return { id: 'hooked', claims: { role: 'agent' } };
@@ -124,5 +125,27 @@ describe('authentication at the upgrade', () => {
     const res = await fetch(`${server.httpUrl}/health`);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: 'ok', connections: 1, uptimeS: 0 });
+  });
+
+  describe('origins default', () => {
+    it('refuses to start with auth.verify and no origins (cookie auth would allow cross-site hijacking)', async () => {
+      await expect(startServer({ auth: { verify: () => ({ id: 'x' }) } })).rejects.toThrow(/set `origins` when using auth.verify/);
+      await expect(startServer({ auth: { verify: () => ({ id: 'x' }) }, origins: ['https://app.example.com'] })).resolves.toBeDefined();
+    });
+
+    it('with bearer tokens allows any origin but warns at start; an explicit list or an explicit * does not warn', async () => {
+      const warnings: string[] = [];
+      const logger = { info() {}, error() {}, debug() {}, warn: (_obj: unknown, msg?: string) => void warnings.push(String(msg)) };
+      await startServer({ logger });
+      expect(warnings.some((w) => /origins not set/.test(w))).toBe(true);
+      warnings.length = 0;
+      await startServer({ logger, origins: ['https://app.example.com'] });
+      await startServer({ logger, origins: '*' });
+      expect(warnings.some((w) => /origins not set/.test(w))).toBe(false);
+    });
+
+    it('rejects a malformed origins option', async () => {
+      await expect(startServer({ origins: 'https://app.example.com' as unknown as '*' })).rejects.toThrow(/origins must be/);
+    });
   });
 });

@@ -160,7 +160,7 @@ describe('remembered command outcomes are bounded', () => {
 describe('room history in memory is bounded', () => {
   it('a user creating hundreds of rooms cannot grow the history past maxHistoryBytes; the bound is in /metrics', async () => {
     const store = new MemoryStore({ maxHistoryBytes: 256 * 1024 });
-    const server = await startServer({ store, rooms: { demo: { history: 100, publish: ['demo:msg'] } }, limits: { messagesPerSecond: 5000, burst: 5000 } });
+    const server = await startServer({ store, rooms: { demo: { history: 100, publish: ['demo:msg'] } }, limits: { messagesPerSecond: 5000, burst: 5000, joinsPerSecond: 1000, joinBurst: 1000 } });
     const client = await RawClient.ready(server, 'mallory');
     for (let r = 0; r < 300; r++) {
       client.send({ t: 'join', id: `j${r}`, room: `demo:r${r}` });

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, expect, it } from 'vitest';
+import { afterAll, afterEach, expect, it, vi } from 'vitest';
 import { runInCommandScope } from '../src/commandScope';
 import { Deduper } from '../src/dedupe';
 import { silentLogger } from '../src/logger';
@@ -10,8 +10,13 @@ const describeRedis = await describeWithRedis();
 const prefix = testPrefix();
 const stores: RedisStore[] = [];
 
-function store(options: { prefix?: string; commandLeaseMs?: number } = {}): RedisStore {
-  const created = new RedisStore({ url: REDIS_URL, prefix: options.prefix ?? prefix, ...(options.commandLeaseMs ? { commandLeaseMs: options.commandLeaseMs } : {}) });
+function store(options: { prefix?: string; commandLeaseMs?: number; nodeTtlMs?: number } = {}): RedisStore {
+  const created = new RedisStore({
+    url: REDIS_URL,
+    prefix: options.prefix ?? prefix,
+    ...(options.commandLeaseMs ? { commandLeaseMs: options.commandLeaseMs } : {}),
+    ...(options.nodeTtlMs ? { nodeTtlMs: options.nodeTtlMs } : {}),
+  });
   stores.push(created);
   return created;
 }
@@ -107,6 +112,36 @@ describeRedis('RedisStore', () => {
     expect((await a.claimCommand('lease')).status).toBe('claimed');
   });
 
+  it("a dead node's claim is taken over once its liveness key expires, long before the lease", async () => {
+    const a = store({ nodeTtlMs: 300 }); // default 15 s lease
+    const b = store({ nodeTtlMs: 300 });
+    await vi.waitFor(async () => expect(await a.connection.client.exists(`${prefix}node:${a.nodeId}`)).toBe(1));
+    expect((await a.claimCommand('orphan')).status).toBe('claimed');
+    expect(await b.claimCommand('orphan')).toEqual({ status: 'running' }); // a is alive: wait
+    await a.close(); // a dies mid-command: its liveness key is no longer refreshed
+    await vi.waitFor(async () => expect((await b.claimCommand('orphan')).status).toBe('claimed'), { timeout: 2000, interval: 50 });
+  });
+
+  it('a node that lost its claim (presumed dead while stalled) cannot act for the command any more: FENCED, nothing appended', async () => {
+    const a = store({ nodeTtlMs: 300 });
+    const b = store({ nodeTtlMs: 300 });
+    const c = store({ nodeTtlMs: 300 });
+    const claimA = await a.claimCommand('fenced');
+    if (claimA.status !== 'claimed') throw new Error('expected a claim');
+    await a.close(); // a stops beating; its command is still "running" in its (frozen) mind
+    const claimB = await vi.waitFor(async () => {
+      const claim = await b.claimCommand('fenced');
+      if (claim.status !== 'claimed') throw new Error('not taken over yet');
+      return claim;
+    }, { timeout: 2000, interval: 50 });
+    // a's late append (through any connection, with a's claim token) is refused…
+    await expect(runInCommandScope({ key: 'fenced', token: claimA.token, windowMs: 60_000 }, () => c.append('fenced-room', ev(1), 10))).rejects.toMatchObject({ code: 'unavailable' });
+    expect(await c.head('fenced-room')).toMatchObject({ seq: 0 });
+    // …and b's goes through.
+    await runInCommandScope({ key: 'fenced', token: claimB.token, windowMs: 60_000 }, () => b.append('fenced-room', ev(2), 10));
+    expect(await c.head('fenced-room')).toMatchObject({ seq: 1 });
+  });
+
   it('a node dying after appending for a command: the retry gets what it published, not a second run', async () => {
     const a = store({ commandLeaseMs: 100 });
     const b = store({ commandLeaseMs: 100 });
@@ -148,8 +183,11 @@ describeRedis('RedisStore', () => {
     await s.saveCommandResult('u:c', { ok: true }, 10_000);
     const redis = new Redis(REDIS_URL);
     try {
+      await vi.waitFor(async () => expect(await redis.exists(`${own}node:${s.nodeId}`)).toBe(1));
       const keys = (await redis.keys(`${own}*`)).sort();
-      expect(keys).toEqual([`${own}cmd:u:c`, `${own}epoch`, `${own}room:{demo:x}:log`, `${own}room:{demo:x}:seq`]);
+      expect(keys).toEqual([`${own}cmd:u:c`, `${own}epoch`, `${own}node:${s.nodeId}`, `${own}room:{demo:x}:log`, `${own}room:{demo:x}:seq`]);
+      // The node's liveness key expires unless the node keeps refreshing it.
+      expect(await redis.pttl(`${own}node:${s.nodeId}`)).toBeLessThanOrEqual(1500);
       expect(await redis.type(`${own}room:{demo:x}:log`)).toBe('stream');
       expect(await redis.pttl(`${own}cmd:u:c`)).toBeGreaterThan(0);
     } finally {

@@ -19,6 +19,10 @@ export interface RedisKeys {
   roomOfChannel(channel: string): string | undefined;
   /** String with a TTL: a command's claim marker, then its outcome. */
   command(key: string): string;
+  /** Pub/sub channel every node listens on for orders about users (revoke, disconnect). */
+  readonly controlChannel: string;
+  /** String with a short TTL, refreshed by a live node: gone means the node is dead. */
+  node(nodeId: string): string;
 }
 
 export function redisKeys(prefix: string = DEFAULT_REDIS_PREFIX): RedisKeys {
@@ -31,5 +35,7 @@ export function redisKeys(prefix: string = DEFAULT_REDIS_PREFIX): RedisKeys {
     roomChannel: (room) => `${prefix}room:{${room}}`,
     roomOfChannel: (channel) => (channel.startsWith(channelStart) && channel.endsWith('}') ? channel.slice(channelStart.length, -1) : undefined),
     command: (key) => `${prefix}cmd:${key}`,
+    controlChannel: `${prefix}control`,
+    node: (nodeId) => `${prefix}node:${nodeId}`,
   };
 }

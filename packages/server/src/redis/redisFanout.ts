@@ -1,5 +1,5 @@
 import type { EventFrame } from '@sinyal/protocol';
-import type { Fanout, FanoutHealth, FanoutListener } from '../fanout';
+import type { ControlMessage, Fanout, FanoutHealth, FanoutListener } from '../fanout';
 import { durableEventFrame } from '../roomRegistry';
 import type { NewEvent, StoredEvent } from '../store/types';
 import { linkFailure, unavailable, type RedisConnection } from './redisConnection';
@@ -12,7 +12,9 @@ import type { RedisStore } from './redisStore';
  * a volatile one is only PUBLISHed. Each node SUBSCRIBEs to the channels of the rooms
  * it has local members in, on a connection of its own.
  *
- * Messages: `D<epoch>\n<seq>\n<event JSON>` (durable) or `V<{frame, x?: exceptUser} JSON>` (volatile).
+ * Messages: `D<epoch>\n<seq>\n<event JSON>` (durable) or `V<{frame, x?: exceptUser} JSON>` (volatile)
+ * on a room's channel; `<ControlMessage JSON>` on the control channel, which every node
+ * subscribes to whenever its subscriber connection becomes ready (revoke, disconnect a user).
  * When either connection drops — or its watchdog finds it silent (see {@link RedisConnection})
  * — the server is told (`lost`) and closes its connections with 1012: live members may have
  * missed events on the subscriber, and a node that cannot reach Redis cannot serve them
@@ -33,6 +35,10 @@ export class RedisFanout implements Fanout {
     // Subscriptions are re-made by joins after a loss (clients re-join), not replayed by ioredis.
     this.subscriber = store.duplicate({ autoResubscribe: false });
     this.subscriber.client.on('message', (channel: string, message: string) => this.receive(channel, message));
+    // Orders about users reach every node: subscribed on every (re)connection of the subscriber.
+    this.subscriber.client.on('ready', () => {
+      this.subscriber.client.subscribe(this.store.keys.controlChannel).catch(() => {});
+    });
     this.subscriber.onDown(() => {
       // Subscriptions died with the connection; rooms subscribe again on their next join.
       this.subscriptions.clear();
@@ -62,6 +68,15 @@ export class RedisFanout implements Fanout {
     try {
       const client = await this.store.connection.get();
       await client.publish(this.store.keys.roomChannel(room), 'V' + JSON.stringify(exceptUser === undefined ? { f: frame } : { f: frame, x: exceptUser }));
+    } catch (error) {
+      throw linkFailure(error);
+    }
+  }
+
+  async publishControl(message: ControlMessage): Promise<void> {
+    try {
+      const client = await this.store.connection.get();
+      await client.publish(this.store.keys.controlChannel, JSON.stringify(message));
     } catch (error) {
       throw linkFailure(error);
     }
@@ -109,6 +124,14 @@ export class RedisFanout implements Fanout {
   }
 
   private receive(channel: string, message: string): void {
+    if (channel === this.store.keys.controlChannel) {
+      try {
+        this.listener?.control(JSON.parse(message) as ControlMessage);
+      } catch {
+        // A malformed order (another writer on our prefix) is dropped, never fatal.
+      }
+      return;
+    }
     const room = this.store.keys.roomOfChannel(channel);
     if (room === undefined || !this.subscriptions.has(room) || !this.listener) return;
     try {

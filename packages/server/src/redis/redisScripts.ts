@@ -48,14 +48,35 @@ local function record_effect(command_key, token, deadline, window, result)
 end`;
 
 /**
+ * Lua function `claim_held(commandKey, token)`: whether the claim on a command is still
+ * ours — our plain claim `P<token>`, our effect record `E<token>\n…`, or no claim at all
+ * (our lease ran out and nobody took it over). A script acting for a command checks it
+ * first and refuses (`FENCED`) when another node has taken the command over (this node
+ * was presumed dead: see CLAIM_TAKEOVER), so the command never runs twice.
+ */
+export const CLAIM_HELD_FUNCTION = `
+local function claim_held(command_key, token)
+  local claim = redis.call('GET', command_key)
+  if not claim then return true end
+  if claim == 'P' .. token then return true end
+  return string.sub(claim, 1, #token + 2) == 'E' .. token .. '\\n'
+end`;
+
+/** Error reply of a script refused by {@link CLAIM_HELD_FUNCTION}. */
+export const FENCED_REPLY = 'FENCED';
+
+/**
  * append + publish in one atomic step, so every node receives a room's events in seq order.
  * KEYS: epoch, seq, log[, command]. ARGV: candidate epoch, maxHistory, event JSON, channel,
  * history TTL ms (0 = none)[, claim token, lease deadline ms, dedupe window ms].
  * Returns {epoch, seq}. With a command key, records the append as the command's effect
- * (`{"epoch","seq"}`, see RECORD_EFFECT_FUNCTION).
+ * (`{"epoch","seq"}`, see RECORD_EFFECT_FUNCTION) — and first refuses with a `FENCED`
+ * error when another node took the command over (CLAIM_HELD_FUNCTION).
  */
 export const APPEND_PUBLISH = `${APPEND_EVENT_FUNCTION}
 ${RECORD_EFFECT_FUNCTION}
+${CLAIM_HELD_FUNCTION}
+if KEYS[4] and not claim_held(KEYS[4], ARGV[6]) then return redis.error_reply('${FENCED_REPLY} command taken over by another node') end
 local epoch, seq = append_event(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 if KEYS[4] then
   record_effect(KEYS[4], ARGV[6], ARGV[7], ARGV[8], '{"epoch":"' .. epoch .. '","seq":' .. seq .. '}')
@@ -122,6 +143,18 @@ return {epoch, entries}`;
 export const CLAIM_COMMAND = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return {1} end
 return {0, redis.call('GET', KEYS[1])}`;
+
+/**
+ * KEYS: command key, the holding node's liveness key. ARGV: the claim value seen, our new
+ * claim marker, lease ms. Takes over a plain claim (`P…`) whose node is gone (its liveness
+ * key expired: the node died mid-command before any effect), atomically: only if the claim
+ * is still the one seen and the node is still gone. Returns 1 when taken over.
+ */
+export const CLAIM_TAKEOVER = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1`;
 
 /**
  * KEYS: command key. ARGV: claim token. Deletes the key only while it holds our plain claim

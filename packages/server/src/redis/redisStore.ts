@@ -7,7 +7,8 @@ import { decodeEvent, encodeEvent } from './eventCodec';
 import { DEFAULT_REDIS_PREFIX, redisKeys, type RedisKeys } from './keys';
 import { RedisConnection, type LinkWatch } from './redisConnection';
 import { RedisFanout } from './redisFanout';
-import { APPEND_PUBLISH, CLAIM_COMMAND, EPOCH, FORGET_RESULT, HEAD, READ_AFTER, RELEASE_COMMAND, Script } from './redisScripts';
+import { APPEND_PUBLISH, CLAIM_COMMAND, CLAIM_TAKEOVER, EPOCH, FENCED_REPLY, FORGET_RESULT, HEAD, READ_AFTER, RELEASE_COMMAND, Script } from './redisScripts';
+import { SinyalServerError } from '../errors';
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
@@ -31,10 +32,22 @@ export interface RedisStoreOptions {
   historyTtlMs?: number;
   /**
    * How long a node's claim on a running command holds before another node may run the
-   * same command id (only matters when a node dies mid-command).
+   * same command id, at most: a claim of a node known dead (see `nodeTtlMs`) is taken
+   * over at once.
    * @default 15000
    */
   commandLeaseMs?: number;
+  /**
+   * Node liveness: this store keeps a key `<prefix>node:<id>` alive with this TTL,
+   * refreshing it every third of it. When a node dies with a command in flight, a client
+   * re-sending that command to another node would otherwise wait for the whole
+   * `commandLeaseMs`; once the dead node's key has expired its claim is taken over and the
+   * command runs (or is answered from its recorded effect) there. A live node whose event
+   * loop stalls past the TTL may lose a claim it still runs: its scripts then refuse to act
+   * (`FENCED`, answered `unavailable`), so a command never runs twice.
+   * @default 1500
+   */
+  nodeTtlMs?: number;
   /**
    * Link watchdog: each of the node's two Redis connections (commands, SUBSCRIBE) is sent a
    * PING this often. A link that goes silent without closing (packets black-holed by a
@@ -73,6 +86,7 @@ const epochScript = new Script(EPOCH);
 const readAfterScript = new Script(READ_AFTER);
 const claimScript = new Script(CLAIM_COMMAND);
 const releaseScript = new Script(RELEASE_COMMAND);
+const takeoverScript = new Script(CLAIM_TAKEOVER);
 const forgetScript = new Script(FORGET_RESULT);
 
 const freshEpoch = () => randomBytes(9).toString('base64url');
@@ -104,6 +118,10 @@ export class RedisStore implements Store {
   private readonly url: string;
   private readonly watch: LinkWatch;
   private readonly now: () => number;
+  /** This node's id: the prefix of its claim tokens, the name of its liveness key. */
+  readonly nodeId = randomBytes(9).toString('base64url');
+  private readonly nodeTtlMs: number;
+  private readonly liveness: NodeJS.Timeout;
 
   constructor(options: RedisStoreOptions = {}) {
     this.keys = redisKeys(options.prefix ?? DEFAULT_REDIS_PREFIX);
@@ -114,6 +132,15 @@ export class RedisStore implements Store {
     this.now = options.now ?? Date.now;
     this.watch = { intervalMs: options.pingIntervalMs ?? 1000, timeoutMs: options.pingTimeoutMs ?? 2000 };
     this.connection = new RedisConnection(new Redis(this.url, this.clientOptions), this.watch);
+    this.nodeTtlMs = options.nodeTtlMs ?? 1500;
+    if (!(Number.isInteger(this.nodeTtlMs) && this.nodeTtlMs >= 300)) throw new TypeError('RedisStore: nodeTtlMs must be an integer ≥ 300');
+    const beat = () => {
+      if (!this.connection.up) return;
+      this.connection.client.set(this.keys.node(this.nodeId), '1', 'PX', this.nodeTtlMs).catch(() => {});
+    };
+    this.connection.client.on('ready', beat);
+    this.liveness = setInterval(beat, Math.floor(this.nodeTtlMs / 3));
+    this.liveness.unref();
   }
 
   /** True while the command connection is up. */
@@ -150,8 +177,13 @@ export class RedisStore implements Store {
       keys.push(effect.key);
       args.push(...effect.args);
     }
-    const [epoch, seq] = (await appendPublish.run(await this.connection.get(), keys, args)) as [string, number];
-    return decodeEvent(epoch, seq, json);
+    let reply: [string, number];
+    try {
+      reply = (await appendPublish.run(await this.connection.get(), keys, args)) as [string, number];
+    } catch (error) {
+      throw fencedAsUnavailable(error);
+    }
+    return decodeEvent(reply[0], reply[1], json);
   }
 
   /**
@@ -209,15 +241,23 @@ export class RedisStore implements Store {
   }
 
   async claimCommand(key: string): Promise<CommandClaim> {
-    const token = randomBytes(9).toString('base64url');
-    const [claimed, value] = (await claimScript.run(await this.connection.get(), [this.keys.command(key)], [PENDING + token, this.commandLeaseMs])) as [number, string?];
+    const token = `${this.nodeId}.${randomBytes(9).toString('base64url')}`;
+    const client = await this.connection.get();
+    const commandKey = this.keys.command(key);
+    const [claimed, value] = (await claimScript.run(client, [commandKey], [PENDING + token, this.commandLeaseMs])) as [number, string?];
     if (claimed === 1) return { status: 'claimed', token };
     if (value?.startsWith(RESULT)) return { status: 'done', outcome: JSON.parse(value.slice(RESULT.length)) as CommandOutcome };
+    const holder = value === undefined ? undefined : holderNode(value);
+    const holderDead = holder !== undefined && holder !== this.nodeId && (await client.exists(this.keys.node(holder))) === 0;
     if (value?.startsWith(EFFECT)) {
-      // The claimant appended on the command's behalf; past its lease it is presumed dead:
-      // answer with what it published rather than running the command a second time.
+      // The claimant appended on the command's behalf; past its lease, or once its node is
+      // known dead, answer with what it published rather than running the command twice.
       const [, deadline, published] = value.split('\n');
-      if (Number(deadline) < Date.now() && published) return { status: 'done', outcome: { ok: true, data: JSON.parse(published) as unknown } };
+      if ((holderDead || Number(deadline) < Date.now()) && published) return { status: 'done', outcome: { ok: true, data: JSON.parse(published) as unknown } };
+    } else if (holderDead && value?.startsWith(PENDING)) {
+      // Its node died before the command had any effect: run it here, now, not after the lease.
+      const taken = await takeoverScript.run(client, [commandKey, this.keys.node(holder)], [value, PENDING + token, this.commandLeaseMs]);
+      if (taken === 1) return { status: 'claimed', token };
     }
     return { status: 'running' };
   }
@@ -228,6 +268,21 @@ export class RedisStore implements Store {
 
   /** Closes the command connection. Servers do not call it: close it after the servers using it. */
   async close(): Promise<void> {
+    clearInterval(this.liveness);
     this.connection.close();
   }
+}
+
+/** The node id in a claim (`P<node>.<random>` or `E<node>.<random>\n…`), if it has one. */
+function holderNode(claim: string): string | undefined {
+  const dot = claim.indexOf('.');
+  return dot > 1 ? claim.slice(1, dot) : undefined;
+}
+
+/** A script refused because another node took its command over: retryable, like a lost link. */
+export function fencedAsUnavailable(error: unknown): unknown {
+  if (error instanceof Error && error.message.startsWith(FENCED_REPLY)) {
+    return new SinyalServerError('unavailable', 'the command was taken over by another node', { retryAfterMs: 200 });
+  }
+  return error;
 }
