@@ -15,6 +15,20 @@ import { callRoomHook, runHook } from './hooks';
 
 const ALLOWED: RateDecision = { ok: true };
 
+/** Longest `leave` frame: `{"t":"leave","room":…}` with a room name of at most 256 characters, plus slack. */
+const MAX_LEAVE_FRAME_CHARS = 512;
+/** A connection closed for flooding gets this long for the close frame before it is cut off. */
+const POLICY_CLOSE_GRACE_MS = 200;
+const LEADING_ID = /"id"\s*:\s*"([^"\\]{1,64})"/;
+
+/**
+ * The `id` near the start of a frame that is refused unparsed (over the rate limit). Only
+ * used to address the `rate_limited` nack; nothing is decided on it.
+ */
+function leadingId(text: string): string | undefined {
+  return LEADING_ID.exec(text.slice(0, 256))?.[1];
+}
+
 /** The `id` of a parsed frame, if it has one (answers to refused frames use it). */
 function frameId(frame: ClientFrame): string | undefined {
   return 'id' in frame ? frame.id : undefined;
@@ -65,6 +79,8 @@ export class Session implements Subscriber, HeartbeatPeer {
   /** ws' sender, when pre-framed broadcast bytes may be written through it (no permessage-deflate). */
   private readonly rawSender: WsSender | null;
   private disconnectAnnounced = false;
+  /** The close code this server chose, once it closed the connection. */
+  private closedWith: number | undefined;
   private closing = false;
   /** Shutting down: frames not yet started are skipped (the client re-sends them elsewhere). */
   private draining = false;
@@ -96,7 +112,8 @@ export class Session implements Subscriber, HeartbeatPeer {
         : null;
     this.whenClosed = new Promise((resolve) => {
       ws.on('close', (code) => {
-        ctx.metrics.disconnected(code);
+        // The code this server closed with, when it did (a cut-off peer reads as 1006 here).
+        ctx.metrics.disconnected(this.closedWith ?? code);
         this.cleanUp();
         ctx.logger.debug?.({ sid: this.id, user: user.id, code }, 'connection closed');
         resolve();
@@ -244,6 +261,7 @@ export class Session implements Subscriber, HeartbeatPeer {
   close(code: number, reason: string, graceMs = CLOSE_GRACE_MS): void {
     if (this.closing) return;
     this.closing = true;
+    this.closedWith = code;
     this.leaveAllRooms();
     this.announceDisconnect(); // now, not when the peer finally acknowledges the close
     clearTimeout(this.expiryTimer);
@@ -271,14 +289,24 @@ export class Session implements Subscriber, HeartbeatPeer {
       metrics.messageIn('rate_limited');
       metrics.limited('user');
       this.ctx.logger.warn({ sid: this.id, user: this.user.id }, 'closing a connection that keeps sending over its rate limit');
-      this.close(CloseCodes.POLICY_VIOLATION, 'rate limit exceeded');
+      // Stop reading at once: the rest of the flood is never parsed, only discarded with the socket.
+      this.ws.pause();
+      this.close(CloseCodes.POLICY_VIOLATION, 'rate limit exceeded', POLICY_CLOSE_GRACE_MS);
       return;
     }
     if (isBinary) {
       metrics.messageIn(decision.ok ? 'binary' : 'rate_limited');
       return this.reject(undefined, decision.ok ? 'invalid_frame' : 'rate_limited', decision.ok ? 'binary frames are not supported; send JSON text' : 'too many messages', decision.ok ? undefined : decision.retryAfterMs);
     }
-    const parsed = parseClientFrame(toText(data));
+    const text = toText(data);
+    if (!decision.ok && text.length > MAX_LEAVE_FRAME_CHARS) {
+      // Over the limit and too long to be a `leave`: refused without parsing it. The id (to
+      // address the nack, so a client's outbox can retry) is read from the frame's start.
+      metrics.messageIn('rate_limited');
+      metrics.limited('user');
+      return this.reject(leadingId(text), 'rate_limited', 'too many messages', decision.retryAfterMs);
+    }
+    const parsed = parseClientFrame(text);
     // `leave` frees resources, so it is honoured even over the limit: decided on the parsed type.
     if (!decision.ok && !(parsed.ok && parsed.frame.t === 'leave')) {
       metrics.messageIn('rate_limited');
