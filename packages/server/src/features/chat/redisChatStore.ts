@@ -1,7 +1,7 @@
 import type { ChatConversation, ChatHistoryPage, ChatList, ChatMarker, ChatMessage, ChatSummary } from '@sinyal/protocol/schema';
 import { SinyalServerError } from '../../errors';
-import { APPEND_EVENT_FUNCTION, RECORD_EFFECT_FUNCTION, Script } from '../../redis/redisScripts';
-import type { RedisStore } from '../../redis/redisStore';
+import { APPEND_EVENT_FUNCTION, CLAIM_HELD_FUNCTION, FENCED_REPLY, RECORD_EFFECT_FUNCTION, Script } from '../../redis/redisScripts';
+import { fencedAsUnavailable, type RedisStore } from '../../redis/redisStore';
 import { RoomEventsRedisStore } from '../../redis/roomEventsRedisStore';
 import { conversationRoom } from './context';
 import type { ChatMarkerKind, ChatMarkers, ChatStore, NewChatMessage } from './store';
@@ -44,7 +44,8 @@ return 1`;
  * 16 claim token, 17 lease deadline, 18 dedupe window (16–18 '' without a command key), then
  * the participants (same order as the key pairs).
  * Returns nil (unknown conversation), {-1} (the conversation changed since it was read: read
- * it again), {0, seq, message JSON} (a retry: nothing changes, nothing is appended) or {1, seq}.
+ * it again), {0, seq, message JSON} (a retry: nothing changes, nothing is appended) or {1, seq};
+ * an error reply `FENCED…` when, inside a command, another node took the command over.
  * With announce, `chat:message` (the stored message with its seq spliced in as text, exactly
  * what `encodeEvent` would write) is appended to the conversation's room in the same step,
  * and recorded as the command's effect, so a retry of the command on another node after this
@@ -52,10 +53,13 @@ return 1`;
  */
 const APPEND = `${APPEND_EVENT_FUNCTION}
 ${RECORD_EFFECT_FUNCTION}
+${CLAIM_HELD_FUNCTION}
+local participants = #ARGV - 18
+local fence_key = KEYS[11 + 2 * participants]
+if ARGV[10] == '1' and fence_key and not claim_held(fence_key, ARGV[16]) then return redis.error_reply('${FENCED_REPLY} command taken over by another node') end
 local stored = redis.call('HGET', KEYS[1], 'json')
 if not stored then return false end
 if stored ~= ARGV[1] then return {-1} end
-local participants = #ARGV - 18
 if ARGV[2] ~= '' then
   local existing = redis.call('HGET', KEYS[4], ARGV[2])
   if existing then return {0, tonumber(existing), redis.call('LINDEX', KEYS[2], tonumber(existing) - 1)} end
@@ -110,13 +114,16 @@ return {start > 0 and 1 or 0, first, entries}`;
  * 8 candidate epoch, 9 room history, 10 room channel, 11 history TTL ms, 12 the receipt
  * event's start (`{"name":"chat:read","data":{"conversationId":…,"userId":…,`), 13 the
  * event's `at` as JSON[, 14 claim token, 15 lease deadline, 16 dedupe window].
- * Returns nil (unknown message), {0, current marker JSON} or {1, new marker JSON}. For `read`,
+ * Returns nil (unknown message), {0, current marker JSON} or {1, new marker JSON} (or a
+ * `FENCED…` error reply when another node took the command over). For `read`,
  * recounts the user's unread — the messages after the marker minus the user's own among them —
  * and bumps `rev`. With announce, a marker that moved is appended to the room as the receipt
  * (`chat:read` / `chat:delivered`) in the same step and recorded as the command's effect.
  */
 const ADVANCE = `${APPEND_EVENT_FUNCTION}
 ${RECORD_EFFECT_FUNCTION}
+${CLAIM_HELD_FUNCTION}
+if KEYS[10] and not claim_held(KEYS[10], ARGV[14]) then return redis.error_reply('${FENCED_REPLY} command taken over by another node') end
 local seq = redis.call('HGET', KEYS[3], ARGV[1])
 if not seq then return false end
 local current = redis.call('HGET', KEYS[4], ARGV[2])
@@ -323,7 +330,7 @@ export class RedisChatStore extends RoomEventsRedisStore implements ChatStore {
         ...(announce.effect?.args ?? ['', '', '']),
         ...participants,
       ];
-      const result = (await appendScript.run(client, keys, args)) as null | [-1] | [0, number, string] | [1, number];
+      const result = (await appendScript.run(client, keys, args).catch((error: unknown) => Promise.reject(fencedAsUnavailable(error)))) as null | [-1] | [0, number, string] | [1, number];
       if (result === null) return undefined;
       if (result[0] === -1) continue;
       if (result[0] === 0) return { message: decodeMessage(result[2], result[1]), created: false };
@@ -354,7 +361,7 @@ export class RedisChatStore extends RoomEventsRedisStore implements ChatStore {
       keys.push(announce.effect.key);
       args.push(...announce.effect.args);
     }
-    const result = (await advanceScript.run(await this.client(), keys, args)) as null | [0 | 1, string];
+    const result = (await advanceScript.run(await this.client(), keys, args).catch((error: unknown) => Promise.reject(fencedAsUnavailable(error)))) as null | [0 | 1, string];
     if (result === null) return undefined;
     return { marker: JSON.parse(result[1]) as ChatMarker, advanced: result[0] === 1 };
   }
