@@ -24,7 +24,7 @@ const { values } = parseArgs({
 const count = Number(values.nodes);
 const port = Number(values.port);
 const secret = process.env.SINYAL_JWT_SECRET ?? randomBytes(32).toString('base64url');
-const publishSecret = process.env.SINYAL_PUBLISH_SECRET ?? randomBytes(24).toString('base64url');
+const publishSecret = process.env.SINYAL_PUBLISH_SECRET ?? randomBytes(32).toString('base64url');
 
 // The load balancer lives in test-utils (TypeScript): bundle it on the fly (esbuild is a dev dependency).
 const { build } = await import('esbuild');
@@ -38,7 +38,8 @@ process.on('exit', () => children.forEach((child) => child.kill('SIGTERM')));
 for (let i = 1; i <= count; i++) {
   const child = spawn(
     process.execPath,
-    [here('../dist/cli.js'), '--port', String(port + i), '--redis', values.redis, '--redis-prefix', values.prefix, '--secret', secret, '--publish-secret', publishSecret],
+    // --dev: the open demo:* rooms and /metrics without a token (a local trial, not production).
+    [here('../dist/cli.js'), '--dev', '--port', String(port + i), '--redis', values.redis, '--redis-prefix', values.prefix, '--secret', secret, '--publish-secret', publishSecret],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const tag = (chunk) => String(chunk).trimEnd().split('\n').map((line) => `[node ${i} pid ${child.pid}] ${line}`).join('\n');

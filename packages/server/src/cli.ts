@@ -23,9 +23,9 @@ async function main(): Promise<void> {
     origins: config.origins,
     logger: createPinoLogger(config.logLevel),
     metrics: config.metrics === false ? false : { processMetrics: true, ...(config.metrics.token ? { token: config.metrics.token } : {}) },
-    rooms: {
-      demo: { history: 100, publish: ({ event }) => event.startsWith('demo:') },
-    },
+    // An open room kind to try things in, only while developing: in production every room
+    // kind a client may publish into should authorize who joins.
+    ...(config.dev ? { rooms: { demo: { history: 100, publish: ({ event }) => event.startsWith('demo:') } } } : {}),
     // With --redis, the features keep their state in Redis too, so N nodes serve one platform.
     features: platformFeatures(store ? { redis: store } : {}).features,
     publishSecret: config.publishSecret,

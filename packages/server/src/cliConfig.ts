@@ -8,7 +8,8 @@ export const CLI_USAGE = `Usage: sinyal-server [--dev] [--port 8080] [--host 127
   --dev      development mode: a missing --secret or --publish-secret is generated at random
              and printed, with a ready token for user "dev" and a snippet to try it. Secrets
              are printed only in this mode, and not at all when any of them came from the
-             command line or the environment. Never use --dev in production.
+             command line or the environment. Also mounts the open "demo" room kind and
+             serves /metrics without a token. Never use --dev in production.
   --port     port to listen on (env PORT; default 8080)
   --host     interface to bind (env HOST; default 127.0.0.1, use 0.0.0.0 in a container)
   --path     WebSocket path (default /ws)
@@ -38,7 +39,8 @@ SIGTERM/SIGINT: stop accepting, let running commands finish, tell clients to rec
 (close 1012), wait for them, close the Redis connections, exit 0. A second signal exits at once.
 
 All five features are mounted (chat, auction, presence, property, notification; see docs/).
-Rooms of kind "demo" (demo:*) are open to every authenticated user, who may publish demo:* events.`;
+With --dev, rooms of kind "demo" (demo:*) are open to every authenticated user, who may
+publish demo:* events.`;
 
 /** Shortest secret the CLI accepts (HS256 wants a key at least as long as its 256-bit hash). */
 export const MIN_SECRET_BYTES = 32;
