@@ -12,7 +12,20 @@ export type { Feature, ConnectionContext } from './feature';
 export { HTTP_STATUS, type Route, type RouteAuth, type RouteContext } from './routes';
 export { USER_FEED } from './userFeed';
 export type { CommandHandler, CommandContext } from './commands';
-export { createDevToken, type AuthUser, type AuthOptions, type VerifyToken } from './auth';
+export {
+  createDevToken,
+  DEFAULT_CLOCK_TOLERANCE_SEC,
+  type AuthUser,
+  type AuthOptions,
+  type SecretAuthOptions,
+  type JwksAuthOptions,
+  type VerifyAuthOptions,
+  type JwtClaimOptions,
+  type AuthClockOptions,
+  type HmacAlgorithm,
+  type PublicKeyAlgorithm,
+  type VerifyToken,
+} from './auth';
 export { SinyalServerError } from './errors';
 export { createJsonLogger, createPinoLogger, REDACT_PATHS, type Logger, type LogLevel } from './logger';
 export type { PublishResult, PublishOptions } from './publish';

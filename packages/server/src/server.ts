@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type PerMessageDeflateOptions } from 'ws';
 import type { Registry } from 'prom-client';
 import { CloseCodes, SUBPROTOCOL, userFeedRoom } from '@sinyal/protocol';
-import { AuthError, createAuthenticator, extractToken, type AuthUser } from './auth';
+import { AuthError, clockToleranceMs, createAuthenticator, extractToken, type AuthUser } from './auth';
 import { commandTable } from './commands';
 import type { ServerContext } from './context';
 import { Deduper } from './dedupe';
@@ -219,6 +219,10 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
       return await authenticate(token, req);
     } catch (error) {
       if (!(error instanceof AuthError)) logger.error({ err: error }, 'token verification failed');
+      if (error instanceof AuthError && error.status === 503) {
+        logger.warn({ reason: error.message }, 'token verification unavailable');
+        return { status: 503, code: 'unavailable', msg: error.message };
+      }
       return { status: 401, code: 'unauthorized', msg: error instanceof AuthError ? error.message : 'token invalid' };
     }
   };
@@ -348,6 +352,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
 
   const context: ServerContext = {
     limits,
+    clockToleranceMs: clockToleranceMs(options.auth),
     rooms,
     store,
     fanout,

@@ -348,8 +348,9 @@ export class Session implements Subscriber, HeartbeatPeer {
   }
 
   private armExpiry(): void {
-    const expiresAt = this.user.expiresAt;
-    if (expiresAt === undefined) return;
+    if (this.user.expiresAt === undefined) return;
+    // Closed when the token stops being accepted: its expiry plus the clock tolerance.
+    const expiresAt = this.user.expiresAt + this.ctx.clockToleranceMs;
     const delay = Math.min(Math.max(0, expiresAt - Date.now()), MAX_TIMER_MS);
     this.expiryTimer = setTimeout(() => {
       if (Date.now() >= expiresAt) this.close(CloseCodes.UNAUTHORIZED, 'token expired');
