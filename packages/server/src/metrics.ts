@@ -62,6 +62,8 @@ export class ServerMetrics {
       rooms: () => number;
       /** Redis link state, when the store has one: `up`, `connecting` or `down`. */
       redis?: () => string | undefined;
+      /** TCP connections held (WebSocket + HTTP) and their cap, `limits.maxConnections`. */
+      sockets?: { count: () => number; limit: number };
     },
     private readonly commandNames: () => ReadonlySet<string> | ReadonlyMap<string, unknown>,
     options: { processMetrics?: boolean } = {},
@@ -83,6 +85,18 @@ export class ServerMetrics {
         this.set(sources.rooms());
       },
     });
+    const sockets = sources.sockets;
+    if (sockets) {
+      new Gauge({
+        name: 'sinyal_sockets',
+        help: 'TCP connections this server holds: WebSocket connections, upgrades in progress and HTTP keep-alive sockets',
+        registers,
+        collect() {
+          this.set(sockets.count());
+        },
+      });
+      new Gauge({ name: 'sinyal_sockets_limit', help: 'limits.maxConnections: over it upgrades and HTTP requests are refused with 503', registers }).set(sockets.limit);
+    }
     const fromCounts = (counts: Map<string, number>, label: string) =>
       function (this: Counter<string>) {
         this.reset();

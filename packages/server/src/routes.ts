@@ -74,17 +74,23 @@ function compile(route: Route): CompiledRoute {
 
 function readJson(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
+    const tooLarge = () => new SinyalServerError('too_large', `body over ${MAX_BODY_BYTES} bytes`);
+    // Refused before reading a byte when the length is announced; the 413 then closes the connection.
+    if (Number(req.headers['content-length']) > MAX_BODY_BYTES) return reject(tooLarge());
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new SinyalServerError('too_large', `body over ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
+        // Stop reading (not destroy: the 413 must still go out, with Connection: close).
+        req.off('data', onData);
+        req.pause();
+        reject(tooLarge());
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => {
       if (size === 0) return resolve(undefined);
       try {

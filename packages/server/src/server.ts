@@ -5,7 +5,9 @@ import { WebSocketServer, type PerMessageDeflateOptions } from 'ws';
 import type { Registry } from 'prom-client';
 import { CloseCodes, SUBPROTOCOL, userFeedRoom } from '@sinyal/protocol';
 import { AuthError, clockToleranceMs, createAuthenticator, extractToken, type AuthUser } from './auth';
+import { addressKey, clientIpResolver } from './clientIp';
 import { commandTable } from './commands';
+import { ConnectionCaps } from './connectionCaps';
 import type { ServerContext } from './context';
 import { Deduper } from './dedupe';
 import { startHeartbeat } from './heartbeat';
@@ -197,12 +199,15 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   const sessions = new Set<Session>();
   const connectionsPerUser = new Map<string, number>();
   const pendingUpgrades = new Set<Duplex>();
+  const caps = new ConnectionCaps(limits.maxConnections, limits.maxConnectionsPerIp);
+  const clientIp = clientIpResolver(options.trustProxy);
   const startedAt = Date.now();
   const metrics = new ServerMetrics(
     {
       connections: () => sessions.size,
       rooms: () => registry.roomCount(),
       redis: () => fanout.health().details?.redis,
+      sockets: { count: () => caps.sockets, limit: limits.maxConnections },
     },
     () => context.commands,
     { processMetrics: metricsConfig.processMetrics },
@@ -237,7 +242,16 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
 
+  const requestTimeout = limits.httpRequestTimeoutMs;
+  const headersTimeout = Math.min(limits.httpHeadersTimeoutMs, requestTimeout);
   const httpServer = createHttpServer(
+    {
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout: limits.httpKeepAliveTimeoutMs,
+      // How often Node looks for requests past those timeouts.
+      connectionsCheckingInterval: Math.max(100, Math.min(5000, Math.floor(headersTimeout / 2))),
+    },
     createRequestListener({
       path,
       checkOrigin,
@@ -245,12 +259,14 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
       connections: () => sessions.size,
       startedAt,
       isClosing: () => closing,
+      overCapacity: () => caps.overCapacity(),
       health: () => fanout.health(),
       ...(metricsConfig.enabled ? { metrics: { path: metricsConfig.path, serve: (req: IncomingMessage, res: ServerResponse) => metrics.serve(req, res, metricsConfig.token) } } : {}),
       route: createRouter({ routes, authenticate, publishSecret: options.publishSecret, server: () => server, logger }, sendJson),
     }),
   );
   httpServer.on('clientError', (_err, socket) => socket.destroy());
+  caps.attach(httpServer);
 
   const countConnection = (userId: string, delta: 1 | -1) => {
     const next = (connectionsPerUser.get(userId) ?? 0) + delta;
@@ -275,6 +291,13 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     if (!checkOrigin(req.headers.origin)) return refuse(socket, { status: 403, code: 'forbidden', msg: 'origin not allowed' });
     if (!offeredProtocols(req).includes(SUBPROTOCOL)) {
       return refuse(socket, { status: 400, code: 'unsupported_version', msg: `server speaks ${SUBPROTOCOL}` });
+    }
+    // Before the token is checked: a flood from one address costs no verification.
+    const overCap = caps.admitUpgrade(addressKey(clientIp(req)), socket);
+    if (overCap) {
+      // Counted in sinyal_upgrades_refused_total; a flood must not flood the logs as well.
+      logger.debug?.({ status: overCap.status, reason: overCap.msg }, 'upgrade refused');
+      return refuse(socket, overCap);
     }
 
     pendingUpgrades.add(socket);
