@@ -199,6 +199,8 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   const sessions = new Set<Session>();
   const connectionsPerUser = new Map<string, number>();
   const pendingUpgrades = new Set<Duplex>();
+  // One bucket per user for socket frames and REST requests alike.
+  const rateLimiter = new RateLimiter(limits.messagesPerSecond, limits.burst);
   const caps = new ConnectionCaps(limits.maxConnections, limits.maxConnectionsPerIp);
   const clientIp = clientIpResolver(options.trustProxy);
   const startedAt = Date.now();
@@ -262,7 +264,18 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
       overCapacity: () => caps.overCapacity(),
       health: () => fanout.health(),
       ...(metricsConfig.enabled ? { metrics: { path: metricsConfig.path, serve: (req: IncomingMessage, res: ServerResponse) => metrics.serve(req, res, metricsConfig.token) } } : {}),
-      route: createRouter({ routes, authenticate, publishSecret: options.publishSecret, server: () => server, logger }, sendJson),
+      route: createRouter(
+        {
+          routes,
+          authenticate,
+          publishSecret: options.publishSecret,
+          server: () => server,
+          logger,
+          limit: (userId) => rateLimiter.take(userId),
+          onLimited: () => metrics.limited('rest'),
+        },
+        sendJson,
+      ),
     }),
   );
   httpServer.on('clientError', (_err, socket) => socket.destroy());
@@ -345,7 +358,6 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   });
   const port = (httpServer.address() as AddressInfo).port;
   const httpUrl = `http://${urlHost(host)}:${port}`;
-  const rateLimiter = new RateLimiter(limits.messagesPerSecond, limits.burst);
 
   const stopHeartbeat = startHeartbeat({
     timeoutMs: limits.heartbeatTimeoutMs,

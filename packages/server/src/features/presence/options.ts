@@ -40,6 +40,15 @@ export interface PresenceOptions {
    */
   activityAuth?: ActivityAuth;
   /**
+   * Whether a property exists (your listings). The counting endpoints answer 404 for any
+   * other id and count nothing, so a signed-in user cannot create counters for made-up ids
+   * without bound. **Required with `activityAuth: 'user'`** (`presenceFeature` throws
+   * without it); `platformFeatures()` wires it to the property feature's registered
+   * properties. With `'publisher'` it is optional (the backend is trusted).
+   * @default undefined
+   */
+  propertyExists?: (propertyId: string) => boolean | Promise<boolean>;
+  /**
    * How often to check whether the day or week rolled over, so viewers see the counters
    * reset without waiting for the next activity.
    * @default 60000

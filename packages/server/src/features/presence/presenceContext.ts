@@ -16,6 +16,8 @@ export interface PresenceContext {
   readonly now: () => number;
   readonly utcOffsetMinutes: number;
   readonly activityAuth: ActivityAuth;
+  /** Whether a property id may be counted (see `PresenceOptions.propertyExists`). */
+  readonly propertyExists: ((propertyId: string) => boolean | Promise<boolean>) | undefined;
   readonly rolloverCheckMs: number;
   readonly maxAvailableInMs: number;
   readonly isAgent: (user: AuthUser) => boolean;
@@ -87,6 +89,13 @@ export function createPresenceContext(options: PresenceOptions): PresenceContext
   if (!(Number.isInteger(utcOffsetMinutes) && Math.abs(utcOffsetMinutes) <= 14 * 60)) throw new TypeError('presenceFeature: utcOffsetMinutes must be a whole number of minutes within ±14 h');
   const activityAuth = options.activityAuth ?? DEFAULT_PRESENCE_OPTIONS.activityAuth;
   if (activityAuth !== 'user' && activityAuth !== 'publisher') throw new TypeError("presenceFeature: activityAuth must be 'user' or 'publisher'");
+  const propertyExists = options.propertyExists;
+  if (propertyExists !== undefined && typeof propertyExists !== 'function') throw new TypeError('presenceFeature: propertyExists must be a function');
+  if (activityAuth === 'user' && !propertyExists) {
+    throw new TypeError(
+      "presenceFeature: activityAuth 'user' needs propertyExists (id) => boolean, so signed-in users can only count properties that exist; or use activityAuth 'publisher' (platformFeatures() wires it for you)",
+    );
+  }
   const logger = options.logger === null ? silentLogger : (options.logger ?? createJsonLogger('warn'));
   const onError = (what: string) => (err: unknown, key: string) => logger.error({ err, key }, `presence: pushing ${what} failed`);
   /** Nobody on this node listens to the room: forget what was last sent to it. */
@@ -98,6 +107,7 @@ export function createPresenceContext(options: PresenceOptions): PresenceContext
     now: options.now ?? Date.now,
     utcOffsetMinutes,
     activityAuth,
+    propertyExists,
     rolloverCheckMs: Math.max(10, nonNegative('rolloverCheckMs', options.rolloverCheckMs ?? DEFAULT_PRESENCE_OPTIONS.rolloverCheckMs)),
     maxAvailableInMs: nonNegative('maxAvailableInMs', options.maxAvailableInMs ?? DEFAULT_PRESENCE_OPTIONS.maxAvailableInMs),
     isAgent: options.isAgent ?? isAgentByRoleClaim,

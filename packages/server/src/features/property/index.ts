@@ -51,6 +51,8 @@ export interface PropertyFeature extends Feature {
   markFeatured(propertyId: string, until?: number): Promise<Extract<PropertyChange, { type: 'property_featured' }>>;
   /** Users watching the property. */
   watchers(propertyId: string): Promise<string[]>;
+  /** Whether the property is registered (false for an invalid id). */
+  exists(propertyId: string): Promise<boolean>;
 }
 
 /**
@@ -127,6 +129,7 @@ export function propertyFeature(options: PropertyFeatureOptions = {}): PropertyF
     markFeatured: async (propertyId, until) =>
       (await updates.apply(propertyId, { type: 'property_featured', ...(until === undefined ? {} : { until }) })) as ChangeOf<'property_featured'>,
     watchers: (propertyId) => store.watchers(propertyId),
+    exists: async (propertyId) => PropertyIdSchema.safeParse(propertyId).success && (await store.get(propertyId)) !== undefined,
   };
 }
 
