@@ -41,6 +41,7 @@ export {
   MemoryChatStore,
   RedisChatStore,
   DEFAULT_CHAT_OPTIONS,
+  DEFAULT_CHAT_RATE_LIMITS,
   type ChatFeature,
   type ChatFeatureOptions,
   type ChatStore,
@@ -70,6 +71,7 @@ export {
 export {
   presenceFeature,
   DEFAULT_PRESENCE_OPTIONS,
+  DEFAULT_PRESENCE_RATE_LIMITS,
   isAgentByRoleClaim,
   MemoryPresenceStore,
   RedisPresenceStore,
@@ -89,6 +91,7 @@ export {
 export {
   propertyFeature,
   DEFAULT_PROPERTY_OPTIONS,
+  DEFAULT_PROPERTY_RATE_LIMITS,
   DEFAULT_TRANSITIONS,
   MemoryPropertyStore,
   RedisPropertyStore,
@@ -103,6 +106,7 @@ export {
 export {
   notificationFeature,
   DEFAULT_NOTIFICATION_OPTIONS,
+  DEFAULT_NOTIFICATION_RATE_LIMITS,
   MemoryNotificationStore,
   RedisNotificationStore,
   propertyAlertFor,

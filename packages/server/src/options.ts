@@ -251,15 +251,18 @@ export interface ServerOptions {
    */
   metrics?: MetricsOptions | boolean;
   /**
-   * Per-action rate limits, keyed by command name (`'chat:send'`, `'auction:bid'`…), on
-   * top of the per-user frame limit (`limits.messagesPerSecond`). The key `'*'` applies
-   * to every command without its own entry (each command name gets its own bucket). A
+   * Per-action rate limits, keyed by command name (`'chat:send'`, `'auction:place_bid'`…),
+   * on top of the per-user frame limit (`limits.messagesPerSecond`). The features bring
+   * defaults for their noisy commands (`chat:typing_start`, receipts, agent status, watch
+   * toggles…; listed in each feature's guide and `Feature.rateLimits`): an entry here
+   * replaces the default of that name, and `false` removes it. The key `'*'` applies to
+   * every command without an entry of its own (each command name gets its own bucket). A
    * command over its limit is answered `nack rate_limited` with `retryAfterMs` and does
    * not run; a duplicate of an already answered command id does not use up a token.
-   * @default {} (no per-action limits)
-   * @example `{ 'chat:send': { perSecond: 5, burst: 10 }, 'auction:bid': { perSecond: 1, burst: 3 } }`
+   * @default {} (only the features' defaults)
+   * @example `{ 'chat:send': { perSecond: 5, burst: 10 }, 'chat:typing_start': { perSecond: 2, burst: 10 }, 'chat:mark_delivered': false }`
    */
-  rateLimits?: Record<string, ActionRateLimit>;
+  rateLimits?: Record<string, ActionRateLimit | false>;
   /**
    * permessage-deflate compression: `true` for the defaults of {@link DeflateOptions},
    * or the options. Off by default: most frames are small JSON, where compression

@@ -24,7 +24,7 @@ import { ServerMetrics, type MetricsOptions } from './metrics';
 import { DEFAULT_LIMITS, type DeflateOptions, type Limits, type ServerOptions } from './options';
 import { createOriginCheck } from './origin';
 import { publishToRoom, type PublishOptions, type PublishResult } from './publish';
-import { ActionRateLimiter, RateLimiter } from './rateLimiter';
+import { ActionRateLimiter, mergeActionLimits, RateLimiter } from './rateLimiter';
 import { RoomRegistry } from './roomRegistry';
 import { Session } from './session';
 import { FlushScheduler } from './flushScheduler';
@@ -162,7 +162,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   const logger = options.logger === null ? silentLogger : (options.logger ?? createPinoLogger(options.logLevel ?? envLogLevel()));
   const metricsConfig = resolveMetrics(options.metrics);
   const perMessageDeflate = resolveDeflate(options.perMessageDeflate);
-  const actionLimiter = new ActionRateLimiter(options.rateLimits ?? {});
+  const actionLimiter = new ActionRateLimiter(mergeActionLimits(options.features ?? [], options.rateLimits));
   const store: Store = options.store ?? new MemoryStore();
   const fanout = store.createFanout?.() ?? new LocalFanout(store);
   const checkOrigin = createOriginCheck(options.origins ?? '*');

@@ -1,5 +1,6 @@
 import type { AuthUser } from '../../auth';
 import type { Logger } from '../../logger';
+import type { ActionRateLimit } from '../../options';
 import type { PresenceStore } from './store';
 
 /** Who may count wishlist saves and viewings through the REST endpoints. */
@@ -71,6 +72,16 @@ export interface PresenceOptions {
    */
   logger?: Logger | null;
 }
+
+/**
+ * Default per-action rate limit of `presence:set_agent_status` (per user;
+ * `ServerOptions.rateLimits` overrides it): every change is pushed to everyone watching
+ * the agent. Viewing is joining a room (bounded by the per-user frame limit and
+ * `limits.maxRoomsPerSession`), not a command.
+ */
+export const DEFAULT_PRESENCE_RATE_LIMITS: Readonly<Record<string, ActionRateLimit>> = Object.freeze({
+  'presence:set_agent_status': { perSecond: 1, burst: 5 },
+});
 
 /** Default values of {@link PresenceOptions}. */
 export const DEFAULT_PRESENCE_OPTIONS = Object.freeze({

@@ -11,7 +11,7 @@ import { SinyalServerError } from '../../errors';
 import type { Feature } from '../../feature';
 import type { SinyalServer } from '../../server';
 import { MemoryPropertyStore } from './memoryStore';
-import { DEFAULT_PROPERTY_OPTIONS, type PropertyFeatureOptions } from './options';
+import { DEFAULT_PROPERTY_OPTIONS, DEFAULT_PROPERTY_RATE_LIMITS, type PropertyFeatureOptions } from './options';
 import { PropertyUpdates, propertyRoom } from './propertyUpdates';
 import { propertyRoutes } from './routes';
 import { DEFAULT_TRANSITIONS } from './transitions';
@@ -19,7 +19,7 @@ import { watchlistCommands, watchlistRoute } from './watchlist';
 import type { PropertyStore } from './store';
 import { requireServerOnSameRedis } from '../../redis/roomEventsRedisStore';
 
-export { DEFAULT_PROPERTY_OPTIONS, type PropertyFeatureOptions, type PropertyUpdateHook } from './options';
+export { DEFAULT_PROPERTY_OPTIONS, DEFAULT_PROPERTY_RATE_LIMITS, type PropertyFeatureOptions, type PropertyUpdateHook } from './options';
 export { DEFAULT_TRANSITIONS, type StatusTransitions } from './transitions';
 export { MemoryPropertyStore } from './memoryStore';
 export { RedisPropertyStore } from './redisPropertyStore';
@@ -107,6 +107,7 @@ export function propertyFeature(options: PropertyFeatureOptions = {}): PropertyF
       },
     },
     commands: watchlistCommands({ store, maxWatchedPerUser: options.maxWatchedPerUser ?? DEFAULT_PROPERTY_OPTIONS.maxWatchedPerUser }),
+    rateLimits: DEFAULT_PROPERTY_RATE_LIMITS,
     routes: [...propertyRoutes(updates), watchlistRoute(store)],
     start(running) {
       requireServerOnSameRedis('propertyFeature', store, running);
