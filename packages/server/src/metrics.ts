@@ -34,7 +34,8 @@ export interface MetricsOptions {
 /** Label of commands not in the command table, so the label set stays bounded. */
 export const OTHER_COMMAND = 'other';
 
-const CLOSE_CODES: ReadonlySet<number> = new Set(Object.values(CloseCodes));
+/** Close codes with a label of their own: the protocol's, plus the standard ones a peer or ws may cause (1002 protocol error, 1006 connection lost without a close frame, 1007 invalid UTF-8). */
+const CLOSE_CODES: ReadonlySet<number> = new Set([...Object.values(CloseCodes), 1002, 1006, 1007]);
 const ERROR_CODES: ReadonlySet<string> = new Set(Object.keys(ErrorCodes));
 const FRAME_TYPES_IN: ReadonlySet<string> = new Set(['hello', 'join', 'leave', 'cmd', 'ping']);
 
@@ -107,7 +108,7 @@ export class ServerMetrics {
     new Counter({ name: 'sinyal_errors_total', help: 'error and nack frames sent to clients, by protocol error code', labelNames: ['code'], registers, collect: fromCounts(this.errorCounts, 'code') });
     this.rateLimited = new Counter({ name: 'sinyal_rate_limited_total', help: 'Requests refused by a rate limit: scope "user" (socket frames), "action" (per-command limits) or "rest" (REST requests, same per-user bucket as frames)', labelNames: ['scope'], registers });
     this.refusals = new Counter({ name: 'sinyal_upgrades_refused_total', help: 'WebSocket upgrades refused before the handshake, by HTTP status', labelNames: ['status'], registers });
-    this.disconnects = new Counter({ name: 'sinyal_disconnects_total', help: 'Closed connections by close code (unknown codes as "other")', labelNames: ['code'], registers });
+    this.disconnects = new Counter({ name: 'sinyal_disconnects_total', help: 'Closed connections by close code: the one the server closed with when it closed, else the peer\'s (1006: vanished without a close frame); unknown codes as "other"', labelNames: ['code'], registers });
     this.commandDuration = new Histogram({
       name: 'sinyal_command_duration_seconds',
       help: 'Time from a command frame being processed to its ack/nack, by command name (names outside the command table as "other")',

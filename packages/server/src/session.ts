@@ -39,6 +39,16 @@ function toText(data: RawData): string {
   return Buffer.from(data).toString('utf8');
 }
 
+/**
+ * The close code ws sends when it refuses an inbound frame (it closes the connection
+ * itself): 1009 too big, 1007 invalid UTF-8, 1002 any other protocol error.
+ */
+function wsErrorCloseCode(err: Error & { code?: string }): number | undefined {
+  if (typeof err.code !== 'string' || !err.code.startsWith('WS_ERR_')) return undefined;
+  if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return CloseCodes.MESSAGE_TOO_BIG;
+  return err.code === 'WS_ERR_INVALID_UTF8' ? 1007 : 1002;
+}
+
 /** The `id` of a frame that was not processed, if it has a usable one. */
 function peekId(raw: string): string | undefined {
   try {
@@ -70,6 +80,8 @@ export class Session implements Subscriber, HeartbeatPeer {
   private readonly rawSender: WsSender | null;
   private disconnectAnnounced = false;
   private closing = false;
+  /** Close code the server sent (its own `close`, or ws refusing a frame), for the metrics. */
+  private closedWith: number | undefined;
   /** Shutting down: frames not yet started are skipped (the client re-sends them elsewhere). */
   private draining = false;
   private frames = 0;
@@ -96,14 +108,19 @@ export class Session implements Subscriber, HeartbeatPeer {
         : null;
     this.whenClosed = new Promise((resolve) => {
       ws.on('close', (code) => {
-        ctx.metrics.disconnected(code);
+        // The code the server closed with, when it did: a peer that never answers the close
+        // frame (a slow consumer cannot even read it) would otherwise be counted as 1006.
+        ctx.metrics.disconnected(this.closedWith ?? code);
         this.cleanUp();
         ctx.logger.debug?.({ sid: this.id, user: user.id, code }, 'connection closed');
         resolve();
       });
     });
     // ws reports protocol errors (oversized or malformed frames) here, then closes the socket itself.
-    ws.on('error', (err) => ctx.logger.debug?.({ sid: this.id, user: user.id, err: err.message }, 'socket error'));
+    ws.on('error', (err) => {
+      this.closedWith ??= wsErrorCloseCode(err);
+      ctx.logger.debug?.({ sid: this.id, user: user.id, err: err.message }, 'socket error');
+    });
     ws.on('message', (data, isBinary) => this.receive(data, isBinary));
     this.armExpiry();
   }
@@ -232,6 +249,7 @@ export class Session implements Subscriber, HeartbeatPeer {
   close(code: number, reason: string, graceMs = CLOSE_GRACE_MS): void {
     if (this.closing) return;
     this.closing = true;
+    this.closedWith ??= code;
     this.leaveAllRooms();
     this.announceDisconnect(); // now, not when the peer finally acknowledges the close
     clearTimeout(this.expiryTimer);
