@@ -82,6 +82,7 @@ export {
   VIEWERS_KIND,
   STATUS_KIND,
   type PresenceOptions,
+  type StatusVisibility,
   type ActivityAuth,
   type PresenceStore,
   type UserPresenceRecord,

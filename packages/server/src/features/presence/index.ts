@@ -9,7 +9,7 @@ import { socialProofRoutes } from './socialProofRoutes';
 import { connectionTracker, statusRoomKind } from './userStatus';
 import { viewersRoomKind } from './viewersRoomKind';
 
-export { DEFAULT_PRESENCE_OPTIONS, DEFAULT_PRESENCE_RATE_LIMITS, isAgentByRoleClaim, type ActivityAuth, type PresenceOptions } from './options';
+export { DEFAULT_PRESENCE_OPTIONS, DEFAULT_PRESENCE_RATE_LIMITS, isAgentByRoleClaim, type ActivityAuth, type PresenceOptions, type StatusVisibility } from './options';
 export type { ActivityKind, PresenceStore, UserPresenceRecord } from './store';
 export { MemoryPresenceStore } from './memoryPresenceStore';
 export { RedisPresenceStore, type RedisPresenceStoreOptions } from './redisPresenceStore';

@@ -3,6 +3,18 @@ import type { Logger } from '../../logger';
 import type { ActionRateLimit } from '../../options';
 import type { PresenceStore } from './store';
 
+/**
+ * Who may watch another user's status (`status:<userId>`: online, `lastSeen`, agent status):
+ * - `'agents'`: everyone signed in may watch an **agent** (a user the store knows as one:
+ *   they connected with an agent token at least once); nobody may watch anyone else;
+ * - a function `(viewer, targetUserId) => boolean | Promise<boolean>` ("contacts"): agents
+ *   as above, and anyone else when the function says so (e.g. they share a conversation);
+ * - `'everyone'`: every signed-in user may watch every user;
+ * - `'nobody'`: nobody, agents included.
+ * A user may always watch their own status. A refused join is `forbidden`.
+ */
+export type StatusVisibility = 'everyone' | 'agents' | 'nobody' | ((viewer: AuthUser, targetUserId: string) => boolean | Promise<boolean>);
+
 /** Who may count wishlist saves and viewings through the REST endpoints. */
 export type ActivityAuth = 'user' | 'publisher';
 
@@ -61,6 +73,14 @@ export interface PresenceOptions {
    */
   maxAvailableInMs?: number;
   /**
+   * Who may watch another user's online state, `lastSeen` and agent status (see
+   * {@link StatusVisibility}). The default shows agents — whose availability buyers need to
+   * see — and hides everyone else's comings and goings, which are nobody's business but
+   * their contacts': pass a function to show those to contacts.
+   * @default 'agents'
+   */
+  statusVisibility?: StatusVisibility;
+  /**
    * Decides whether a connection belongs to an agent (who gets an agent status and may set it).
    * @default (user) => user.claims?.role === 'agent'
    */
@@ -88,6 +108,7 @@ export const DEFAULT_PRESENCE_OPTIONS = Object.freeze({
   coalesceMs: 250,
   utcOffsetMinutes: 0,
   activityAuth: 'user' as ActivityAuth,
+  statusVisibility: 'agents' as StatusVisibility,
   rolloverCheckMs: 60_000,
   maxAvailableInMs: 7 * 24 * 60 * 60 * 1000,
 });

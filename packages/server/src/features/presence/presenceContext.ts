@@ -5,7 +5,7 @@ import type { SinyalServer } from '../../server';
 import { Coalescer } from './coalescer';
 import { KeyedQueue } from '../keyedQueue';
 import { MemoryPresenceStore } from './memoryPresenceStore';
-import { DEFAULT_PRESENCE_OPTIONS, isAgentByRoleClaim, type ActivityAuth, type PresenceOptions } from './options';
+import { DEFAULT_PRESENCE_OPTIONS, isAgentByRoleClaim, type ActivityAuth, type PresenceOptions, type StatusVisibility } from './options';
 import { statusRoom, viewersRoom } from './roomNames';
 import { socialProofWindows } from './socialProofWindows';
 import type { PresenceStore, UserPresenceRecord } from './store';
@@ -21,6 +21,8 @@ export interface PresenceContext {
   readonly rolloverCheckMs: number;
   readonly maxAvailableInMs: number;
   readonly isAgent: (user: AuthUser) => boolean;
+  /** Who may watch whose status (`PresenceOptions.statusVisibility`). */
+  readonly statusVisibility: StatusVisibility;
   readonly logger: Logger;
   /** Store calls of one session run in order (keyed by session id). */
   readonly sessionQueue: KeyedQueue;
@@ -96,6 +98,10 @@ export function createPresenceContext(options: PresenceOptions): PresenceContext
       "presenceFeature: activityAuth 'user' needs propertyExists (id) => boolean, so signed-in users can only count properties that exist; or use activityAuth 'publisher' (platformFeatures() wires it for you)",
     );
   }
+  const statusVisibility = options.statusVisibility ?? DEFAULT_PRESENCE_OPTIONS.statusVisibility;
+  if (typeof statusVisibility !== 'function' && !['everyone', 'agents', 'nobody'].includes(statusVisibility)) {
+    throw new TypeError("presenceFeature: statusVisibility must be 'everyone', 'agents', 'nobody' or a function (viewer, targetUserId) => boolean");
+  }
   const logger = options.logger === null ? silentLogger : (options.logger ?? createJsonLogger('warn'));
   const onError = (what: string) => (err: unknown, key: string) => logger.error({ err, key }, `presence: pushing ${what} failed`);
   /** Nobody on this node listens to the room: forget what was last sent to it. */
@@ -111,6 +117,7 @@ export function createPresenceContext(options: PresenceOptions): PresenceContext
     rolloverCheckMs: Math.max(10, nonNegative('rolloverCheckMs', options.rolloverCheckMs ?? DEFAULT_PRESENCE_OPTIONS.rolloverCheckMs)),
     maxAvailableInMs: nonNegative('maxAvailableInMs', options.maxAvailableInMs ?? DEFAULT_PRESENCE_OPTIONS.maxAvailableInMs),
     isAgent: options.isAgent ?? isAgentByRoleClaim,
+    statusVisibility,
     logger,
     sessionQueue: new KeyedQueue(),
     viewerCounts: new Coalescer<ViewerCount>({
