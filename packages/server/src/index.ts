@@ -6,6 +6,7 @@
  */
 export { createServer, type SinyalServer } from './server';
 export { DEFAULT_LIMITS, type Limits, type ServerOptions, type ActionRateLimit, type DeflateOptions } from './options';
+export type { TrustProxy } from './clientIp';
 export type { MetricsOptions } from './metrics';
 export type { RoomKindOptions, AuthorizeContext, PublishContext, MemberContext } from './roomKinds';
 export type { Feature, ConnectionContext } from './feature';
