@@ -51,9 +51,10 @@ describe('default per-action limits of noisy commands', () => {
 
     const answers = await flood(mallory, 100, () => ({ name: 'chat:typing_start', data: { conversationId: 'c-1' } }));
     const limited = answers.filter((a) => a.t === 'nack' && a.code === 'rate_limited');
-    expect(limited.length).toBeGreaterThanOrEqual(90);
+    expect(limited.length).toBeGreaterThanOrEqual(80);
     expect(limited[0]!.retryAfterMs).toBeGreaterThan(0);
-    expect(await typingSeenBy(s, alice)).toBeLessThanOrEqual(10);
+    // The burst (5) and what refilled meanwhile, instead of 100.
+    expect(await typingSeenBy(s, alice)).toBeLessThanOrEqual(20);
   });
 
   it('a watch/unwatch loop writes a bounded number of events into the user feed', async () => {
