@@ -26,7 +26,7 @@ if (process.env.BROADCAST_CPU_ROLE === 'server') {
     auth: { secret: SECRET },
     logger: null,
     rooms: { bench: { history: 100 } },
-    limits: { maxConnectionsPerUser: 100_000, messagesPerSecond: 1e6, burst: 1e6, maxBufferedBytes: 64 << 20, heartbeatTimeoutMs: 600_000 },
+    limits: { maxConnectionsPerUser: 100_000, maxConnections: 200_000, maxConnectionsPerIp: 200_000, messagesPerSecond: 1e6, burst: 1e6, maxBufferedBytes: 64 << 20, heartbeatTimeoutMs: 600_000 },
   });
   const watchdog = setTimeout(() => process.exit(1), 20 * 60_000);
   watchdog.unref();

@@ -11,7 +11,13 @@ export const PUBLISH_SECRET = 'adapter-tests-publisher-secret-0123';
 export const cleanups: Array<() => unknown> = [];
 
 export async function startPlatform() {
-  const platform = platformFeatures({ chat: { onError: () => {} }, auction: { timerSyncIntervalMs: 100, biddersCoalesceMs: 20 } });
+  /** The platform's agents (users created with `agent: true`): their status is visible to everyone, even before they first connect. */
+  const agents = new Set<string>();
+  const platform = platformFeatures({
+    chat: { onError: () => {} },
+    auction: { timerSyncIntervalMs: 100, biddersCoalesceMs: 20 },
+    presence: { statusVisibility: (_viewer, userId) => agents.has(userId) },
+  });
   const server = await startServer({ features: platform.features, publishSecret: PUBLISH_SECRET });
   cleanups.push(() => server.close());
   const proxy = await createFaultProxy({ targetPort: server.port });
@@ -20,6 +26,7 @@ export async function startPlatform() {
   const joinFrames: string[] = [];
 
   function user(id: string, options: { agent?: boolean; viaProxy?: boolean; autoConnect?: boolean } = {}) {
+    if (options.agent) agents.add(id);
     class CountingWebSocket extends WebSocket {
       override send(data: unknown, ...rest: unknown[]): void {
         const frame = JSON.parse(String(data)) as { t?: string; room?: string };

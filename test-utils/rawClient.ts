@@ -22,9 +22,9 @@ export interface RawClient {
 
 let ids = 0;
 
-/** Connects as `user` (token signed with `secret`) and completes the `hello`/`welcome` handshake. */
-export async function rawClient(url: string, secret: string, user: string): Promise<RawClient> {
-  const token = await createDevToken(secret, user);
+/** Connects as `user` (token signed with `secret`, with extra `claims`) and completes the `hello`/`welcome` handshake. */
+export async function rawClient(url: string, secret: string, user: string, claims: Record<string, unknown> = {}): Promise<RawClient> {
+  const token = await createDevToken(secret, user, 3600, claims);
   const ws = new WebSocket(url, ['sinyal.v1', `sinyal.bearer.${Buffer.from(token).toString('base64url')}`]);
   const frames: RawFrame[] = [];
   const taken = new Set<RawFrame>();

@@ -15,8 +15,13 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
+/** The listings of these tests: the counting endpoints count only these. */
+const LISTINGS = new Set(['rumah-1', 'rumah-2', 'p1', 'p9']);
+
 async function setup(presence: PresenceOptions = {}, server: Partial<ServerOptions> = {}) {
-  const s = await startServer({ features: [presenceFeature({ coalesceMs: 30, logger: null, ...presence })], publishSecret: PUBLISH_SECRET, ...server });
+  // These tests are about the status mechanics; who may see whom is test/statusVisibility.integration.test.ts.
+  const feature = presenceFeature({ coalesceMs: 30, logger: null, propertyExists: (id) => LISTINGS.has(id), statusVisibility: 'everyone', ...presence });
+  const s = await startServer({ features: [feature], publishSecret: PUBLISH_SECRET, ...server });
   cleanups.push(() => s.close());
   return s;
 }

@@ -25,6 +25,9 @@ function options() {
       messagesPerSecond: 1e6,
       burst: 1e6,
       maxConnectionsPerUser: 100000,
+      // Every load client connects from 127.0.0.1.
+      maxConnections: 200_000,
+      maxConnectionsPerIp: 200_000,
       maxBufferedBytes: 64 * 1024 * 1024,
       // Raw load clients do not ping; keep them from being evicted during long scenarios.
       heartbeatTimeoutMs: 10 * 60_000,

@@ -51,13 +51,18 @@ export async function startExampleServer(options = {}) {
   } = options;
   const say = log ?? (() => {});
   const store = new MemoryStore(); // kept across restart(), as Redis would be
+  const users = new Map(DEMO_USERS.map((user) => [user.id, user]));
   const platform = platformFeatures({
     auction: { timerSyncIntervalMs: 2000, biddersCoalesceMs: 200 },
     notification: { batchWindowMs: 3000, rateLimit: false },
-    presence: { coalesceMs: 200 },
+    presence: {
+      coalesceMs: 200,
+      // The platform knows its agents: their status is shown to buyers even before they first
+      // sign in; the agent sees the buyers they chat with. Nobody else sees anyone's status.
+      statusVisibility: (viewer, userId) => users.get(userId)?.role === 'agent' || users.get(viewer.id)?.role === 'agent',
+    },
   });
 
-  const users = new Map(DEMO_USERS.map((user) => [user.id, user]));
   let auctionRound = 0;
   let currentAuctionId;
   const catalog = () => ({

@@ -13,6 +13,8 @@ import type { SinyalServer } from './server';
 /** Everything a session needs from its server, assembled once by `createServer`. */
 export interface ServerContext extends PublishDeps {
   limits: Limits;
+  /** `auth.clockToleranceSec` in ms: a connection is closed this long after its token's `exp`. */
+  clockToleranceMs: number;
   /** This node's room memberships. */
   registry: RoomRegistry;
   commands: ReadonlyMap<string, CommandDefinition>;

@@ -1,5 +1,6 @@
 import type { AuthUser } from './auth';
 import type { CommandEntry } from './commands';
+import type { ActionRateLimit } from './options';
 import type { RoomKindOptions } from './roomKinds';
 import type { Route } from './routes';
 import type { SinyalServer } from './server';
@@ -33,6 +34,12 @@ export interface Feature {
   rooms?: Record<string, RoomKindOptions>;
   commands?: Record<string, CommandEntry>;
   routes?: readonly Route[];
+  /**
+   * Default per-action rate limits of this feature's noisy commands (typing, receipts,
+   * status changes…): a token bucket per user per command name, as in
+   * `ServerOptions.rateLimits`, which overrides them name by name (`false` removes one).
+   */
+  rateLimits?: Readonly<Record<string, ActionRateLimit>>;
   /** A connection finished its handshake (`welcome` sent). */
   onConnect?(ctx: ConnectionContext): void | Promise<void>;
   /** A welcomed connection closed, for any reason. */

@@ -36,12 +36,26 @@ export function refuseUpgrade(socket: Duplex, { status, code, msg }: Refusal): v
   );
 }
 
+/**
+ * Whether the request announced a body that nobody has read (yet): answering it now is an
+ * early refusal (401, 403, 404, 413, 429… before the body), after which the connection is
+ * closed instead of reading on — else a client trickling a large body would keep it open.
+ */
+export function bodyUnread(req: IncomingMessage): boolean {
+  if (req.readableEnded) return false;
+  const length = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+}
+
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(body);
   res.writeHead(status, {
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': String(Buffer.byteLength(text)),
     'Cache-Control': 'no-store',
+    // Node then ends the socket once the answer is written, without reading the rest of the body.
+    ...(bodyUnread(res.req) ? { Connection: 'close' } : {}),
     ...headers,
   });
   res.end(text);
@@ -61,6 +75,8 @@ export interface HttpDeps {
   health?: () => { ok: boolean; details?: Record<string, string> };
   /** The Prometheus endpoint, if enabled: served at `path` (GET/HEAD) before the origin check, without CORS. */
   metrics?: { path: string; serve: (req: IncomingMessage, res: ServerResponse) => Promise<void> };
+  /** The server holds more connections than `limits.maxConnections` (see `ConnectionCaps`). */
+  overCapacity?: () => boolean;
   /** REST routes of the server and its features; returns false when no route matches. */
   route?: (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, cors: Record<string, string>) => boolean;
 }
@@ -78,6 +94,9 @@ export { json as sendJson };
  * - the REST routes (`routes.ts`): chat list, history, notifications, the publish API…;
  * - CORS for allowed origins on all of them (with `OPTIONS` preflight);
  * - anything else → `404`.
+ * An answer given before a request's body was read (a refusal) closes the connection
+ * (`Connection: close`); over `limits.maxConnections` everything but `/health` and the
+ * metrics is answered `503`.
  */
 export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
@@ -106,6 +125,11 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
         if (!res.headersSent) json(res, 500, { code: 'internal', msg: 'metrics unavailable' });
         else res.destroy();
       });
+      return;
+    }
+    // Health and metrics stay readable at the cap: a full node is not a broken one.
+    if (deps.overCapacity?.()) {
+      json(res, 503, { code: 'unavailable', msg: 'server at its connection limit, try again later' }, { Connection: 'close', 'Retry-After': '1' });
       return;
     }
 

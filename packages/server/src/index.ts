@@ -6,13 +6,27 @@
  */
 export { createServer, type SinyalServer } from './server';
 export { DEFAULT_LIMITS, type Limits, type ServerOptions, type ActionRateLimit, type DeflateOptions } from './options';
+export type { TrustProxy } from './clientIp';
 export type { MetricsOptions } from './metrics';
 export type { RoomKindOptions, AuthorizeContext, PublishContext, MemberContext } from './roomKinds';
 export type { Feature, ConnectionContext } from './feature';
 export { HTTP_STATUS, type Route, type RouteAuth, type RouteContext } from './routes';
 export { USER_FEED } from './userFeed';
 export type { CommandHandler, CommandContext, CommandDefinition, CommandEntry } from './commands';
-export { createDevToken, type AuthUser, type AuthOptions, type VerifyToken } from './auth';
+export {
+  createDevToken,
+  DEFAULT_CLOCK_TOLERANCE_SEC,
+  type AuthUser,
+  type AuthOptions,
+  type SecretAuthOptions,
+  type JwksAuthOptions,
+  type VerifyAuthOptions,
+  type JwtClaimOptions,
+  type AuthClockOptions,
+  type HmacAlgorithm,
+  type PublicKeyAlgorithm,
+  type VerifyToken,
+} from './auth';
 export { SinyalServerError } from './errors';
 export { createJsonLogger, createPinoLogger, REDACT_PATHS, type Logger, type LogLevel } from './logger';
 export type { PublishResult, PublishOptions } from './publish';
@@ -28,6 +42,7 @@ export {
   MemoryChatStore,
   RedisChatStore,
   DEFAULT_CHAT_OPTIONS,
+  DEFAULT_CHAT_RATE_LIMITS,
   type ChatFeature,
   type ChatFeatureOptions,
   type ChatStore,
@@ -48,8 +63,10 @@ export {
   type AuctionConfig,
   type AuctionRecord,
   type AuctionLeader,
+  type AttemptLimits,
   type PlaceBidInput,
   type PlaceBidOutcome,
+  type RecordAttemptOutcome,
   type EndAuctionOutcome,
   type AuctionTerms,
   type BidRateLimit,
@@ -57,6 +74,7 @@ export {
 export {
   presenceFeature,
   DEFAULT_PRESENCE_OPTIONS,
+  DEFAULT_PRESENCE_RATE_LIMITS,
   isAgentByRoleClaim,
   MemoryPresenceStore,
   RedisPresenceStore,
@@ -67,6 +85,7 @@ export {
   VIEWERS_KIND,
   STATUS_KIND,
   type PresenceOptions,
+  type StatusVisibility,
   type ActivityAuth,
   type PresenceStore,
   type UserPresenceRecord,
@@ -76,6 +95,7 @@ export {
 export {
   propertyFeature,
   DEFAULT_PROPERTY_OPTIONS,
+  DEFAULT_PROPERTY_RATE_LIMITS,
   DEFAULT_TRANSITIONS,
   MemoryPropertyStore,
   RedisPropertyStore,
@@ -90,6 +110,7 @@ export {
 export {
   notificationFeature,
   DEFAULT_NOTIFICATION_OPTIONS,
+  DEFAULT_NOTIFICATION_RATE_LIMITS,
   MemoryNotificationStore,
   RedisNotificationStore,
   propertyAlertFor,

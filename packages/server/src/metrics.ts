@@ -36,7 +36,8 @@ export interface MetricsOptions {
 /** Label of commands not in the command table, so the label set stays bounded. */
 export const OTHER_COMMAND = 'other';
 
-const CLOSE_CODES: ReadonlySet<number> = new Set(Object.values(CloseCodes));
+/** Close codes with a label of their own: the protocol's, plus the standard ones a peer or ws may cause (1002 protocol error, 1006 connection lost without a close frame, 1007 invalid UTF-8). */
+const CLOSE_CODES: ReadonlySet<number> = new Set([...Object.values(CloseCodes), 1002, 1006, 1007]);
 const ERROR_CODES: ReadonlySet<string> = new Set(Object.keys(ErrorCodes));
 const FRAME_TYPES_IN: ReadonlySet<string> = new Set(['hello', 'join', 'leave', 'cmd', 'ping']);
 
@@ -68,6 +69,8 @@ export class ServerMetrics {
       dedupe?: () => (OutcomeBudgetStats & { maxBytes: number }) | undefined;
       /** Room history the store keeps in this process (the in-memory store). */
       history?: () => StoreStats | undefined;
+      /** TCP connections held (WebSocket + HTTP) and their cap, `limits.maxConnections`. */
+      sockets?: { count: () => number; limit: number };
     },
     private readonly commandNames: () => ReadonlySet<string> | ReadonlyMap<string, unknown>,
     options: { processMetrics?: boolean } = {},
@@ -89,6 +92,18 @@ export class ServerMetrics {
         this.set(sources.rooms());
       },
     });
+    const sockets = sources.sockets;
+    if (sockets) {
+      new Gauge({
+        name: 'sinyal_sockets',
+        help: 'TCP connections this server holds: WebSocket connections, upgrades in progress and HTTP keep-alive sockets',
+        registers,
+        collect() {
+          this.set(sockets.count());
+        },
+      });
+      new Gauge({ name: 'sinyal_sockets_limit', help: 'limits.maxConnections: over it upgrades and HTTP requests are refused with 503', registers }).set(sockets.limit);
+    }
     const fromCounts = (counts: Map<string, number>, label: string) =>
       function (this: Counter<string>) {
         this.reset();
@@ -97,9 +112,9 @@ export class ServerMetrics {
     new Counter({ name: 'sinyal_messages_in_total', help: 'Frames received from clients, by frame type (invalid, binary, rate_limited for frames not processed)', labelNames: ['type'], registers, collect: fromCounts(this.inCounts, 'type') });
     new Counter({ name: 'sinyal_messages_out_total', help: 'Frames sent to clients, by frame type', labelNames: ['type'], registers, collect: fromCounts(this.outCounts, 'type') });
     new Counter({ name: 'sinyal_errors_total', help: 'error and nack frames sent to clients, by protocol error code', labelNames: ['code'], registers, collect: fromCounts(this.errorCounts, 'code') });
-    this.rateLimited = new Counter({ name: 'sinyal_rate_limited_total', help: 'Frames refused by a rate limit: scope "user" (all frames), "action" (per-command limits) or "join" (joins per user)', labelNames: ['scope'], registers });
+    this.rateLimited = new Counter({ name: 'sinyal_rate_limited_total', help: 'Requests refused by a rate limit: scope "user" (socket frames), "action" (per-command limits), "join" (joins per user) or "rest" (REST requests, same per-user bucket as frames)', labelNames: ['scope'], registers });
     this.refusals = new Counter({ name: 'sinyal_upgrades_refused_total', help: 'WebSocket upgrades refused before the handshake, by HTTP status', labelNames: ['status'], registers });
-    this.disconnects = new Counter({ name: 'sinyal_disconnects_total', help: 'Closed connections by close code (unknown codes as "other")', labelNames: ['code'], registers });
+    this.disconnects = new Counter({ name: 'sinyal_disconnects_total', help: 'Closed connections by close code: the one the server closed with when it closed, else the peer\'s (1006: vanished without a close frame); unknown codes as "other"', labelNames: ['code'], registers });
     this.commandDuration = new Histogram({
       name: 'sinyal_command_duration_seconds',
       help: 'Time from a command frame being processed to its ack/nack, by command name (names outside the command table as "other")',
@@ -181,7 +196,7 @@ export class ServerMetrics {
     bump(this.errorCounts, ERROR_CODES.has(code) ? code : 'other');
   }
 
-  limited(scope: 'user' | 'action' | 'join'): void {
+  limited(scope: 'user' | 'action' | 'join' | 'rest'): void {
     this.rateLimited.inc({ scope });
   }
 

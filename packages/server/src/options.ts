@@ -1,4 +1,5 @@
 import type { AuthOptions } from './auth';
+import type { TrustProxy } from './clientIp';
 import type { CommandEntry } from './commands';
 import type { Feature } from './feature';
 import type { Logger, LogLevel } from './logger';
@@ -115,6 +116,44 @@ export interface Limits {
    * @default 2000
    */
   shutdownTimeoutMs: number;
+  /**
+   * TCP connections this server holds at once: WebSocket connections, upgrades being
+   * authenticated and HTTP (keep-alive) sockets together. Over it an upgrade is refused with
+   * 503 (`unavailable`: the client retries, through the load balancer possibly elsewhere) and
+   * an HTTP request other than `/health` and the metrics with 503 and `Connection: close`;
+   * past it by 10 % (at least 16) new TCP connections are dropped unanswered. Size it to
+   * the memory of the process (each connection may buffer up to `maxBufferedBytes`).
+   * @default 10000
+   */
+  maxConnections: number;
+  /**
+   * WebSocket connections (open or being upgraded) per client address: an IPv4 address, or
+   * an IPv6 /64. Over it an upgrade is refused with 429 before the token is checked. The
+   * address is the TCP peer unless `trustProxy` says which `X-Forwarded-For` hops to
+   * believe: **behind a proxy or load balancer, set `trustProxy`**, or every client shares
+   * the proxy's address and this cap. Mobile carriers put many users behind one address
+   * (CGNAT), hence the generous default.
+   * @default 500
+   */
+  maxConnectionsPerIp: number;
+  /**
+   * Time a client has to send a request's headers (upgrades included). Slower ones are cut
+   * off (slow-loris). Capped at {@link Limits.httpRequestTimeoutMs}.
+   * @default 10000
+   */
+  httpHeadersTimeoutMs: number;
+  /**
+   * Time a client has to send a whole HTTP request, body included (REST bodies are at most
+   * 64 KiB). A request still arriving after it is answered 408 and its connection closed, so
+   * a body trickled byte by byte cannot hold a socket. Does not apply to WebSocket connections.
+   * @default 30000
+   */
+  httpRequestTimeoutMs: number;
+  /**
+   * How long an idle HTTP keep-alive socket is kept open after its last response.
+   * @default 5000
+   */
+  httpKeepAliveTimeoutMs: number;
 }
 
 /** Default {@link Limits}. */
@@ -136,6 +175,11 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   joinBurst: 200,
   maxReplayBytes: 256 * 1024,
   shutdownTimeoutMs: 2000,
+  maxConnections: 10_000,
+  maxConnectionsPerIp: 500,
+  httpHeadersTimeoutMs: 10_000,
+  httpRequestTimeoutMs: 30_000,
+  httpKeepAliveTimeoutMs: 5000,
 });
 
 /**
@@ -208,6 +252,15 @@ export interface ServerOptions {
    */
   origins?: readonly string[] | '*';
   /**
+   * Which `X-Forwarded-For` hops to believe when finding a client's address, for
+   * `limits.maxConnectionsPerIp`: `false` (the TCP peer), `true` (the left-most address: only
+   * behind a proxy that overwrites the header), a number of proxy hops in front of the server
+   * (`1` = one load balancer), or the proxies' addresses / CIDR ranges. See {@link TrustProxy}.
+   * Never trust more hops than you run: clients can send the header themselves.
+   * @default false
+   */
+  trustProxy?: TrustProxy;
+  /**
    * Also accept the token as a `?token=` query parameter. Off by default because URLs
    * end up in proxy and access logs; the client sends the token as a subprotocol instead.
    * @default false
@@ -259,15 +312,18 @@ export interface ServerOptions {
    */
   metrics?: MetricsOptions | boolean;
   /**
-   * Per-action rate limits, keyed by command name (`'chat:send'`, `'auction:bid'`…), on
-   * top of the per-user frame limit (`limits.messagesPerSecond`). The key `'*'` applies
-   * to every command without its own entry (each command name gets its own bucket). A
+   * Per-action rate limits, keyed by command name (`'chat:send'`, `'auction:place_bid'`…),
+   * on top of the per-user frame limit (`limits.messagesPerSecond`). The features bring
+   * defaults for their noisy commands (`chat:typing_start`, receipts, agent status, watch
+   * toggles…; listed in each feature's guide and `Feature.rateLimits`): an entry here
+   * replaces the default of that name, and `false` removes it. The key `'*'` applies to
+   * every command without an entry of its own (each command name gets its own bucket). A
    * command over its limit is answered `nack rate_limited` with `retryAfterMs` and does
    * not run; a duplicate of an already answered command id does not use up a token.
-   * @default {} (no per-action limits)
-   * @example `{ 'chat:send': { perSecond: 5, burst: 10 }, 'auction:bid': { perSecond: 1, burst: 3 } }`
+   * @default {} (only the features' defaults)
+   * @example `{ 'chat:send': { perSecond: 5, burst: 10 }, 'chat:typing_start': { perSecond: 2, burst: 10 }, 'chat:mark_delivered': false }`
    */
-  rateLimits?: Record<string, ActionRateLimit>;
+  rateLimits?: Record<string, ActionRateLimit | false>;
   /**
    * permessage-deflate compression: `true` for the defaults of {@link DeflateOptions},
    * or the options. Off by default: most frames are small JSON, where compression

@@ -83,18 +83,44 @@ export interface ActionLimitConfig {
 }
 
 /**
+ * The per-action limits in force: the defaults the features declare for their noisy
+ * commands (`Feature.rateLimits`), overridden name by name by `ServerOptions.rateLimits`
+ * (where `false` removes a limit).
+ */
+export function mergeActionLimits(
+  features: ReadonlyArray<{ name: string; rateLimits?: Readonly<Record<string, ActionLimitConfig>> }>,
+  overrides: Readonly<Record<string, ActionLimitConfig | false>> = {},
+): Record<string, ActionLimitConfig | false> {
+  const merged: Record<string, ActionLimitConfig | false> = {};
+  for (const feature of features) {
+    for (const [name, limit] of Object.entries(feature.rateLimits ?? {})) {
+      if (name === '*') throw new TypeError(`feature ${feature.name}: rateLimits may not set '*' (that is the application's choice)`);
+      merged[name] = limit;
+    }
+  }
+  return { ...merged, ...overrides };
+}
+
+/**
  * Per-action rate limits: for each configured command name (or `'*'`, any other
- * command), token buckets keyed by user id. Commands without a limit always pass.
+ * command), token buckets keyed by user id. Commands without a limit, or whose limit is
+ * `false`, always pass.
  */
 export class ActionRateLimiter {
   private readonly limiters = new Map<string, RateLimiter>();
   private readonly fallback: ActionLimitConfig | undefined;
+  /** Names configured `false`: never limited, not even by `'*'`. */
+  private readonly unlimited = new Set<string>();
 
   constructor(
-    limits: Readonly<Record<string, ActionLimitConfig>> = {},
+    limits: Readonly<Record<string, ActionLimitConfig | false>> = {},
     private readonly now: () => number = Date.now,
   ) {
     for (const [name, limit] of Object.entries(limits)) {
+      if (limit === false) {
+        this.unlimited.add(name);
+        continue;
+      }
       const { perSecond, burst } = validate(name, limit);
       if (name === '*') this.fallback = { perSecond, burst };
       else this.limiters.set(name, new RateLimiter(perSecond, burst, now));
@@ -111,6 +137,7 @@ export class ActionRateLimiter {
    * with a `'*'` limit each name gets its own bucket.
    */
   take(user: string, command: string): RateDecision {
+    if (this.unlimited.has(command)) return { ok: true };
     let limiter = this.limiters.get(command);
     if (!limiter && this.fallback) {
       limiter = new RateLimiter(this.fallback.perSecond, this.fallback.burst!, this.now);

@@ -1,14 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { ErrorCode } from '@sinyal/protocol';
-import type { AuthUser } from './auth';
+import { AuthError, type AuthUser } from './auth';
+import type { RateDecision } from './rateLimiter';
 import { SinyalServerError } from './errors';
 import type { Logger } from './logger';
 import type { SinyalServer } from './server';
 
 /**
- * Who may call a route: `user` needs the same bearer token as a WebSocket; `publisher`
- * needs the server-to-server `publishSecret` (the platform's backend); `none` is public.
+ * Who may call a route: `user` needs the same bearer token as a WebSocket, and each request
+ * takes a token from that user's rate limit (the bucket their socket frames use,
+ * `limits.messagesPerSecond` / `burst`: over it, 429 with `Retry-After`); `publisher` needs
+ * the server-to-server `publishSecret` (the platform's backend; not rate-limited); `none` is
+ * public (not rate-limited: keep such routes cheap).
  */
 export type RouteAuth = 'user' | 'publisher' | 'none';
 
@@ -74,17 +78,23 @@ function compile(route: Route): CompiledRoute {
 
 function readJson(req: IncomingMessage): Promise<unknown> {
   return new Promise((resolve, reject) => {
+    const tooLarge = () => new SinyalServerError('too_large', `body over ${MAX_BODY_BYTES} bytes`);
+    // Refused before reading a byte when the length is announced; the 413 then closes the connection.
+    if (Number(req.headers['content-length']) > MAX_BODY_BYTES) return reject(tooLarge());
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY_BYTES) {
-        reject(new SinyalServerError('too_large', `body over ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
+        // Stop reading (not destroy: the 413 must still go out, with Connection: close).
+        req.off('data', onData);
+        req.pause();
+        reject(tooLarge());
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => {
       if (size === 0) return resolve(undefined);
       try {
@@ -113,6 +123,13 @@ function sameSecret(given: string, expected: string): boolean {
 export interface RouterDeps {
   routes: readonly Route[];
   authenticate(token: string, req: IncomingMessage): Promise<AuthUser>;
+  /**
+   * Takes one request from the user's rate limit (the same bucket as their socket frames,
+   * `limits.messagesPerSecond` / `burst`), for `auth: 'user'` routes.
+   */
+  limit?: (userId: string) => RateDecision;
+  /** Told about each REST request refused by {@link limit}. */
+  onLimited?: () => void;
   publishSecret: string | undefined;
   server: () => SinyalServer;
   logger: Logger;
@@ -152,7 +169,14 @@ export function createRouter(deps: RouterDeps, send: SendJson) {
         try {
           user = await deps.authenticate(token, req);
         } catch (error) {
+          if (error instanceof AuthError && error.status === 503) throw new SinyalServerError('unavailable', error.message, { retryAfterMs: 1000 });
           throw new SinyalServerError('unauthorized', error instanceof Error ? error.message : 'token invalid');
+        }
+        // Before the body is read: a refused request costs no parsing and closes its connection.
+        const decision = deps.limit?.(user.id);
+        if (decision && !decision.ok) {
+          deps.onLimited?.();
+          throw new SinyalServerError('rate_limited', 'too many requests', { retryAfterMs: decision.retryAfterMs });
         }
       } else if (route.auth === 'publisher') {
         if (!deps.publishSecret) throw new SinyalServerError('forbidden', 'publish API disabled: set publishSecret');
@@ -165,7 +189,13 @@ export function createRouter(deps: RouterDeps, send: SendJson) {
       (result) => send(res, 200, result ?? { ok: true }, cors),
       (error: unknown) => {
         if (error instanceof SinyalServerError) {
-          send(res, HTTP_STATUS[error.code] ?? 400, { code: error.code, msg: error.message }, cors);
+          const retry = error.retryAfterMs;
+          send(
+            res,
+            HTTP_STATUS[error.code] ?? 400,
+            { code: error.code, msg: error.message, ...(retry === undefined ? {} : { retryAfterMs: retry }) },
+            retry === undefined ? cors : { ...cors, 'Retry-After': String(Math.max(1, Math.ceil(retry / 1000))), 'Access-Control-Expose-Headers': 'Retry-After' },
+          );
         } else {
           deps.logger.error({ err: error, route: route.path }, 'route handler failed');
           send(res, 500, { code: 'internal', msg: 'internal server error' }, cors);

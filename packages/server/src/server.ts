@@ -4,8 +4,10 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type PerMessageDeflateOptions } from 'ws';
 import type { Registry } from 'prom-client';
 import { CloseCodes, SUBPROTOCOL, userFeedRoom } from '@sinyal/protocol';
-import { AuthError, createAuthenticator, extractToken, type AuthUser } from './auth';
+import { AuthError, clockToleranceMs, createAuthenticator, extractToken, type AuthUser } from './auth';
+import { addressKey, clientIpResolver } from './clientIp';
 import { commandTable } from './commands';
+import { ConnectionCaps } from './connectionCaps';
 import type { ServerContext } from './context';
 import { Deduper } from './dedupe';
 import { startHeartbeat } from './heartbeat';
@@ -22,7 +24,7 @@ import { ServerMetrics, type MetricsOptions } from './metrics';
 import { DEFAULT_LIMITS, type DeflateOptions, type Limits, type ServerOptions } from './options';
 import { createOriginCheck } from './origin';
 import { publishToRoom, type PublishOptions, type PublishResult } from './publish';
-import { ActionRateLimiter, RateLimiter } from './rateLimiter';
+import { ActionRateLimiter, mergeActionLimits, RateLimiter } from './rateLimiter';
 import { RecentRevocations } from './revocations';
 import { RoomRegistry } from './roomRegistry';
 import { SinyalServerError } from './errors';
@@ -203,7 +205,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   const logger = options.logger === null ? silentLogger : (options.logger ?? createPinoLogger(options.logLevel ?? envLogLevel()));
   const metricsConfig = resolveMetrics(options.metrics);
   const perMessageDeflate = resolveDeflate(options.perMessageDeflate);
-  const actionLimiter = new ActionRateLimiter(options.rateLimits ?? {});
+  const actionLimiter = new ActionRateLimiter(mergeActionLimits(options.features ?? [], options.rateLimits));
   const store: Store = options.store ?? new MemoryStore();
   const fanout = store.createFanout?.() ?? new LocalFanout(store);
   const origins = resolveOrigins(options, logger);
@@ -244,6 +246,10 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   const revocations = new RecentRevocations();
   const connectionsPerUser = new Map<string, number>();
   const pendingUpgrades = new Set<Duplex>();
+  // One bucket per user for socket frames and REST requests alike.
+  const rateLimiter = new RateLimiter(limits.messagesPerSecond, limits.burst);
+  const caps = new ConnectionCaps(limits.maxConnections, limits.maxConnectionsPerIp);
+  const clientIp = clientIpResolver(options.trustProxy);
   const startedAt = Date.now();
   const deduper = new Deduper(store, limits.dedupeWindowMs, logger, limits);
   const metrics = new ServerMetrics(
@@ -256,6 +262,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
         return stats && { ...stats, maxBytes: limits.outcomeBytesTotal };
       },
       history: () => store.stats?.(),
+      sockets: { count: () => caps.sockets, limit: limits.maxConnections },
     },
     () => context.commands,
     { processMetrics: metricsConfig.processMetrics },
@@ -272,6 +279,10 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
       return await authenticate(token, req);
     } catch (error) {
       if (!(error instanceof AuthError)) logger.error({ err: error }, 'token verification failed');
+      if (error instanceof AuthError && error.status === 503) {
+        logger.warn({ reason: error.message }, 'token verification unavailable');
+        return { status: 503, code: 'unavailable', msg: error.message };
+      }
       return { status: 401, code: 'unauthorized', msg: error instanceof AuthError ? error.message : 'token invalid' };
     }
   };
@@ -286,7 +297,16 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
 
+  const requestTimeout = limits.httpRequestTimeoutMs;
+  const headersTimeout = Math.min(limits.httpHeadersTimeoutMs, requestTimeout);
   const httpServer = createHttpServer(
+    {
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout: limits.httpKeepAliveTimeoutMs,
+      // How often Node looks for requests past those timeouts.
+      connectionsCheckingInterval: Math.max(100, Math.min(5000, Math.floor(headersTimeout / 2))),
+    },
     createRequestListener({
       path,
       checkOrigin,
@@ -294,12 +314,25 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
       connections: () => sessions.size,
       startedAt,
       isClosing: () => closing,
+      overCapacity: () => caps.overCapacity(),
       health: () => fanout.health(),
       ...(metricsConfig.enabled ? { metrics: { path: metricsConfig.path, serve: (req: IncomingMessage, res: ServerResponse) => metrics.serve(req, res, metricsConfig.token) } } : {}),
-      route: createRouter({ routes, authenticate, publishSecret: options.publishSecret, server: () => server, logger }, sendJson),
+      route: createRouter(
+        {
+          routes,
+          authenticate,
+          publishSecret: options.publishSecret,
+          server: () => server,
+          logger,
+          limit: (userId) => rateLimiter.take(userId),
+          onLimited: () => metrics.limited('rest'),
+        },
+        sendJson,
+      ),
     }),
   );
   httpServer.on('clientError', (_err, socket) => socket.destroy());
+  caps.attach(httpServer);
 
   const countConnection = (userId: string, delta: 1 | -1) => {
     const next = (connectionsPerUser.get(userId) ?? 0) + delta;
@@ -324,6 +357,13 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     if (!checkOrigin(req.headers.origin)) return refuse(socket, { status: 403, code: 'forbidden', msg: 'origin not allowed' });
     if (!offeredProtocols(req).includes(SUBPROTOCOL)) {
       return refuse(socket, { status: 400, code: 'unsupported_version', msg: `server speaks ${SUBPROTOCOL}` });
+    }
+    // Before the token is checked: a flood from one address costs no verification.
+    const overCap = caps.admitUpgrade(addressKey(clientIp(req)), socket);
+    if (overCap) {
+      // Counted in sinyal_upgrades_refused_total; a flood must not flood the logs as well.
+      logger.debug?.({ status: overCap.status, reason: overCap.msg }, 'upgrade refused');
+      return refuse(socket, overCap);
     }
 
     pendingUpgrades.add(socket);
@@ -378,7 +418,6 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   });
   const port = (httpServer.address() as AddressInfo).port;
   const httpUrl = `http://${urlHost(host)}:${port}`;
-  const rateLimiter = new RateLimiter(limits.messagesPerSecond, limits.burst);
   const joinLimiter = new RateLimiter(limits.joinsPerSecond, limits.joinBurst);
 
   const stopHeartbeat = startHeartbeat({
@@ -421,6 +460,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
 
   const context: ServerContext = {
     limits,
+    clockToleranceMs: clockToleranceMs(options.auth),
     rooms,
     store,
     fanout,

@@ -58,6 +58,16 @@ function toText(data: RawData): string {
 }
 
 /**
+ * The close code ws sends when it refuses an inbound frame (it closes the connection
+ * itself): 1009 too big, 1007 invalid UTF-8, 1002 any other protocol error.
+ */
+function wsErrorCloseCode(err: Error & { code?: string }): number | undefined {
+  if (typeof err.code !== 'string' || !err.code.startsWith('WS_ERR_')) return undefined;
+  if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return CloseCodes.MESSAGE_TOO_BIG;
+  return err.code === 'WS_ERR_INVALID_UTF8' ? 1007 : 1002;
+}
+
+/**
  * One connected, authenticated socket. Joins, leaves and commands are handled strictly in
  * arrival order (a promise chain), so a client may pipeline `hello`, joins and commands
  * without waiting, and its commands run in the order sent even when handlers are async.
@@ -79,9 +89,9 @@ export class Session implements Subscriber, HeartbeatPeer {
   /** ws' sender, when pre-framed broadcast bytes may be written through it (no permessage-deflate). */
   private readonly rawSender: WsSender | null;
   private disconnectAnnounced = false;
-  /** The close code this server chose, once it closed the connection. */
-  private closedWith: number | undefined;
   private closing = false;
+  /** Close code the server sent (its own `close`, or ws refusing a frame), for the metrics. */
+  private closedWith: number | undefined;
   /** Shutting down: frames not yet started are skipped (the client re-sends them elsewhere). */
   private draining = false;
   private frames = 0;
@@ -112,7 +122,8 @@ export class Session implements Subscriber, HeartbeatPeer {
         : null;
     this.whenClosed = new Promise((resolve) => {
       ws.on('close', (code) => {
-        // The code this server closed with, when it did (a cut-off peer reads as 1006 here).
+        // The code the server closed with, when it did: a peer that never answers the close
+        // frame (a slow consumer cannot even read it) would otherwise be counted as 1006.
         ctx.metrics.disconnected(this.closedWith ?? code);
         this.cleanUp();
         ctx.logger.debug?.({ sid: this.id, user: user.id, code }, 'connection closed');
@@ -120,7 +131,10 @@ export class Session implements Subscriber, HeartbeatPeer {
       });
     });
     // ws reports protocol errors (oversized or malformed frames) here, then closes the socket itself.
-    ws.on('error', (err) => ctx.logger.debug?.({ sid: this.id, user: user.id, err: err.message }, 'socket error'));
+    ws.on('error', (err) => {
+      this.closedWith ??= wsErrorCloseCode(err);
+      ctx.logger.debug?.({ sid: this.id, user: user.id, err: err.message }, 'socket error');
+    });
     ws.on('message', (data, isBinary) => this.receive(data, isBinary));
     this.armExpiry();
   }
@@ -261,7 +275,7 @@ export class Session implements Subscriber, HeartbeatPeer {
   close(code: number, reason: string, graceMs = CLOSE_GRACE_MS): void {
     if (this.closing) return;
     this.closing = true;
-    this.closedWith = code;
+    this.closedWith ??= code;
     this.leaveAllRooms();
     this.announceDisconnect(); // now, not when the peer finally acknowledges the close
     clearTimeout(this.expiryTimer);
@@ -455,8 +469,9 @@ export class Session implements Subscriber, HeartbeatPeer {
   }
 
   private armExpiry(): void {
-    const expiresAt = this.user.expiresAt;
-    if (expiresAt === undefined) return;
+    if (this.user.expiresAt === undefined) return;
+    // Closed when the token stops being accepted: its expiry plus the clock tolerance.
+    const expiresAt = this.user.expiresAt + this.ctx.clockToleranceMs;
     const delay = Math.min(Math.max(0, expiresAt - Date.now()), MAX_TIMER_MS);
     this.expiryTimer = setTimeout(() => {
       if (Date.now() >= expiresAt) this.close(CloseCodes.UNAUTHORIZED, 'token expired');

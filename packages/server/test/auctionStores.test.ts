@@ -7,7 +7,7 @@ import { SinyalServerError } from '../src/errors';
 import { runInCommandScope } from '../src/commandScope';
 import { auctionFeature } from '../src/features/auction';
 import { createServer } from '../src/server';
-import { auctionStoreContract, config, rateLimit } from './auctionStoreContract';
+import { auctionStoreContract, config, limits } from './auctionStoreContract';
 
 describe('MemoryAuctionStore', () => {
   auctionStoreContract(async () => new MemoryAuctionStore());
@@ -44,10 +44,10 @@ describeRedis('RedisAuctionStore', () => {
     store.appendsRoomEvents(100);
     await store.create(config, 0);
     expect(await store.markStarted('a1')).toBe(true);
-    await store.placeBid({ auctionId: 'a1', userId: 'ann', amount: 1000, now: 2000, rateLimit });
-    const late = await store.placeBid({ auctionId: 'a1', userId: 'bob', amount: 1100, now: 9500, rateLimit });
+    await store.placeBid({ auctionId: 'a1', userId: 'ann', amount: 1000, now: 2000, ...limits });
+    const late = await store.placeBid({ auctionId: 'a1', userId: 'bob', amount: 1100, now: 9500, ...limits });
     expect(late).toMatchObject({ accepted: true, extendedTo: 11_500 });
-    await store.placeBid({ auctionId: 'a1', userId: 'eve', amount: 1, now: 9600, rateLimit }); // refused: nothing appended
+    await store.placeBid({ auctionId: 'a1', userId: 'eve', amount: 1, now: 9600, ...limits }); // refused: nothing appended
     await store.endAuction('a1', 11_500);
     const events = await redis.readAfter('auction:a1', 0);
     if (events === 'truncated') throw new Error('truncated');
@@ -71,12 +71,12 @@ describeRedis('RedisAuctionStore', () => {
     await stores[0]!.create({ ...config, endsAt: 1_000_000 }, 0);
     const bidders = Array.from({ length: 20 }, (_, i) => ({ userId: `u${i}`, store: stores[i % 2]! }));
     // Same amount from everyone at once: exactly one acceptance.
-    const same = await Promise.all(bidders.map(({ userId, store }) => store.placeBid({ auctionId: 'a1', userId, amount: 1000, now: 2000, rateLimit })));
+    const same = await Promise.all(bidders.map(({ userId, store }) => store.placeBid({ auctionId: 'a1', userId, amount: 1000, now: 2000, ...limits })));
     expect(same.filter((o) => o?.accepted)).toHaveLength(1);
     // Then rising amounts, in parallel rounds from both nodes.
     for (let round = 1; round <= 5; round++) {
       await Promise.all(
-        bidders.map(({ userId, store }, i) => store.placeBid({ auctionId: 'a1', userId, amount: 1000 + round * 10_000 + i * 100, now: 2000 + round, rateLimit })),
+        bidders.map(({ userId, store }, i) => store.placeBid({ auctionId: 'a1', userId, amount: 1000 + round * 10_000 + i * 100, now: 2000 + round, ...limits })),
       );
     }
     const record = (await stores[1]!.get('a1', 1000))!;
@@ -126,7 +126,7 @@ describeRedis('RedisAuctionStore', () => {
     const claim = await redisA.claimCommand('bid-1');
     if (claim.status !== 'claimed') throw new Error('expected a claim');
     const outcome = await runInCommandScope({ key: 'bid-1', token: claim.token, windowMs: 60_000 }, () =>
-      a.placeBid({ auctionId: 'a1', userId: 'ann', amount: 1000, now: 2000, rateLimit }),
+      a.placeBid({ auctionId: 'a1', userId: 'ann', amount: 1000, now: 2000, ...limits }),
     );
     // Also an outbid-style append in the same command: the first effect (the bid) is what is kept.
     await runInCommandScope({ key: 'bid-1', token: claim.token, windowMs: 60_000 }, () => redisA.append('user:bob', { name: 'auction:outbid', data: {}, at: 1 }, 10));
@@ -170,7 +170,7 @@ describeRedis('RedisAuctionStore', () => {
     const redis = new RedisStore({ url: 'redis://127.0.0.1:1', redis: { retryStrategy: () => null } });
     opened.push(redis);
     const store = new RedisAuctionStore(redis);
-    const error = await store.placeBid({ auctionId: 'a1', userId: 'u', amount: 1, now: 1, rateLimit }).catch((e: unknown) => e);
+    const error = await store.placeBid({ auctionId: 'a1', userId: 'u', amount: 1, now: 1, ...limits }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SinyalServerError);
     expect((error as SinyalServerError).code).toBe('unavailable');
     await expect(store.get('a1', 1)).rejects.toMatchObject({ code: 'unavailable' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SUBPROTOCOL } from '@sinyal/protocol';
 import { createDevToken, SinyalServerError } from '../src/index';
-import { RawClient, protocolsFor, refused, startServer, token, waitFor } from './helpers';
+import { RawClient, SECRET, protocolsFor, refused, startServer, token, waitFor } from './helpers';
 
 async function probe(httpUrl: string, headers: Record<string, string>, method = 'GET') {
   const res = await fetch(`${httpUrl}/ws`, { method, headers });
@@ -25,7 +25,7 @@ describe('authentication at the upgrade', () => {
   it('refuses a missing, expired or forged token with 401 before upgrading, and the probe agrees', async () => {
     const server = await startServer();
     const expired = await token('alice', -10);
-    const forged = await createDevToken('another-secret', 'alice');
+    const forged = await createDevToken('another-secret-of-enough-length-0123456789', 'alice');
 
     expect(await refused(server.url, [SUBPROTOCOL])).toEqual({ status: 401, body: { code: 'unauthorized', msg: 'token missing' } });
     expect(await refused(server.url, protocolsFor(expired))).toEqual({ status: 401, body: { code: 'unauthorized', msg: 'token expired' } });
@@ -42,7 +42,7 @@ describe('authentication at the upgrade', () => {
   it('rejects tokens without sub and non-HS256 algorithms', async () => {
     const server = await startServer();
     const { SignJWT } = await import('jose');
-    const key = new TextEncoder().encode('test-secret-for-sinyal-server');
+    const key = new TextEncoder().encode(SECRET);
     const noSub = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(key);
     const hs512 = await new SignJWT({}).setProtectedHeader({ alg: 'HS512' }).setSubject('alice').sign(key);
     expect((await refused(server.url, protocolsFor(noSub))).status).toBe(401);

@@ -3,7 +3,7 @@ import { SUBPROTOCOL, TOKEN_PROTOCOL_PREFIX, type ServerFrame } from '@sinyal/pr
 import { afterEach } from 'vitest';
 import { createDevToken, createServer, SinyalServerError, type ServerOptions, type SinyalServer } from '../src/index';
 
-export const SECRET = 'test-secret-for-sinyal-server';
+export const SECRET = 'test-secret-for-sinyal-server-0123456789';
 
 const running = new Set<SinyalServer>();
 afterEach(async () => {

@@ -146,7 +146,7 @@ describeRedis('presence feature on Redis stores', () => {
       auth: { secret: SECRET },
       logger: null,
       store: redis,
-      features: [presenceFeature({ store: new RedisPresenceStore(presenceRedis, { ttlMs }), coalesceMs: 20, logger: null })],
+      features: [presenceFeature({ store: new RedisPresenceStore(presenceRedis, { ttlMs }), coalesceMs: 20, logger: null, propertyExists: () => true, statusVisibility: 'everyone' })],
     });
     cleanups.push(() => server.close());
     return server;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RawClient, sleep, startServer, token } from './helpers';
+import { RawClient, SECRET, sleep, startServer, token } from './helpers';
 
 describe('frame handling', () => {
   it('answers malformed input with typed errors and keeps the connection open', async () => {
@@ -99,8 +99,8 @@ describe('frame handling', () => {
     }
   });
 
-  it('closes with 4001 when the token expires on an open connection', async () => {
-    const server = await startServer();
+  it('closes with 4001 when the token expires on an open connection (at exp + the clock tolerance)', async () => {
+    const server = await startServer({ auth: { secret: SECRET, clockToleranceSec: 1 } });
     const client = await RawClient.connect(server, await token('alice', 1));
     client.send({ t: 'hello', v: 1 });
     await client.next('welcome');

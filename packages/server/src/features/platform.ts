@@ -69,6 +69,11 @@ export function platformFeatures(options: PlatformFeaturesOptions = {}): Platfor
   });
   const chat = chatFeature({ ...(redis ? { store: new RedisChatStore(redis) } : {}), ...options.chat });
   const auction = auctionFeature({ ...(redis ? { store: new RedisAuctionStore(redis) } : {}), ...options.auction });
-  const presence = presenceFeature({ ...(redis ? { store: new RedisPresenceStore(redis) } : {}), ...options.presence });
+  const presence = presenceFeature({
+    ...(redis ? { store: new RedisPresenceStore(redis) } : {}),
+    // Wishlist and viewing counters only for registered properties.
+    propertyExists: (propertyId) => property.exists(propertyId),
+    ...options.presence,
+  });
   return { features: [chat, auction, presence, property, notification], chat, auction, presence, property, notification };
 }

@@ -1,4 +1,5 @@
 import type { SinyalServer } from '../../server';
+import type { AuditDrops } from './auditDrops';
 import type { AuctionFeatureOptions } from './options';
 import type { BidRateLimit } from './rules';
 import type { AuctionStore } from './store';
@@ -9,6 +10,10 @@ export interface AuctionContext {
   /** The store appends the room's events itself (see `AuctionStore.appendsRoomEvents`). */
   storeAppendsRoomEvents: boolean;
   bidRateLimit: BidRateLimit;
+  /** Most entries kept per auction's audit trail (`AuctionFeatureOptions.auditLimit`). */
+  auditLimit: number;
+  /** Counts audit entries dropped to keep the cap, and attempts not written (for /metrics). */
+  auditDrops: AuditDrops;
   recentBids: number;
   extendWithinMs: number;
   extendByMs: number;

@@ -1,6 +1,6 @@
 // The auction's Lua scripts for RedisAuctionStore: each store method that changes state is one
 // script, so it runs atomically on the Redis shared by every node. PLACE_BID ports `decideBid`
-// from rules.ts line for line (status → rate limit → amount → minimum → anti-sniping); the
+// from rules.ts line for line (rate limit → status → amount → minimum → anti-sniping); the
 // contract tests (packages/server/test/auctionStores.test.ts) run the same cases against the
 // memory store and this one, so a change to the rules must be made in both places.
 //
@@ -50,21 +50,62 @@ if n > 0 then recent = redis.call('LRANGE', KEYS[2], -n, -1) end
 return {redis.call('HGETALL', KEYS[1]), recent}`;
 
 /**
+ * Appends `entry` to the audit list `key` and drops the oldest entries beyond `limit`
+ * (LTRIM in the same script); returns how many were dropped.
+ */
+const AUDIT_FUNCTION = `
+local function audit(key, limit, entry)
+  local over = redis.call('RPUSH', key, entry) - limit
+  if over > 0 then redis.call('LTRIM', key, over, -1) return over end
+  return 0
+end`;
+
+/**
+ * The bidder's sliding window (`checkBidRate` in rules.ts), kept in the attempts hash as
+ * comma-separated times. `rate_check` returns the retry delay when over the limit (nothing
+ * stored), else nil after counting this attempt.
+ */
+const RATE_FUNCTION = `
+local function rate_check(attempts_key, user, now, max_bids, window)
+  local times = {}
+  local raw = redis.call('HGET', attempts_key, user)
+  if raw then
+    for t in string.gmatch(raw, '[^,]+') do
+      local at = tonumber(t)
+      if at > now - window then table.insert(times, at) end
+    end
+  end
+  local over = #times >= max_bids
+  local retry = over and math.max(1, times[#times - max_bids + 1] + window - now) or nil
+  if not over then table.insert(times, now) end
+  if #times == 0 then
+    redis.call('HDEL', attempts_key, user)
+  else
+    local parts = {}
+    for i, at in ipairs(times) do parts[i] = int(at) end
+    redis.call('HSET', attempts_key, user, table.concat(parts, ','))
+  end
+  return retry
+end`;
+
+/**
  * One bid attempt, decided and recorded atomically (see `decideBid` in rules.ts).
  * KEYS: 1 state, 2 bids, 3 bidders, 4 highest, 5 attempts, 6 audit, 7 epoch, 8 room seq,
  * 9 room log[, 10 command]. ARGV: 1 userId, 2 userId JSON, 3 amount (JSON number), 4 now,
- * 5 maxBids, 6 windowMs, 7 auctionId, 8 auctionId JSON, 9 announce (1/0), 10 candidate epoch,
- * 11 room history, 12 room channel, 13 history TTL ms[, 14 claim token, 15 lease deadline,
- * 16 dedupe window].
- * Returns {'unknown'} · {'rejected', reason, minNextBid, retryAfterMs|'', startsAt, endsAt} ·
+ * 5 maxBids, 6 windowMs, 7 auctionId, 8 auctionId JSON, 9 audit limit, 10 announce (1/0),
+ * 11 candidate epoch, 12 room history, 13 room channel, 14 history TTL ms[, 15 claim token,
+ * 16 lease deadline, 17 dedupe window].
+ * Returns {'unknown'} · {'rejected', reason, minNextBid, retryAfterMs|'', startsAt, endsAt, trimmed} ·
  * {'accepted', bid JSON, prevUser|'', prevNumber|'', prevAmount|'', prevBidId|'', extendedTo|'',
- * previousEndsAt, minNextBid}.
+ * previousEndsAt, minNextBid, trimmed}.
  * With announce, `auction:new_bid` (and `auction:time_extended`) are appended to the room in
  * the same step, so the room's order is the order of the decisions, on every node.
  */
 export const PLACE_BID = `${HELPERS}
 ${APPEND_EVENT_FUNCTION}
 ${RECORD_EFFECT_FUNCTION}
+${AUDIT_FUNCTION}
+${RATE_FUNCTION}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'unknown'} end
 local s = redis.call('HMGET', KEYS[1], 'startingPrice', 'increment', 'startsAt', 'endsAt', 'extendWithinMs', 'extendByMs',
   'ended', 'bidCount', 'leaderUser', 'leaderNumber', 'leaderAmount', 'leaderBidId')
@@ -76,41 +117,24 @@ local bid_count = tonumber(s[8])
 local leader_amount = s[11] and tonumber(s[11])
 local user, amount, now = ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4])
 local max_bids, window = tonumber(ARGV[5]), tonumber(ARGV[6])
+local audit_limit = tonumber(ARGV[9])
 local minimum = starting_price
 if leader_amount then minimum = leader_amount + increment end
 local bidder_number = redis.call('HGET', KEYS[3], user)
 
-local function rejected(reason, retry_after)
-  redis.call('RPUSH', KEYS[6], '{"at":' .. ARGV[4] .. ',"userId":' .. ARGV[2] .. ',"bidderNumber":' .. num_or_null(bidder_number) ..
+-- 1. The bidder's sliding window: every attempt counts; one over it is neither counted nor audited.
+local retry = rate_check(KEYS[5], user, now, max_bids, window)
+if retry then return {'rejected', 'rate_limited', int(minimum), int(retry), s[3], s[4], 0} end
+
+local function rejected(reason)
+  local trimmed = audit(KEYS[6], audit_limit, '{"at":' .. ARGV[4] .. ',"userId":' .. ARGV[2] .. ',"bidderNumber":' .. num_or_null(bidder_number) ..
     ',"amount":' .. ARGV[3] .. ',"result":"rejected","reason":"' .. reason .. '"}')
-  return {'rejected', reason, int(minimum), retry_after or '', s[3], s[4]}
+  return {'rejected', reason, int(minimum), '', s[3], s[4], trimmed}
 end
 
--- 1. The auction must be active.
+-- 2. The auction must be active.
 if ended or now >= ends_at then return rejected('ended') end
 if now < starts_at then return rejected('not_started') end
-
--- 2. The bidder's sliding window (refused attempts are not counted).
-local times = {}
-local raw = redis.call('HGET', KEYS[5], user)
-if raw then
-  for t in string.gmatch(raw, '[^,]+') do
-    local at = tonumber(t)
-    if at > now - window then table.insert(times, at) end
-  end
-end
-local function save_times()
-  if #times == 0 then redis.call('HDEL', KEYS[5], user) return end
-  local parts = {}
-  for i, at in ipairs(times) do parts[i] = int(at) end
-  redis.call('HSET', KEYS[5], user, table.concat(parts, ','))
-end
-if #times >= max_bids then
-  save_times()
-  return rejected('rate_limited', int(math.max(1, times[#times - max_bids + 1] + window - now)))
-end
-table.insert(times, now)
-save_times()
 
 -- 3. The amount: a positive safe integer, at least the minimum next bid.
 if not amount or amount ~= math.floor(amount) or amount <= 0 or amount > 9007199254740991 then return rejected('invalid') end
@@ -139,32 +163,39 @@ if extend_within > 0 and ends_at - now <= extend_within and now + extend_by > en
   extended_to = int(now + extend_by)
   redis.call('HSET', KEYS[1], 'endsAt', extended_to)
 end
-redis.call('RPUSH', KEYS[6], '{"at":' .. ARGV[4] .. ',"userId":' .. ARGV[2] .. ',"bidderNumber":' .. bidder_number ..
+local trimmed = audit(KEYS[6], audit_limit, '{"at":' .. ARGV[4] .. ',"userId":' .. ARGV[2] .. ',"bidderNumber":' .. bidder_number ..
   ',"amount":' .. amount_text .. ',"result":"accepted","bidId":' .. bid_id_json .. '}')
 local min_next = int(amount + increment)
 
-if ARGV[9] == '1' then
-  append_event(KEYS[7], KEYS[8], KEYS[9], ARGV[10], ARGV[11],
-    '{"name":"auction:new_bid","data":{' .. bid_fields .. ',"minNextBid":' .. min_next .. '},"at":' .. ARGV[4] .. '}', ARGV[12], ARGV[13])
+if ARGV[10] == '1' then
+  append_event(KEYS[7], KEYS[8], KEYS[9], ARGV[11], ARGV[12],
+    '{"name":"auction:new_bid","data":{' .. bid_fields .. ',"minNextBid":' .. min_next .. '},"at":' .. ARGV[4] .. '}', ARGV[13], ARGV[14])
   if extended_to then
-    append_event(KEYS[7], KEYS[8], KEYS[9], ARGV[10], ARGV[11],
+    append_event(KEYS[7], KEYS[8], KEYS[9], ARGV[11], ARGV[12],
       '{"name":"auction:time_extended","data":{"auctionId":' .. ARGV[8] .. ',"endsAt":' .. extended_to .. ',"previousEndsAt":' .. s[4] ..
-      ',"reason":"late_bid","bidId":' .. bid_id_json .. '},"at":' .. ARGV[4] .. '}', ARGV[12], ARGV[13])
+      ',"reason":"late_bid","bidId":' .. bid_id_json .. '},"at":' .. ARGV[4] .. '}', ARGV[13], ARGV[14])
   end
-  if KEYS[10] then record_effect(KEYS[10], ARGV[14], ARGV[15], ARGV[16], '{"accepted":true,"bid":' .. bid_json .. '}') end
+  if KEYS[10] then record_effect(KEYS[10], ARGV[15], ARGV[16], ARGV[17], '{"accepted":true,"bid":' .. bid_json .. '}') end
 end
-return {'accepted', bid_json, s[9] or '', s[10] or '', s[11] or '', s[12] or '', extended_to or '', s[4], min_next}`;
+return {'accepted', bid_json, s[9] or '', s[10] or '', s[11] or '', s[12] or '', extended_to or '', s[4], min_next, trimmed}`;
 
 /**
- * KEYS: state, bidders, audit. ARGV: at, userId, userId JSON, amount JSON or 'null', reason.
- * Appends a refused attempt to the audit trail of a known auction.
+ * KEYS: state, bidders, audit, attempts. ARGV: at, userId, userId JSON, amount JSON or 'null',
+ * reason, maxBids, windowMs, audit limit. An attempt refused before the decision (malformed):
+ * counted against the bidder's window and appended to the audit trail of a known auction —
+ * or, over the window, neither. Returns {'unknown'} · {'rate_limited', retryAfterMs} ·
+ * {'recorded', trimmed}.
  */
 export const RECORD_REJECTED = `${HELPERS}
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+${AUDIT_FUNCTION}
+${RATE_FUNCTION}
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'unknown'} end
+local retry = rate_check(KEYS[4], ARGV[2], tonumber(ARGV[1]), tonumber(ARGV[6]), tonumber(ARGV[7]))
+if retry then return {'rate_limited', int(retry)} end
 local number = redis.call('HGET', KEYS[2], ARGV[2])
-redis.call('RPUSH', KEYS[3], '{"at":' .. ARGV[1] .. ',"userId":' .. ARGV[3] .. ',"bidderNumber":' .. num_or_null(number) ..
+local trimmed = audit(KEYS[3], tonumber(ARGV[8]), '{"at":' .. ARGV[1] .. ',"userId":' .. ARGV[3] .. ',"bidderNumber":' .. num_or_null(number) ..
   ',"amount":' .. ARGV[4] .. ',"result":"rejected","reason":"' .. ARGV[5] .. '"}')
-return 1`;
+return {'recorded', trimmed}`;
 
 /**
  * Closes the auction if due, exactly once across every node.

@@ -3,6 +3,7 @@ import { SinyalServerError } from '../../errors';
 import type { Feature } from '../../feature';
 import { auctionRoom, type AuctionContext } from './auctionContext';
 import { AuctionLifecycle } from './auctionLifecycle';
+import { AuditDrops } from './auditDrops';
 import { auctionState } from './auctionState';
 import { BiddersAnnouncer } from './biddersAnnouncer';
 import { MemoryAuctionStore } from './memoryAuctionStore';
@@ -17,7 +18,7 @@ import { requireServerOnSameRedis } from '../../redis/roomEventsRedisStore';
 export { DEFAULT_AUCTION_OPTIONS, type AuctionFeatureOptions } from './options';
 export { MemoryAuctionStore } from './memoryAuctionStore';
 export { RedisAuctionStore, type RedisAuctionStoreOptions } from './redisAuctionStore';
-export type { AuctionStore, AuctionConfig, AuctionRecord, AuctionLeader, PlaceBidInput, PlaceBidOutcome, EndAuctionOutcome } from './store';
+export type { AuctionStore, AuctionConfig, AuctionRecord, AuctionLeader, AttemptLimits, PlaceBidInput, PlaceBidOutcome, RecordAttemptOutcome, EndAuctionOutcome } from './store';
 export type { AuctionTerms, BidRateLimit } from './rules';
 
 /** The mounted auction feature, plus the platform's server-side API. */
@@ -38,7 +39,8 @@ export interface AuctionFeature extends Feature {
  * Live auctions: rooms `auction:<id>` whose join state is the auction (price, minimum next
  * bid, end, recent bids, your bidder number), the command `auction:place_bid` decided by
  * the server alone, anti-sniping extensions, one `auction:auction_ended` driven by a server
- * timer, outbid notices in the loser's feed, and an audit trail of every attempt.
+ * timer, outbid notices in the loser's feed, and a bounded audit trail of the bidders' attempts
+ * (`auditLimit` entries per auction).
  * See docs/auction.md.
  *
  * @example
@@ -59,6 +61,8 @@ export function auctionFeature(options: AuctionFeatureOptions = {}): AuctionFeat
     store,
     storeAppendsRoomEvents: store.appendsRoomEvents !== undefined,
     bidRateLimit: { ...(options.bidRateLimit ?? DEFAULT_AUCTION_OPTIONS.bidRateLimit) },
+    auditLimit: options.auditLimit ?? DEFAULT_AUCTION_OPTIONS.auditLimit,
+    auditDrops: new AuditDrops(),
     recentBids: options.recentBids ?? DEFAULT_AUCTION_OPTIONS.recentBids,
     extendWithinMs: options.extendWithinMs ?? DEFAULT_AUCTION_OPTIONS.extendWithinMs,
     extendByMs: options.extendByMs ?? DEFAULT_AUCTION_OPTIONS.extendByMs,
@@ -73,6 +77,7 @@ export function auctionFeature(options: AuctionFeatureOptions = {}): AuctionFeat
   if (!(Number.isInteger(maxBids) && maxBids > 0 && Number.isFinite(windowMs) && windowMs > 0)) {
     throw new TypeError('auctionFeature: bidRateLimit needs a positive integer maxBids and a positive windowMs');
   }
+  if (!(Number.isInteger(ctx.auditLimit) && ctx.auditLimit > 0)) throw new TypeError('auctionFeature: auditLimit must be a positive integer');
   const lifecycle = new AuctionLifecycle(ctx);
   const bidders = new BiddersAnnouncer(ctx);
 
@@ -128,6 +133,7 @@ export function auctionFeature(options: AuctionFeatureOptions = {}): AuctionFeat
     async start(server) {
       requireServerOnSameRedis('auctionFeature', store, server);
       ctx.server = server;
+      ctx.auditDrops.register(server.metrics, ctx.auditLimit);
       lifecycle.startTimerSync();
       // Shared by several nodes: a dead node's bidders expire in the store; re-announce the counts.
       if (store instanceof RedisAuctionStore) bidders.startRefresh(store.presenceTtlMs);

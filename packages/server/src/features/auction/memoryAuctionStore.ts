@@ -1,6 +1,6 @@
 import type { AuctionAuditEntry, AuctionBid, BidRejectReason } from '@sinyal/protocol/schema';
-import { decideBid, minNextBid } from './rules';
-import type { AuctionConfig, AuctionLeader, AuctionRecord, AuctionStore, EndAuctionOutcome, PlaceBidInput, PlaceBidOutcome } from './store';
+import { checkBidRate, decideBid, minNextBid } from './rules';
+import type { AttemptLimits, AuctionConfig, AuctionLeader, AuctionRecord, AuctionStore, EndAuctionOutcome, PlaceBidInput, PlaceBidOutcome, RecordAttemptOutcome } from './store';
 
 interface AuctionEntry {
   config: AuctionConfig;
@@ -15,12 +15,22 @@ interface AuctionEntry {
   highestByUser: Map<string, number>;
   /** Counted attempt times per user, for the rate limit. */
   attemptsByUser: Map<string, number[]>;
+  /** The latest `auditLimit` attempts. */
   audit: AuctionAuditEntry[];
   /** Sessions in the room, per user. */
   presence: Map<string, Set<string>>;
 }
 
 const copy = <T>(value: T): T => structuredClone(value);
+
+/** Appends to the auction's audit trail, dropping the oldest entries beyond `limit`; returns how many were dropped. */
+function appendAudit(entry: AuctionEntry, audited: AuctionAuditEntry, limit: number): number {
+  entry.audit.push(audited);
+  const over = entry.audit.length - limit;
+  if (over <= 0) return 0;
+  entry.audit.splice(0, over);
+  return over;
+}
 
 /**
  * The default {@link AuctionStore}: everything in process memory (one node, tests,
@@ -86,7 +96,11 @@ export class MemoryAuctionStore implements AuctionStore {
     else entry.attemptsByUser.delete(userId);
 
     if (!decision.accepted) {
-      entry.audit.push({ at: now, userId, bidderNumber: entry.bidderNumbers.get(userId) ?? null, amount, result: 'rejected', reason: decision.reason });
+      // Over the rate limit: not written, so the trail grows no faster than the limit allows.
+      const trimmed =
+        decision.reason === 'rate_limited'
+          ? 0
+          : appendAudit(entry, { at: now, userId, bidderNumber: entry.bidderNumbers.get(userId) ?? null, amount, result: 'rejected', reason: decision.reason }, input.auditLimit);
       return {
         accepted: false,
         reason: decision.reason,
@@ -94,6 +108,7 @@ export class MemoryAuctionStore implements AuctionStore {
         ...(decision.retryAfterMs === undefined ? {} : { retryAfterMs: decision.retryAfterMs }),
         startsAt: config.startsAt,
         endsAt: config.endsAt,
+        trimmed,
       };
     }
 
@@ -106,9 +121,10 @@ export class MemoryAuctionStore implements AuctionStore {
     entry.leader = { userId, bidderNumber, amount, bidId: bid.bidId };
     entry.highestByUser.set(userId, Math.max(amount, entry.highestByUser.get(userId) ?? 0));
     if (decision.extendedTo !== null) config.endsAt = decision.extendedTo;
-    entry.audit.push({ at: now, userId, bidderNumber, amount, result: 'accepted', bidId: bid.bidId });
+    const trimmed = appendAudit(entry, { at: now, userId, bidderNumber, amount, result: 'accepted', bidId: bid.bidId }, input.auditLimit);
     return {
       accepted: true,
+      trimmed,
       bid: { ...bid },
       previousLeader: previousLeader && { ...previousLeader },
       extendedTo: decision.extendedTo,
@@ -117,10 +133,25 @@ export class MemoryAuctionStore implements AuctionStore {
     };
   }
 
-  async recordRejectedAttempt(auctionId: string, attempt: { userId: string; amount: number | null; reason: BidRejectReason; at: number }): Promise<void> {
+  async recordRejectedAttempt(
+    auctionId: string,
+    attempt: { userId: string; amount: number | null; reason: BidRejectReason; at: number },
+    limits: AttemptLimits,
+  ): Promise<RecordAttemptOutcome | undefined> {
     const entry = this.#auctions.get(auctionId);
-    if (!entry) return;
-    entry.audit.push({ at: attempt.at, userId: attempt.userId, bidderNumber: entry.bidderNumbers.get(attempt.userId) ?? null, amount: attempt.amount, result: 'rejected', reason: attempt.reason });
+    if (!entry) return undefined;
+    const rate = checkBidRate(entry.attemptsByUser.get(attempt.userId) ?? [], attempt.at, limits.rateLimit);
+    if (!rate.allowed) return { recorded: false, retryAfterMs: rate.retryAfterMs };
+    entry.attemptsByUser.set(attempt.userId, [...rate.recent, attempt.at]);
+    const audited: AuctionAuditEntry = {
+      at: attempt.at,
+      userId: attempt.userId,
+      bidderNumber: entry.bidderNumbers.get(attempt.userId) ?? null,
+      amount: attempt.amount,
+      result: 'rejected',
+      reason: attempt.reason,
+    };
+    return { recorded: true, trimmed: appendAudit(entry, audited, limits.auditLimit) };
   }
 
   async endAuction(auctionId: string, now: number): Promise<EndAuctionOutcome | undefined> {

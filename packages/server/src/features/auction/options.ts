@@ -16,6 +16,17 @@ export interface AuctionFeatureOptions {
    */
   bidRateLimit?: BidRateLimit;
   /**
+   * Most entries kept in one auction's audit trail (`GET /api/auctions/:id/audit`); each new
+   * attempt beyond it drops the oldest entry (both stores; Redis trims in the same script).
+   * Every attempt counts against the bidder's `bidRateLimit`, and an attempt over it is not
+   * written, so one bidder adds at most `maxBids` entries per `windowMs` to an auction's
+   * trail. The accepted bids stay complete in their own list, so the winner and every bid
+   * can always be rebuilt. Entries dropped, and attempts not written, are counted in
+   * `sinyal_auction_audit_dropped_total`.
+   * @default 10000 (about 2 MB per auction in Redis)
+   */
+  auditLimit?: number;
+  /**
    * Anti-sniping window used when `createAuction` does not say: a bid less than this
    * long before the end extends it.
    * @default 120000 (2 minutes)
@@ -51,7 +62,9 @@ export interface AuctionFeatureOptions {
   history?: number;
   /**
    * Who may join an auction room and bid (e.g. only verified bidders). Called on every
-   * join and every bid with the verified user; return `false` to refuse (`forbidden`).
+   * join and every bid with the verified user, before anything is written; return `false`
+   * to refuse (`forbidden`: the attempt is not written to the audit trail, whose entries are
+   * the auction's bidders').
    * @default undefined (every authenticated user)
    */
   authorize?: (ctx: { user: AuthUser; auctionId: string }) => boolean | Promise<boolean>;
@@ -70,6 +83,7 @@ export interface AuctionFeatureOptions {
 /** Default values of {@link AuctionFeatureOptions}. */
 export const DEFAULT_AUCTION_OPTIONS = Object.freeze({
   bidRateLimit: Object.freeze({ maxBids: 5, windowMs: 2000 }),
+  auditLimit: 10_000,
   extendWithinMs: 120_000,
   extendByMs: 120_000,
   timerSyncIntervalMs: 10_000,

@@ -1,4 +1,5 @@
 import { PlaceBidData, type AuctionEvents, type PlaceBidResult } from '@sinyal/protocol/schema';
+import type { AuthUser } from '../../auth';
 import type { CommandHandler } from '../../commands';
 import { SinyalServerError } from '../../errors';
 import { auctionRoom, type AuctionContext } from './auctionContext';
@@ -33,33 +34,53 @@ function rawAttempt(data: unknown): { auctionId: string | undefined; amount: num
   };
 }
 
+/** `authorize` first: a user who may not bid in the auction writes nothing to its audit trail. */
+async function requireBidder(ctx: AuctionContext, user: AuthUser, auctionId: string): Promise<void> {
+  if (!ctx.authorize || (await ctx.authorize({ user, auctionId }))) return;
+  ctx.auditDrops.count('forbidden');
+  throw new SinyalServerError('forbidden', `not allowed to bid in auction "${auctionId}"`);
+}
+
+/** The refusal of an attempt over the bidder's rate limit (which is not written). */
+function overRateLimit(ctx: AuctionContext, retryAfterMs: number): SinyalServerError {
+  ctx.auditDrops.count('rate_limited');
+  return new SinyalServerError('rate_limited', `too many bids: retry in ${retryAfterMs} ms`, { retryAfterMs, details: { reason: 'rate_limited' } });
+}
+
 /**
- * `auction:place_bid`: decided by the store in one atomic step (`decideBid` in rules.ts),
- * then announced in bid order (by the store itself, in that same step, when it
- * `appendsRoomEvents`; else here through the auction's `BidSequencer`) — `auction:new_bid` to the room, `auction:time_extended`
- * when it extended the end, `auction:outbid` to the previous leader's feed — before the
- * ack `{ accepted: true, bid }` is sent. Every attempt lands in the audit trail.
+ * `auction:place_bid`: `authorize` first (a refused user writes nothing), then decided by
+ * the store in one atomic step (`decideBid` in rules.ts: the bidder's rate limit, which
+ * every attempt counts against, then the auction's status and the amount), then announced
+ * in bid order (by the store itself, in that same step, when it `appendsRoomEvents`; else
+ * here through the auction's `BidSequencer`) — `auction:new_bid` to the room,
+ * `auction:time_extended` when it extended the end, `auction:outbid` to the previous
+ * leader's feed — before the ack `{ accepted: true, bid }` is sent. Every attempt within
+ * the rate limit lands in the audit trail (capped at `auditLimit` entries per auction);
+ * malformed data too, when it names an auction.
  */
 export function placeBidCommand(ctx: AuctionContext, lifecycle: AuctionLifecycle): CommandHandler {
+  const limits = () => ({ rateLimit: ctx.bidRateLimit, auditLimit: ctx.auditLimit });
   return async ({ user, data }): Promise<PlaceBidResult> => {
     const parsed = PlaceBidData.safeParse(data);
     if (!parsed.success) {
       const attempt = rawAttempt(data);
       if (attempt.auctionId !== undefined) {
-        await ctx.store.recordRejectedAttempt(attempt.auctionId, { userId: user.id, amount: attempt.amount, reason: 'invalid', at: ctx.now() });
+        await requireBidder(ctx, user, attempt.auctionId);
+        const recorded = await ctx.store.recordRejectedAttempt(attempt.auctionId, { userId: user.id, amount: attempt.amount, reason: 'invalid', at: ctx.now() }, limits());
+        if (recorded && !recorded.recorded) throw overRateLimit(ctx, recorded.retryAfterMs);
+        if (recorded) ctx.auditDrops.count('trimmed', recorded.trimmed);
       }
       const issue = parsed.error.issues[0];
       throw new SinyalServerError('invalid_frame', `auction:place_bid: ${issue ? `${issue.path.join('.') || 'data'}: ${issue.message}` : 'invalid data'}`);
     }
     const { auctionId, amount } = parsed.data;
-    if (ctx.authorize && !(await ctx.authorize({ user, auctionId }))) {
-      await ctx.store.recordRejectedAttempt(auctionId, { userId: user.id, amount, reason: 'forbidden', at: ctx.now() });
-      throw new SinyalServerError('forbidden', `not allowed to bid in auction "${auctionId}"`);
-    }
+    await requireBidder(ctx, user, auctionId);
 
-    const outcome = await ctx.store.placeBid({ auctionId, userId: user.id, amount, now: ctx.now(), rateLimit: ctx.bidRateLimit });
+    const outcome = await ctx.store.placeBid({ auctionId, userId: user.id, amount, now: ctx.now(), ...limits() });
     if (!outcome) throw new SinyalServerError('not_found', `auction "${auctionId}" does not exist`);
+    ctx.auditDrops.count('trimmed', outcome.trimmed);
     if (!outcome.accepted) {
+      if (outcome.reason === 'rate_limited') throw overRateLimit(ctx, outcome.retryAfterMs ?? 1000);
       // The end timer may be late (busy event loop): close now so the end is announced promptly.
       if (outcome.reason === 'ended') lifecycle.finish(auctionId).catch(ctx.report);
       throw rejectionError(auctionId, outcome);

@@ -15,7 +15,7 @@ import {
   RECORD_REJECTED,
   REFRESH_PRESENCE,
 } from './auctionScripts';
-import type { AuctionConfig, AuctionLeader, AuctionRecord, AuctionStore, EndAuctionOutcome, PlaceBidInput, PlaceBidOutcome } from './store';
+import type { AttemptLimits, AuctionConfig, AuctionLeader, AuctionRecord, AuctionStore, EndAuctionOutcome, PlaceBidInput, PlaceBidOutcome, RecordAttemptOutcome } from './store';
 
 /** Options of {@link RedisAuctionStore}. */
 export interface RedisAuctionStoreOptions {
@@ -62,7 +62,7 @@ function leaderFrom(userId: string, bidderNumber: string, amount: string, bidId:
  * auction's keys and its room's stream share a Cluster slot): `<p>auction:{auction:<id>}`
  * (hash: terms, progress, leader), `…:bids` (list of bid JSON), `…:bidders` (hash user →
  * bidder number), `…:highest` (hash user → highest bid), `…:attempts` (hash user → recent
- * attempt times), `…:audit` (list of attempt JSON), `…:sessions` (sorted set of present
+ * attempt times), `…:audit` (list of attempt JSON, trimmed to the feature's `auditLimit`), `…:sessions` (sorted set of present
  * sessions by expiry), `…:present` (hash user → sessions), and `<p>auctions:open` (set of
  * open auction ids). See docs/scaling.md.
  *
@@ -123,10 +123,20 @@ export class RedisAuctionStore extends RoomEventsRedisStore implements AuctionSt
   }
 
   async placeBid(input: PlaceBidInput): Promise<PlaceBidOutcome | undefined> {
-    const { auctionId, userId, amount, now, rateLimit } = input;
+    const { auctionId, userId, amount, now, rateLimit, auditLimit } = input;
     const k = this.#keys(auctionId);
     const keys = [k.state, k.bids, k.bidders, k.highest, k.attempts, k.audit];
-    const args: Array<string | number> = [userId, JSON.stringify(userId), JSON.stringify(amount), int(now), rateLimit.maxBids, int(rateLimit.windowMs), auctionId, JSON.stringify(auctionId)];
+    const args: Array<string | number> = [
+      userId,
+      JSON.stringify(userId),
+      JSON.stringify(amount),
+      int(now),
+      rateLimit.maxBids,
+      int(rateLimit.windowMs),
+      auctionId,
+      JSON.stringify(auctionId),
+      int(auditLimit),
+    ];
     const announce = this.roomTarget(auctionRoom(auctionId));
     keys.push(...announce.keys);
     args.push(announce.on ? 1 : 0, ...announce.args);
@@ -135,12 +145,12 @@ export class RedisAuctionStore extends RoomEventsRedisStore implements AuctionSt
       keys.push(effect.key);
       args.push(...effect.args);
     }
-    const reply = (await placeBidScript.run(await this.client(), keys, args)) as string[];
+    const reply = (await placeBidScript.run(await this.client(), keys, args)) as Array<string | number>;
     switch (reply[0]) {
       case 'unknown':
         return undefined;
       case 'rejected': {
-        const [, reason, minNext, retryAfter, startsAt, endsAt] = reply as [string, BidRejectReason, string, string, string, string];
+        const [, reason, minNext, retryAfter, startsAt, endsAt, trimmed] = reply as [string, BidRejectReason, string, string, string, string, number];
         return {
           accepted: false,
           reason,
@@ -148,12 +158,14 @@ export class RedisAuctionStore extends RoomEventsRedisStore implements AuctionSt
           ...(retryAfter === '' ? {} : { retryAfterMs: Number(retryAfter) }),
           startsAt: Number(startsAt),
           endsAt: Number(endsAt),
+          trimmed: Number(trimmed),
         };
       }
       default: {
-        const [, bidJson, prevUser, prevNumber, prevAmount, prevBidId, extendedTo, previousEndsAt, minNext] = reply as string[];
+        const [, bidJson, prevUser, prevNumber, prevAmount, prevBidId, extendedTo, previousEndsAt, minNext, trimmed] = reply as string[];
         return {
           accepted: true,
+          trimmed: Number(trimmed),
           bid: JSON.parse(bidJson!) as AuctionBid,
           previousLeader: leaderFrom(prevUser!, prevNumber!, prevAmount!, prevBidId!),
           extendedTo: optionalNumber(extendedTo!),
@@ -164,10 +176,18 @@ export class RedisAuctionStore extends RoomEventsRedisStore implements AuctionSt
     }
   }
 
-  async recordRejectedAttempt(auctionId: string, attempt: { userId: string; amount: number | null; reason: BidRejectReason; at: number }): Promise<void> {
+  async recordRejectedAttempt(
+    auctionId: string,
+    attempt: { userId: string; amount: number | null; reason: BidRejectReason; at: number },
+    limits: AttemptLimits,
+  ): Promise<RecordAttemptOutcome | undefined> {
     const k = this.#keys(auctionId);
     const amount = attempt.amount === null ? 'null' : JSON.stringify(attempt.amount);
-    await recordRejectedScript.run(await this.client(), [k.state, k.bidders, k.audit], [int(attempt.at), attempt.userId, JSON.stringify(attempt.userId), amount, attempt.reason]);
+    const args = [int(attempt.at), attempt.userId, JSON.stringify(attempt.userId), amount, attempt.reason, limits.rateLimit.maxBids, int(limits.rateLimit.windowMs), int(limits.auditLimit)];
+    const reply = (await recordRejectedScript.run(await this.client(), [k.state, k.bidders, k.audit, k.attempts], args)) as [string, number | string];
+    if (reply[0] === 'unknown') return undefined;
+    if (reply[0] === 'rate_limited') return { recorded: false, retryAfterMs: Number(reply[1]) };
+    return { recorded: true, trimmed: Number(reply[1]) };
   }
 
   async endAuction(auctionId: string, now: number): Promise<EndAuctionOutcome | undefined> {

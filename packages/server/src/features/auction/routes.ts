@@ -21,7 +21,7 @@ export async function stateFor(ctx: AuctionContext, auctionId: string, user: Aut
  * REST endpoints:
  * - `POST /api/auctions` (publisher): create an auction (body `CreateAuctionInput`) → `AuctionState`;
  * - `GET /api/auctions/:id` (user): the state with the caller's bidder number → `AuctionJoinState`;
- * - `GET /api/auctions/:id/audit` (publisher): every bid attempt → `AuctionAudit`.
+ * - `GET /api/auctions/:id/audit` (publisher): the audit trail (the latest `auditLimit` attempts) → `AuctionAudit`.
  */
 export function auctionRoutes(ctx: AuctionContext, createAuction: (input: CreateAuctionInput) => Promise<AuctionState>): Route[] {
   return [

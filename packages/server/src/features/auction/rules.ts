@@ -39,8 +39,9 @@ export type RateLimitDecision = { allowed: true; recent: number[] } | { allowed:
 
 /**
  * Sliding-window limit: allowed when fewer than `maxBids` attempts happened in the last
- * `windowMs`. Refused attempts are not counted, so `retryAfterMs` (when the oldest counted
- * attempt leaves the window) is exact.
+ * `windowMs`. Attempts refused by this limit are not counted (nor written to the audit
+ * trail), so `retryAfterMs` (when the oldest counted attempt leaves the window) is exact;
+ * every other attempt counts, whatever its outcome.
  */
 export function checkBidRate(attemptTimes: readonly number[], now: number, limit: BidRateLimit): RateLimitDecision {
   const recent = attemptTimes.filter((at) => at > now - limit.windowMs);
@@ -66,10 +67,12 @@ export type BidDecision =
   | { accepted: false; reason: BidRejectReason; minNextBid: number; retryAfterMs?: number; recentAttempts: number[] };
 
 /**
- * Decides one bid. Checked in this order: the auction must be active (`not_started`,
- * `ended`), the bidder within the rate limit (`rate_limited`), the amount at least the
- * minimum next bid (`too_low`). `recentAttempts` is the bidder's attempt log to store
- * (it includes this attempt when it counted).
+ * Decides one bid. Checked in this order: the bidder within the rate limit
+ * (`rate_limited`: the attempt is then neither counted nor audited), the auction active
+ * (`not_started`, `ended`), the amount a positive whole number (`invalid`) and at least the
+ * minimum next bid (`too_low`). Every attempt within the rate limit counts against it,
+ * refused or not, so a bidder cannot make the server write the audit trail faster than the
+ * limit. `recentAttempts` is the bidder's attempt log to store.
  */
 export function decideBid(input: {
   auction: AuctionTerms & { ended: boolean };
@@ -81,13 +84,11 @@ export function decideBid(input: {
 }): BidDecision {
   const { auction, amount, now } = input;
   const minimum = minNextBid(auction, input.currentPrice);
-  const status = auctionStatus(auction, now);
-  if (status !== 'active') {
-    return { accepted: false, reason: status === 'scheduled' ? 'not_started' : 'ended', minNextBid: minimum, recentAttempts: [...input.attemptTimes] };
-  }
   const rate = checkBidRate(input.attemptTimes, now, input.rateLimit);
   if (!rate.allowed) return { accepted: false, reason: 'rate_limited', minNextBid: minimum, retryAfterMs: rate.retryAfterMs, recentAttempts: rate.recent };
   const recentAttempts = [...rate.recent, now];
+  const status = auctionStatus(auction, now);
+  if (status !== 'active') return { accepted: false, reason: status === 'scheduled' ? 'not_started' : 'ended', minNextBid: minimum, recentAttempts };
   if (!Number.isSafeInteger(amount) || amount <= 0) return { accepted: false, reason: 'invalid', minNextBid: minimum, recentAttempts };
   if (amount < minimum) return { accepted: false, reason: 'too_low', minNextBid: minimum, recentAttempts };
   return { accepted: true, extendedTo: extendedEnd(auction, now), recentAttempts };

@@ -29,20 +29,36 @@ export interface AuctionRecord extends AuctionConfig {
   recentBids: AuctionBid[];
 }
 
+/** The bounds a store applies to each attempt, in the same atomic step as the attempt. */
+export interface AttemptLimits {
+  /** The bidder's sliding window: every attempt counts (see `decideBid`); one over it is refused and not audited. */
+  rateLimit: BidRateLimit;
+  /**
+   * Most entries the auction's audit trail keeps: appending one more drops the oldest. The
+   * accepted bids stay complete in their own list (`get`, `bidCount`, the room's history).
+   */
+  auditLimit: number;
+}
+
 /** Input of the atomic {@link AuctionStore.placeBid}. */
-export interface PlaceBidInput {
+export interface PlaceBidInput extends AttemptLimits {
   auctionId: string;
   userId: string;
   amount: number;
   /** Server time of the attempt: the only clock the decision uses. */
   now: number;
-  rateLimit: BidRateLimit;
 }
 
-/** Outcome of one bid attempt. Every attempt is also appended to the audit trail, in the same atomic step. */
+/**
+ * Outcome of one bid attempt. Every attempt within the bidder's rate limit is also appended
+ * to the audit trail, in the same atomic step; `trimmed` is how many old entries that
+ * append dropped to keep the trail within `auditLimit` (0 for an attempt over the rate
+ * limit, which is not written).
+ */
 export type PlaceBidOutcome =
   | {
       accepted: true;
+      trimmed: number;
       bid: AuctionBid;
       /** Who led before this bid (possibly the same user raising their own bid). */
       previousLeader: AuctionLeader | null;
@@ -51,7 +67,14 @@ export type PlaceBidOutcome =
       previousEndsAt: number;
       minNextBid: number;
     }
-  | { accepted: false; reason: BidRejectReason; minNextBid: number; retryAfterMs?: number; startsAt: number; endsAt: number };
+  | { accepted: false; reason: BidRejectReason; minNextBid: number; retryAfterMs?: number; startsAt: number; endsAt: number; trimmed: number };
+
+/** What {@link AuctionStore.recordRejectedAttempt} did. */
+export type RecordAttemptOutcome =
+  /** Counted against the bidder's rate limit and written; `trimmed` old entries were dropped. */
+  | { recorded: true; trimmed: number }
+  /** Over the bidder's rate limit: neither counted nor written. */
+  | { recorded: false; retryAfterMs: number };
 
 /** Outcome of {@link AuctionStore.endAuction}. */
 export type EndAuctionOutcome =
@@ -86,8 +109,16 @@ export interface AuctionStore {
   listOpen(): Promise<string[]>;
   /** Decides one bid atomically and records the attempt in the audit trail. `undefined` for an unknown auction. */
   placeBid(input: PlaceBidInput): Promise<PlaceBidOutcome | undefined>;
-  /** Records an attempt refused before {@link placeBid} (malformed, forbidden). Ignored for an unknown auction. */
-  recordRejectedAttempt(auctionId: string, entry: { userId: string; amount: number | null; reason: BidRejectReason; at: number }): Promise<void>;
+  /**
+   * Records an attempt refused before {@link placeBid} (malformed data): counted against the
+   * bidder's rate limit like any attempt and appended to the audit trail (within
+   * `auditLimit`) — or, over the rate limit, neither. `undefined` for an unknown auction.
+   */
+  recordRejectedAttempt(
+    auctionId: string,
+    entry: { userId: string; amount: number | null; reason: BidRejectReason; at: number },
+    limits: AttemptLimits,
+  ): Promise<RecordAttemptOutcome | undefined>;
   /** Closes the auction if `now >= endsAt` and it is still open; see {@link EndAuctionOutcome}. */
   endAuction(auctionId: string, now: number): Promise<EndAuctionOutcome | undefined>;
   /** Marks the start as announced; `true` for the one caller that flipped it. */
@@ -96,7 +127,7 @@ export interface AuctionStore {
   bidderNumber(auctionId: string, userId: string, assign: boolean): Promise<number | null>;
   /** The user's highest accepted bid in the auction, or `null`. */
   highestBidOf(auctionId: string, userId: string): Promise<number | null>;
-  /** Every attempt, oldest first. */
+  /** The audit trail, oldest first: every attempt within the rate limit, the latest `auditLimit` of them. */
   audit(auctionId: string): Promise<AuctionAuditEntry[]>;
   /** A session of `userId` is in the auction room; resolves to the number of distinct users present. */
   addPresence(auctionId: string, userId: string, sessionId: string): Promise<number>;

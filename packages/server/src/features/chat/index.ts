@@ -5,7 +5,7 @@ import { chatCommands } from './commands';
 import { conversationRoom, type ChatContext } from './context';
 import { createConversation } from './conversations';
 import { MemoryChatStore } from './memoryChatStore';
-import { DEFAULT_CHAT_OPTIONS, type ChatFeatureOptions } from './options';
+import { DEFAULT_CHAT_OPTIONS, DEFAULT_CHAT_RATE_LIMITS, type ChatFeatureOptions } from './options';
 import { chatRoomKind } from './room';
 import { chatRoutes } from './routes';
 import type { ChatStore } from './store';
@@ -14,7 +14,7 @@ import { requireServerOnSameRedis } from '../../redis/roomEventsRedisStore';
 
 export { MemoryChatStore } from './memoryChatStore';
 export { RedisChatStore } from './redisChatStore';
-export { DEFAULT_CHAT_OPTIONS, type ChatFeatureOptions } from './options';
+export { DEFAULT_CHAT_OPTIONS, DEFAULT_CHAT_RATE_LIMITS, type ChatFeatureOptions } from './options';
 export type { ChatStore, ChatMarkers, ChatMarkerKind, NewChatMessage } from './store';
 
 /** The chat feature, plus what the platform's backend calls directly. */
@@ -71,6 +71,7 @@ export function chatFeature(options: Partial<ChatFeatureOptions> = {}): ChatFeat
     store: resolved.store,
     rooms: { chat: chatRoomKind(ctx) },
     commands: chatCommands(ctx),
+    rateLimits: DEFAULT_CHAT_RATE_LIMITS,
     routes: chatRoutes(ctx),
     createConversation: (input) => createConversation(ctx, input),
     start(running) {

@@ -1,3 +1,4 @@
+import type { ActionRateLimit } from '../../options';
 import type { ChatStore } from './store';
 
 /** Options of {@link chatFeature}. Every field has a default; the defaults are exported as {@link DEFAULT_CHAT_OPTIONS}. */
@@ -35,6 +36,23 @@ export interface ChatFeatureOptions {
    */
   onError: (error: unknown, context: string) => void;
 }
+
+/**
+ * Default per-action rate limits of the chat commands (per user, all conversations and
+ * connections together; `ServerOptions.rateLimits` overrides them by name). The noisy ones
+ * are announced to the whole room or answered from the store: typing (the client refreshes
+ * a conversation's typing at most every 3 s), receipts (one per new message at most),
+ * paging and the chat list. `chat:send` has no default: it is the content itself, bounded
+ * by the per-user frame limit (50/s); platforms that want fewer set it here.
+ */
+export const DEFAULT_CHAT_RATE_LIMITS: Readonly<Record<string, ActionRateLimit>> = Object.freeze({
+  'chat:typing_start': { perSecond: 1, burst: 5 },
+  'chat:typing_stop': { perSecond: 1, burst: 5 },
+  'chat:mark_as_read': { perSecond: 5, burst: 20 },
+  'chat:mark_delivered': { perSecond: 10, burst: 30 },
+  'chat:load_older': { perSecond: 5, burst: 20 },
+  'chat:list': { perSecond: 2, burst: 10 },
+});
 
 /** Default {@link ChatFeatureOptions}, except `store` (a new `MemoryChatStore` per feature). */
 export const DEFAULT_CHAT_OPTIONS: Omit<ChatFeatureOptions, 'store'> = {

@@ -6,12 +6,12 @@ import type { SinyalServer } from '../../server';
 import { notificationCommands } from './commands';
 import { MemoryNotificationStore } from './memoryStore';
 import { NotificationDelivery, type NotifyOutcome } from './notificationDelivery';
-import { DEFAULT_NOTIFICATION_OPTIONS, type NotificationFeatureOptions } from './options';
+import { DEFAULT_NOTIFICATION_OPTIONS, DEFAULT_NOTIFICATION_RATE_LIMITS, type NotificationFeatureOptions } from './options';
 import type { RateWindow } from './rateWindows';
 import { notificationRoutes } from './routes';
 import { SavedSearches } from './savedSearches';
 
-export { DEFAULT_NOTIFICATION_OPTIONS, type NotificationFeatureOptions, type NotificationRateLimit } from './options';
+export { DEFAULT_NOTIFICATION_OPTIONS, DEFAULT_NOTIFICATION_RATE_LIMITS, type NotificationFeatureOptions, type NotificationRateLimit } from './options';
 export { MemoryNotificationStore } from './memoryStore';
 export { RedisNotificationStore } from './redisNotificationStore';
 export type { NotificationStore, DeliveryLane, HeldLane, InboxCursor } from './store';
@@ -94,6 +94,7 @@ export function notificationFeature(options: NotificationFeatureOptions = {}): N
   return {
     name: 'notification',
     commands,
+    rateLimits: DEFAULT_NOTIFICATION_RATE_LIMITS,
     routes: notificationRoutes(delivery, store, searches),
     start(running) {
       server = running;

@@ -1,4 +1,5 @@
 import type { NotificationPreferences, NotificationPriority } from '@sinyal/protocol/schema';
+import type { ActionRateLimit } from '../../options';
 import type { NotificationStore } from './store';
 
 /** Per-user limits on non-instant notifications; over them, notifications wait for the next window. */
@@ -71,6 +72,17 @@ export interface NotificationFeatureOptions {
    */
   onError?: (error: unknown, context: { userId?: string; stage: string }) => void;
 }
+
+/**
+ * Default per-action rate limits of the notification commands (per user;
+ * `ServerOptions.rateLimits` overrides them): marking read writes the store and announces
+ * the change to every device of the user; preferences are written to the store.
+ */
+export const DEFAULT_NOTIFICATION_RATE_LIMITS: Readonly<Record<string, ActionRateLimit>> = Object.freeze({
+  'notification:mark_read': { perSecond: 5, burst: 20 },
+  'notification:mark_all_read': { perSecond: 1, burst: 5 },
+  'notification:set_preferences': { perSecond: 1, burst: 5 },
+});
 
 /** Defaults of {@link NotificationFeatureOptions}. */
 export const DEFAULT_NOTIFICATION_OPTIONS = {

@@ -1,5 +1,5 @@
 import type { Feature } from '../../feature';
-import type { PresenceOptions } from './options';
+import { DEFAULT_PRESENCE_RATE_LIMITS, type PresenceOptions } from './options';
 import { startExpiryRecount } from './expiryRecount';
 import { createPresenceContext } from './presenceContext';
 import { STATUS_KIND, VIEWERS_KIND } from './roomNames';
@@ -9,7 +9,7 @@ import { socialProofRoutes } from './socialProofRoutes';
 import { connectionTracker, statusRoomKind } from './userStatus';
 import { viewersRoomKind } from './viewersRoomKind';
 
-export { DEFAULT_PRESENCE_OPTIONS, isAgentByRoleClaim, type ActivityAuth, type PresenceOptions } from './options';
+export { DEFAULT_PRESENCE_OPTIONS, DEFAULT_PRESENCE_RATE_LIMITS, isAgentByRoleClaim, type ActivityAuth, type PresenceOptions, type StatusVisibility } from './options';
 export type { ActivityKind, PresenceStore, UserPresenceRecord } from './store';
 export { MemoryPresenceStore } from './memoryPresenceStore';
 export { RedisPresenceStore, type RedisPresenceStoreOptions } from './redisPresenceStore';
@@ -49,6 +49,7 @@ export function presenceFeature(options: PresenceOptions = {}): Feature {
     name: 'presence',
     rooms: { [VIEWERS_KIND]: viewersRoomKind(ctx), [STATUS_KIND]: statusRoomKind(ctx) },
     commands: { 'presence:set_agent_status': setAgentStatusCommand(ctx) },
+    rateLimits: DEFAULT_PRESENCE_RATE_LIMITS,
     routes: socialProofRoutes(ctx),
     onConnect: connections.onConnect,
     onDisconnect: connections.onDisconnect,

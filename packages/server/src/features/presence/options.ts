@@ -1,6 +1,19 @@
 import type { AuthUser } from '../../auth';
 import type { Logger } from '../../logger';
+import type { ActionRateLimit } from '../../options';
 import type { PresenceStore } from './store';
+
+/**
+ * Who may watch another user's status (`status:<userId>`: online, `lastSeen`, agent status):
+ * - `'agents'`: everyone signed in may watch an **agent** (a user the store knows as one:
+ *   they connected with an agent token at least once); nobody may watch anyone else;
+ * - a function `(viewer, targetUserId) => boolean | Promise<boolean>` ("contacts"): agents
+ *   as above, and anyone else when the function says so (e.g. they share a conversation);
+ * - `'everyone'`: every signed-in user may watch every user;
+ * - `'nobody'`: nobody, agents included.
+ * A user may always watch their own status. A refused join is `forbidden`.
+ */
+export type StatusVisibility = 'everyone' | 'agents' | 'nobody' | ((viewer: AuthUser, targetUserId: string) => boolean | Promise<boolean>);
 
 /** Who may count wishlist saves and viewings through the REST endpoints. */
 export type ActivityAuth = 'user' | 'publisher';
@@ -40,6 +53,15 @@ export interface PresenceOptions {
    */
   activityAuth?: ActivityAuth;
   /**
+   * Whether a property exists (your listings). The counting endpoints answer 404 for any
+   * other id and count nothing, so a signed-in user cannot create counters for made-up ids
+   * without bound. **Required with `activityAuth: 'user'`** (`presenceFeature` throws
+   * without it); `platformFeatures()` wires it to the property feature's registered
+   * properties. With `'publisher'` it is optional (the backend is trusted).
+   * @default undefined
+   */
+  propertyExists?: (propertyId: string) => boolean | Promise<boolean>;
+  /**
    * How often to check whether the day or week rolled over, so viewers see the counters
    * reset without waiting for the next activity.
    * @default 60000
@@ -50,6 +72,14 @@ export interface PresenceOptions {
    * @default 604800000 (7 days)
    */
   maxAvailableInMs?: number;
+  /**
+   * Who may watch another user's online state, `lastSeen` and agent status (see
+   * {@link StatusVisibility}). The default shows agents — whose availability buyers need to
+   * see — and hides everyone else's comings and goings, which are nobody's business but
+   * their contacts': pass a function to show those to contacts.
+   * @default 'agents'
+   */
+  statusVisibility?: StatusVisibility;
   /**
    * Decides whether a connection belongs to an agent (who gets an agent status and may set it).
    * @default (user) => user.claims?.role === 'agent'
@@ -63,11 +93,22 @@ export interface PresenceOptions {
   logger?: Logger | null;
 }
 
+/**
+ * Default per-action rate limit of `presence:set_agent_status` (per user;
+ * `ServerOptions.rateLimits` overrides it): every change is pushed to everyone watching
+ * the agent. Viewing is joining a room (bounded by the per-user frame limit and
+ * `limits.maxRoomsPerSession`), not a command.
+ */
+export const DEFAULT_PRESENCE_RATE_LIMITS: Readonly<Record<string, ActionRateLimit>> = Object.freeze({
+  'presence:set_agent_status': { perSecond: 1, burst: 5 },
+});
+
 /** Default values of {@link PresenceOptions}. */
 export const DEFAULT_PRESENCE_OPTIONS = Object.freeze({
   coalesceMs: 250,
   utcOffsetMinutes: 0,
   activityAuth: 'user' as ActivityAuth,
+  statusVisibility: 'agents' as StatusVisibility,
   rolloverCheckMs: 60_000,
   maxAvailableInMs: 7 * 24 * 60 * 60 * 1000,
 });

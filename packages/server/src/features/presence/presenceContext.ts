@@ -5,7 +5,7 @@ import type { SinyalServer } from '../../server';
 import { Coalescer } from './coalescer';
 import { KeyedQueue } from '../keyedQueue';
 import { MemoryPresenceStore } from './memoryPresenceStore';
-import { DEFAULT_PRESENCE_OPTIONS, isAgentByRoleClaim, type ActivityAuth, type PresenceOptions } from './options';
+import { DEFAULT_PRESENCE_OPTIONS, isAgentByRoleClaim, type ActivityAuth, type PresenceOptions, type StatusVisibility } from './options';
 import { statusRoom, viewersRoom } from './roomNames';
 import { socialProofWindows } from './socialProofWindows';
 import type { PresenceStore, UserPresenceRecord } from './store';
@@ -16,9 +16,13 @@ export interface PresenceContext {
   readonly now: () => number;
   readonly utcOffsetMinutes: number;
   readonly activityAuth: ActivityAuth;
+  /** Whether a property id may be counted (see `PresenceOptions.propertyExists`). */
+  readonly propertyExists: ((propertyId: string) => boolean | Promise<boolean>) | undefined;
   readonly rolloverCheckMs: number;
   readonly maxAvailableInMs: number;
   readonly isAgent: (user: AuthUser) => boolean;
+  /** Who may watch whose status (`PresenceOptions.statusVisibility`). */
+  readonly statusVisibility: StatusVisibility;
   readonly logger: Logger;
   /** Store calls of one session run in order (keyed by session id). */
   readonly sessionQueue: KeyedQueue;
@@ -87,6 +91,17 @@ export function createPresenceContext(options: PresenceOptions): PresenceContext
   if (!(Number.isInteger(utcOffsetMinutes) && Math.abs(utcOffsetMinutes) <= 14 * 60)) throw new TypeError('presenceFeature: utcOffsetMinutes must be a whole number of minutes within ±14 h');
   const activityAuth = options.activityAuth ?? DEFAULT_PRESENCE_OPTIONS.activityAuth;
   if (activityAuth !== 'user' && activityAuth !== 'publisher') throw new TypeError("presenceFeature: activityAuth must be 'user' or 'publisher'");
+  const propertyExists = options.propertyExists;
+  if (propertyExists !== undefined && typeof propertyExists !== 'function') throw new TypeError('presenceFeature: propertyExists must be a function');
+  if (activityAuth === 'user' && !propertyExists) {
+    throw new TypeError(
+      "presenceFeature: activityAuth 'user' needs propertyExists (id) => boolean, so signed-in users can only count properties that exist; or use activityAuth 'publisher' (platformFeatures() wires it for you)",
+    );
+  }
+  const statusVisibility = options.statusVisibility ?? DEFAULT_PRESENCE_OPTIONS.statusVisibility;
+  if (typeof statusVisibility !== 'function' && !['everyone', 'agents', 'nobody'].includes(statusVisibility)) {
+    throw new TypeError("presenceFeature: statusVisibility must be 'everyone', 'agents', 'nobody' or a function (viewer, targetUserId) => boolean");
+  }
   const logger = options.logger === null ? silentLogger : (options.logger ?? createJsonLogger('warn'));
   const onError = (what: string) => (err: unknown, key: string) => logger.error({ err, key }, `presence: pushing ${what} failed`);
   /** Nobody on this node listens to the room: forget what was last sent to it. */
@@ -98,9 +113,11 @@ export function createPresenceContext(options: PresenceOptions): PresenceContext
     now: options.now ?? Date.now,
     utcOffsetMinutes,
     activityAuth,
+    propertyExists,
     rolloverCheckMs: Math.max(10, nonNegative('rolloverCheckMs', options.rolloverCheckMs ?? DEFAULT_PRESENCE_OPTIONS.rolloverCheckMs)),
     maxAvailableInMs: nonNegative('maxAvailableInMs', options.maxAvailableInMs ?? DEFAULT_PRESENCE_OPTIONS.maxAvailableInMs),
     isAgent: options.isAgent ?? isAgentByRoleClaim,
+    statusVisibility,
     logger,
     sessionQueue: new KeyedQueue(),
     viewerCounts: new Coalescer<ViewerCount>({

@@ -28,6 +28,8 @@ function activityRoute(ctx: PresenceContext, kind: ActivityKind, path: string): 
     auth: ctx.activityAuth,
     async handler(route): Promise<SocialProofActivity> {
       const propertyId = propertyIdOf(route.params);
+      // Only real listings get counters: made-up ids would grow the store without bound.
+      if (ctx.propertyExists && !(await ctx.propertyExists(propertyId))) throw new SinyalServerError('not_found', `property ${propertyId} does not exist`);
       const actor = actorOf(ctx, route);
       const windows = socialProofWindows(ctx.now(), ctx.utcOffsetMinutes);
       const counted = await ctx.store.recordActivity(kind, propertyId, kind === 'wishlist' ? windows.day : windows.week, actor);
@@ -41,7 +43,8 @@ function activityRoute(ctx: PresenceContext, kind: ActivityKind, path: string): 
  * REST endpoints of the presence feature:
  * - `POST /api/properties/:id/wishlist` — someone saved the property to a wishlist today;
  * - `POST /api/properties/:id/viewings` — a viewing was scheduled this week;
- *   both idempotent per user per window, answered with {@link SocialProofActivity};
+ *   both idempotent per user per window, answered with {@link SocialProofActivity}, and
+ *   `404 not_found` for a property `propertyExists` does not know;
  * - `GET /api/properties/:id/presence` — the {@link ViewersState} without joining (initial
  *   render, polling fallback).
  */

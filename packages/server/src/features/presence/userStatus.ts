@@ -1,3 +1,4 @@
+import type { AuthUser } from '../../auth';
 import type { ConnectionContext } from '../../feature';
 import type { MemberContext, RoomKindOptions } from '../../roomKinds';
 import { countLocal, presenceStatusOf, sharedStore, type PresenceContext } from './presenceContext';
@@ -8,9 +9,20 @@ export function markStatusChanged(ctx: PresenceContext, userId: string): void {
   if (isRoomId(userId)) ctx.statuses.mark(userId, { resend: sharedStore(ctx) });
 }
 
+/** Whether `viewer` may watch `targetUserId`'s status under `statusVisibility`. */
+export async function mayWatchStatus(ctx: PresenceContext, viewer: AuthUser, targetUserId: string): Promise<boolean> {
+  if (viewer.id === targetUserId) return true;
+  const visibility = ctx.statusVisibility;
+  if (visibility === 'everyone') return true;
+  if (visibility === 'nobody') return false;
+  if ((await ctx.store.getUser(targetUserId)).agent !== null) return true;
+  return typeof visibility === 'function' ? (await visibility(viewer, targetUserId)) === true : false;
+}
+
 /**
- * Room kind `status`: any signed-in user may watch `status:<userId>`. Volatile; the join
- * state is the user's current `PresenceStatus` and changes arrive as coalesced `presence:status`.
+ * Room kind `status`: `status:<userId>` may be watched as `statusVisibility` allows (by
+ * default agents by everyone, other users by themselves only). Volatile; the join state is
+ * the user's current `PresenceStatus` and changes arrive as coalesced `presence:status`.
  * Local watchers are counted so an expiry recount knows whose status to re-read.
  */
 export function statusRoomKind(ctx: PresenceContext): RoomKindOptions {
@@ -20,6 +32,8 @@ export function statusRoomKind(ctx: PresenceContext): RoomKindOptions {
   };
   return {
     history: 0,
+    // Every member of a status room receives its pushes, so every member must be allowed.
+    authorize: ({ user, id }) => mayWatchStatus(ctx, user, id),
     snapshot: async ({ id }) => presenceStatusOf(id, await ctx.store.getUser(id)),
     onJoin: (member) => watch(member, 1),
     onLeave: (member) => watch(member, -1),

@@ -11,7 +11,7 @@ import { SinyalServerError } from '../../errors';
 import type { Feature } from '../../feature';
 import type { SinyalServer } from '../../server';
 import { MemoryPropertyStore } from './memoryStore';
-import { DEFAULT_PROPERTY_OPTIONS, type PropertyFeatureOptions } from './options';
+import { DEFAULT_PROPERTY_OPTIONS, DEFAULT_PROPERTY_RATE_LIMITS, type PropertyFeatureOptions } from './options';
 import { PropertyUpdates, propertyRoom } from './propertyUpdates';
 import { propertyRoutes } from './routes';
 import { DEFAULT_TRANSITIONS } from './transitions';
@@ -19,7 +19,7 @@ import { watchlistCommands, watchlistRoute } from './watchlist';
 import type { PropertyStore } from './store';
 import { requireServerOnSameRedis } from '../../redis/roomEventsRedisStore';
 
-export { DEFAULT_PROPERTY_OPTIONS, type PropertyFeatureOptions, type PropertyUpdateHook } from './options';
+export { DEFAULT_PROPERTY_OPTIONS, DEFAULT_PROPERTY_RATE_LIMITS, type PropertyFeatureOptions, type PropertyUpdateHook } from './options';
 export { DEFAULT_TRANSITIONS, type StatusTransitions } from './transitions';
 export { MemoryPropertyStore } from './memoryStore';
 export { RedisPropertyStore } from './redisPropertyStore';
@@ -51,6 +51,8 @@ export interface PropertyFeature extends Feature {
   markFeatured(propertyId: string, until?: number): Promise<Extract<PropertyChange, { type: 'property_featured' }>>;
   /** Users watching the property. */
   watchers(propertyId: string): Promise<string[]>;
+  /** Whether the property is registered (false for an invalid id). */
+  exists(propertyId: string): Promise<boolean>;
 }
 
 /**
@@ -105,6 +107,7 @@ export function propertyFeature(options: PropertyFeatureOptions = {}): PropertyF
       },
     },
     commands: watchlistCommands({ store, maxWatchedPerUser: options.maxWatchedPerUser ?? DEFAULT_PROPERTY_OPTIONS.maxWatchedPerUser }),
+    rateLimits: DEFAULT_PROPERTY_RATE_LIMITS,
     routes: [...propertyRoutes(updates), watchlistRoute(store)],
     start(running) {
       requireServerOnSameRedis('propertyFeature', store, running);
@@ -127,6 +130,7 @@ export function propertyFeature(options: PropertyFeatureOptions = {}): PropertyF
     markFeatured: async (propertyId, until) =>
       (await updates.apply(propertyId, { type: 'property_featured', ...(until === undefined ? {} : { until }) })) as ChangeOf<'property_featured'>,
     watchers: (propertyId) => store.watchers(propertyId),
+    exists: async (propertyId) => PropertyIdSchema.safeParse(propertyId).success && (await store.get(propertyId)) !== undefined,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { PropertyChange } from '@sinyal/protocol/schema';
+import type { ActionRateLimit } from '../../options';
 import type { PropertyStore } from './store';
 import type { StatusTransitions } from './transitions';
 
@@ -59,6 +60,16 @@ export interface PropertyFeatureOptions {
    */
   now?: () => number;
 }
+
+/**
+ * Default per-action rate limits of the watch commands (per user; `ServerOptions.rateLimits`
+ * overrides them): each change is written into the user's durable feed
+ * (`property:watchlist_changed`), so toggling a heart in a loop would fill its history.
+ */
+export const DEFAULT_PROPERTY_RATE_LIMITS: Readonly<Record<string, ActionRateLimit>> = Object.freeze({
+  'property:watch': { perSecond: 2, burst: 10 },
+  'property:unwatch': { perSecond: 2, burst: 10 },
+});
 
 /** Defaults of {@link PropertyFeatureOptions}. */
 export const DEFAULT_PROPERTY_OPTIONS = {
