@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { deleteKeys, describeWithRedis, testPrefix } from '../../../test-utils/redis';
 import { MemoryAuctionStore } from '../src/features/auction/memoryAuctionStore';
 import { RedisAuctionStore } from '../src/features/auction/redisAuctionStore';
@@ -134,6 +134,28 @@ describeRedis('RedisAuctionStore', () => {
     expect(await redisB.claimCommand('bid-1')).toEqual({ status: 'running' });
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(await redisB.claimCommand('bid-1')).toEqual({ status: 'done', outcome: { ok: true, data: { accepted: true, bid: outcome && outcome.accepted ? outcome.bid : null } } });
+  });
+
+  it('a node presumed dead (its claim taken over) cannot decide the bid any more: FENCED, nothing decided', async () => {
+    const prefix = fresh();
+    const [redisA, redisB] = [new RedisStore({ prefix, nodeTtlMs: 300 }), new RedisStore({ prefix, nodeTtlMs: 300 })];
+    opened.push(redisA, redisB);
+    const a = new RedisAuctionStore(redisA);
+    a.appendsRoomEvents(100);
+    await a.create(config, 0);
+    const claim = await redisA.claimCommand('bid-f');
+    if (claim.status !== 'claimed') throw new Error('expected a claim');
+    // Node A stalls: its liveness key expires and B takes the command over.
+    await redisA.close();
+    const live = new RedisStore({ prefix });
+    opened.push(live);
+    await vi.waitFor(async () => expect((await redisB.claimCommand('bid-f')).status).toBe('claimed'), { timeout: 2000, interval: 50 });
+    const stale = new RedisAuctionStore(live);
+    stale.appendsRoomEvents(100);
+    await expect(
+      runInCommandScope({ key: 'bid-f', token: claim.token, windowMs: 60_000 }, () => stale.placeBid({ auctionId: 'a1', userId: 'ann', amount: 1000, now: 2000, ...limits })),
+    ).rejects.toMatchObject({ code: 'unavailable' });
+    expect(await stale.audit('a1')).toEqual([]);
   });
 
   it('the feature refuses to start when the server does not use the same RedisStore, and frees its port', async () => {

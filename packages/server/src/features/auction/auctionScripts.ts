@@ -8,7 +8,7 @@
 // would mangle timestamps (13 digits + ms arithmetic) and large prices, so every number that
 // goes back into Redis or into JSON is formatted with `int()` (`%d`, exact up to 2^53).
 // Strings that go into JSON (user and auction ids) arrive already JSON-encoded from JS.
-import { APPEND_EVENT_FUNCTION, RECORD_EFFECT_FUNCTION } from '../../redis/redisScripts';
+import { APPEND_EVENT_FUNCTION, CLAIM_HELD_FUNCTION, FENCED_REPLY, RECORD_EFFECT_FUNCTION } from '../../redis/redisScripts';
 
 const HELPERS = `
 local function int(n) return string.format('%d', n) end
@@ -99,13 +99,17 @@ end`;
  * {'accepted', bid JSON, prevUser|'', prevNumber|'', prevAmount|'', prevBidId|'', extendedTo|'',
  * previousEndsAt, minNextBid, trimmed}.
  * With announce, `auction:new_bid` (and `auction:time_extended`) are appended to the room in
- * the same step, so the room's order is the order of the decisions, on every node.
+ * the same step, so the room's order is the order of the decisions, on every node. Inside a
+ * command, it first refuses with a `FENCED…` error reply when another node took the command
+ * over (this node was presumed dead), so a bid is never decided twice.
  */
 export const PLACE_BID = `${HELPERS}
 ${APPEND_EVENT_FUNCTION}
 ${RECORD_EFFECT_FUNCTION}
+${CLAIM_HELD_FUNCTION}
 ${AUDIT_FUNCTION}
 ${RATE_FUNCTION}
+if KEYS[10] and not claim_held(KEYS[10], ARGV[15]) then return redis.error_reply('${FENCED_REPLY} command taken over by another node') end
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'unknown'} end
 local s = redis.call('HMGET', KEYS[1], 'startingPrice', 'increment', 'startsAt', 'endsAt', 'extendWithinMs', 'extendByMs',
   'ended', 'bidCount', 'leaderUser', 'leaderNumber', 'leaderAmount', 'leaderBidId')

@@ -1,7 +1,7 @@
 import type { AuctionAuditEntry, AuctionBid, BidRejectReason } from '@sinyal/protocol/schema';
 import { Script } from '../../redis/redisScripts';
 import { RoomEventsRedisStore } from '../../redis/roomEventsRedisStore';
-import type { RedisStore } from '../../redis/redisStore';
+import { fencedAsUnavailable, type RedisStore } from '../../redis/redisStore';
 import { auctionRoom } from './auctionContext';
 import {
   ACTIVE_BIDDERS,
@@ -145,7 +145,7 @@ export class RedisAuctionStore extends RoomEventsRedisStore implements AuctionSt
       keys.push(effect.key);
       args.push(...effect.args);
     }
-    const reply = (await placeBidScript.run(await this.client(), keys, args)) as Array<string | number>;
+    const reply = (await placeBidScript.run(await this.client(), keys, args).catch((error: unknown) => Promise.reject(fencedAsUnavailable(error)))) as Array<string | number>;
     switch (reply[0]) {
       case 'unknown':
         return undefined;
