@@ -132,6 +132,7 @@ describe('connection caps', () => {
     let verified = 0;
     const s = await server({
       limits: { maxConnectionsPerIp: 3 },
+      origins: '*', // the hook takes bearer tokens, not cookies
       auth: {
         verify: async (token) => {
           verified++;

@@ -7,6 +7,7 @@ import type { PublishDeps } from './publish';
 import type { MetricsSink } from './metrics';
 import type { ActionRateLimiter, RateLimiter } from './rateLimiter';
 import type { RecentRevocations } from './revocations';
+import type { UserCooldowns } from './cooldowns';
 import type { RoomRegistry } from './roomRegistry';
 import type { SinyalServer } from './server';
 
@@ -28,6 +29,8 @@ export interface ServerContext extends PublishDeps {
   deduper: Deduper;
   /** Recent `server.revoke` calls, for joins in flight. */
   revocations: RecentRevocations;
+  /** Users whose connection was closed for flooding, refused for `limits.floodCooldownMs`. */
+  cooldowns: UserCooldowns;
   logger: Logger;
   server: SinyalServer;
   /** Features with connection hooks, called on welcome and on close. */

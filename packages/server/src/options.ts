@@ -40,6 +40,13 @@ export interface Limits {
    */
   overLimitFrames: number;
   /**
+   * After a connection is closed for flooding (1008, see {@link Limits.overLimitFrames}),
+   * its user's new connections are refused with 429 for this long, so a flooder cannot
+   * reconnect and start over at once.
+   * @default 10000
+   */
+  floodCooldownMs: number;
+  /**
    * How long a command id is remembered: a repeated id within this window gets the
    * original answer without running again. Keep it ≥ the client's outbox TTL.
    * @default 600000 (10 minutes)
@@ -163,6 +170,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   messagesPerSecond: 50,
   burst: 100,
   overLimitFrames: 100,
+  floodCooldownMs: 10_000,
   dedupeWindowMs: 10 * 60 * 1000,
   maxOutcomeBytes: 16 * 1024,
   outcomeBytesPerUser: 512 * 1024,

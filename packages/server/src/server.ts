@@ -26,6 +26,7 @@ import { createOriginCheck } from './origin';
 import { publishToRoom, type PublishOptions, type PublishResult } from './publish';
 import { ActionRateLimiter, mergeActionLimits, RateLimiter } from './rateLimiter';
 import { RecentRevocations } from './revocations';
+import { UserCooldowns } from './cooldowns';
 import { RoomRegistry } from './roomRegistry';
 import { SinyalServerError } from './errors';
 import { RoomName } from '@sinyal/protocol/schema';
@@ -244,6 +245,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   /** Each user's open sessions on this node (revoke, disconnectUser). */
   const sessionsByUser = new Map<string, Set<Session>>();
   const revocations = new RecentRevocations();
+  const cooldowns = new UserCooldowns();
   const connectionsPerUser = new Map<string, number>();
   const pendingUpgrades = new Set<Duplex>();
   // One bucket per user for socket frames and REST requests alike.
@@ -380,6 +382,10 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     }
     if (closing) return refuse(socket, { status: 503, code: 'unavailable', msg: 'server shutting down' });
     const user = result;
+    const cooling = cooldowns.remainingMs(user.id);
+    if (cooling > 0) {
+      return refuse(socket, { status: 429, code: 'rate_limited', msg: `connection closed for flooding: retry in ${Math.ceil(cooling / 1000)} s` });
+    }
     if ((connectionsPerUser.get(user.id) ?? 0) >= limits.maxConnectionsPerUser) {
       logger.warn({ user: user.id }, 'too many connections for user');
       return refuse(socket, { status: 429, code: 'rate_limited', msg: 'too many connections for this user' });
@@ -428,6 +434,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
       joinLimiter.prune();
       actionLimiter.prune();
       revocations.prune();
+      cooldowns.prune();
     },
   });
 
@@ -471,6 +478,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     metrics,
     deduper,
     revocations,
+    cooldowns,
     logger,
     server,
     commands: new Map(),

@@ -305,6 +305,7 @@ export class Session implements Subscriber, HeartbeatPeer {
       this.ctx.logger.warn({ sid: this.id, user: this.user.id }, 'closing a connection that keeps sending over its rate limit');
       // Stop reading at once: the rest of the flood is never parsed, only discarded with the socket.
       this.ws.pause();
+      this.ctx.cooldowns.start(this.user.id, this.ctx.limits.floodCooldownMs);
       this.close(CloseCodes.POLICY_VIOLATION, 'rate limit exceeded', POLICY_CLOSE_GRACE_MS);
       return;
     }

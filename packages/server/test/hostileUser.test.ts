@@ -2,7 +2,7 @@
 // guards against (a hostile client over a real socket), and failed on the code before the fix.
 import { describe, expect, it } from 'vitest';
 import { MemoryStore, type CommandOutcome } from '../src/index';
-import { RawClient, sleep, startServer, waitFor } from './helpers';
+import { protocolsFor, RawClient, refused, sleep, startServer, token, waitFor } from './helpers';
 
 /** Reads one sample of a Prometheus metric (first line matching the name and labels). */
 async function metric(httpUrl: string, name: string, labels = ''): Promise<number> {
@@ -54,6 +54,19 @@ describe('a connection flooding over its rate limit', () => {
     bystander.send({ t: 'ping', ts: 1 });
     expect(await bystander.next('pong')).toMatchObject({ ts: 1 });
     expect(await metric(server.httpUrl, 'sinyal_disconnects_total', 'code="1008"')).toBe(1);
+  });
+
+  it("after being cut off for flooding, the user's new connections are refused (429) for floodCooldownMs; others are not", async () => {
+    const server = await startServer({ limits: { messagesPerSecond: 10, burst: 10, overLimitFrames: 20, floodCooldownMs: 60_000 } });
+    const flooder = await RawClient.ready(server, 'mallory');
+    for (let i = 0; i < 200 && flooder.ws.readyState === flooder.ws.OPEN; i++) flooder.send({ t: 'ping', ts: i });
+    expect((await flooder.closed).code).toBe(1008);
+    const again = await refused(server.url, protocolsFor(await token('mallory')));
+    expect(again).toMatchObject({ status: 429, body: { code: 'rate_limited' } });
+    expect(again.body.msg).toMatch(/flooding/);
+    const other = await RawClient.ready(server, 'bob');
+    other.send({ t: 'ping', ts: 1 });
+    expect(await other.next('pong')).toMatchObject({ ts: 1 });
   });
 
   it('a client that waits retryAfterMs as told is never cut off', async () => {
