@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { createDevToken } from './auth';
+import { devTokenRoute } from './devTokenRoute';
 import { createPinoLogger, type LogLevel } from './logger';
 import { platformFeatures } from './features/platform';
 import { RedisStore } from './redis/redisStore';
@@ -14,7 +15,8 @@ const USAGE = `Usage: sinyal-server [--port 8080] [--host 127.0.0.1] [--path /ws
   --host     interface to bind (env HOST; default 127.0.0.1, use 0.0.0.0 in a container)
   --path     WebSocket path (default /ws)
   --secret   HS256 secret for client JWTs (env SINYAL_JWT_SECRET). Without one a random
-             development secret is generated and a ready token for user "dev" is printed.
+             development secret is generated, a ready token for user "dev" is printed and
+             GET /dev/token?user=<id> hands out tokens to anyone (development only).
   --origin   allowed browser origin, repeatable (default: any origin; set it in production)
   --publish-secret
              server-to-server secret of the publish API and the platform endpoints
@@ -89,6 +91,8 @@ async function main(): Promise<void> {
     // With --redis, the features keep their state in Redis too, so N nodes serve one platform.
     features: platformFeatures(store ? { redis: store } : {}).features,
     publishSecret,
+    // Only with the generated development secret: tokens for anyone who asks.
+    ...(configuredSecret === undefined ? { routes: [devTokenRoute(secret)] } : {}),
   });
 
   console.log(`sinyal-server listening on ${server.url} (health: ${server.httpUrl}/health)${store ? `, Redis store at ${redisUrl}` : ''}`);
@@ -99,6 +103,7 @@ async function main(): Promise<void> {
 No --secret or SINYAL_JWT_SECRET given: using a random development secret.
   secret:    ${secret}
   dev token: ${token}   (user "dev", valid 1 h)
+  more:      GET ${server.httpUrl}/dev/token?user=<id>   (a token for anyone who asks: development only)
 
 Try it from Node (npm i ws):
   import WebSocket from 'ws';
