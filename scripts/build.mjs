@@ -4,8 +4,8 @@
 //   node scripts/build.mjs --if-stale   only the packages whose inputs changed since their
 //                                       last build (npm run example / demo / size / bench)
 // A package is up to date when the hash of its inputs — its src/ (tests excluded),
-// package.json and tsup.config.ts, the shared tsconfig files, the tsup and TypeScript
-// versions, and the same hash of the workspace packages it depends on — equals the one
+// package.json and tsup.config.ts, the shared tsconfig files, the lockfile (the toolchain's
+// versions), and the same hash of the workspace packages it depends on — equals the one
 // recorded at its last build, and every file that build wrote is still in dist/. The
 // records live in node_modules/.cache/sinyal-build/, so a fresh install builds everything.
 import { spawn } from 'node:child_process';
@@ -36,7 +36,7 @@ const versionOf = (pkg) => {
 };
 
 const packages = publishablePackages();
-const shared = ['tsconfig.json', 'tsconfig.base.json'].map((file) => join(root, file)).filter(existsSync);
+const shared = ['tsconfig.json', 'tsconfig.base.json', 'package-lock.json'].map((file) => join(root, file)).filter(existsSync);
 const toolchain = `tsup@${versionOf('tsup')} typescript@${versionOf('typescript')} node@${process.versions.node.split('.')[0]}`;
 const hashes = new Map();
 
