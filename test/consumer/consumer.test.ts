@@ -82,7 +82,7 @@ interface Cli {
   stop(): Promise<void>;
 }
 async function startCli(cwd: string): Promise<Cli> {
-  const publishSecret = randomBytes(12).toString('hex');
+  const publishSecret = randomBytes(32).toString('hex'); // 32 bytes, as long as a production secret
   const child: ChildProcess = spawn(join(cwd, 'node_modules/.bin/sinyal-server'), ['--port', '0', '--publish-secret', publishSecret, '--log-level', 'warn'], { cwd, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
