@@ -28,8 +28,8 @@ export default defineWorkspace([
       name: 'integration',
       root: './test',
       include: ['**/*.test.ts'],
-      // test/chaos is its own project (below), with --expose-gc.
-      exclude: [...defaultExclude, 'chaos/**'],
+      // test/chaos and test/consumer are projects of their own (below).
+      exclude: [...defaultExclude, 'chaos/**', 'consumer/**'],
       environment: 'node',
       testTimeout: 60_000,
       hookTimeout: 20_000,
@@ -65,6 +65,23 @@ export default defineWorkspace([
       sequence: { groupOrder: 2 },
       testTimeout: 180_000,
       hookTimeout: 30_000,
+    },
+  },
+  {
+    // The packages as users get them (issue 13): npm pack, the tarballs installed into a
+    // Vite + React app, a Vite + Vue app and Node scripts in a temporary folder outside the
+    // workspace, built and run (the apps in Chromium against the sinyal-server CLI). Needs the
+    // npm registry and /usr/bin/chromium; skips with a message without them unless CI is set.
+    resolve: { alias: sourceAliases },
+    test: {
+      name: 'consumer',
+      root: './test/consumer',
+      include: ['**/*.test.ts'],
+      environment: 'node',
+      testTimeout: 120_000,
+      hookTimeout: 600_000,
+      // Last: it builds, installs and runs Chromium, which would disturb the others' timing.
+      sequence: { groupOrder: 3 },
     },
   },
 ]);

@@ -1,10 +1,11 @@
 // Client bundle sizes: Sinyal (core, everything, each adapter) next to socket.io-client, phoenix and
 // centrifuge, each bundled the same way in the same run (esbuild, minified, ESM, browser, production,
-// gzip -9), through the same scripts/bundleSize.mjs as the budget check (scripts/size.mjs). Scenario for every library: connect + join a room/channel + subscribe.
+// gzip -9), through the same scripts/bundleSize.mjs as the budget check (scripts/size.mjs): Sinyal's
+// packages from their built dist/. Scenario for every library: connect + join a room/channel + subscribe.
 // Run standalone: node bench/size.mjs
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { bundleSize } from '../scripts/bundleSize.mjs';
+import { ADAPTER_BUDGET, bundleSize, CLIENT_CORE_BUDGET } from '../scripts/bundleSize.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const version = (pkg) => {
@@ -18,7 +19,7 @@ const version = (pkg) => {
 export const scenarios = [
   {
     name: 'sinyal client core: connect + room + subscribe',
-    lib: 'sinyal', budget: 6 * 1024,
+    lib: 'sinyal', budget: CLIENT_CORE_BUDGET,
     code: `import { createClient } from '@sinyal/client';
 const client = createClient({ url: 'wss://example.test/ws', token: () => 't' });
 client.room('demo:lobby').on('demo:message', (m) => console.log(m));`,
@@ -26,13 +27,13 @@ client.room('demo:lobby').on('demo:message', (m) => console.log(m));`,
   { name: 'sinyal client, all exports', lib: 'sinyal', code: `export * from '@sinyal/client';` },
   {
     name: '@sinyal/react adapter (excl. client, react)',
-    lib: 'sinyal', budget: 2 * 1024,
+    lib: 'sinyal', budget: ADAPTER_BUDGET,
     code: `export * from '@sinyal/react';`,
     external: ['react', 'react/jsx-runtime', '@sinyal/client', '@sinyal/protocol'],
   },
   {
     name: '@sinyal/vue adapter (excl. client, vue)',
-    lib: 'sinyal', budget: 2 * 1024,
+    lib: 'sinyal', budget: ADAPTER_BUDGET,
     code: `export * from '@sinyal/vue';`,
     external: ['vue', '@sinyal/client', '@sinyal/protocol'],
   },
@@ -84,5 +85,5 @@ export async function measureSizes() {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  for (const r of await measureSizes()) console.log(r.name.padEnd(48), `${(r.minBytes / 1024).toFixed(2)} KB`.padStart(10), `${(r.gzipBytes / 1024).toFixed(2)} KB gz`.padStart(12), r.budgetBytes ? `budget ${(r.budgetBytes / 1024).toFixed(0)} KB${r.overBudget ? ' OVER' : ''}` : '');
+  for (const r of await measureSizes()) console.log(r.name.padEnd(48), `${(r.minBytes / 1024).toFixed(2)} KB`.padStart(10), `${(r.gzipBytes / 1024).toFixed(2)} KB gz`.padStart(12), r.budgetBytes ? `budget ${r.budgetBytes.toLocaleString('en-US')} B${r.overBudget ? ' OVER' : ''}` : '');
 }

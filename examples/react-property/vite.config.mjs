@@ -5,7 +5,8 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 
 // Vite's esbuild compiles the JSX (no React plugin needed). The @sinyal/* packages are
 // aliased to their sources so the example runs without a build and always matches the
-// repository; in your own app install them from npm and drop `resolve.alias`.
+// repository; in your own app install them (from npm, or the tarballs of `npm run tarballs`:
+// docs/installing.md) and drop `resolve.alias`.
 export default defineConfig({
   root: here('.'),
   esbuild: { jsx: 'automatic' },

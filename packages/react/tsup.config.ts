@@ -4,9 +4,11 @@ export default defineConfig({
   entry: { index: 'src/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
-  sourcemap: true,
   clean: true,
   target: 'es2022',
-  treeshake: true,
-  external: ['react', 'vue', '@sinyal/client', '@sinyal/protocol'],
+  // Hooks run on the client only: Next.js (App Router) and other React Server Components
+  // frameworks need the directive to let a server component render <SinyalProvider>.
+  // (esbuild keeps a banner; tsup's Rollup tree-shaking pass would drop the directive.)
+  banner: { js: '"use client";' },
+  external: ['react', '@sinyal/client', '@sinyal/protocol'],
 });

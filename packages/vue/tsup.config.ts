@@ -4,9 +4,8 @@ export default defineConfig({
   entry: { index: 'src/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
-  sourcemap: true,
   clean: true,
   target: 'es2022',
   treeshake: true,
-  external: ['react', 'vue', '@sinyal/client', '@sinyal/protocol'],
+  external: ['vue', '@sinyal/client', '@sinyal/protocol'],
 });

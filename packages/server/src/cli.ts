@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { createDevToken } from './auth';
 import { CLI_USAGE, CliError, resolveCliConfig, startupMessage } from './cliConfig';
+import { devTokenRoute } from './devTokenRoute';
 import { createPinoLogger } from './logger';
 import { platformFeatures } from './features/platform';
 import { RedisStore } from './redis/redisStore';
@@ -29,6 +30,8 @@ async function main(): Promise<void> {
     // With --redis, the features keep their state in Redis too, so N nodes serve one platform.
     features: platformFeatures(store ? { redis: store } : {}).features,
     publishSecret: config.publishSecret,
+    // Only with a development secret generated here: tokens for anyone who asks.
+    ...(config.dev && config.secretGenerated ? { routes: [devTokenRoute(config.secret)] } : {}),
   });
 
   const printsSecrets = config.dev && config.secretGenerated && config.publishSecretGenerated;

@@ -8,8 +8,9 @@ export const CLI_USAGE = `Usage: sinyal-server [--dev] [--port 8080] [--host 127
   --dev      development mode: a missing --secret or --publish-secret is generated at random
              and printed, with a ready token for user "dev" and a snippet to try it. Secrets
              are printed only in this mode, and not at all when any of them came from the
-             command line or the environment. Also mounts the open "demo" room kind and
-             serves /metrics without a token. Never use --dev in production.
+             command line or the environment. Without --secret it also serves
+             GET /dev/token?user=<id> (a token for anyone who asks). Also mounts the open
+             "demo" room kind and serves /metrics without a token. Never use --dev in production.
   --port     port to listen on (env PORT; default 8080)
   --host     interface to bind (env HOST; default 127.0.0.1, use 0.0.0.0 in a container)
   --path     WebSocket path (default /ws)
@@ -154,6 +155,7 @@ export function startupMessage(config: CliConfig, server: { url: string; httpUrl
   const lines = [`sinyal-server listening on ${server.url} (health: ${server.httpUrl}/health)${config.redisUrl ? ', Redis store' : ''}${config.dev ? ' — DEVELOPMENT MODE' : ''}`];
   if (config.metrics === false && !config.dev) lines.push('  /metrics is off: pass --metrics-token (or SINYAL_METRICS_TOKEN) to serve it to a scraper');
   if (!config.dev) return lines.join('\n');
+  if (config.secretGenerated) lines.push(`  tokens for development: GET ${server.httpUrl}/dev/token?user=<id>   (for anyone who asks: development only)`);
   const anyConfigured = !config.secretGenerated || !config.publishSecretGenerated;
   if (anyConfigured) {
     lines.push('  Secrets came from the command line or the environment: none is printed.');

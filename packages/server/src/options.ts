@@ -301,12 +301,12 @@ export interface ServerOptions {
   limits?: Partial<Limits>;
   /**
    * Structured logger: a pino logger (or anything with pino's `info(obj, msg)` shape:
-   * bunyan, a winston wrapper); `null` silences the server. Tokens and payloads are
+   * bunyan, a winston wrapper); `null` or `false` silences the server. Tokens and payloads are
    * never logged. The default is pino writing JSON lines to stderr at `logLevel`, with
    * authorization headers and token fields redacted (`REDACT_PATHS`).
    * @default createPinoLogger(logLevel)
    */
-  logger?: Logger | null;
+  logger?: Logger | null | false;
   /**
    * Level of the default logger (ignored when `logger` is given).
    * @default process.env.SINYAL_LOG_LEVEL, else 'warn'

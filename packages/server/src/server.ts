@@ -203,7 +203,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   const host = options.host ?? '127.0.0.1';
   const path = options.path ?? '/ws';
   const allowQueryToken = options.allowQueryToken ?? false;
-  const logger = options.logger === null ? silentLogger : (options.logger ?? createPinoLogger(options.logLevel ?? envLogLevel()));
+  const logger = options.logger === null || options.logger === false ? silentLogger : (options.logger ?? createPinoLogger(options.logLevel ?? envLogLevel()));
   const metricsConfig = resolveMetrics(options.metrics);
   const perMessageDeflate = resolveDeflate(options.perMessageDeflate);
   const actionLimiter = new ActionRateLimiter(mergeActionLimits(options.features ?? [], options.rateLimits));

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createPinoLogger, createServer, REDACT_PATHS } from '../src/index';
 import { envLogLevel } from '../src/logger';
-import { exerciseLogging, SECRET } from './helpers';
+import { exerciseLogging, protocolsFor, refused, SECRET } from './helpers';
 
 function sink() {
   const lines: string[] = [];
@@ -36,6 +36,21 @@ describe('structured logs (pino)', () => {
     writes.length = 0;
     await (await createServer({ auth: { secret: SECRET }, logLevel: 'warn' })).close();
     expect(writes.join('')).not.toContain('sinyal server listening');
+  });
+
+  it('logger: false (like null) silences the server: it serves, and nothing reaches stderr', async () => {
+    const writes: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    const server = await createServer({ auth: { secret: SECRET }, logger: false, logLevel: 'debug' });
+    const health = await fetch(`${server.httpUrl}/health`);
+    expect(health.status).toBe(200);
+    // A refused upgrade is logged at info by a logger that is on.
+    expect((await refused(server.url, protocolsFor('not-a-token'))).status).toBe(401);
+    await server.close();
+    expect(writes).toEqual([]);
   });
 
   it('takes its level from SINYAL_LOG_LEVEL when it names one', () => {

@@ -53,10 +53,11 @@ type AuctionClient = SinyalClient<AuctionEvents, AuctionCommands>;
 
 const STATUS_RANK: Record<AuctionStatus, number> = { scheduled: 0, active: 1, ended: 2 };
 
-const INITIAL: AuctionSnapshot = Object.freeze({
+// Pure annotations: a bundler may drop this constant from apps that never use auctions.
+const INITIAL: AuctionSnapshot = /* @__PURE__ */ Object.freeze({
   status: 'idle',
   state: undefined,
-  bids: Object.freeze([]) as readonly AuctionBid[],
+  bids: /* @__PURE__ */ Object.freeze([]) as readonly AuctionBid[],
   myBidderNumber: null,
   isLeading: false,
   outbid: false,

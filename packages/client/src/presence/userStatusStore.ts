@@ -125,7 +125,7 @@ export class UserStatusStore extends Subscribable {
  * });
  * ```
  */
-export const userStatusStore: <E extends object, C extends object>(client: SinyalClient<E, C>, userId: string) => UserStatusStore = perClientCache(
+export const userStatusStore: <E extends object, C extends object>(client: SinyalClient<E, C>, userId: string) => UserStatusStore = /* @__PURE__ */ perClientCache(
   (client, userId) => new UserStatusStore(client, userId),
 );
 

@@ -100,6 +100,6 @@ export class ViewerCountStore extends Subscribable {
  * stop(); // left the page: no longer counted
  * ```
  */
-export const viewerCountStore: <E extends object, C extends object>(client: SinyalClient<E, C>, propertyId: string) => ViewerCountStore = perClientCache(
+export const viewerCountStore: <E extends object, C extends object>(client: SinyalClient<E, C>, propertyId: string) => ViewerCountStore = /* @__PURE__ */ perClientCache(
   (client, propertyId) => new ViewerCountStore(client, propertyId),
 );

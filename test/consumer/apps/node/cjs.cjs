@@ -1,0 +1,31 @@
+// A CommonJS script: the same exchange through require() of the installed packages.
+const { createClient } = require('@sinyal/client');
+const { ErrorCodes, PROTOCOL_VERSION } = require('@sinyal/protocol');
+const { parseClientFrame } = require('@sinyal/protocol/schema');
+const { createDevToken, createServer } = require('@sinyal/server');
+const WebSocket = require('ws');
+
+async function main() {
+  const secret = 'consumer-test-secret-0123456789abcdef';
+  const server = await createServer({ port: 0, auth: { secret }, logger: false, rooms: { demo: { publish: ['demo:message'] } } });
+  const person = (user) => createClient({ url: server.url, token: () => createDevToken(secret, user), WebSocket });
+  const alice = person('alice');
+  const bob = person('bob');
+  const received = new Promise((resolve) => bob.room('demo:lobby').on('demo:message', (message, meta) => resolve({ ...message, seq: meta.seq })));
+  const aliceRoom = alice.room('demo:lobby');
+  const offAlice = aliceRoom.on('demo:message', () => {});
+  while (bob.room('demo:lobby').getSnapshot().status !== 'joined') await new Promise((r) => setTimeout(r, 10));
+  const sent = aliceRoom.publish('demo:message', { text: 'Halo dari CommonJS' });
+  await sent.done;
+  const message = await received;
+  offAlice();
+  alice.close();
+  bob.close();
+  await server.close();
+  console.log(JSON.stringify({ module: 'cjs', message, status: sent.status, protocol: PROTOCOL_VERSION, code: ErrorCodes.bad_request, parsed: parseClientFrame('{"t":"join","id":"j1","room":"demo:lobby"}').ok }));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
