@@ -1,5 +1,5 @@
-import type { EventFrame, EventName, JoinedFrame, LeftFrame, ResetFrame } from '@sinyal/protocol';
-import { SinyalError } from './errors';
+import type { EventFrame, EventName, JoinedFrame, ResetFrame } from '@sinyal/protocol';
+import type { SinyalError } from './errors';
 import type { PendingCommand } from './outbox';
 import { Subscribable, type ErrorReporter } from './subscribable';
 import { unref } from './timers';
@@ -215,9 +215,13 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
 
   /** @internal Should this room be re-joined on a new connection? */
   wantsJoin(): boolean {
-    if (this.#refs === 0) return false;
+    return this.#refs > 0 && !this.refusal();
+  }
+
+  /** @internal Why the server will not have us (a final join refusal), if it said so. */
+  refusal(): SinyalError | undefined {
     const { status, error } = this.#snapshot;
-    return !(status === 'error' && error && FINAL_JOIN_ERRORS.has(error.code));
+    return status === 'error' && FINAL_JOIN_ERRORS.has(error!.code) ? error : undefined;
   }
 
   /** @internal The connection dropped: the room is joined again on the next one. */
@@ -254,14 +258,9 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
     }
   }
 
-  /** @internal */
+  /** @internal The server refused the join, or removed us (`left`). */
   handleJoinRefused(error: SinyalError): void {
     this.#set({ status: 'error', error });
-  }
-
-  /** @internal */
-  handleLeft(frame: LeftFrame): void {
-    this.#set({ status: 'error', error: new SinyalError(frame.code, frame.msg) });
   }
 
   /** @internal */

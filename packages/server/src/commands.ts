@@ -65,6 +65,9 @@ export function commandTable(ctx: ServerContext, handlers: Record<string, Comman
   return new Map([['publish', createPublishCommand(ctx)], ...Object.entries(handlers)]);
 }
 
+/** `retryAfterMs` sent with a transient refusal that names none. */
+export const TRANSIENT_RETRY_MS = 1000;
+
 async function execute(ctx: ServerContext, command: CommandContext): Promise<CommandOutcome> {
   const handler = ctx.commands.get(command.name);
   if (!handler) return { ok: false, code: 'not_found', msg: `unknown command "${command.name}"` };
@@ -85,7 +88,9 @@ async function execute(ctx: ServerContext, command: CommandContext): Promise<Com
         ok: false,
         code: error.code,
         msg: error.message,
-        ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+        // A transient refusal carries `retryAfterMs` on the wire (default 1 s): that is how a
+        // client tells "not now, the command was not run" from a final refusal of the same code.
+        ...(error.retryAfterMs === undefined ? (error.transient ? { retryAfterMs: TRANSIENT_RETRY_MS } : {}) : { retryAfterMs: error.retryAfterMs }),
         ...(error.transient ? { transient: true } : {}),
         ...(error.details === undefined ? {} : { details: error.details }),
       };
