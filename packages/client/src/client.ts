@@ -7,7 +7,7 @@ import { SinyalError } from './errors';
 import { DEFAULT_HEARTBEAT, Heartbeat } from './heartbeat';
 import type { ClientOptions } from './options';
 import { DEFAULT_OUTBOX, Outbox, type PendingCommand } from './outbox';
-import { memoryStorage } from './outboxStorage';
+import { memoryStorage, type OutboxRecord } from './outboxStorage';
 import { Room, type RoomHost } from './room';
 import { OPEN, type WebSocketLike } from './socket';
 import { logError, type ErrorReporter } from './subscribable';
@@ -88,7 +88,7 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
       this.#heartbeat = new Heartbeat(
         heartbeat,
         () => this.#write({ t: 'ping', ts: Date.now() }),
-        () => this.#connection.drop(new SinyalError('timeout', `no frame from the server within ${heartbeat.timeoutMs} ms of a ping`)),
+        () => this.#connection.drop(new SinyalError('timeout', `no frame within ${heartbeat.timeoutMs} ms of a ping`)),
       );
     }
     this.outbox = new Outbox(
@@ -105,10 +105,8 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
           const target = this.#rooms.get(room);
           if (target?.getSnapshot().status !== 'joined') return target?.refusal() ?? false;
         }
-        const text = this.#encode({ t: 'cmd', id, name, room, data: command.data }, 'command');
-        if (typeof text !== 'string') return text;
-        this.#socket!.send(text);
-        return undefined;
+        const text = this.#encode({ t: 'cmd', id, name, room, data: command.data });
+        return typeof text === 'string' ? this.#socket!.send(text) : text;
       },
       report,
     );
@@ -121,7 +119,8 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
         this.#write({ t: 'leave', room: room.name });
       },
       publish: (room, event, data, volatile) =>
-        this.command('publish' as Extract<keyof Commands, string>, { event, data, ...(volatile ? { volatile } : {}) } as never, { room, volatile }),
+        // `volatile: undefined` is left out of the frame (JSON drops undefined fields).
+        this.command('publish' as Extract<keyof Commands, string>, { event, data, volatile: volatile || undefined } as never, { room, volatile }),
     };
     if (options.autoConnect ?? true) this.connect();
   }
@@ -164,8 +163,8 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
    * once). Track it through the returned handle's status or `await handle.done`.
    */
   command<Name extends Extract<keyof Commands, string>>(name: Name, data: DataOf<Commands, Name>, options: CommandOptions = {}): PendingCommand<ResultOf<Commands, Name>> {
-    const record = { id: options.id ?? newId(), name, data, createdAt: Date.now() };
-    return this.outbox.add<ResultOf<Commands, Name>>(options.room === undefined ? record : { ...record, room: options.room }, options.volatile);
+    const record = { id: options.id ?? newId(), name, room: options.room, data, createdAt: Date.now() } as OutboxRecord;
+    return this.outbox.add<ResultOf<Commands, Name>>(record, options.volatile);
   }
 
   /**
@@ -186,10 +185,7 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
         command.cancel(error.code, error.message);
         reject(error);
       }, timeoutMs);
-      command.done.then(
-        (result) => (clearTimeout(timer), resolve(result)),
-        (error: unknown) => (clearTimeout(timer), reject(error)),
-      );
+      command.done.finally(() => clearTimeout(timer)).then(resolve, reject);
     });
   }
 
@@ -206,22 +202,27 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
     room.joinId = undefined;
     if (!this.#isSocketOpen()) return; // joined when the connection opens
     const id = `j${++this.#joinCounter}`;
+    const text = this.#encode({ t: 'join', id, room: room.name, from: room.position(), params: room.params });
+    if (typeof text !== 'string') return room.handleJoinRefused(text);
     room.joinId = id;
     this.#joins.set(id, room);
-    const text = this.#encode({ t: 'join', id, room: room.name, from: room.position(), params: room.params }, 'join');
-    if (typeof text === 'string') return this.#socket!.send(text);
-    this.#joins.delete(id);
-    room.joinId = undefined;
-    room.handleJoinRefused(text);
+    this.#socket!.send(text);
   }
 
   /**
    * The frame as text (JSON leaves out `undefined` fields, such as a command's missing
    * `room`), or a `too_large` error if it exceeds the server's frame limit.
    */
-  #encode(frame: object, what: string): string | SinyalError {
+  #encode(frame: { t: 'cmd' | 'join'; [field: string]: unknown }): string | SinyalError {
     const text = JSON.stringify(frame);
-    return utf8Length(text, this.#maxFrameBytes) > this.#maxFrameBytes ? new SinyalError('too_large', `${what} is larger than the server's ${this.#maxFrameBytes}-byte frame limit`) : text;
+    return utf8Length(text, this.#maxFrameBytes) > this.#maxFrameBytes ? new SinyalError('too_large', `${frame.t} is larger than the server's ${this.#maxFrameBytes}-byte frame limit`) : text;
+  }
+
+  /** The room whose current join `id` answers (an answer to an older join of it is ignored). */
+  #joinAnswered(id: string): Room<Events> | undefined {
+    const room = this.#joins.get(id);
+    this.#joins.delete(id);
+    return room?.joinId === id ? room : undefined;
   }
 
   /** Socket open: greet and re-join, pipelined (the server answers in order); commands follow the welcome. */
@@ -275,14 +276,9 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
         this.#welcomed = this.outbox.signedIn(frame.user);
         this.#connection.markOpen();
         return;
-      case 'joined': {
-        const room = this.#joins.get(frame.id);
-        this.#joins.delete(frame.id);
-        if (room && room.joinId === frame.id) {
-          room.handleJoined(frame);
-        }
+      case 'joined':
+        this.#joinAnswered(frame.id)?.handleJoined(frame);
         return;
-      }
       case 'event':
       case 'reset': {
         const room = this.#rooms.get(frame.room);
@@ -300,19 +296,15 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
         return;
       case 'nack': {
         const error = new SinyalError(frame.code, frame.msg, frame.retryAfterMs, frame.data);
-        const room = this.#joins.get(frame.id);
-        if (room) {
-          this.#joins.delete(frame.id);
-          if (room.joinId !== frame.id) return;
-          if (RETRYABLE_ERROR_CODES.includes(frame.code)) {
-            // Busy, not refused: try the join again shortly, on this connection.
-            unref(setTimeout(() => room.joinId === undefined && room.active && this.#sendJoin(room), frame.retryAfterMs ?? 1000));
-            room.joinId = undefined;
-          } else {
-            room.handleJoinRefused(error);
-          }
+        if (!this.#joins.has(frame.id)) return this.outbox.nack(frame.id, error);
+        const room = this.#joinAnswered(frame.id);
+        if (!room) return;
+        if (RETRYABLE_ERROR_CODES.includes(frame.code)) {
+          // Busy, not refused: try the join again shortly, on this connection.
+          unref(setTimeout(() => room.joinId === undefined && room.active && this.#sendJoin(room), frame.retryAfterMs ?? 1000));
+          room.joinId = undefined;
         } else {
-          this.outbox.nack(frame.id, error);
+          room.handleJoinRefused(error);
         }
         return;
       }

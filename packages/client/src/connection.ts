@@ -41,15 +41,12 @@ export interface ConnectionConfig {
   connectTimeoutMs?: number | undefined;
 }
 
-/** Why the server refused a handshake: its HTTP status and the `{ code, msg }` body. */
-interface Refusal {
-  status: number;
-  code: ErrorCode;
-  msg: string;
-}
-
-/** A refusal the client must not retry (4xx but 404 and 429), read from an HTTP answer. */
-function refusalOf(status: number, text: string): Refusal | undefined {
+/**
+ * Why the server refused a handshake, read from its HTTP answer: a `SinyalError` with the
+ * body's `{ code, msg }` and the HTTP status as `details`, or `undefined` when the answer is
+ * not a refusal the client must respect (below 400, 5xx, 404, 429: retry).
+ */
+function refusalOf(status: number, text: string): SinyalError | undefined {
   if (status < 400 || status > 499 || status === 404 || status === 429) return undefined;
   let body: { code?: ErrorCode; msg?: string } = {};
   try {
@@ -57,12 +54,12 @@ function refusalOf(status: number, text: string): Refusal | undefined {
   } catch {
     // not JSON: the status alone says it
   }
-  return { status, code: body.code ?? 'unauthorized', msg: body.msg ?? `refused (${status})` };
+  return new SinyalError(body.code ?? 'unauthorized', body.msg ?? `refused (${status})`, undefined, status);
 }
 
 /** What Node's `ws` adds to the WebSocket API: it shows why an upgrade was refused. */
 interface NodeWebSocket {
-  on?(event: 'unexpected-response', listener: (request: unknown, response: { statusCode: number; on(event: string, listener: (chunk?: unknown) => void): void }) => void): void;
+  on?(event: 'unexpected-response', listener: (request: unknown, response: { statusCode: number; on(event: string, listener: (chunk: string) => void): void }) => void): void;
   terminate?(): void;
 }
 
@@ -138,8 +135,8 @@ export class Connection extends Subscribable {
     if (!socket) return;
     clearTimeout(this.#connectTimer);
     this.#detach(socket);
-    const terminate = (socket as { terminate?: () => void }).terminate;
-    if (terminate) terminate.call(socket);
+    const node = socket as NodeWebSocket;
+    if (node.terminate) node.terminate();
     else socket.close(4000, error.message);
     this.#events.down();
     this.#retry(error, false);
@@ -196,15 +193,11 @@ export class Connection extends Subscribable {
     }
     if (generation !== this.#generation) return;
     const Impl = WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!Impl) {
-      this.#stop('failed', new SinyalError('unavailable', 'no WebSocket: pass the `WebSocket` option'));
-      return;
-    }
     let socket: WebSocketLike;
     try {
-      socket = new Impl(url, token ? [SUBPROTOCOL, TOKEN_PROTOCOL_PREFIX + base64url(token)] : [SUBPROTOCOL]);
+      socket = new Impl!(url, token ? [SUBPROTOCOL, TOKEN_PROTOCOL_PREFIX + base64url(token)] : [SUBPROTOCOL]);
     } catch (error) {
-      this.#stop('failed', new SinyalError('bad_request', `cannot open ${url}: ${String(error)}`));
+      this.#stop('failed', Impl ? new SinyalError('bad_request', `cannot open ${url}: ${String(error)}`) : new SinyalError('unavailable', 'no WebSocket: pass the `WebSocket` option'));
       return;
     }
     this.#socket = socket;
@@ -214,13 +207,13 @@ export class Connection extends Subscribable {
      * `ws` shows every answer (status + body), so there no answer means the network failed.
      * Browsers hide it: `undefined`, and the status probe asks.
      */
-    let answer: Refusal | null | undefined = (socket as NodeWebSocket).on && null;
+    let answer: SinyalError | null | undefined = (socket as NodeWebSocket).on && null;
     (socket as NodeWebSocket).on?.('unexpected-response', (_request, response) => {
       let text = '';
-      response.on('data', (chunk) => (text += String(chunk)));
+      response.on('data', (chunk) => (text += chunk));
       response.on('end', () => {
         answer = refusalOf(response.statusCode, text) ?? null;
-        (socket as NodeWebSocket).terminate?.();
+        (socket as NodeWebSocket).terminate!();
       });
     });
     socket.onopen = () => {
@@ -256,32 +249,29 @@ export class Connection extends Subscribable {
    * blame. The probe is bounded by `probeTimeoutMs` and never holds back the next attempt:
    * its answer counts only if it comes before that attempt starts.
    */
-  async #handshakeFailed(token: string | undefined, generation: number, answer: Refusal | null | undefined): Promise<void> {
+  async #handshakeFailed(token: string | undefined, generation: number, answer: SinyalError | null | undefined): Promise<void> {
     if (answer) return this.#refused(answer);
     this.#retry(new SinyalError('unavailable', 'could not connect'), false);
-    if (answer === null || this.#config.authProbe === false || typeof fetch !== 'function') return;
-    // fetch has no timeout of its own: a black-holed network, or a balancer that accepts and
-    // closes at once (Node's first fetch then hangs), would otherwise keep it forever.
-    const abort = new AbortController(); // everywhere fetch is
-    const timer = setTimeout(() => abort.abort(), this.#config.probeTimeoutMs ?? 2000);
+    if (answer === null || this.#config.authProbe === false) return;
     try {
+      // (Where there is no fetch, this throws: no probe, a network problem.)
       const response = await fetch(this.#config.url.replace(/^ws/, 'http'), {
-        ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
-        signal: abort.signal,
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+        // fetch has no timeout of its own: a black-holed network, or a balancer that accepts
+        // and closes at once (Node's first fetch then hangs), would keep it forever. (Where
+        // AbortSignal.timeout is missing, a hung probe still never delays the next attempt.)
+        signal: AbortSignal.timeout?.(this.#config.probeTimeoutMs ?? 2000),
       });
       const refusal = refusalOf(response.status, await response.text());
       if (refusal && generation === this.#generation) this.#refused(refusal);
     } catch {
       // unreachable or timed out: a network problem, not a refusal
-    } finally {
-      clearTimeout(timer);
     }
   }
 
   /** A token refused once (401) is fetched anew and tried at once; refused twice in a row, or for another reason, the client stops. */
-  #refused({ status, code, msg }: Refusal): void {
-    const error = new SinyalError(code, msg);
-    if (status !== 401 || ++this.#refusals >= 2) this.#stop('failed', error);
+  #refused(error: SinyalError): void {
+    if (error.details !== 401 || ++this.#refusals >= 2) this.#stop('failed', error);
     else this.#retry(error, true, 0);
   }
 

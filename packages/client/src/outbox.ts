@@ -66,7 +66,8 @@ export class PendingCommand<Result = unknown> extends Subscribable {
     this.#outbox = outbox;
     this.report = report;
     this.data = record.data;
-    this.#snapshot = { id: record.id, name: record.name, room: record.room, status: 'queued', result: undefined, error: undefined, createdAt: record.createdAt };
+    const { id, name, room, createdAt } = record;
+    this.#snapshot = { id, name, room, status: 'queued', createdAt } as CommandSnapshot<Result>; // result, error: undefined
     this.transmitted = record.sent === true;
     this.done = new Promise<Result>((resolve, reject) => (this.#settle = { resolve: resolve as (result: unknown) => void, reject }));
     // Nobody may be awaiting (fire-and-forget sends, commands restored from storage).
@@ -114,7 +115,7 @@ export class PendingCommand<Result = unknown> extends Subscribable {
  * go now (not connected, or its room is not joined: the caller flushes again when that
  * changes), or an error that fails it (e.g. too large, or its room refused us).
  */
-export type SendCommand = (command: PendingCommand) => SinyalError | undefined | false;
+export type SendCommand = (command: PendingCommand) => SinyalError | false | void;
 
 /**
  * The offline queue. Every command waits here, in order, until the server acks it.
@@ -218,7 +219,7 @@ export class Outbox extends Subscribable {
     const scheduler = this.#scheduler;
     const held = new Set<string | undefined>();
     const { ttlMs } = this.#options;
-    let inFlight = this.#pending.filter((c) => c.status === 'sent' && !c.volatile).length;
+    let inFlight = this.#pending.filter((c) => c.status === 'sent').length;
     let first = false;
     for (const command of [...this.#pending]) {
       const { room: lane, createdAt } = command.getSnapshot();
@@ -259,7 +260,6 @@ export class Outbox extends Subscribable {
       if (command.volatile) this.fail(command, new SinyalError('unavailable', 'connection lost'));
       else command.update('queued');
     }
-    this.flush();
   }
 
   /** The server accepted the command. Unknown ids (answers to an earlier page) are ignored. */
@@ -321,13 +321,13 @@ export class Outbox extends Subscribable {
 
   #changed(persist: boolean): void {
     this.#snapshot = [...this.#pending];
-    if (!this.#pending.some((c) => !c.volatile)) this.#scheduler.idle();
+    if (!this.#pending.length) this.#scheduler.idle();
     // Saving before the restore would overwrite what the previous page left.
     if (persist && this.#loaded) {
       const records = this.#pending.filter((c) => !c.volatile).map((c) => c.toRecord());
-      const user = this.#user!;
       // One save at a time, in order: a slow older save must not overwrite a newer one.
-      this.#saving = this.#saving.then(() => this.#options.storage.save(records, user)).catch(this.report);
+      // (The user is set before anything is loaded, and never changes.)
+      this.#saving = this.#saving.then(() => this.#options.storage.save(records, this.#user!)).catch(this.report);
     }
     this.notify();
   }

@@ -23,12 +23,17 @@ export interface OutboxStorage {
   save(records: OutboxRecord[], user: string): void | Promise<void>;
 }
 
-/** Keeps nothing across reloads: the default. */
+/**
+ * Keeps nothing across reloads: the default. One list, for the one user of the client
+ * that owns it (an outbox serves one user only; see `OutboxOptions.user`).
+ */
 export function memoryStorage(): OutboxStorage {
-  const saved = new Map<string, OutboxRecord[]>();
+  let saved: OutboxRecord[] = [];
   return {
-    load: (user) => saved.get(user) ?? [],
-    save: (records, user) => void saved.set(user, records),
+    load: () => saved,
+    save: (records) => {
+      saved = records;
+    },
   };
 }
 

@@ -1,7 +1,5 @@
 import { unref } from './timers';
 
-/** Commands on the wire at once while the server has not refused any for rate. */
-export const SEND_WINDOW = 16;
 
 /**
  * When the outbox may put its next command on the wire. It owns the outbox's one
@@ -56,7 +54,8 @@ export function retryScheduler(run: () => void): RetryScheduler {
   let acceptedAt = 0;
   const nextAt = () => Math.max(resumeAt, slot + gap);
   return {
-    due: (inFlight) => (inFlight < (gap ? 1 : SEND_WINDOW) ? nextAt() : Infinity),
+    // Paced: one command on the wire at a time; otherwise a window of 16.
+    due: (inFlight) => (inFlight < (gap ? 1 : 16) ? nextAt() : Infinity),
     wake(at) {
       if (at >= timerAt) return;
       clearTimeout(timer);

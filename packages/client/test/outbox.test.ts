@@ -257,7 +257,12 @@ describe('Outbox', () => {
   });
 
   it('keeps each user\'s commands apart: B never loads (or sends) what A left queued', async () => {
-    const storage = memoryStorage();
+    const map = new Map<string, string>();
+    const storage = localStorageStorage('sinyal:outbox', {
+      getItem: (k: string) => map.get(k) ?? null,
+      setItem: (k: string, v: string) => void map.set(k, v),
+      removeItem: (k: string) => void map.delete(k),
+    } as unknown as Storage);
     const alice = setup({ storage, user: 'alice' });
     await alice.outbox.ready;
     alice.setOpen(false);
