@@ -215,7 +215,7 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
    */
   #encode(frame: { t: 'cmd' | 'join'; [field: string]: unknown }): string | SinyalError {
     const text = JSON.stringify(frame);
-    return utf8Length(text, this.#maxFrameBytes) > this.#maxFrameBytes ? new SinyalError('too_large', `${frame.t} is larger than the server's ${this.#maxFrameBytes}-byte frame limit`) : text;
+    return utf8Length(text, this.#maxFrameBytes) > this.#maxFrameBytes ? new SinyalError('too_large', `${frame.t} exceeds the server's ${this.#maxFrameBytes}-byte frame limit`) : text;
   }
 
   /** The room whose current join `id` answers (an answer to an older join of it is ignored). */
@@ -257,8 +257,8 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
     try {
       this.#dispatch(frame);
       // Whatever the frame changed (welcomed, a room joined or refused, an answer) may let
-      // waiting commands go, or fail them with their room's refusal.
-      this.outbox.flush();
+      // waiting commands go, or fail them with their room's refusal. Events change nothing.
+      if (frame.t !== 'event') this.outbox.flush();
     } catch (error) {
       this.#report(error);
     }

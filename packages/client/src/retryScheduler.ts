@@ -64,7 +64,7 @@ export function retryScheduler(run: () => void): RetryScheduler {
         setTimeout(() => {
           timerAt = Infinity;
           run();
-        }, Math.max(1, at - Date.now())),
+        }, at - Date.now()), // a delay ≤ 0 runs after ≥ 1 ms (Node) / a tick (browsers): no busy loop
       );
     },
     sent(now) {
