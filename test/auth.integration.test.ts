@@ -2,8 +2,10 @@
 import { createDevToken } from '@sinyal/server';
 import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { createFaultProxy } from '../test-utils/faultProxy';
 import { connect, SECRET, sleep, startServer, until } from '../test-utils/harness';
+import { rawClient } from '../test-utils/rawClient';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -60,6 +62,34 @@ describe('refused tokens end in failed with the reason, without a reconnect loop
   });
 });
 
+describe('a refused Origin ends in failed in Node as in browsers', () => {
+  /** Node's `ws` sends the Origin an app gives it: a server-side app, a test, a bot. */
+  const withOrigin = (origin: string) =>
+    class extends WebSocket {
+      constructor(url: string, protocols?: string | string[]) {
+        super(url, protocols, { origin });
+      }
+    };
+
+  it('an Origin not on the allow-list: failed with forbidden, no reconnect loop; an allowed one connects', async () => {
+    const s = await startServer({ origins: ['https://app.example'] });
+    cleanups.push(() => s.close());
+    const proxy = await createFaultProxy({ targetPort: s.port });
+    cleanups.push(() => proxy.close());
+    const url = `ws://127.0.0.1:${proxy.port}/ws`;
+    const evil = connect(url, 'x', { WebSocket: withOrigin('https://evil.example') as never });
+    cleanups.push(() => evil.close());
+    await until(() => evil.state === 'failed');
+    expect(evil.getSnapshot().error).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/origin/) });
+    const accepted = proxy.accepted();
+    await sleep(600);
+    expect(proxy.accepted()).toBe(accepted); // no more attempts
+    const good = connect(url, 'x', { WebSocket: withOrigin('https://app.example') as never });
+    cleanups.push(() => good.close());
+    await until(() => good.state === 'open');
+  });
+});
+
 describe('refusals inside a live connection', () => {
   it('a forbidden join is a typed room error; the connection and other rooms carry on', async () => {
     const { url } = await setup();
@@ -79,16 +109,26 @@ describe('refusals inside a live connection', () => {
     await expect(own.publish('private:note', { text: 'mine' }).done).resolves.toMatchObject({ seq: 1 });
   });
 
-  it('publishing into a room not joined, or an event the kind does not allow, is refused', async () => {
-    const { url } = await setup();
-    const c = connect(url, 'eve');
+  it('an event the kind does not allow is refused; a room not joined is waited for, never published into', async () => {
+    const { s, url } = await setup();
+    const c = connect(url, 'eve', { outbox: { ttlMs: 1500 } });
     cleanups.push(() => c.close());
     const room = c.room('demo:x');
     room.subscribe(() => {});
     await until(() => room.getSnapshot().status === 'joined');
-    await expect(c.command('publish', { event: 'demo:message', data: {} }, { room: 'demo:other' }).done).rejects.toMatchObject({ code: 'forbidden' });
     await expect(c.command('publish', { event: 'demo:secret', data: {} }, { room: 'demo:x' }).done).rejects.toMatchObject({ code: 'forbidden' });
+    // Never subscribed: the command waits for the room, then expires, reported, unsent.
+    const unjoined = c.command('publish', { event: 'demo:message', data: {} }, { room: 'demo:other' });
+    await expect(unjoined.done).rejects.toMatchObject({ code: 'expired' });
     expect(c.state).toBe('open');
+    // The server's "join first" is transient: retryable after retryAfterMs, and not remembered.
+    const raw = await rawClient(`ws://127.0.0.1:${s.port}/ws`, SECRET, 'eve');
+    cleanups.push(() => raw.close());
+    raw.send({ t: 'cmd', id: 'early', name: 'publish', room: 'demo:late', data: { event: 'demo:message', data: { n: 1 } } });
+    expect(await raw.next((f) => f.id === 'early')).toMatchObject({ t: 'nack', code: 'forbidden', retryAfterMs: 1000 });
+    await raw.join('demo:late');
+    raw.send({ t: 'cmd', id: 'early', name: 'publish', room: 'demo:late', data: { event: 'demo:message', data: { n: 1 } } });
+    expect(await raw.next((f) => f.id === 'early')).toMatchObject({ t: 'ack', data: { seq: 1 } });
   });
 
   it('an oversized command fails locally with too_large and loses nothing else', async () => {

@@ -1,4 +1,5 @@
 // Fault injection through a TCP proxy: cuts, stalls and delays between client and server.
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFaultProxy, type FaultProxy } from '../test-utils/faultProxy';
 import { connect, record, sleep, startServer, until } from '../test-utils/harness';
@@ -96,6 +97,26 @@ describe('fault injection', () => {
     const seqs = results.map((r) => (r as { seq: number }).seq);
     expect(new Set(seqs).size).toBe(500);
     expect(cuts).toBe(20);
+  });
+
+  it('a balancer that accepts and closes at once: the status probe never holds back the backoff schedule', async () => {
+    // A dead backend behind an L4 balancer: TCP accepted, closed at once. Node's first fetch
+    // to such a peer hangs until aborted, so the probe must not stand in the way.
+    const balancer = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => balancer.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => balancer.close(resolve)));
+    const { port } = balancer.address() as net.AddressInfo;
+    const c = connect(`ws://127.0.0.1:${port}/ws`, 'x', { reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+    cleanups.push(() => c.close());
+    const retries: number[] = [];
+    c.subscribe(() => {
+      const { state, retryAt } = c.getSnapshot();
+      if (state === 'reconnecting' && retryAt !== undefined && retryAt !== retries[retries.length - 1]) retries.push(retryAt);
+    });
+    // Attempts follow the backoff (at most 200 ms apart), not the probe (hung for seconds).
+    await until(() => c.getSnapshot().attempt >= 6, 5000);
+    expect(c.state).toBe('reconnecting');
+    expect(c.getSnapshot().error?.code).toBe('unavailable');
   });
 
   it('rate-limited commands are retried after retryAfterMs: all land, each once', async () => {

@@ -66,7 +66,9 @@ describe('connection', () => {
     const port = (blackHole.address() as net.AddressInfo).port;
     const c = connect(`ws://127.0.0.1:${port}/ws`, 'alice', { connectTimeoutMs: 300, reconnect: { initialDelayMs: 10, maxDelayMs: 50 } });
     cleanups.push(() => c.close());
-    // Each attempt: upgrade dropped → probe hangs → given up after connectTimeoutMs → next attempt.
+    // Each attempt: upgrade dropped → no HTTP answer, so a network problem (`ws` shows every
+    // answer, so no probe is sent; a browser's probe would hang, but it runs beside the backoff
+    // and is given up after probeTimeoutMs: client.mock.test.ts) → next attempt.
     await until(() => c.getSnapshot().attempt >= 4, 10_000);
     expect(c.state).toBe('reconnecting');
   });

@@ -17,7 +17,10 @@ export const scale = {
 /** Seed of the generated frames: fixed by default so a failure reproduces; `CHAOS_SEED` overrides. */
 export const SEED = process.env.CHAOS_SEED ? Number(process.env.CHAOS_SEED) : 0x5e1a1;
 
-/** Prints a figure for the run's report (vitest shows console output of the test file). */
+/** Print the figures: at full scale, or when asked with `CHAOS_REPORT=1`; a CI run stays quiet. */
+export const REPORT = FULL || process.env.CHAOS_REPORT === '1';
+
+/** A figure for the run's report (frames per second, pong delays, heap growth); see {@link REPORT}. */
 export function report(label: string, values: Record<string, unknown>): void {
-  console.log(`[chaos] ${label}: ${JSON.stringify(values)}`);
+  if (REPORT) console.log(`[chaos] ${label}: ${JSON.stringify(values)}`);
 }

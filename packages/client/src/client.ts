@@ -7,7 +7,7 @@ import { SinyalError } from './errors';
 import { DEFAULT_HEARTBEAT, Heartbeat } from './heartbeat';
 import type { ClientOptions } from './options';
 import { DEFAULT_OUTBOX, Outbox, type PendingCommand } from './outbox';
-import { memoryStorage } from './outboxStorage';
+import { memoryStorage, type OutboxRecord } from './outboxStorage';
 import { Room, type RoomHost } from './room';
 import { OPEN, type WebSocketLike } from './socket';
 import { logError, type ErrorReporter } from './subscribable';
@@ -64,6 +64,8 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
   readonly #roomHost: RoomHost;
   readonly #validate: ClientOptions['validate'];
   #socket: WebSocketLike | undefined;
+  /** The server welcomed this socket as the outbox's user: commands may go. */
+  #welcomed = false;
   #maxFrameBytes = 65_536;
   #joinCounter = 0;
 
@@ -72,15 +74,7 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
     const report = (this.#report = options.onError ?? logError);
     this.#validate = options.validate;
     this.#connection = new Connection(
-      {
-        url: options.url,
-        token: options.token,
-        WebSocket: options.WebSocket,
-        backoff: { ...DEFAULT_BACKOFF, ...options.reconnect },
-        environment: options.environment ?? browserEnvironment(),
-        authProbe: options.authProbe ?? true,
-        connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-      },
+      { ...options, backoff: { ...DEFAULT_BACKOFF, ...options.reconnect }, environment: options.environment ?? browserEnvironment() },
       {
         opened: (socket) => this.#opened(socket),
         frame: (data) => this.#receive(data),
@@ -94,21 +88,25 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
       this.#heartbeat = new Heartbeat(
         heartbeat,
         () => this.#write({ t: 'ping', ts: Date.now() }),
-        () => this.#connection.drop(new SinyalError('timeout', `no frame from the server within ${heartbeat.timeoutMs} ms of a ping`)),
+        () => this.#connection.drop(new SinyalError('timeout', `no frame within ${heartbeat.timeoutMs} ms of a ping`)),
       );
     }
     this.outbox = new Outbox(
       { ...DEFAULT_OUTBOX, storage: memoryStorage(), ...options.outbox },
       (command) => {
-        if (!this.#isSocketOpen()) return false;
+        // Only once welcomed: the server has named the user these commands belong to.
+        if (!this.#welcomed) return false;
         const { id, name, room } = command.getSnapshot();
-        // A room's commands wait for its join: the server only accepts them from members.
-        if (room !== undefined && this.#rooms.get(room)?.getSnapshot().status === 'joining') return false;
-        const frame: ClientFrame = room === undefined ? { t: 'cmd', id, name, data: command.data } : { t: 'cmd', id, name, room, data: command.data };
-        const text = JSON.stringify(frame);
-        if (utf8Length(text, this.#maxFrameBytes) > this.#maxFrameBytes) return new SinyalError('too_large', `command is larger than the server's ${this.#maxFrameBytes}-byte frame limit`);
-        this.#socket!.send(text);
-        return undefined;
+        // A room's commands wait for its join (the server only accepts them from members),
+        // or fail with its refusal. One that went out before (e.g. ahead of a reload) is sent
+        // anyway to learn its fate: the server answers it from memory if it ran it, or says
+        // "join first" (transient, not run) and it waits like the others.
+        if (room !== undefined && !command.transmitted) {
+          const target = this.#rooms.get(room);
+          if (target?.getSnapshot().status !== 'joined') return target?.refusal() ?? false;
+        }
+        const text = this.#encode({ t: 'cmd', id, name, room, data: command.data });
+        return typeof text === 'string' ? this.#socket!.send(text) : text;
       },
       report,
     );
@@ -121,7 +119,8 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
         this.#write({ t: 'leave', room: room.name });
       },
       publish: (room, event, data, volatile) =>
-        this.command('publish' as Extract<keyof Commands, string>, { event, data, ...(volatile ? { volatile } : {}) } as never, { room, volatile }),
+        // `volatile: undefined` is left out of the frame (JSON drops undefined fields).
+        this.command('publish' as Extract<keyof Commands, string>, { event, data, volatile: volatile || undefined } as never, { room, volatile }),
     };
     if (options.autoConnect ?? true) this.connect();
   }
@@ -164,8 +163,8 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
    * once). Track it through the returned handle's status or `await handle.done`.
    */
   command<Name extends Extract<keyof Commands, string>>(name: Name, data: DataOf<Commands, Name>, options: CommandOptions = {}): PendingCommand<ResultOf<Commands, Name>> {
-    const record = { id: options.id ?? newId(), name, data, createdAt: Date.now() };
-    return this.outbox.add<ResultOf<Commands, Name>>(options.room === undefined ? record : { ...record, room: options.room }, this.#isSocketOpen(), options.volatile);
+    const record = { id: options.id ?? newId(), name, room: options.room, data, createdAt: Date.now() } as OutboxRecord;
+    return this.outbox.add<ResultOf<Commands, Name>>(record, options.volatile);
   }
 
   /**
@@ -182,13 +181,11 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
     const timeoutMs = options.timeoutMs ?? 10_000;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        command.cancel('timeout', `no answer within ${timeoutMs} ms`);
-        reject(new SinyalError('timeout', `no answer within ${timeoutMs} ms`));
+        const error = new SinyalError('timeout', `no answer within ${timeoutMs} ms`);
+        command.cancel(error.code, error.message);
+        reject(error);
       }, timeoutMs);
-      command.done.then(
-        (result) => (clearTimeout(timer), resolve(result)),
-        (error: unknown) => (clearTimeout(timer), reject(error)),
-      );
+      command.done.finally(() => clearTimeout(timer)).then(resolve, reject);
     });
   }
 
@@ -205,34 +202,39 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
     room.joinId = undefined;
     if (!this.#isSocketOpen()) return; // joined when the connection opens
     const id = `j${++this.#joinCounter}`;
+    const text = this.#encode({ t: 'join', id, room: room.name, from: room.position(), params: room.params });
+    if (typeof text !== 'string') return room.handleJoinRefused(text);
     room.joinId = id;
     this.#joins.set(id, room);
-    const from = room.position();
-    const frame: ClientFrame = { t: 'join', id, room: room.name };
-    if (from) frame.from = from;
-    if (room.params !== undefined) frame.params = room.params;
-    const text = JSON.stringify(frame);
-    if (utf8Length(text, this.#maxFrameBytes) > this.#maxFrameBytes) {
-      this.#joins.delete(id);
-      room.joinId = undefined;
-      room.handleJoinRefused(new SinyalError('too_large', `join parameters exceed the server's ${this.#maxFrameBytes}-byte frame limit`));
-      return;
-    }
     this.#socket!.send(text);
   }
 
-  /** Socket open: greet, re-join, flush — pipelined; the server answers in order. */
+  /**
+   * The frame as text (JSON leaves out `undefined` fields, such as a command's missing
+   * `room`), or a `too_large` error if it exceeds the server's frame limit.
+   */
+  #encode(frame: { t: 'cmd' | 'join'; [field: string]: unknown }): string | SinyalError {
+    const text = JSON.stringify(frame);
+    return utf8Length(text, this.#maxFrameBytes) > this.#maxFrameBytes ? new SinyalError('too_large', `${frame.t} exceeds the server's ${this.#maxFrameBytes}-byte frame limit`) : text;
+  }
+
+  /** The room whose current join `id` answers (an answer to an older join of it is ignored). */
+  #joinAnswered(id: string): Room<Events> | undefined {
+    const room = this.#joins.get(id);
+    this.#joins.delete(id);
+    return room?.joinId === id ? room : undefined;
+  }
+
+  /** Socket open: greet and re-join, pipelined (the server answers in order); commands follow the welcome. */
   #opened(socket: WebSocketLike): void {
     this.#socket = socket;
     this.#write({ t: 'hello', v: PROTOCOL_VERSION, lib: 'sinyal-js' });
     for (const room of this.#rooms.values()) if (room.wantsJoin()) this.#sendJoin(room);
-    void this.outbox.ready.then(() => {
-      if (this.#socket === socket) this.outbox.flush();
-    });
   }
 
   #down(): void {
     this.#socket = undefined;
+    this.#welcomed = false;
     this.#heartbeat?.stop();
     this.#joins.clear();
     this.outbox.requeueSent();
@@ -254,6 +256,9 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
     }
     try {
       this.#dispatch(frame);
+      // Whatever the frame changed (welcomed, a room joined or refused, an answer) may let
+      // waiting commands go, or fail them with their room's refusal. Events change nothing.
+      if (frame.t !== 'event') this.outbox.flush();
     } catch (error) {
       this.#report(error);
     }
@@ -267,48 +272,39 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
         this.clock.seed(frame.now);
         // Ping well inside the server's eviction timeout, whatever the local setting says.
         this.#heartbeat?.start(frame.heartbeatTimeoutMs / 3);
+        // Commands go only over a connection of the user they belong to.
+        this.#welcomed = this.outbox.signedIn(frame.user);
         this.#connection.markOpen();
         return;
-      case 'joined': {
-        const room = this.#joins.get(frame.id);
-        this.#joins.delete(frame.id);
-        if (room && room.joinId === frame.id) {
-          room.handleJoined(frame);
-          this.outbox.flush(); // commands that waited for this join
+      case 'joined':
+        this.#joinAnswered(frame.id)?.handleJoined(frame);
+        return;
+      case 'event':
+      case 'reset': {
+        const room = this.#rooms.get(frame.room);
+        if (room?.getSnapshot().status === 'joined') {
+          if (frame.t === 'event') room.handleEvent(frame);
+          else room.handleReset(frame);
         }
         return;
       }
-      case 'event': {
-        const room = this.#rooms.get(frame.room);
-        if (room?.getSnapshot().status === 'joined') room.handleEvent(frame);
-        return;
-      }
-      case 'reset': {
-        const room = this.#rooms.get(frame.room);
-        if (room?.getSnapshot().status === 'joined') room.handleReset(frame);
-        return;
-      }
       case 'left':
-        this.#rooms.get(frame.room)?.handleLeft(frame);
+        this.#rooms.get(frame.room)?.handleJoinRefused(new SinyalError(frame.code, frame.msg));
         return;
       case 'ack':
         this.outbox.ack(frame.id, frame.data);
         return;
       case 'nack': {
         const error = new SinyalError(frame.code, frame.msg, frame.retryAfterMs, frame.data);
-        const room = this.#joins.get(frame.id);
-        if (room) {
-          this.#joins.delete(frame.id);
-          if (room.joinId !== frame.id) return;
-          if (RETRYABLE_ERROR_CODES.includes(frame.code)) {
-            // Busy, not refused: try the join again shortly, on this connection.
-            unref(setTimeout(() => room.joinId === undefined && room.active && this.#sendJoin(room), frame.retryAfterMs ?? 1000));
-            room.joinId = undefined;
-          } else {
-            room.handleJoinRefused(error);
-          }
+        if (!this.#joins.has(frame.id)) return this.outbox.nack(frame.id, error);
+        const room = this.#joinAnswered(frame.id);
+        if (!room) return;
+        if (RETRYABLE_ERROR_CODES.includes(frame.code)) {
+          // Busy, not refused: try the join again shortly, on this connection.
+          unref(setTimeout(() => room.joinId === undefined && room.active && this.#sendJoin(room), frame.retryAfterMs ?? 1000));
+          room.joinId = undefined;
         } else {
-          this.outbox.nack(frame.id, error, () => this.#isSocketOpen() && this.outbox.flush());
+          room.handleJoinRefused(error);
         }
         return;
       }

@@ -26,16 +26,41 @@ export interface ConnectionSnapshot {
 /** A token, or a function called before every (re)connect that returns a fresh one. */
 export type TokenSource = string | (() => string | Promise<string>);
 
-/** @internal what the connection needs, resolved from the client options */
+/** @internal what the connection needs: the client options, with backoff and environment resolved */
 export interface ConnectionConfig {
   url: string;
-  token: TokenSource | undefined;
-  WebSocket: WebSocketConstructor | undefined;
+  token?: TokenSource | undefined;
+  WebSocket?: WebSocketConstructor | undefined;
   backoff: BackoffOptions;
   environment: Environment;
-  authProbe: boolean;
-  /** Abandon an attempt (token, TCP, upgrade and welcome) that takes longer than this. */
-  connectTimeoutMs: number;
+  /** Ask the server why a handshake failed (see `ClientOptions.authProbe`). @default true */
+  authProbe?: boolean | undefined;
+  /** Give up on the status probe after this long (it never holds back the next attempt). @default 2000 */
+  probeTimeoutMs?: number | undefined;
+  /** Abandon an attempt (token, TCP, upgrade and welcome) that takes longer than this. @default 10000 */
+  connectTimeoutMs?: number | undefined;
+}
+
+/**
+ * Why the server refused a handshake, read from its HTTP answer: a `SinyalError` with the
+ * body's `{ code, msg }` and the HTTP status as `details`, or `undefined` when the answer is
+ * not a refusal the client must respect (below 400, 5xx, 404, 429: retry).
+ */
+function refusalOf(status: number, text: string): SinyalError | undefined {
+  if (status < 400 || status > 499 || status === 404 || status === 429) return undefined;
+  let body: { code?: ErrorCode; msg?: string } = {};
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    // not JSON: the status alone says it
+  }
+  return new SinyalError(body.code ?? 'unauthorized', body.msg ?? `refused (${status})`, undefined, status);
+}
+
+/** What Node's `ws` adds to the WebSocket API: it shows why an upgrade was refused. */
+interface NodeWebSocket {
+  on?(event: 'unexpected-response', listener: (request: unknown, response: { statusCode: number; on(event: string, listener: (chunk: string) => void): void }) => void): void;
+  terminate?(): void;
 }
 
 /** @internal what the connection tells the client */
@@ -110,8 +135,8 @@ export class Connection extends Subscribable {
     if (!socket) return;
     clearTimeout(this.#connectTimer);
     this.#detach(socket);
-    const terminate = (socket as { terminate?: () => void }).terminate;
-    if (terminate) terminate.call(socket);
+    const node = socket as NodeWebSocket;
+    if (node.terminate) node.terminate();
     else socket.close(4000, error.message);
     this.#events.down();
     this.#retry(error, false);
@@ -148,17 +173,17 @@ export class Connection extends Subscribable {
   async #attempt(): Promise<void> {
     const generation = ++this.#generation;
     clearTimeout(this.#connectTimer);
+    const { url, token: source, WebSocket, connectTimeoutMs = 10_000 } = this.#config;
     // A stalled TCP connect, upgrade, welcome or token provider must not hang the client.
     this.#connectTimer = setTimeout(() => {
       if (generation !== this.#generation) return;
-      const error = new SinyalError('timeout', `not connected within ${this.#config.connectTimeoutMs} ms`);
+      const error = new SinyalError('timeout', `not connected within ${connectTimeoutMs} ms`);
       if (this.#socket) this.drop(error);
       else {
         this.#generation++;
         this.#retry(error, false);
       }
-    }, this.#config.connectTimeoutMs);
-    const { url, token: source, WebSocket } = this.#config;
+    }, connectTimeoutMs);
     let token: string | undefined;
     try {
       token = typeof source === 'function' ? await source() : source;
@@ -168,19 +193,29 @@ export class Connection extends Subscribable {
     }
     if (generation !== this.#generation) return;
     const Impl = WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-    if (!Impl) {
-      this.#stop('failed', new SinyalError('unavailable', 'no WebSocket: pass the `WebSocket` option'));
-      return;
-    }
     let socket: WebSocketLike;
     try {
-      socket = new Impl(url, token ? [SUBPROTOCOL, TOKEN_PROTOCOL_PREFIX + base64url(token)] : [SUBPROTOCOL]);
+      socket = new Impl!(url, token ? [SUBPROTOCOL, TOKEN_PROTOCOL_PREFIX + base64url(token)] : [SUBPROTOCOL]);
     } catch (error) {
-      this.#stop('failed', new SinyalError('bad_request', `cannot open ${url}: ${String(error)}`));
+      this.#stop('failed', Impl ? new SinyalError('bad_request', `cannot open ${url}: ${String(error)}`) : new SinyalError('unavailable', 'no WebSocket: pass the `WebSocket` option'));
       return;
     }
     this.#socket = socket;
     let opened = false;
+    /**
+     * Why the upgrade failed: a refusal, or `null` when the server did not refuse us. Node's
+     * `ws` shows every answer (status + body), so there no answer means the network failed.
+     * Browsers hide it: `undefined`, and the status probe asks.
+     */
+    let answer: SinyalError | null | undefined = (socket as NodeWebSocket).on && null;
+    (socket as NodeWebSocket).on?.('unexpected-response', (_request, response) => {
+      let text = '';
+      response.on('data', (chunk) => (text += chunk));
+      response.on('end', () => {
+        answer = refusalOf(response.statusCode, text) ?? null;
+        (socket as NodeWebSocket).terminate!();
+      });
+    });
     socket.onopen = () => {
       opened = true;
       this.#events.opened(socket);
@@ -192,55 +227,51 @@ export class Connection extends Subscribable {
       this.#detach(socket);
       this.#events.down();
       if (opened) this.#closedByServer(event.code, event.reason ?? '');
-      else void this.#handshakeFailed(token, generation);
+      else void this.#handshakeFailed(token, generation, answer);
     };
   }
 
   #closedByServer(code: number, reason: string): void {
-    if (code === CLOSE_UNSUPPORTED_VERSION) {
-      this.#stop('failed', new SinyalError('unsupported_version', reason || 'unsupported protocol version'));
-    } else if (code === CLOSE_UNAUTHORIZED) {
-      // The token expired during the session: fetch a new one and come straight back.
-      this.#retry(new SinyalError('unauthorized', reason || 'token expired'), true, 0);
-    } else if (code === CLOSE_SERVICE_RESTART || code === CLOSE_GOING_AWAY) {
-      this.#retry(new SinyalError('unavailable', reason || 'server restarting'), true, Math.random() * this.#config.backoff.restartJitterMs);
-    } else {
-      this.#retry(new SinyalError('unavailable', reason || `connection closed (${code})`), false);
-    }
+    const message = reason || `connection closed (${code})`;
+    if (code === CLOSE_UNSUPPORTED_VERSION) return this.#stop('failed', new SinyalError('unsupported_version', message));
+    // The token expired during the session: fetch a new one and come straight back.
+    if (code === CLOSE_UNAUTHORIZED) return this.#retry(new SinyalError('unauthorized', message), true, 0);
+    // Restarting or going away: back soon, spread so the next node is not hit all at once.
+    const restart = code === CLOSE_SERVICE_RESTART || code === CLOSE_GOING_AWAY;
+    this.#retry(new SinyalError('unavailable', message), restart, restart ? Math.random() * this.#config.backoff.restartJitterMs : undefined);
   }
 
   /**
-   * Browsers do not expose why an upgrade failed, so ask the server over plain HTTP
-   * whether it refuses this token (401/403) or whether the network is to blame.
+   * The handshake failed. Where the upgrade's answer is readable (Node's `ws`), it says
+   * whether the server refused us. Elsewhere (browsers hide it) the next attempt is
+   * scheduled by the backoff at once, and beside it the client asks the server over plain
+   * HTTP whether it refuses this token or origin (401/403) or whether the network is to
+   * blame. The probe is bounded by `probeTimeoutMs` and never holds back the next attempt:
+   * its answer counts only if it comes before that attempt starts.
    */
-  async #handshakeFailed(token: string | undefined, generation: number): Promise<void> {
-    let refusal: { status: number; code: ErrorCode; msg: string } | undefined;
-    if (this.#config.authProbe && typeof fetch === 'function') {
-      // Bounded like the handshake: on a black-holed network the probe would otherwise
-      // hang (fetch has no timeout of its own) and the client would never retry.
-      const abort = typeof AbortController === 'function' ? new AbortController() : undefined;
-      const timer = setTimeout(() => abort?.abort(), this.#config.connectTimeoutMs);
-      try {
-        const response = await fetch(this.#config.url.replace(/^ws/, 'http'), {
-          ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
-          ...(abort ? { signal: abort.signal } : {}),
-        });
-        if (response.status >= 400 && response.status < 500 && response.status !== 404 && response.status !== 429) {
-          const body = (await response.json().catch(() => ({}))) as { code?: ErrorCode; msg?: string };
-          refusal = { status: response.status, code: body.code ?? 'unauthorized', msg: body.msg ?? `refused (${response.status})` };
-        }
-      } catch {
-        // unreachable or timed out: a network problem, not a refusal
-      } finally {
-        clearTimeout(timer);
-      }
+  async #handshakeFailed(token: string | undefined, generation: number, answer: SinyalError | null | undefined): Promise<void> {
+    if (answer) return this.#refused(answer);
+    this.#retry(new SinyalError('unavailable', 'could not connect'), false);
+    if (answer === null || this.#config.authProbe === false) return;
+    try {
+      // (Where there is no fetch, this throws: no probe, a network problem.)
+      const response = await fetch(this.#config.url.replace(/^ws/, 'http'), {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+        // fetch has no timeout of its own: a black-holed network, or a balancer that accepts
+        // and closes at once (Node's first fetch then hangs), would keep it forever. (Where
+        // AbortSignal.timeout is missing, a hung probe still never delays the next attempt.)
+        signal: AbortSignal.timeout?.(this.#config.probeTimeoutMs ?? 2000),
+      });
+      const refusal = refusalOf(response.status, await response.text());
+      if (refusal && generation === this.#generation) this.#refused(refusal);
+    } catch {
+      // unreachable or timed out: a network problem, not a refusal
     }
-    if (generation !== this.#generation) return;
-    if (!refusal) return this.#retry(new SinyalError('unavailable', 'could not connect'), false);
-    const error = new SinyalError(refusal.code, refusal.msg);
-    if (refusal.status !== 401) return this.#stop('failed', error);
-    // Refused once: fetch a new token and try at once. Refused twice in a row: stop.
-    if (++this.#refusals >= 2) this.#stop('failed', error);
+  }
+
+  /** A token refused once (401) is fetched anew and tried at once; refused twice in a row, or for another reason, the client stops. */
+  #refused(error: SinyalError): void {
+    if (error.details !== 401 || ++this.#refusals >= 2) this.#stop('failed', error);
     else this.#retry(error, true, 0);
   }
 

@@ -51,11 +51,15 @@ export interface ClientOptions {
    */
   onError?: (error: unknown) => void;
   /**
-   * After a failed handshake, ask the server over HTTP whether it refused the token
-   * (browsers hide the upgrade's status), so a bad token ends in `failed` instead
-   * of a reconnect loop. @default true
+   * After a failed handshake, ask the server over HTTP whether it refused the token or
+   * the origin (browsers hide the upgrade's status), so a bad token ends in `failed`
+   * instead of a reconnect loop. Not needed where the upgrade's answer is readable (Node's
+   * `ws`). The probe runs beside the backoff wait and never delays the next attempt.
+   * @default true
    */
   authProbe?: boolean;
+  /** Give up on one status probe after this long. @default 2000 */
+  probeTimeoutMs?: number;
   /** Online/visibility signals. @default browserEnvironment() */
   environment?: Environment;
 }

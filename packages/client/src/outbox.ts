@@ -2,7 +2,7 @@ import type { ErrorCode } from '@sinyal/protocol';
 import { SinyalError } from './errors';
 import { memoryStorage, type OutboxRecord, type OutboxStorage } from './outboxStorage';
 import { Subscribable, type ErrorReporter } from './subscribable';
-import { unref } from './timers';
+import { retryScheduler } from './retryScheduler';
 
 /** `queued` (waiting for a connection) → `sent` (on the wire) → `acked` | `failed`. */
 export type CommandStatus = 'queued' | 'sent' | 'acked' | 'failed';
@@ -24,8 +24,15 @@ export interface OutboxOptions {
    * status, never dropped silently. @default 'reject'
    */
   overflow: 'reject' | 'drop-oldest';
-  /** Persistence for pending commands. @default memoryStorage() */
+  /** Persistence for pending commands, keyed by user. @default memoryStorage() */
   storage: OutboxStorage;
+  /**
+   * The signed-in user whose commands these are. Set it when you know it before the
+   * connection opens, so persisted commands are restored (and shown) at once; otherwise
+   * they are restored for the user the server's `welcome` names. Either way a client
+   * never sends one user's stored commands as another. @default undefined
+   */
+  user?: string;
 }
 
 export const DEFAULT_OUTBOX: Omit<OutboxOptions, 'storage'> = { maxSize: 1000, ttlMs: 300_000, overflow: 'reject' };
@@ -59,7 +66,8 @@ export class PendingCommand<Result = unknown> extends Subscribable {
     this.#outbox = outbox;
     this.report = report;
     this.data = record.data;
-    this.#snapshot = { id: record.id, name: record.name, room: record.room, status: 'queued', result: undefined, error: undefined, createdAt: record.createdAt };
+    const { id, name, room, createdAt } = record;
+    this.#snapshot = { id, name, room, status: 'queued', createdAt } as CommandSnapshot<Result>; // result, error: undefined
     this.transmitted = record.sent === true;
     this.done = new Promise<Result>((resolve, reject) => (this.#settle = { resolve: resolve as (result: unknown) => void, reject }));
     // Nobody may be awaiting (fire-and-forget sends, commands restored from storage).
@@ -89,58 +97,85 @@ export class PendingCommand<Result = unknown> extends Subscribable {
   volatile = false;
   /** @internal Went on the wire at least once (so the server may have run it). */
   transmitted = false;
+  /** @internal Local time it was last put on the wire. */
+  sentAt = 0;
+  /** @internal Not re-sent before this local time (after an `unavailable` or transient refusal). */
+  retryAt = 0;
 
   /** @internal */
   toRecord(): OutboxRecord {
     const { id, name, room, createdAt } = this.#snapshot;
-    const record: OutboxRecord = { id, name, data: this.data, createdAt };
-    if (room !== undefined) record.room = room;
-    if (this.transmitted) record.sent = true;
-    return record;
+    // `room` may be undefined (JSON leaves it out).
+    return { id, name, room, data: this.data, createdAt, sent: this.transmitted } as OutboxRecord;
   }
 }
 
-/** Writes one command to the socket; returns an error if it cannot be sent at all (e.g. too large). */
-export type SendCommand = (command: PendingCommand) => SinyalError | undefined | false;
+/**
+ * Puts one command on the wire. Returns `undefined` when sent, `false` when it cannot
+ * go now (not connected, or its room is not joined: the caller flushes again when that
+ * changes), or an error that fails it (e.g. too large, or its room refused us).
+ */
+export type SendCommand = (command: PendingCommand) => SinyalError | false | void;
 
 /**
  * The offline queue. Every command waits here, in order, until the server acks it.
  * While disconnected it is held; after reconnect `flush` sends everything queued, in
  * creation order, with the same ids (the server dedupes, so a command that was on
- * the wire when the connection died still happens once).
+ * the wire when the connection died still happens once). When to send — the server's
+ * `retryAfterMs`, pacing after a rate limit, the one retry timer — is decided by the
+ * {@link retryScheduler}.
+ *
+ * Commands of one room (or all commands without a room) keep their order: a command
+ * that waits holds back the later ones of its room.
  */
 export class Outbox extends Subscribable {
   #pending: PendingCommand[] = [];
   #snapshot: readonly PendingCommand[] = [];
-  #expiryTimer: ReturnType<typeof setTimeout> | undefined;
-  #pausedUntil = 0;
   #saving: Promise<void> = Promise.resolve();
+  /** Whose commands these are: storage is read and written for this user only. */
+  #user: string | undefined;
   /** New commands wait until restored ones are back, so order holds across reloads. */
   #loaded = false;
-  /** Resolves once commands persisted by a previous page have been restored. */
-  readonly ready: Promise<void>;
+  #restored!: () => void;
+  /** Resolves once the commands persisted for the user (a previous page's) have been restored. */
+  readonly ready = new Promise<void>((resolve) => (this.#restored = resolve));
 
   readonly #options: OutboxOptions;
   readonly #send: SendCommand;
+  readonly #scheduler = retryScheduler(() => this.flush());
 
   constructor(options: OutboxOptions, send: SendCommand, report: ErrorReporter) {
     super();
     this.#options = options;
     this.#send = send;
     this.report = report;
-    this.ready = Promise.resolve()
-      .then(() => options.storage.load())
+    if (options.user !== undefined) this.signedIn(options.user);
+  }
+
+  /**
+   * Whose commands these are: `outbox.user`, or else the first user a `welcome` names,
+   * whose persisted commands are restored then (nothing is sent before). Returns whether
+   * `user` is that owner. A client whose token later names someone else must send none of
+   * them (the client then holds the whole outbox): use one client per signed-in user.
+   */
+  signedIn(user: string): boolean {
+    if (this.#user !== undefined) return user === this.#user;
+    this.#user = user;
+    void Promise.resolve()
+      .then(() => this.#options.storage.load(user))
       .catch((error: unknown) => {
-        report(error);
+        this.report(error);
         return [];
       })
       .then((records) => {
-        const restored = records.map((r) => new PendingCommand(r, report, this));
+        const restored = records.map((r) => new PendingCommand(r, this.report, this));
         this.#pending = [...restored, ...this.#pending];
         this.#loaded = true;
         this.#changed(restored.length < this.#pending.length);
-        this.#scheduleExpiry();
+        this.flush();
+        this.#restored();
       });
+    return true;
   }
 
   /** Commands not yet acked or failed, oldest first. Stable until the list changes. */
@@ -149,45 +184,73 @@ export class Outbox extends Subscribable {
   get size(): number { return this.#pending.length; }
 
   /**
-   * Queue a command; `isOpen` decides whether it goes on the wire right away. A
-   * `volatile` command is sent now or fails with `unavailable`: it is never queued.
+   * Queue a command and send it if it can go now. A `volatile` command is sent now or
+   * fails with `unavailable`: it is never queued.
    */
-  add<Result>(record: OutboxRecord, isOpen: boolean, volatile = false): PendingCommand<Result> {
-    const command = new PendingCommand<Result>(record, this.report, this);
-    if (volatile) {
-      command.volatile = true;
-      const refused = isOpen && this.#loaded ? this.#send(command as PendingCommand) : false;
-      if (refused === undefined) {
-        command.update('sent');
-        this.#pending.push(command as PendingCommand); // only to match its ack
-        this.#changed(false);
-      } else {
-        command.update('failed', undefined, refused || new SinyalError('unavailable', 'not connected'));
-      }
-      return command;
-    }
-    if (this.#pending.length >= this.#options.maxSize) {
+  add<Result>(record: OutboxRecord, volatile = false): PendingCommand<Result> {
+    const command = new PendingCommand<Result>(record, this.report, this) as PendingCommand;
+    command.volatile = volatile;
+    const { maxSize, overflow } = this.#options;
+    if (!volatile && this.#pending.length >= maxSize) {
+      const full = new SinyalError('overflow', `outbox full (${maxSize} commands)`);
       const oldestQueued = this.#pending.find((c) => c.status === 'queued');
-      if (this.#options.overflow === 'reject' || !oldestQueued) {
-        command.update('failed', undefined, new SinyalError('overflow', `outbox full (${this.#options.maxSize} commands)`));
-        return command;
-      }
-      this.fail(oldestQueued, new SinyalError('overflow', 'dropped: outbox full'));
+      // The loser (the new command, or the oldest queued one) fails visibly.
+      this.fail(overflow === 'reject' || !oldestQueued ? command : oldestQueued, full);
+      if (command.status === 'failed') return command as PendingCommand<Result>;
     }
-    this.#pending.push(command as PendingCommand);
-    if (isOpen && this.#loaded && Date.now() >= this.#pausedUntil) this.#transmit(command as PendingCommand);
-    this.#changed(true);
-    this.#scheduleExpiry();
-    return command;
+    this.#pending.push(command);
+    this.flush();
+    // A volatile command goes now or never (in the list only to match its ack).
+    if (volatile && command.status === 'queued') this.fail(command, new SinyalError('unavailable', 'cannot be sent now'));
+    else this.#changed(!volatile);
+    return command as PendingCommand<Result>;
   }
 
-  /** Send every queued command, oldest first (on reconnect). */
+  /**
+   * Send what may go now, oldest first: everything queued, within the send window and
+   * the server's pace, except commands still waiting for their retry time or their room
+   * (and the later ones of that room); expire those past their TTL. Called on every
+   * change that may let one go; whatever still waits on time has the scheduler's one
+   * timer armed for it.
+   */
   flush(): void {
-    if (!this.#loaded || Date.now() < this.#pausedUntil) return;
-    const firstTimers = this.#pending.filter((c) => !c.transmitted).length;
-    for (const command of [...this.#pending]) if (command.status === 'queued') this.#transmit(command);
-    if (this.#pending.filter((c) => !c.transmitted).length !== firstTimers) this.#changed(true);
-    this.#scheduleExpiry();
+    if (!this.#loaded) return;
+    const now = Date.now();
+    const scheduler = this.#scheduler;
+    const held = new Set<string | undefined>();
+    const { ttlMs } = this.#options;
+    let inFlight = this.#pending.filter((c) => c.status === 'sent').length;
+    let first = false;
+    for (const command of [...this.#pending]) {
+      const { room: lane, createdAt } = command.getSnapshot();
+      if (command.status !== 'queued') continue;
+      // Only commands the server never ran expire: one that went out may have been
+      // executed, so it is re-sent (same id, deduped) until answered, never reported
+      // as a failure it was not.
+      if (!command.transmitted) {
+        if (createdAt + ttlMs <= now) {
+          this.fail(command, new SinyalError('expired', `not sent within ${ttlMs} ms`));
+          continue;
+        }
+        scheduler.wake(createdAt + ttlMs);
+      }
+      if (held.has(lane)) continue;
+      const at = Math.max(command.retryAt, scheduler.due(inFlight));
+      const refused = at > now ? false : this.#send(command);
+      if (at > now) scheduler.wake(at);
+      if (refused === false) held.add(lane);
+      else if (refused) this.fail(command, refused);
+      else {
+        inFlight++;
+        first ||= !command.transmitted;
+        command.transmitted = true;
+        command.sentAt = now;
+        scheduler.sent(now);
+        command.update('sent');
+      }
+    }
+    // Persist the `sent` flags: a command that went out may have run, so it never expires.
+    if (first) this.#changed(true);
   }
 
   /** The connection dropped: whatever was on the wire must be sent again. */
@@ -197,33 +260,45 @@ export class Outbox extends Subscribable {
       if (command.volatile) this.fail(command, new SinyalError('unavailable', 'connection lost'));
       else command.update('queued');
     }
-    this.#scheduleExpiry();
   }
 
   /** The server accepted the command. Unknown ids (answers to an earlier page) are ignored. */
   ack(id: string, result: unknown): void {
-    const command = this.#pending.find((c) => c.id === id);
+    const command = this.#find(id);
     if (!command) return;
+    this.#scheduler.answered(command.sentAt);
     this.#remove(command);
     command.update('acked', result);
+    this.flush();
   }
 
   /**
-   * The server refused the command. `rate_limited` and `unavailable` are put back in
-   * the queue and sent again after `retryAfterMs`; anything else fails the command.
+   * The server refused the command. `rate_limited` pauses the whole queue for
+   * `retryAfterMs`, then paces it; `unavailable` re-sends this command after
+   * `retryAfterMs`; any other code that comes with `retryAfterMs` is a transient refusal
+   * (the server did not run the command, e.g. "join the room first"): it is re-sent
+   * after that delay (a room command, once its room is joined again) and may expire like
+   * a command never sent. Anything else fails the command. A volatile command is never
+   * retried: any refusal fails it.
    */
-  nack(id: string, error: SinyalError, retry: () => void): void {
-    const command = this.#pending.find((c) => c.id === id);
+  nack(id: string, error: SinyalError): void {
+    const command = this.#find(id);
     if (!command) return;
-    if (error.code === 'rate_limited' || error.code === 'unavailable') {
-      command.update('queued', undefined, error); // still queued; `error` says why it waits
-      const waitMs = error.retryAfterMs ?? 1000;
-      this.#pausedUntil = Date.now() + waitMs;
-      unref(setTimeout(retry, waitMs));
-      this.#scheduleExpiry();
-      return;
-    }
-    this.fail(command, error);
+    if (command.volatile) return this.fail(command, error);
+    const { code, retryAfterMs = 1000 } = error;
+    if (code === 'rate_limited') this.#scheduler.answered(command.sentAt, retryAfterMs);
+    else if (code === 'unavailable' || error.retryAfterMs !== undefined) {
+      command.retryAt = Date.now() + retryAfterMs;
+      // Transient: refused without being run, so it may now expire like a command never sent.
+      if (code !== 'unavailable') command.transmitted = false;
+    } else return this.fail(command, error);
+    command.update('queued', undefined, error); // still queued; `error` says why it waits
+    this.#changed(true);
+    this.flush();
+  }
+
+  #find(id: string): PendingCommand | undefined {
+    return this.#pending.find((c) => c.id === id);
   }
 
   /** Fail one command with a reason and take it out of the queue. */
@@ -237,15 +312,6 @@ export class Outbox extends Subscribable {
     for (const command of [...this.#pending]) this.fail(command, new SinyalError(code, message));
   }
 
-  #transmit(command: PendingCommand): void {
-    const refused = this.#send(command);
-    if (refused) this.fail(command, refused);
-    else if (refused === undefined) {
-      command.transmitted = true;
-      command.update('sent');
-    }
-  }
-
   #remove(command: PendingCommand): void {
     const index = this.#pending.indexOf(command);
     if (index < 0) return;
@@ -255,33 +321,14 @@ export class Outbox extends Subscribable {
 
   #changed(persist: boolean): void {
     this.#snapshot = [...this.#pending];
+    if (!this.#pending.length) this.#scheduler.idle();
     // Saving before the restore would overwrite what the previous page left.
     if (persist && this.#loaded) {
       const records = this.#pending.filter((c) => !c.volatile).map((c) => c.toRecord());
       // One save at a time, in order: a slow older save must not overwrite a newer one.
-      this.#saving = this.#saving.then(() => this.#options.storage.save(records)).catch(this.report);
+      // (The user is set before anything is loaded, and never changes.)
+      this.#saving = this.#saving.then(() => this.#options.storage.save(records, this.#user!)).catch(this.report);
     }
     this.notify();
-  }
-
-  /**
-   * Expire queued commands past their TTL. Only commands that never went on the wire
-   * expire: one that was sent may have been executed, so it is re-sent (same id, the
-   * server dedupes) until the server answers, never reported as a failure it was not.
-   */
-  #scheduleExpiry(): void {
-    clearTimeout(this.#expiryTimer);
-    this.#expiryTimer = undefined;
-    const now = Date.now();
-    let next = Infinity;
-    const expired: PendingCommand[] = [];
-    for (const command of this.#pending) {
-      if (command.status !== 'queued' || command.transmitted) continue;
-      const expiresAt = command.getSnapshot().createdAt + this.#options.ttlMs;
-      if (expiresAt <= now) expired.push(command);
-      else next = Math.min(next, expiresAt);
-    }
-    for (const command of expired) this.fail(command, new SinyalError('expired', `not sent within ${this.#options.ttlMs} ms`));
-    if (next !== Infinity) this.#expiryTimer = unref(setTimeout(() => this.#scheduleExpiry(), next - now));
   }
 }

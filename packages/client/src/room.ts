@@ -1,5 +1,5 @@
-import type { EventFrame, EventName, JoinedFrame, LeftFrame, ResetFrame } from '@sinyal/protocol';
-import { SinyalError } from './errors';
+import type { EventFrame, EventName, JoinedFrame, ResetFrame } from '@sinyal/protocol';
+import type { SinyalError } from './errors';
 import type { PendingCommand } from './outbox';
 import { Subscribable, type ErrorReporter } from './subscribable';
 import { unref } from './timers';
@@ -50,10 +50,10 @@ export interface RoomHost {
   releaseDelayMs: number;
 }
 
-type Handler = { fn: (data: never, meta: EventMeta) => void };
+type Handler = (data: unknown, meta?: EventMeta) => void;
 
 /** Codes for which re-joining after a reconnect cannot help. */
-const FINAL_JOIN_ERRORS = new Set(['forbidden', 'not_found', 'invalid_frame', 'unauthorized']);
+const FINAL_JOIN_ERRORS: readonly string[] = ['forbidden', 'not_found', 'invalid_frame', 'unauthorized'];
 
 /**
  * A room (`kind:id`). It joins when it gets its first subscriber (an event handler,
@@ -110,7 +110,7 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
     let set = this.#handlers.get(event);
     if (!set) this.#handlers.set(event, (set = new Set()));
     // One entry per subscription, so the same function subscribed twice counts twice.
-    const entry: Handler = { fn: handler as unknown as Handler['fn'] };
+    const entry: Handler = (data, meta) => handler(data as Events[Name], meta!);
     set.add(entry);
     const release = this.retain();
     return () => {
@@ -215,9 +215,13 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
 
   /** @internal Should this room be re-joined on a new connection? */
   wantsJoin(): boolean {
-    if (this.#refs === 0) return false;
+    return this.#refs > 0 && !this.refusal();
+  }
+
+  /** @internal Why the server will not have us (a final join refusal), if it said so. */
+  refusal(): SinyalError | undefined {
     const { status, error } = this.#snapshot;
-    return !(status === 'error' && error && FINAL_JOIN_ERRORS.has(error.code));
+    return status === 'error' && FINAL_JOIN_ERRORS.includes(error!.code) ? error : undefined;
   }
 
   /** @internal The connection dropped: the room is joined again on the next one. */
@@ -244,24 +248,19 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
     this.#emit(this.#joinedHandlers, joined);
   }
 
-  #emit<T>(handlers: Set<(info: T) => void>, info: T): void {
+  #emit<T>(handlers: Set<(info: T, meta?: EventMeta) => void>, info: T, meta?: EventMeta): void {
     for (const handler of [...handlers]) {
       try {
-        handler(info);
+        handler(info, meta);
       } catch (error) {
         this.report(error);
       }
     }
   }
 
-  /** @internal */
+  /** @internal The server refused the join, or removed us (`left`). */
   handleJoinRefused(error: SinyalError): void {
     this.#set({ status: 'error', error });
-  }
-
-  /** @internal */
-  handleLeft(frame: LeftFrame): void {
-    this.#set({ status: 'error', error: new SinyalError(frame.code, frame.msg) });
   }
 
   /** @internal */
@@ -286,14 +285,6 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
       this.#seq = seq;
     }
     const set = this.#handlers.get(frame.name);
-    if (!set) return;
-    const meta: EventMeta = { room: this.name, name: frame.name, epoch, seq, at: frame.at };
-    for (const handler of [...set]) {
-      try {
-        (handler.fn as (data: unknown, meta: EventMeta) => void)(frame.data, meta);
-      } catch (error) {
-        this.report(error);
-      }
-    }
+    if (set) this.#emit(set, frame.data, { room: this.name, name: frame.name, epoch, seq, at: frame.at });
   }
 }

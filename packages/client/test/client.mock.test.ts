@@ -120,6 +120,24 @@ describe('client state machine (mock-socket)', () => {
     expect(states).toEqual(['connecting', 'reconnecting', 'failed']);
   });
 
+  it('bounds each status probe by probeTimeoutMs and keeps to the backoff schedule while probes hang', async () => {
+    const probes: Array<'pending' | 'aborted'> = [];
+    vi.stubGlobal('fetch', (_url: string, init: { signal: AbortSignal }) => {
+      const index = probes.push('pending') - 1;
+      // A peer that never answers (Node's first fetch to a balancer that accepts and closes).
+      return new Promise((_resolve, reject) => init.signal.addEventListener('abort', () => ((probes[index] = 'aborted'), reject(new Error('aborted')))));
+    });
+    try {
+      const client = createClient({ url: 'ws://nobody.test/ws', WebSocket: MockWebSocket as unknown as WebSocketConstructor, reconnect: { initialDelayMs: 20, maxDelayMs: 40 }, probeTimeoutMs: 150 });
+      await until(() => client.getSnapshot().attempt >= 5, 2000); // not held back by hung probes
+      await until(() => probes.filter((p) => p === 'aborted').length >= 3, 2000); // each one given up on
+      expect(client.state).toBe('reconnecting');
+      client.close();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('waits in offline without timers and retries at once when the network returns', async () => {
     const fake = fakeServer();
     const net = manualEnvironment();

@@ -100,6 +100,9 @@ export function commandTable(ctx: ServerContext, entries: Record<string, Command
   return table;
 }
 
+/** `retryAfterMs` sent with a transient refusal that names none. */
+export const TRANSIENT_RETRY_MS = 1000;
+
 async function execute(ctx: ServerContext, handler: CommandHandler, command: CommandContext): Promise<CommandOutcome> {
   // Inside the dedupe: a repeat of an answered command id gets its answer without a token.
   const limited = ctx.actionLimiter.take(command.user.id, command.name);
@@ -118,7 +121,9 @@ async function execute(ctx: ServerContext, handler: CommandHandler, command: Com
         ok: false,
         code: error.code,
         msg: error.message,
-        ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+        // A transient refusal carries `retryAfterMs` on the wire (default 1 s): that is how a
+        // client tells "not now, the command was not run" from a final refusal of the same code.
+        ...(error.retryAfterMs === undefined ? (error.transient ? { retryAfterMs: TRANSIENT_RETRY_MS } : {}) : { retryAfterMs: error.retryAfterMs }),
         ...(error.transient ? { transient: true } : {}),
         ...(error.details === undefined ? {} : { details: error.details }),
       };
