@@ -122,9 +122,11 @@ describe('outbox against the real server', () => {
     const r = record(reader, 'demo:never');
     await until(() => r.room.getSnapshot().status === 'joined');
 
-    const after = connect(s.url, 'ann', { outbox: { storage: localStorageStorage('sinyal:outbox', storage), ttlMs: 1500 } });
+    const after = connect(s.url, 'ann', { outbox: { storage: localStorageStorage('sinyal:outbox', storage), ttlMs: 1500, user: 'ann' } });
     cleanups.push(() => after.close());
-    await after.outbox.ready; // restored once the welcome named the user, before any answer can arrive
+    // Restored for the named user within a few promise turns (the storage answers at once),
+    // long before the connection can open and any answer arrive.
+    for (let turn = 0; turn < 10; turn++) await Promise.resolve();
     const [ran, lost, queued] = after.outbox.getSnapshot();
     await expect(ran!.done).resolves.toMatchObject({ seq: 1 }); // its original answer
     await expect(lost!.done).rejects.toMatchObject({ code: 'expired' });
@@ -164,7 +166,6 @@ describe('a shared device', () => {
     const bob = connect(s.url, 'bob', { WebSocket: RecordingWebSocket as never, outbox: { storage: outboxStorage } });
     cleanups.push(() => bob.close());
     await until(() => bob.state === 'open');
-    await bob.outbox.ready;
     await sleep(200);
     expect(bobSent.filter((frame) => frame.includes('"t":"cmd"'))).toEqual([]);
     expect(bob.outbox.getSnapshot()).toEqual([]);
@@ -178,9 +179,9 @@ describe('a shared device', () => {
     expect(await raw.next((f) => f.id === 'm1')).toMatchObject({ t: 'nack', code: 'forbidden' });
 
     // Ann, back on her own session, sends them.
-    const annAgain = connect(s.url, 'ann', { outbox: { storage: outboxStorage } });
+    const annAgain = connect(s.url, 'ann', { outbox: { storage: outboxStorage, user: 'ann' } });
     cleanups.push(() => annAgain.close());
-    await annAgain.outbox.ready;
+    for (let turn = 0; turn < 10; turn++) await Promise.resolve(); // restored from storage
     expect(annAgain.outbox.size).toBe(2);
     await Promise.all(annAgain.outbox.getSnapshot().map((c) => c.done));
     expect((await chat.store.readMessages('ann-agent', 10))!.messages.map((m) => m.text)).toEqual(['my offer: 2.1 M', 'call me']);

@@ -29,17 +29,11 @@ export interface CommandOptions {
   volatile?: boolean;
 }
 
-let fallbackCounter = 0;
 /** A random id for a command or a message (UUID where the platform has one). */
 export function newId(): string {
   const crypto = (globalThis as { crypto?: { randomUUID?: () => string } }).crypto;
-  // randomUUID exists only in secure contexts; the fallback is unique enough per user.
-  return crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${(fallbackCounter++).toString(36)}`;
-}
-
-/** UTF-8 size of `text`, encoding only when the character count alone cannot prove it fits `limit`. */
-function utf8Length(text: string, limit: number): number {
-  return text.length * 3 <= limit ? text.length : new TextEncoder().encode(text).length;
+  // randomUUID exists only in secure contexts; the fallback (time + 52 random bits) is unique enough per user.
+  return crypto?.randomUUID?.() ?? Date.now().toString(36) + Math.random().toString(36).slice(2);
 }
 
 /**
@@ -215,7 +209,7 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
    */
   #encode(frame: { t: 'cmd' | 'join'; [field: string]: unknown }): string | SinyalError {
     const text = JSON.stringify(frame);
-    return utf8Length(text, this.#maxFrameBytes) > this.#maxFrameBytes ? new SinyalError('too_large', `${frame.t} exceeds the server's ${this.#maxFrameBytes}-byte frame limit`) : text;
+    return new TextEncoder().encode(text).length > this.#maxFrameBytes ? new SinyalError('too_large', `${frame.t} exceeds the server's ${this.#maxFrameBytes}-byte frame limit`) : text;
   }
 
   /** The room whose current join `id` answers (an answer to an older join of it is ignored). */
@@ -228,7 +222,7 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
   /** Socket open: greet and re-join, pipelined (the server answers in order); commands follow the welcome. */
   #opened(socket: WebSocketLike): void {
     this.#socket = socket;
-    this.#write({ t: 'hello', v: PROTOCOL_VERSION, lib: 'sinyal-js' });
+    this.#write({ t: 'hello', v: PROTOCOL_VERSION });
     for (const room of this.#rooms.values()) if (room.wantsJoin()) this.#sendJoin(room);
   }
 
@@ -246,13 +240,12 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
     let frame: ServerFrame;
     try {
       frame = JSON.parse(String(data)) as ServerFrame;
-    } catch {
-      return this.#report(new SinyalError('invalid_frame', 'frame is not JSON'));
-    }
-    if (this.#validate) {
-      const result = this.#validate(frame);
-      if (!result.ok) return this.#report(new SinyalError('invalid_frame', `server frame rejected: ${result.msg}`));
-      frame = result.frame;
+      const checked = this.#validate?.(frame);
+      if (checked && !checked.ok) throw checked.msg;
+      if (checked) frame = checked.frame;
+    } catch (reason) {
+      // not JSON, or refused by the `validate` option
+      return this.#report(new SinyalError('invalid_frame', `server frame rejected: ${reason as string}`));
     }
     try {
       this.#dispatch(frame);

@@ -28,9 +28,7 @@ export class ServerClock {
     const rttMs = Math.max(0, receivedAt - sentAt);
     this.#samples.push({ rttMs, offsetMs: serverNow + rttMs / 2 - receivedAt });
     if (this.#samples.length > SAMPLES_KEPT) this.#samples.shift();
-    let best = this.#samples[0]!;
-    for (const s of this.#samples) if (s.rttMs < best.rttMs) best = s;
-    this.offsetMs = best.offsetMs;
-    this.rttMs = best.rttMs;
+    // The earliest sample with the smallest round trip: the least skewed by queueing.
+    ({ offsetMs: this.offsetMs, rttMs: this.rttMs } = this.#samples.reduce((best, s) => (s.rttMs < best.rttMs ? s : best)));
   }
 }

@@ -59,7 +59,7 @@ function refusalOf(status: number, text: string): SinyalError | undefined {
 
 /** What Node's `ws` adds to the WebSocket API: it shows why an upgrade was refused. */
 interface NodeWebSocket {
-  on?(event: 'unexpected-response', listener: (request: unknown, response: { statusCode: number; on(event: string, listener: (chunk: string) => void): void }) => void): void;
+  on?(event: 'unexpected-response', listener: (request: unknown, response: AsyncIterable<string> & { statusCode: number }) => void): void;
   terminate?(): void;
 }
 
@@ -188,7 +188,7 @@ export class Connection extends Subscribable {
     try {
       token = typeof source === 'function' ? await source() : source;
     } catch (error) {
-      if (generation === this.#generation) this.#retry(new SinyalError('unauthorized', `token provider failed: ${String(error)}`), false);
+      if (generation === this.#generation) this.#retry(new SinyalError('unauthorized', `token provider failed: ${error as string}`), false);
       return;
     }
     if (generation !== this.#generation) return;
@@ -197,7 +197,7 @@ export class Connection extends Subscribable {
     try {
       socket = new Impl!(url, token ? [SUBPROTOCOL, TOKEN_PROTOCOL_PREFIX + base64url(token)] : [SUBPROTOCOL]);
     } catch (error) {
-      this.#stop('failed', Impl ? new SinyalError('bad_request', `cannot open ${url}: ${String(error)}`) : new SinyalError('unavailable', 'no WebSocket: pass the `WebSocket` option'));
+      this.#stop('failed', Impl ? new SinyalError('bad_request', `cannot open ${url}: ${error as string}`) : new SinyalError('unavailable', 'no WebSocket: pass options.WebSocket'));
       return;
     }
     this.#socket = socket;
@@ -208,13 +208,11 @@ export class Connection extends Subscribable {
      * Browsers hide it: `undefined`, and the status probe asks.
      */
     let answer: SinyalError | null | undefined = (socket as NodeWebSocket).on && null;
-    (socket as NodeWebSocket).on?.('unexpected-response', (_request, response) => {
+    (socket as NodeWebSocket).on?.('unexpected-response', async (_request, response) => {
       let text = '';
-      response.on('data', (chunk) => (text += chunk));
-      response.on('end', () => {
-        answer = refusalOf(response.statusCode, text) ?? null;
-        (socket as NodeWebSocket).terminate!();
-      });
+      for await (const chunk of response) text += chunk;
+      answer = refusalOf(response.statusCode, text) ?? null;
+      (socket as NodeWebSocket).terminate!();
     });
     socket.onopen = () => {
       opened = true;
@@ -232,7 +230,7 @@ export class Connection extends Subscribable {
   }
 
   #closedByServer(code: number, reason: string): void {
-    const message = reason || `connection closed (${code})`;
+    const message = reason || `closed with ${code}`;
     if (code === CLOSE_UNSUPPORTED_VERSION) return this.#stop('failed', new SinyalError('unsupported_version', message));
     // The token expired during the session: fetch a new one and come straight back.
     if (code === CLOSE_UNAUTHORIZED) return this.#retry(new SinyalError('unauthorized', message), true, 0);
@@ -251,7 +249,7 @@ export class Connection extends Subscribable {
    */
   async #handshakeFailed(token: string | undefined, generation: number, answer: SinyalError | null | undefined): Promise<void> {
     if (answer) return this.#refused(answer);
-    this.#retry(new SinyalError('unavailable', 'could not connect'), false);
+    this.#retry(new SinyalError('unavailable', 'unreachable'), false);
     if (answer === null || this.#config.authProbe === false) return;
     try {
       // (Where there is no fetch, this throws: no probe, a network problem.)
@@ -280,7 +278,7 @@ export class Connection extends Subscribable {
     const attempt = fastPath ? this.#snapshot.attempt : this.#snapshot.attempt + 1;
     const { backoff, environment } = this.#config;
     if (attempt >= backoff.maxAttempts) {
-      this.#stop('failed', new SinyalError('unavailable', `gave up after ${backoff.maxAttempts} attempts: ${error.message}`));
+      this.#stop('failed', new SinyalError('unavailable', `gave up: ${error.message}`));
       return;
     }
     if (!environment.isOnline()) {

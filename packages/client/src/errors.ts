@@ -7,7 +7,7 @@ import type { ErrorCode } from '@sinyal/protocol';
  * @example
  * ```ts
  * try { await client.request('auction:place_bid', { amount }) }
- * catch (e) { if (SinyalError.is(e) && e.code === 'rate_limited') retryIn(e.retryAfterMs) }
+ * catch (e) { if (isSinyalError(e) && e.code === 'rate_limited') retryIn(e.retryAfterMs) }
  * ```
  */
 export class SinyalError extends Error {
@@ -25,9 +25,13 @@ export class SinyalError extends Error {
     this.retryAfterMs = retryAfterMs;
     this.details = details;
   }
+}
 
-  /** Type guard that also works across bundle copies (checks the shape, not the class). */
-  static is(value: unknown): value is SinyalError {
-    return value instanceof Error && value.name === 'SinyalError' && typeof (value as SinyalError).code === 'string';
-  }
+/**
+ * Whether `value` is a {@link SinyalError}; also true for one from another copy of the
+ * package (it checks the shape, not the class). A function rather than a static method so
+ * an app that never calls it does not ship it.
+ */
+export function isSinyalError(value: unknown): value is SinyalError {
+  return value instanceof Error && value.name === 'SinyalError' && typeof (value as SinyalError).code === 'string';
 }

@@ -35,10 +35,7 @@ export class Heartbeat {
   /** Start pinging; `maxIntervalMs` lets the server's eviction timeout shorten the interval. */
   start(maxIntervalMs = Infinity): void {
     this.stop();
-    this.#intervalTimer = setInterval(() => {
-      this.#sendPing();
-      this.#deadlineTimer ??= setTimeout(this.#onDead, this.#options.timeoutMs);
-    }, Math.min(this.#options.intervalMs, maxIntervalMs));
+    this.#intervalTimer = setInterval(() => this.#ping(), Math.min(this.#options.intervalMs, maxIntervalMs));
   }
 
   /**
@@ -46,7 +43,11 @@ export class Heartbeat {
    * without knowing it): ping at once and expect an answer within `timeoutMs`.
    */
   probe(): void {
-    if (this.#intervalTimer === undefined) return;
+    if (this.#intervalTimer !== undefined) this.#ping();
+  }
+
+  /** Sends a ping and, unless one is pending, starts the deadline for an answer. */
+  #ping(): void {
     this.#sendPing();
     this.#deadlineTimer ??= setTimeout(this.#onDead, this.#options.timeoutMs);
   }

@@ -15,7 +15,7 @@ export { memoryStorage, localStorageStorage, type OutboxStorage, type OutboxReco
 export { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff';
 export { DEFAULT_HEARTBEAT, type HeartbeatOptions } from './heartbeat';
 export { ServerClock } from './clock';
-export { SinyalError } from './errors';
+export { isSinyalError, SinyalError } from './errors';
 export { browserEnvironment, type Environment } from './environment';
 export type { WebSocketLike, WebSocketConstructor } from './socket';
 export { ErrorCodes, CloseCodes, PROTOCOL_VERSION, type ErrorCode } from '@sinyal/protocol';

@@ -79,7 +79,7 @@ export class PendingCommand<Result = unknown> extends Subscribable {
   getSnapshot(): CommandSnapshot<Result> { return this.#snapshot; }
 
   /** Remove the command if it has not been sent yet; it fails with `cancelled`. */
-  cancel(code: ErrorCode = 'cancelled', message = 'cancelled'): boolean {
+  cancel(code: ErrorCode = 'cancelled', message: string = code): boolean {
     if (this.#snapshot.status !== 'queued') return false;
     this.#outbox.fail(this, new SinyalError(code, message));
     return true;
@@ -136,9 +136,6 @@ export class Outbox extends Subscribable {
   #user: string | undefined;
   /** New commands wait until restored ones are back, so order holds across reloads. */
   #loaded = false;
-  #restored!: () => void;
-  /** Resolves once the commands persisted for the user (a previous page's) have been restored. */
-  readonly ready = new Promise<void>((resolve) => (this.#restored = resolve));
 
   readonly #options: OutboxOptions;
   readonly #send: SendCommand;
@@ -173,7 +170,6 @@ export class Outbox extends Subscribable {
         this.#loaded = true;
         this.#changed(restored.length < this.#pending.length);
         this.flush();
-        this.#restored();
       });
     return true;
   }
@@ -308,7 +304,7 @@ export class Outbox extends Subscribable {
   }
 
   /** Fail everything still pending (e.g. the user signed out). */
-  clear(code: ErrorCode = 'cancelled', message = 'outbox cleared'): void {
+  clear(code: ErrorCode = 'cancelled', message: string = code): void {
     for (const command of [...this.#pending]) this.fail(command, new SinyalError(code, message));
   }
 

@@ -195,7 +195,7 @@ describe('client state machine (mock-socket)', () => {
     fake.last().send('not json');
     await until(() => seen.length === 2);
     expect(seen).toEqual([2, 3]);
-    expect(errors.map((e) => (e as Error).message)).toEqual(['handler bug', 'frame is not JSON']);
+    expect(errors.map((e) => (e as Error).message)).toEqual(['handler bug', expect.stringMatching(/^server frame rejected: SyntaxError/)]);
     expect(client.state).toBe('open');
     client.close();
   });

@@ -22,12 +22,17 @@ function setup(options: Partial<OutboxOptions> = {}) {
   return { outbox, sent, errors, add, setOpen: (value: boolean) => (open = value) };
 }
 
+/** Lets the outbox finish restoring its user's persisted commands (a few promise turns; the test storages answer synchronously). */
+async function restored(): Promise<void> {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+}
+
 describe('Outbox', () => {
   afterEach(() => vi.useRealTimers());
 
   it('holds commands while offline and flushes them in creation order', async () => {
     const { outbox, sent, add, setOpen } = setup();
-    await outbox.ready;
+    await restored();
     setOpen(false);
     const commands = ['a', 'b', 'c'].map((id) => add(id));
     expect(commands.map((c) => c.status)).toEqual(['queued', 'queued', 'queued']);
@@ -44,7 +49,7 @@ describe('Outbox', () => {
 
   it('re-sends what was on the wire after a disconnect, with the same ids and order', async () => {
     const { outbox, sent, add, setOpen } = setup();
-    await outbox.ready;
+    await restored();
     add('a');
     add('b');
     setOpen(false);
@@ -59,7 +64,7 @@ describe('Outbox', () => {
   it('expires queued commands after the TTL and reports them as failed(expired)', async () => {
     vi.useFakeTimers({ now: 0 });
     const { outbox, add, setOpen } = setup({ ttlMs: 1000 });
-    await outbox.ready;
+    await restored();
     setOpen(false);
     const first = add('a');
     vi.advanceTimersByTime(500);
@@ -77,7 +82,7 @@ describe('Outbox', () => {
   it('does not expire a command that is on the wire (its answer decides)', async () => {
     vi.useFakeTimers({ now: 0 });
     const { outbox, add } = setup({ ttlMs: 100 });
-    await outbox.ready;
+    await restored();
     const command = add('a');
     vi.advanceTimersByTime(1000);
     expect(command.status).toBe('sent');
@@ -87,7 +92,7 @@ describe('Outbox', () => {
 
   it('overflow "reject" fails the new command, visibly', async () => {
     const { outbox, add, setOpen } = setup({ maxSize: 2 });
-    await outbox.ready;
+    await restored();
     setOpen(false);
     add('a');
     add('b');
@@ -99,7 +104,7 @@ describe('Outbox', () => {
 
   it('overflow "drop-oldest" fails the oldest queued command, visibly', async () => {
     const { outbox, add, setOpen } = setup({ maxSize: 2, overflow: 'drop-oldest' });
-    await outbox.ready;
+    await restored();
     setOpen(false);
     const first = add('a');
     add('b');
@@ -113,7 +118,7 @@ describe('Outbox', () => {
   it('persists pending commands and restores them, in order, in a new outbox', async () => {
     const storage = memoryStorage();
     const first = setup({ storage });
-    await first.outbox.ready;
+    await restored();
     first.setOpen(false);
     first.add('a');
     first.add('b');
@@ -126,7 +131,7 @@ describe('Outbox', () => {
     const second = setup({ storage });
     second.add('d'); // created before the restore finished: waits, then goes after restored ones
     expect(second.sent).toEqual([]);
-    await second.outbox.ready;
+    await restored();
     second.outbox.flush();
     expect(second.sent).toEqual(['a', 'c', 'd']);
     expect(second.outbox.getSnapshot().map((c) => c.id)).toEqual(['a', 'c', 'd']);
@@ -160,7 +165,7 @@ describe('Outbox', () => {
   it('re-queues rate-limited commands and sends them again after retryAfterMs', async () => {
     vi.useFakeTimers({ now: 0 });
     const { outbox, sent, add } = setup();
-    await outbox.ready;
+    await restored();
     const command = add('a');
     outbox.nack('a', new SinyalError('rate_limited', 'slow down', 200));
     expect(command.status).toBe('queued');
@@ -180,7 +185,7 @@ describe('Outbox', () => {
     let clock = 0;
     vi.spyOn(Date, 'now').mockImplementation(() => clock);
     const { outbox, sent, add } = setup();
-    await outbox.ready;
+    await restored();
     const [a, b] = [add('a'), add('b')];
     outbox.nack('a', new SinyalError('rate_limited', 'slow down', 100));
     clock = 5; // the second refusal is read 5 ms later: the pause now ends at 105
@@ -204,7 +209,7 @@ describe('Outbox', () => {
   it('after a rate limit, retries go one at a time at the pace the server taught, not the whole queue at once', async () => {
     vi.useFakeTimers({ now: 0 });
     const { outbox, sent, add } = setup();
-    await outbox.ready;
+    await restored();
     const ids = Array.from({ length: 12 }, (_, i) => `c${i}`);
     for (const id of ids) add(id);
     // The server's bucket held 4 tokens and refills one per 100 ms.
@@ -238,7 +243,7 @@ describe('Outbox', () => {
   it('a transient refusal (retryAfterMs on a final code) is retried, and expires like a command never sent', async () => {
     vi.useFakeTimers({ now: 0 });
     const { outbox, sent, add } = setup({ ttlMs: 4500 });
-    await outbox.ready;
+    await restored();
     const command = add('a');
     outbox.nack('a', new SinyalError('forbidden', 'join demo:x before publishing to it', 1000));
     expect(command.status).toBe('queued');
@@ -264,13 +269,13 @@ describe('Outbox', () => {
       removeItem: (k: string) => void map.delete(k),
     } as unknown as Storage);
     const alice = setup({ storage, user: 'alice' });
-    await alice.outbox.ready;
+    await restored();
     alice.setOpen(false);
     alice.add('a1');
     alice.add('a2');
     await settle();
     const bob = setup({ storage, user: 'bob' });
-    await bob.outbox.ready;
+    await restored();
     bob.add('b1');
     expect(bob.sent).toEqual(['b1']);
     expect(bob.outbox.getSnapshot().map((c) => c.id)).toEqual(['b1']);
@@ -279,13 +284,13 @@ describe('Outbox', () => {
     expect(alice.outbox.signedIn('alice')).toBe(true);
     expect((await storage.load('alice')).map((r) => r.id)).toEqual(['a1', 'a2']); // kept for Alice
     const later = setup({ storage, user: 'alice' });
-    await later.outbox.ready;
+    await restored();
     expect(later.sent).toEqual(['a1', 'a2']);
   });
 
   it('a listener that throws is reported and does not break the outbox', async () => {
     const { outbox, add, errors } = setup();
-    await outbox.ready;
+    await restored();
     outbox.subscribe(() => {
       throw new Error('boom');
     });

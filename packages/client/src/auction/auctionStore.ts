@@ -1,6 +1,6 @@
 import type { AuctionBid, AuctionCommands, AuctionEvents, AuctionJoinState, AuctionStatus, PlaceBidResult } from '@sinyal/protocol';
 import type { SinyalClient } from '../client';
-import { SinyalError } from '../errors';
+import { isSinyalError, SinyalError } from '../errors';
 import type { PendingCommand } from '../outbox';
 import type { Room, RoomStatus } from '../room';
 import { logError, Subscribable } from '../subscribable';
@@ -114,7 +114,7 @@ export class AuctionStore extends Subscribable {
     const command = this.#client.command('auction:place_bid', { auctionId: this.auctionId, amount });
     command.done.then(
       () => this.#update(() => (this.#lastError = undefined)),
-      (error: unknown) => this.#update(() => (this.#lastError = SinyalError.is(error) ? error : new SinyalError('internal', String(error)))),
+      (error: unknown) => this.#update(() => (this.#lastError = isSinyalError(error) ? error : new SinyalError('internal', String(error)))),
     );
     return command;
   }

@@ -1,5 +1,5 @@
 import type { ChatEvents, ChatSummary } from '@sinyal/protocol';
-import { SinyalError } from '../errors';
+import { isSinyalError, SinyalError } from '../errors';
 import type { Room } from '../room';
 import { Subscribable } from '../subscribable';
 import { onUserFeed } from '../userFeed';
@@ -58,7 +58,7 @@ export class ChatListStore extends Subscribable {
       (error: unknown) => {
         if (fetch !== this.#fetchCounter) return;
         this.#sinceFetch = undefined;
-        const failure = SinyalError.is(error) ? error : new SinyalError('internal', String(error));
+        const failure = isSinyalError(error) ? error : new SinyalError('internal', String(error));
         this.#set(this.#status === 'ready' ? 'ready' : 'error', failure);
       },
     );

@@ -1,5 +1,5 @@
 import type { ChatAttachment, ChatConversation, ChatEvents, ChatJoinState, ChatMarker, ChatMessage, ChatReceipt, ChatTyping } from '@sinyal/protocol';
-import { SinyalError } from '../errors';
+import { isSinyalError, SinyalError } from '../errors';
 import type { Room } from '../room';
 import { Subscribable } from '../subscribable';
 import { unref } from '../timers';
@@ -36,7 +36,7 @@ function newClientMessageId(): string {
   return crypto?.randomUUID?.() ?? `m-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${(localCounter++).toString(36)}`;
 }
 
-const toError = (error: unknown) => (SinyalError.is(error) ? error : new SinyalError('internal', String(error)));
+const toError = (error: unknown) => (isSinyalError(error) ? error : new SinyalError('internal', String(error)));
 
 /**
  * One conversation (`chat:<id>`): its messages (stored ones in order, then the user's unsent
