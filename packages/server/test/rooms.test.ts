@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EventFrame, ServerFrame } from '@sinyal/protocol';
-import { MemoryStore, SinyalServerError, type StoredEvent, type StreamHead } from '../src/index';
+import { MemoryStore, SinyalServerError, type StoredEvent, type StreamHead } from '../src';
 import { RawClient, sleep, startServer } from './helpers';
 
 const demoRooms = { demo: { publish: ['demo:msg'] } };

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { Refusal } from './http';
+import type { Refusal } from './requestListener';
 
 /**
  * The server-wide and per-address connection caps (`limits.maxConnections`,

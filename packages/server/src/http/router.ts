@@ -1,41 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import type { ErrorCode } from '@sinyal/protocol';
-import { AuthError, type AuthUser } from './auth';
-import type { RateDecision } from './rateLimiter';
-import { SinyalServerError } from './errors';
-import type { Logger } from './logger';
-import type { SinyalServer } from './server';
-
-/**
- * Who may call a route: `user` needs the same bearer token as a WebSocket, and each request
- * takes a token from that user's rate limit (the bucket their socket frames use,
- * `limits.messagesPerSecond` / `burst`: over it, 429 with `Retry-After`); `publisher` needs
- * the server-to-server `publishSecret` (the platform's backend; not rate-limited); `none` is
- * public (not rate-limited: keep such routes cheap).
- */
-export type RouteAuth = 'user' | 'publisher' | 'none';
-
-/** What a route handler receives. */
-export interface RouteContext {
-  /** The caller, for `auth: 'user'` routes. */
-  user: AuthUser | undefined;
-  /** `:name` segments of the path. */
-  params: Record<string, string>;
-  query: URLSearchParams;
-  /** Parsed JSON body (POST/PUT/PATCH), `undefined` otherwise. */
-  body: unknown;
-  server: SinyalServer;
-}
-
-/** One REST endpoint. The handler's return value is sent as JSON with status 200. */
-export interface Route {
-  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
-  /** Path with `:param` segments, e.g. `/api/conversations/:id/messages`. */
-  path: string;
-  auth: RouteAuth;
-  handler(ctx: RouteContext): unknown;
-}
+import { AuthError, type AuthUser } from '../auth/authenticator';
+import type { RateDecision } from '../limits/rateLimiter';
+import { SinyalServerError } from '../errors';
+import type { Logger } from '../ops/logger';
+import type { SinyalServer } from '../api/server';
+import type { Route } from '../api/routes';
 
 /** HTTP status for each protocol error code returned by a route. */
 export const HTTP_STATUS: Record<ErrorCode, number> = {

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-import { createDevToken } from './auth';
+import { createDevToken } from '../auth/authenticator';
 import { CLI_USAGE, CliError, resolveCliConfig, startupMessage } from './cliConfig';
-import { devTokenRoute } from './devTokenRoute';
-import { createPinoLogger } from './logger';
-import { platformFeatures } from './features/platform';
-import { RedisStore } from './redis/redisStore';
-import { createServer } from './server';
+import { devTokenRoute } from '../http/devTokenRoute';
+import { createPinoLogger } from '../ops/logger';
+import { platformFeatures } from '../features/platform';
+import { RedisStore } from '../redis/redisStore';
+import { createServer } from '../server';
 
 async function main(): Promise<void> {
   const config = resolveCliConfig(process.argv.slice(2), process.env);

@@ -1,5 +1,5 @@
 import { userFeedRoom } from '@sinyal/protocol';
-import type { RoomKindOptions } from './roomKinds';
+import type { RoomKindOptions } from '../api/rooms';
 
 /**
  * The built-in room kind `user`: `user:<id>` (see `userFeedRoom`) is one user's personal feed, joinable by

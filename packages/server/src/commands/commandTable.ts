@@ -1,63 +1,14 @@
 import { z } from 'zod';
 import { EventNameSchema } from '@sinyal/protocol/schema';
-import type { AuthUser } from './auth';
-import type { ServerContext } from './context';
+import type { AuthUser } from '../auth/authenticator';
+import type { CommandsContext } from './context';
 import { commandKey } from './dedupe';
-import { SinyalServerError } from './errors';
-import { publishCheckedNames } from './publish';
-import { mayPublish, parseRoom } from './roomKinds';
-import type { SinyalServer } from './server';
-import type { CommandOutcome } from './store/types';
-
-/** What a command handler receives. */
-export interface CommandContext {
-  /** The authenticated sender. */
-  user: AuthUser;
-  /** Command name as sent. */
-  name: string;
-  /** The room the frame named, if any. Not checked: require membership with {@link CommandContext.hasJoined} if it matters. */
-  room?: string;
-  /** The command's `data`, unvalidated: validate it (zod) before use. */
-  data: unknown;
-  /** The server, e.g. to `publish` the consequence of the command. */
-  server: SinyalServer;
-  /** Id of the sending connection (the `sid` of its `welcome`). */
-  sessionId: string;
-  /** Whether the sending connection has joined `room`. */
-  hasJoined(room: string): boolean;
-}
-
-/**
- * Handles one command. Its return value (JSON-serialisable) is sent in the `ack`;
- * throwing a `SinyalServerError` sends a `nack` with that code; any other error sends
- * `nack internal` and is logged. Commands are deduplicated by id before the handler
- * runs, so a handler runs once per command id within the dedupe window.
- */
-export type CommandHandler = (ctx: CommandContext) => unknown;
-
-/**
- * A command handler with options; wherever a {@link CommandHandler} is accepted (the
- * server's `commands`, a feature's `commands`) this form is too.
- *
- * @example
- * ```ts
- * commands: { 'chat:load_older': { handler: loadOlder, idempotent: true } }
- * ```
- */
-export interface CommandDefinition {
-  handler: CommandHandler;
-  /**
-   * Running the command again has the same effect as running it once (a read such as a
-   * history page, or setting a value): the server keeps no outcome record for its id, so
-   * a retry simply runs again. Mark reads with large answers so, otherwise remembered for
-   * the whole dedupe window, they cannot be used to fill the server's memory.
-   * @default false
-   */
-  idempotent?: boolean;
-}
-
-/** A command as configured: a handler, or a handler with options. */
-export type CommandEntry = CommandHandler | CommandDefinition;
+import { SinyalServerError } from '../errors';
+import { publishCheckedNames } from '../rooms/publish';
+import { mayPublish, parseRoom } from '../rooms/roomKinds';
+import type { SinyalServer } from '../api/server';
+import type { CommandOutcome } from '../store/types';
+import type { CommandContext, CommandDefinition, CommandEntry, CommandHandler } from '../api/commands';
 
 /** The {@link CommandDefinition} of an entry. */
 export function commandDefinition(entry: CommandEntry): CommandDefinition {
@@ -71,7 +22,7 @@ const PublishData = z.object({
 });
 
 /** The built-in `publish` command: a member publishes an event its room kind allows. */
-function createPublishCommand(ctx: ServerContext): CommandHandler {
+function createPublishCommand(ctx: CommandsContext): CommandHandler {
   return async ({ user, room, data, hasJoined }) => {
     const parsed = PublishData.safeParse(data);
     if (!parsed.success) throw new SinyalServerError('invalid_frame', `publish: ${parsed.error.issues[0]?.message ?? 'invalid data'}`);
@@ -90,7 +41,7 @@ function createPublishCommand(ctx: ServerContext): CommandHandler {
 }
 
 /** The command table: the built-in `publish` plus the application's handlers (which may replace it). */
-export function commandTable(ctx: ServerContext, entries: Record<string, CommandEntry>): Map<string, CommandDefinition> {
+export function commandTable(ctx: CommandsContext, entries: Record<string, CommandEntry>): Map<string, CommandDefinition> {
   const table = new Map<string, CommandDefinition>([['publish', { handler: createPublishCommand(ctx) }]]);
   for (const [name, entry] of Object.entries(entries)) {
     const definition = commandDefinition(entry);
@@ -100,7 +51,7 @@ export function commandTable(ctx: ServerContext, entries: Record<string, Command
   return table;
 }
 
-async function execute(ctx: ServerContext, handler: CommandHandler, command: CommandContext): Promise<CommandOutcome> {
+async function execute(ctx: CommandsContext, handler: CommandHandler, command: CommandContext): Promise<CommandOutcome> {
   // Inside the dedupe: a repeat of an answered command id gets its answer without a token.
   const limited = ctx.actionLimiter.take(command.user.id, command.name);
   if (!limited.ok) {
@@ -133,7 +84,7 @@ async function execute(ctx: ServerContext, handler: CommandHandler, command: Com
  * idempotent command, or one that does not exist, runs (or is refused) every time without
  * an outcome record. `onWait` is told when the command waits for the same id running elsewhere.
  */
-export function runCommand(ctx: ServerContext, commandId: string, onWait: () => void, command: CommandContext): Promise<CommandOutcome> {
+export function runCommand(ctx: CommandsContext, commandId: string, onWait: () => void, command: CommandContext): Promise<CommandOutcome> {
   if (!ctx.fanout.health().ok) return Promise.resolve({ ok: false, code: 'unavailable', msg: 'server cannot reach its store, retry later', retryAfterMs: 1000 });
   const definition = ctx.commands.get(command.name);
   if (!definition) return Promise.resolve({ ok: false, code: 'not_found', msg: `unknown command "${command.name}"` });

@@ -1,6 +1,6 @@
 import type { ServerContext } from './context';
-import { parseRoom } from './roomKinds';
-import type { Session } from './session';
+import { parseRoom } from '../rooms/roomKinds';
+import type { AuthUser } from '../auth/authenticator';
 
 /**
  * Runs an application hook without letting it break the caller: a throw or a rejected
@@ -16,7 +16,7 @@ export function runHook(ctx: Pick<ServerContext, 'logger'>, name: string, hook: 
 }
 
 /** Calls a room kind's `onJoin` / `onLeave` for `session` in `room`, if the kind has one. */
-export function callRoomHook(ctx: ServerContext, hook: 'onJoin' | 'onLeave', session: Session, room: string): void {
+export function callRoomHook(ctx: ServerContext, hook: 'onJoin' | 'onLeave', session: { id: string; user: AuthUser }, room: string): void {
   const { kind, id } = parseRoom(room);
   const fn = ctx.rooms.get(kind)?.[hook];
   if (!fn) return;

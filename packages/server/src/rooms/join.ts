@@ -1,15 +1,38 @@
-import type { JoinFrame } from '@sinyal/protocol';
-import type { ServerContext } from './context';
-import { SinyalServerError } from './errors';
-import { durableEventFrame } from './roomRegistry';
+import type { ErrorCode, JoinFrame, ServerFrame } from '@sinyal/protocol';
+import type { AuthUser } from '../auth/authenticator';
+import { SinyalServerError } from '../errors';
+import type { StoredEvent } from '../store/types';
+import type { RoomsContext } from './context';
 import { historyOf, historyTtlOf, parseRoom } from './roomKinds';
-import type { Session } from './session';
-import type { StoredEvent } from './store/types';
+import { durableEventFrame, type Membership } from './roomRegistry';
+
+/**
+ * The connection side of a join, as the rooms layer sees it (the connection layer's
+ * `Session` is one): membership of this connection's rooms and how to answer it.
+ */
+export interface RoomSession {
+  readonly id: string;
+  readonly user: AuthUser;
+  /** True once the connection started closing. */
+  readonly closed: boolean;
+  /** Rooms this connection is in. */
+  readonly roomCount: number;
+  hasJoined(room: string): boolean;
+  /** Subscribes to `room` with live events held back until the join is answered; `isNew` is false for a re-join. */
+  enterRoom(room: string): { membership: Membership; isNew: boolean };
+  leaveRoom(room: string): void;
+  /** The join was answered: the kind's `onJoin` runs (its `onLeave` follows when the connection leaves). */
+  announceJoin(room: string): void;
+  send(frame: ServerFrame): void;
+  /** Sends a frame already serialised (a replay measured before it is sent). */
+  sendSerialized(raw: string, type: ServerFrame['t']): void;
+  nack(id: string, code: ErrorCode, msg: string, retryAfterMs?: number, details?: unknown): void;
+}
 
 /** When a client should retry a join refused as `unavailable`. */
 const RETRY_UNAVAILABLE_MS = 1000;
 
-async function isAuthorized(ctx: ServerContext, session: Session, frame: JoinFrame): Promise<boolean> {
+async function isAuthorized(ctx: RoomsContext, session: RoomSession, frame: JoinFrame): Promise<boolean> {
   const { kind, id } = parseRoom(frame.room);
   const authorize = ctx.rooms.get(kind)?.authorize;
   if (!authorize) return true;
@@ -43,7 +66,7 @@ function serializeReplay(room: string, events: readonly StoredEvent[], maxBytes:
  * per user (`limits.joinsPerSecond` / `joinBurst`) and a replay is capped
  * (`limits.maxReplayBytes`: a bigger one is a reset `history_truncated`).
  */
-export async function joinRoom(ctx: ServerContext, session: Session, frame: JoinFrame): Promise<void> {
+export async function joinRoom(ctx: RoomsContext, session: RoomSession, frame: JoinFrame): Promise<void> {
   const { room, id } = frame;
   const { kind } = parseRoom(room);
   const kindOptions = ctx.rooms.get(kind);

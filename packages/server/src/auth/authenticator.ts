@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { SignJWT, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { TOKEN_PROTOCOL_PREFIX } from '@sinyal/protocol';
-import { SinyalServerError } from './errors';
+import { SinyalServerError } from '../errors';
 
 /** The authenticated user of a connection, as established at the upgrade. */
 export interface AuthUser {

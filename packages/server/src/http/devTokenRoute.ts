@@ -1,6 +1,6 @@
-import { createDevToken } from './auth';
-import { SinyalServerError } from './errors';
-import type { Route } from './routes';
+import { createDevToken } from '../auth/authenticator';
+import { SinyalServerError } from '../errors';
+import type { Route } from '../api/routes';
 
 /** How long a token from {@link devTokenRoute} is valid, in seconds. */
 export const DEV_TOKEN_TTL_SECONDS = 3600;

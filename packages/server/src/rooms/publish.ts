@@ -1,9 +1,11 @@
 import { EventNameSchema, RoomName } from '@sinyal/protocol/schema';
-import { SinyalServerError } from './errors';
-import type { Fanout } from './fanout';
+import { SinyalServerError } from '../errors';
+import type { Fanout } from '../store/types';
 import { volatileEventFrame, type RoomRegistry } from './roomRegistry';
-import { historyOf, parseRoom, type RoomKindOptions } from './roomKinds';
-import type { Store } from './store/types';
+import { historyOf, parseRoom } from './roomKinds';
+import { type RoomKindOptions } from '../api/rooms';
+import type { Store } from '../store/types';
+import type { PublishOptions, PublishResult } from '../api/server';
 
 /**
  * Deepest nesting of arrays/objects accepted in event data. V8's JSON.stringify is
@@ -26,26 +28,6 @@ function nestedDeeperThan(value: unknown, max: number): boolean {
     }
   }
   return false;
-}
-
-/** Position assigned to a durable event. */
-export interface PublishResult {
-  epoch: string;
-  seq: number;
-}
-
-/** How to publish one event. */
-export interface PublishOptions {
-  /** Fan out only: no `(epoch, seq)`, not stored, never replayed (typing, viewer counts). */
-  volatile?: boolean;
-  /** Volatile only: skip every connection of this user (a typist does not see their own typing). */
-  exceptUser?: string;
-  /**
-   * Volatile only: deliver to this node's members of the room, not through the fan-out to
-   * other nodes. For a per-node heartbeat such as `auction:timer_sync`, which every node
-   * with members sends: through the fan-out each client would get one per node.
-   */
-  localOnly?: boolean;
 }
 
 /** What publishing needs from the server. */

@@ -2,15 +2,15 @@ import { randomBytes } from 'node:crypto';
 import WebSocket, { type RawData } from 'ws';
 import { CloseCodes, PROTOCOL_VERSION, type ClientFrame, type CommandFrame, type ErrorCode, type HelloFrame, type JoinFrame, type LeaveFrame, type ServerFrame } from '@sinyal/protocol';
 import { parseClientFrame } from '@sinyal/protocol/schema';
-import type { AuthUser } from './auth';
-import { runCommand } from './commands';
+import type { AuthUser } from '../auth/authenticator';
+import { runCommand } from '../commands/commandTable';
 import type { ServerContext } from './context';
 import type { HeartbeatPeer } from './heartbeat';
-import { joinRoom } from './join';
-import { TokenBucket, type RateDecision } from './rateLimiter';
-import { FlushScheduler, HeldSocket } from './flushScheduler';
-import type { Membership, Subscriber } from './roomRegistry';
-import type { SharedFrame } from './sharedFrame';
+import { joinRoom, type RoomSession } from '../rooms/join';
+import { TokenBucket, type RateDecision } from '../limits/rateLimiter';
+import { FlushScheduler, HeldSocket } from '../wire/flushScheduler';
+import type { Membership, Subscriber } from '../rooms/roomRegistry';
+import type { SharedFrame } from '../wire/sharedFrame';
 import { callRoomHook, runHook } from './hooks';
 
 const ALLOWED: RateDecision = { ok: true };
@@ -75,7 +75,7 @@ function wsErrorCloseCode(err: Error & { code?: string }): number | undefined {
  * once: neither waits behind a slow command. Live room events are written as they happen
  * and do not wait behind that queue either.
  */
-export class Session implements Subscriber, HeartbeatPeer {
+export class Session implements Subscriber, HeartbeatPeer, RoomSession {
   readonly id = randomBytes(12).toString('base64url');
   /** Resolves once the socket is closed. */
   readonly whenClosed: Promise<void>;

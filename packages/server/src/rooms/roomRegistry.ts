@@ -1,6 +1,6 @@
 import type { EventFrame } from '@sinyal/protocol';
-import { SharedFrame, TURN_FLUSH_MIN_MEMBERS } from './sharedFrame';
-import type { StoredEvent } from './store/types';
+import { SharedFrame, TURN_FLUSH_MIN_MEMBERS } from '../wire/sharedFrame';
+import type { StoredEvent } from '../store/types';
 
 /** Something that can receive serialised frames: a session. */
 export interface Subscriber {

@@ -1,4 +1,5 @@
-import type { CommandOutcome } from './store/types';
+import type { OutcomeBudgetStats } from '../ops/metrics';
+import type { CommandOutcome } from '../store/types';
 
 /** Bounds of the remembered command outcomes (see `Limits`). */
 export interface OutcomeBudgetLimits {
@@ -8,18 +9,6 @@ export interface OutcomeBudgetLimits {
   outcomeBytesPerUser: number;
   /** Bytes of remembered outcomes this server holds; beyond it the oldest are forgotten. */
   outcomeBytesTotal: number;
-}
-
-/** What the budget has done, for /metrics. */
-export interface OutcomeBudgetStats {
-  /** Outcomes remembered now. */
-  entries: number;
-  /** Their bytes (outcome JSON + key + bookkeeping). */
-  bytes: number;
-  /** Outcomes forgotten before their window ended, by the bound that forced it. */
-  evicted: { user: number; total: number };
-  /** Outcomes over `maxOutcomeBytes`, kept without their data. */
-  compacted: number;
 }
 
 interface Entry {

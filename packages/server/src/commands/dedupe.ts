@@ -1,8 +1,9 @@
 import { RETRYABLE_ERROR_CODES } from '@sinyal/protocol';
 import { runInCommandScope } from './commandScope';
-import type { Logger } from './logger';
-import { OutcomeBudget, type OutcomeBudgetLimits, type OutcomeBudgetStats } from './outcomeBudget';
-import type { CommandOutcome, Store } from './store/types';
+import type { Logger } from '../ops/logger';
+import { OutcomeBudget, type OutcomeBudgetLimits } from './outcomeBudget';
+import { type OutcomeBudgetStats } from '../ops/metrics';
+import type { CommandOutcome, Store } from '../store/types';
 
 /** How long a duplicate waits for the same command running on another node before answering `unavailable`. */
 const WAIT_FOR_OTHER_NODE_MS = 5000;

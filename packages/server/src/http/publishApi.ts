@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { SinyalServerError } from './errors';
-import type { Route } from './routes';
+import { SinyalServerError } from '../errors';
+import type { Route } from '../api/routes';
 
 const PublishBody = z.object({
   room: z.string().optional(),

@@ -2,8 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { CloseCodes, ErrorCodes } from '@sinyal/protocol';
-import type { OutcomeBudgetStats } from './outcomeBudget';
-import type { StoreStats } from './store/types';
+import type { StoreStats } from '../store/types';
 
 /** Options of the Prometheus endpoint (`ServerOptions.metrics`). */
 export interface MetricsOptions {
@@ -264,3 +263,15 @@ export const NO_METRICS: Pick<ServerMetrics, 'messageIn' | 'messageOut' | 'error
 
 /** What sessions and the upgrade path record. */
 export type MetricsSink = typeof NO_METRICS;
+
+/** What the budget has done, for /metrics. */
+export interface OutcomeBudgetStats {
+  /** Outcomes remembered now. */
+  entries: number;
+  /** Their bytes (outcome JSON + key + bookkeeping). */
+  bytes: number;
+  /** Outcomes forgotten before their window ended, by the bound that forced it. */
+  evicted: { user: number; total: number };
+  /** Outcomes over `maxOutcomeBytes`, kept without their data. */
+  compacted: number;
+}

@@ -1,7 +1,7 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ErrorCode } from '@sinyal/protocol';
-import type { AuthUser } from './auth';
+import type { AuthUser } from '../auth/authenticator';
 
 /** Why a request or upgrade is refused: HTTP status plus the protocol error for the JSON body. */
 export interface Refusal {

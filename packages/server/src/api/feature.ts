@@ -1,7 +1,7 @@
-import type { AuthUser } from './auth';
+import type { AuthUser } from '../auth/authenticator';
 import type { CommandEntry } from './commands';
-import type { ActionRateLimit } from './options';
-import type { RoomKindOptions } from './roomKinds';
+import type { ActionRateLimit } from './limits';
+import type { RoomKindOptions } from './rooms';
 import type { Route } from './routes';
 import type { SinyalServer } from './server';
 
@@ -50,15 +50,3 @@ export interface Feature {
   stop?(): void | Promise<void>;
 }
 
-/** Merges named tables, refusing duplicates. */
-export function mergeTables<T>(what: string, tables: Array<[source: string, table: Record<string, T> | undefined]>): Map<string, T> {
-  const merged = new Map<string, { value: T; source: string }>();
-  for (const [source, table] of tables) {
-    for (const [name, value] of Object.entries(table ?? {})) {
-      const existing = merged.get(name);
-      if (existing) throw new TypeError(`${what} "${name}" is defined by both ${existing.source} and ${source}`);
-      merged.set(name, { value, source });
-    }
-  }
-  return new Map([...merged].map(([name, { value }]) => [name, value]));
-}

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import type { LogLevel } from './logger';
+import type { LogLevel } from '../ops/logger';
 
 export const CLI_USAGE = `Usage: sinyal-server [--dev] [--port 8080] [--host 127.0.0.1] [--path /ws] [--secret <hs256-secret>] [--publish-secret <s>]
                      [--origin <url>]... [--redis <url>] [--redis-prefix sinyal:] [--log-level info] [--metrics-token <t>] [--no-metrics]
