@@ -9,6 +9,7 @@ import type { HeartbeatPeer } from './heartbeat';
 import { joinRoom, type RoomSession } from '../rooms/join';
 import { TokenBucket, type RateDecision } from '../limits/rateLimiter';
 import { FlushScheduler, HeldSocket } from '../wire/flushScheduler';
+import { frameWriterOf, socketOf, type FrameWriter } from '../wire/wsInternals';
 import type { Membership, Subscriber } from '../rooms/roomRegistry';
 import type { SharedFrame } from '../wire/sharedFrame';
 import { callRoomHook, runHook } from './hooks';
@@ -32,16 +33,6 @@ function leadingId(text: string): string | undefined {
 /** The `id` of a parsed frame, if it has one (answers to refused frames use it). */
 function frameId(frame: ClientFrame): string | undefined {
   return 'id' in frame ? frame.id : undefined;
-}
-
-/** ws' Sender state in which it writes frames straight to the socket (not compressing, not queueing). */
-const SENDER_IDLE = 0;
-
-/** The parts of ws' (private) Sender that a pre-framed write relies on; checked at runtime. */
-interface WsSender {
-  _state: number;
-  _queue: unknown[];
-  sendFrame(list: Buffer[], cb?: (err?: Error) => void): void;
 }
 
 /** Largest delay setTimeout accepts; longer waits are re-armed. */
@@ -86,8 +77,8 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
   private cleanedUp = false;
   /** This connection's write batching (null if ws exposes no socket). */
   private readonly out: HeldSocket | null;
-  /** ws' sender, when pre-framed broadcast bytes may be written through it (no permessage-deflate). */
-  private readonly rawSender: WsSender | null;
+  /** Writes pre-framed broadcast bytes through ws' sender, when it safely can (see wire/wsInternals.ts). */
+  private readonly frameWriter: FrameWriter | null;
   private disconnectAnnounced = false;
   private closing = false;
   /** Close code the server sent (its own `close`, or ws refusing a frame), for the metrics. */
@@ -111,15 +102,9 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
     private readonly ctx: ServerContext,
     private readonly flusher: FlushScheduler = new FlushScheduler(),
   ) {
-    const internals = ws as unknown as { _socket?: HeldSocket['socket']; _sender?: Partial<WsSender> };
-    this.out = internals._socket ? new HeldSocket(internals._socket) : null;
-    const sender = internals._sender;
-    // A compressing connection must go through ws (it deflates per message); so must any
-    // ws version whose sender does not look as expected.
-    this.rawSender =
-      ws.extensions === '' && sender && typeof sender.sendFrame === 'function' && typeof sender._state === 'number' && Array.isArray(sender._queue)
-        ? (sender as WsSender)
-        : null;
+    const socket = socketOf(ws);
+    this.out = socket ? new HeldSocket(socket) : null;
+    this.frameWriter = frameWriterOf(ws);
     this.whenClosed = new Promise((resolve) => {
       ws.on('close', (code) => {
         // The code the server closed with, when it did: a peer that never answers the close
@@ -210,15 +195,9 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
    */
   sendShared(frame: SharedFrame): void {
     if (!this.writable()) return;
-    const sender = this.rawSender;
-    if (sender !== null && sender._state === SENDER_IDLE && sender._queue.length === 0) {
-      const bytes = frame.wsFrame();
-      if (this.out) this.flusher.beforeWrite(this.out, bytes.length, frame.lane);
-      sender.sendFrame([bytes]);
-    } else {
-      if (this.out) this.flusher.beforeWrite(this.out, frame.raw.length, frame.lane);
-      this.ws.send(frame.raw);
-    }
+    const bytes = this.frameWriter ? frame.wsFrame() : null;
+    if (this.out) this.flusher.beforeWrite(this.out, bytes ? bytes.length : frame.raw.length, frame.lane);
+    if (!bytes || !this.frameWriter!(bytes)) this.ws.send(frame.raw);
     this.ctx.metrics.messageOut('event');
   }
 
