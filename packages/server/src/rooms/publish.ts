@@ -16,18 +16,45 @@ import type { PublishOptions, PublishResult } from '../api/server';
  */
 export const MAX_DATA_DEPTH = 100;
 
-/** Whether `value` nests arrays/objects deeper than `max` (iterative: never recurses itself; a cycle counts as too deep). */
-function nestedDeeperThan(value: unknown, max: number): boolean {
-  const stack: Array<{ value: object; depth: number }> = [];
-  if (value !== null && typeof value === 'object') stack.push({ value, depth: 1 });
-  while (stack.length > 0) {
-    const { value: current, depth } = stack.pop()!;
-    if (depth > max) return true;
-    for (const child of Array.isArray(current) ? current : Object.values(current)) {
-      if (child !== null && typeof child === 'object') stack.push({ value: child as object, depth: depth + 1 });
+/** Whether JSON text nests arrays/objects deeper than `max` (a scan of its characters, strings skipped). */
+function jsonDeeperThan(json: string, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (c === 0x22) {
+      // a string: skip to its closing quote, over escapes
+      for (i++; i < json.length; i++) {
+        const d = json.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
     }
   }
   return false;
+}
+
+/**
+ * Serialises event data once for the whole publish (the store copies from this text, a
+ * Redis store writes it as it is), refusing as `bad_request` what JSON cannot carry (a
+ * cycle, a BigInt, a function) and what nests deeper than {@link MAX_DATA_DEPTH} — with
+ * no walk over the payload's objects besides JSON's own.
+ */
+export function serializeEventData(data: unknown): string | undefined {
+  if (data === undefined) return undefined;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(data);
+  } catch {
+    // A cycle, a BigInt, or nesting so deep that V8's recursive stringify overflowed.
+    throw new SinyalServerError('bad_request', `data is not JSON (or nests deeper than ${MAX_DATA_DEPTH} levels)`);
+  }
+  if (json === undefined) throw new SinyalServerError('bad_request', 'data is not JSON');
+  if (jsonDeeperThan(json, MAX_DATA_DEPTH)) throw new SinyalServerError('bad_request', `data nests deeper than ${MAX_DATA_DEPTH} levels`);
+  return json;
 }
 
 /** What publishing needs from the server. */
@@ -76,7 +103,7 @@ export async function publishCheckedNames(
   const { kind } = parseRoom(room);
   const kindOptions = deps.rooms.get(kind);
   if (!kindOptions) throw new SinyalServerError('not_found', `room kind "${kind}" is not configured`);
-  if (nestedDeeperThan(data, MAX_DATA_DEPTH)) throw new SinyalServerError('bad_request', `data nests deeper than ${MAX_DATA_DEPTH} levels`);
+  const json = serializeEventData(data);
 
   const at = Date.now();
   const history = historyOf(kindOptions);
@@ -88,6 +115,6 @@ export async function publishCheckedNames(
   }
   if (options.localOnly) throw new SinyalServerError('bad_request', 'localOnly is for volatile events only: a durable event has one order on every node');
   // The fan-out appends and delivers in one step, so delivery order is append order on every node.
-  const stored = await deps.fanout.publishDurable(room, { name: event, data, at }, history);
+  const stored = await deps.fanout.publishDurable(room, { name: event, data, at, ...(json === undefined ? {} : { json }) }, history);
   return { epoch: stored.epoch, seq: stored.seq };
 }

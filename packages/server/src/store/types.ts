@@ -8,10 +8,15 @@ export interface NewEvent {
   data: unknown;
   /** Server time the event was accepted (ms since epoch). */
   at: number;
+  /**
+   * `data` already serialised as JSON (publishing does it once, and checks it): a store
+   * copies from it, or writes it as it is, instead of serialising `data` again.
+   */
+  json?: string;
 }
 
 /** An event kept in a durable room's history, with its position `(epoch, seq)`. */
-export interface StoredEvent extends NewEvent {
+export interface StoredEvent extends Omit<NewEvent, 'json'> {
   epoch: string;
   /** 1 for a room's first event, then +1 per event. */
   seq: number;
