@@ -12,9 +12,9 @@ import type { PropertyEvents } from '../packages/protocol/src/schema/property';
 import { SinyalServerError } from '../packages/server/src/errors';
 import { chatFeature, RedisChatStore, type ChatFeature } from '../packages/server/src/features/chat';
 import { propertyFeature, RedisPropertyStore, type PropertyFeature } from '../packages/server/src/features/property';
-import type { Feature } from '../packages/server/src/feature';
+import type { Feature } from '../packages/server/src/api/feature';
 import { RedisStore } from '../packages/server/src/redis/redisStore';
-import type { SinyalServer } from '../packages/server/src/server';
+import type { SinyalServer } from '../packages/server/src/api/server';
 import { connect, sleep, startServer, until } from '../test-utils/harness';
 import { deleteKeys, describeWithRedis, REDIS_URL, testPrefix } from '../test-utils/redis';
 

@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   // The library (ESM + CJS) and the `sinyal-server` CLI (ESM only: a bin is run, not
   // required). The ESM files share one chunk, so the CLI adds a few kB, not a second copy.
-  entry: { index: 'src/index.ts', cli: 'src/cli.ts' },
+  entry: { index: 'src/index.ts', cli: 'src/cli/cli.ts' },
   format: ['esm', 'cjs'],
   esbuildOptions(options, { format }) {
     if (format === 'cjs') options.entryPoints = { index: 'src/index.ts' };

@@ -1,7 +1,7 @@
 // Unit edges of the client's state machine against mock-socket (no real network).
 import { Server, WebSocket as MockWebSocket, type Client as MockSocket } from 'mock-socket';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createClient, type ConnectionState, type Environment, type WebSocketConstructor } from '../src/index';
+import { createClient, type ConnectionState, type Environment, type WebSocketConstructor } from '../src';
 
 const URL = 'ws://mock.test/ws';
 let servers: Server[] = [];

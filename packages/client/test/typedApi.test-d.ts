@@ -1,6 +1,6 @@
 // Type-level tests of the public API: checked by `npm run typecheck`, never executed.
 // Every `@ts-expect-error` line must fail to compile; if it compiles, tsc reports it.
-import { createClient, type PendingCommand } from '../src/index';
+import { createClient, type PendingCommand } from '../src';
 
 type Events = {
   'auction:new_bid': { amount: number; bidder: string };

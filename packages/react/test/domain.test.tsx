@@ -5,17 +5,7 @@ import { act, cleanup, render, renderHook, screen } from '@testing-library/react
 import { StrictMode, type ReactNode } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep, until } from '../../../test-utils/harness';
-import {
-  SinyalProvider,
-  useAgentStatus,
-  useAuction,
-  useChat,
-  useChatList,
-  useNotifications,
-  useProperty,
-  useTyping,
-  useViewerCount,
-} from '../src/index';
+import { SinyalProvider, useAgentStatus, useAuction, useChat, useChatList, useNotifications, useProperty, useTyping, useViewerCount } from '../src';
 import { cleanups, startPlatform } from '../../../test-utils/platform';
 
 afterEach(async () => {

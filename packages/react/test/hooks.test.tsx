@@ -4,7 +4,7 @@ import { StrictMode, useState, type ReactNode } from 'react';
 import { renderToString } from 'react-dom/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect, sleep, startServer, until, type TestEvents } from '../../../test-utils/harness';
-import { SinyalProvider, useConnectionState, useEvent, useRoom } from '../src/index';
+import { SinyalProvider, useConnectionState, useEvent, useRoom } from '../src';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

@@ -15,7 +15,7 @@ import {
   useProperty,
   useTyping,
   useViewerCount,
-} from '../src/index';
+} from '../src';
 import { cleanups, startPlatform } from '../../../test-utils/platform';
 
 afterEach(async () => {

@@ -4,15 +4,18 @@
  * idempotent commands, rate limits, heartbeat eviction and graceful shutdown.
  * @module
  */
-export { createServer, type SinyalServer } from './server';
-export { DEFAULT_LIMITS, type Limits, type ServerOptions, type ActionRateLimit, type DeflateOptions } from './options';
-export type { TrustProxy } from './clientIp';
-export type { MetricsOptions } from './metrics';
-export type { RoomKindOptions, AuthorizeContext, PublishContext, MemberContext } from './roomKinds';
-export type { Feature, ConnectionContext } from './feature';
-export { HTTP_STATUS, type Route, type RouteAuth, type RouteContext } from './routes';
-export { USER_FEED } from './userFeed';
-export type { CommandHandler, CommandContext, CommandDefinition, CommandEntry } from './commands';
+export { createServer } from './server';
+export { type SinyalServer } from './api/server';
+export { DEFAULT_LIMITS, type Limits, type ActionRateLimit, type DeflateOptions } from './api/limits';
+export { type ServerOptions } from './api/options';
+export type { TrustProxy } from './auth/clientIp';
+export type { MetricsOptions } from './ops/metrics';
+export type { RoomKindOptions, AuthorizeContext, PublishContext, MemberContext } from './api/rooms';
+export type { Feature, ConnectionContext } from './api/feature';
+export { HTTP_STATUS } from './http/router';
+export { type Route, type RouteAuth, type RouteContext } from './api/routes';
+export { USER_FEED } from './rooms/userFeed';
+export type { CommandHandler, CommandContext, CommandDefinition, CommandEntry } from './api/commands';
 export {
   createDevToken,
   DEFAULT_CLOCK_TOLERANCE_SEC,
@@ -26,13 +29,14 @@ export {
   type HmacAlgorithm,
   type PublicKeyAlgorithm,
   type VerifyToken,
-} from './auth';
+} from './auth/authenticator';
 export { SinyalServerError } from './errors';
-export { createJsonLogger, createPinoLogger, REDACT_PATHS, type Logger, type LogLevel } from './logger';
-export type { PublishResult, PublishOptions } from './publish';
+export { createJsonLogger, createPinoLogger, REDACT_PATHS, type Logger, type LogLevel } from './ops/logger';
+export type { PublishResult, PublishOptions } from './api/server';
 export { MemoryStore, type MemoryStoreOptions } from './store/memoryStore';
 export type { Store, StoreStats, StoredEvent, NewEvent, StreamHead, CommandOutcome, CommandClaim, ReadAfterOptions } from './store/types';
-export { LocalFanout, type Fanout, type FanoutListener, type FanoutHealth } from './fanout';
+export { LocalFanout } from './rooms/localFanout';
+export { type Fanout, type FanoutListener, type FanoutHealth } from './store/types';
 export { RedisStore, type RedisStoreOptions } from './redis/redisStore';
 export { RedisFanout } from './redis/redisFanout';
 export { redisKeys, DEFAULT_REDIS_PREFIX, type RedisKeys } from './redis/keys';

@@ -4,96 +4,38 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type PerMessageDeflateOptions } from 'ws';
 import type { Registry } from 'prom-client';
 import { CloseCodes, SUBPROTOCOL, userFeedRoom } from '@sinyal/protocol';
-import { AuthError, clockToleranceMs, createAuthenticator, extractToken, type AuthUser } from './auth';
-import { addressKey, clientIpResolver } from './clientIp';
-import { commandTable } from './commands';
-import { ConnectionCaps } from './connectionCaps';
-import type { ServerContext } from './context';
-import { Deduper } from './dedupe';
-import { startHeartbeat } from './heartbeat';
-import type { CommandEntry } from './commands';
-import { mergeTables } from './feature';
-import { LocalFanout } from './fanout';
-import { createRequestListener, pathOf, refuseUpgrade, sendJson, type Refusal } from './http';
-import { publishRoute } from './publishApi';
-import type { RoomKindOptions } from './roomKinds';
-import { createRouter, type Route } from './routes';
-import { USER_FEED } from './userFeed';
-import { createPinoLogger, envLogLevel, silentLogger, type Logger } from './logger';
-import { ServerMetrics, type MetricsOptions } from './metrics';
-import { DEFAULT_LIMITS, type DeflateOptions, type Limits, type ServerOptions } from './options';
-import { createOriginCheck } from './origin';
-import { publishToRoom, type PublishOptions, type PublishResult } from './publish';
-import { ActionRateLimiter, mergeActionLimits, RateLimiter } from './rateLimiter';
-import { RecentRevocations } from './revocations';
-import { UserCooldowns } from './cooldowns';
-import { RoomRegistry } from './roomRegistry';
+import { AuthError, clockToleranceMs, createAuthenticator, extractToken, type AuthUser } from './auth/authenticator';
+import { addressKey, clientIpResolver } from './auth/clientIp';
+import { commandTable } from './commands/commandTable';
+import { ConnectionCaps } from './http/connectionCaps';
+import type { ServerContext } from './connection/context';
+import { Deduper } from './commands/dedupe';
+import { startHeartbeat } from './connection/heartbeat';
+import type { CommandEntry } from './api/commands';
+import { LocalFanout } from './rooms/localFanout';
+import { createRequestListener, pathOf, refuseUpgrade, sendJson, type Refusal } from './http/requestListener';
+import { publishRoute } from './http/publishApi';
+import type { RoomKindOptions } from './api/rooms';
+import { createRouter } from './http/router';
+import type { Route } from './api/routes';
+import { USER_FEED } from './rooms/userFeed';
+import { createPinoLogger, envLogLevel, silentLogger, type Logger } from './ops/logger';
+import { ServerMetrics, type MetricsOptions } from './ops/metrics';
+import { DEFAULT_LIMITS, type DeflateOptions, type Limits } from './api/limits';
+import type { ServerOptions } from './api/options';
+import { createOriginCheck } from './auth/origin';
+import { publishToRoom } from './rooms/publish';
+import type { PublishOptions, PublishResult, SinyalServer } from './api/server';
+import { ActionRateLimiter, mergeActionLimits, RateLimiter } from './limits/rateLimiter';
+import { RecentRevocations } from './rooms/revocations';
+import { UserCooldowns } from './limits/cooldowns';
+import { RoomRegistry } from './rooms/roomRegistry';
 import { SinyalServerError } from './errors';
 import { RoomName } from '@sinyal/protocol/schema';
-import { Session } from './session';
-import { FlushScheduler } from './flushScheduler';
+import { Session } from './connection/session';
+import { FlushScheduler } from './wire/flushScheduler';
 import { MemoryStore } from './store/memoryStore';
 import type { Store } from './store/types';
-
-/** A running server, as returned by {@link createServer}. */
-export interface SinyalServer {
-  /** WebSocket URL clients connect to, e.g. `ws://127.0.0.1:8080/ws`. */
-  readonly url: string;
-  /** Base HTTP URL (`/health`, the auth probe at `path`), e.g. `http://127.0.0.1:8080`. */
-  readonly httpUrl: string;
-  /** The port actually bound (useful with `port: 0`). */
-  readonly port: number;
-  /**
-   * Publishes an event into a room on behalf of the platform (no authorization): a durable
-   * event is appended to the room's history and resolves to its position; a volatile one
-   * (`volatile: true` or a `history: 0` kind) resolves to `null`. Throws a
-   * `SinyalServerError` (`bad_request`, `not_found`) for a malformed room or event, an
-   * unconfigured kind, or an event of another kind.
-   */
-  publish(room: string, event: string, data?: unknown, opts?: PublishOptions): Promise<PublishResult | null>;
-  /**
-   * Publishes a durable event into a user's own feed, the room `user:<userId>` that each
-   * user (and only that user) may join: how features reach one person (an `outbid`, a
-   * notification, an inbox update) on every device, with replay after reconnect.
-   */
-  publishToUser(userId: string, event: string, data?: unknown): Promise<PublishResult | null>;
-  /** Number of this node's connections subscribed to `room`. */
-  localMembers(room: string): number;
-  /**
-   * Takes `room` away from every connection of `userId`, on every node (through the
-   * fan-out): each gets `left` with code `forbidden` and `reason`, its `onLeave` hooks run,
-   * and it receives nothing more from the room. Change what your room kind's `authorize`
-   * answers first: every later join (a client's automatic re-join after a reconnect
-   * included) asks it again, and a join already past `authorize` when the revocation
-   * arrives is refused too.
-   */
-  revoke(room: string, userId: string, reason?: string): Promise<void>;
-  /**
-   * Closes every connection of `userId` on every node with `code` (default 4001: the
-   * client fetches a new token before reconnecting, so a token provider that refuses the
-   * user keeps them out; with `auth.secret` a still-valid token lets them back in —
-   * refuse them in your token endpoint or `verify` hook).
-   */
-  disconnectUser(userId: string, options?: { code?: number; reason?: string }): Promise<void>;
-  /** Where room history and command outcomes live (`options.store`, or the default `MemoryStore`). */
-  readonly store: Store;
-  /** The server's structured logger (features log through it; never log tokens or payloads). */
-  readonly logger: Logger;
-  /**
-   * Stops accepting connections, closes every client with `code` (default 1012, "service
-   * restart": clients reconnect at once, possibly to another node), waits up to
-   * `limits.shutdownTimeoutMs` for them, then frees the port. Idempotent.
-   */
-  close(opts?: { code?: number }): Promise<void>;
-  /** Number of open WebSocket connections. */
-  connections(): number;
-  /**
-   * This server's Prometheus registry (prom-client), served at `/metrics` unless
-   * `metrics: false`. Register application metrics in it, or merge it into another
-   * registry with `Registry.merge`.
-   */
-  readonly metrics: Registry;
-}
 
 function resolveLimits(overrides: Partial<Limits> = {}): Limits {
   const limits: Limits = { ...DEFAULT_LIMITS };
@@ -534,4 +476,17 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
 
   logger.info({ url: server.url }, 'sinyal server listening');
   return server;
+}
+
+/** Merges named tables, refusing duplicates. */
+export function mergeTables<T>(what: string, tables: Array<[source: string, table: Record<string, T> | undefined]>): Map<string, T> {
+  const merged = new Map<string, { value: T; source: string }>();
+  for (const [source, table] of tables) {
+    for (const [name, value] of Object.entries(table ?? {})) {
+      const existing = merged.get(name);
+      if (existing) throw new TypeError(`${what} "${name}" is defined by both ${existing.source} and ${source}`);
+      merged.set(name, { value, source });
+    }
+  }
+  return new Map([...merged].map(([name, { value }]) => [name, value]));
 }

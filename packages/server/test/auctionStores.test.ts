@@ -4,7 +4,7 @@ import { MemoryAuctionStore } from '../src/features/auction/memoryAuctionStore';
 import { RedisAuctionStore } from '../src/features/auction/redisAuctionStore';
 import { RedisStore } from '../src/redis/redisStore';
 import { SinyalServerError } from '../src/errors';
-import { runInCommandScope } from '../src/commandScope';
+import { runInCommandScope } from '../src/commands/commandScope';
 import { auctionFeature } from '../src/features/auction';
 import { createServer } from '../src/server';
 import { auctionStoreContract, config, limits } from './auctionStoreContract';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SUBPROTOCOL } from '@sinyal/protocol';
-import { createDevToken, SinyalServerError } from '../src/index';
+import { createDevToken, SinyalServerError } from '../src';
 import { RawClient, SECRET, protocolsFor, refused, startServer, token, waitFor } from './helpers';
 
 async function probe(httpUrl: string, headers: Record<string, string>, method = 'GET') {

@@ -1,7 +1,7 @@
 import type { ChatMessage } from '@sinyal/protocol/schema';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, expect, it } from 'vitest';
-import { runInCommandScope } from '../src/commandScope';
+import { runInCommandScope } from '../src/commands/commandScope';
 import { MemoryChatStore } from '../src/features/chat/memoryChatStore';
 import { RedisChatStore } from '../src/features/chat/redisChatStore';
 import type { ChatStore, NewChatMessage } from '../src/features/chat/store';

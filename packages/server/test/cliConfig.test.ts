@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CliError, resolveCliConfig, startupMessage, type CliConfig } from '../src/cliConfig';
+import { CliError, resolveCliConfig, startupMessage, type CliConfig } from '../src/cli/cliConfig';
 
 const JWT = 'j'.repeat(40);
 const PUB = 'p'.repeat(40);

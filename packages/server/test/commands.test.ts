@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStore, SinyalServerError, type CommandHandler } from '../src/index';
+import { MemoryStore, SinyalServerError, type CommandHandler } from '../src';
 import { RawClient, sleep, startServer } from './helpers';
 
 describe('commands', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { devTokenRoute, DEV_TOKEN_TTL_SECONDS } from '../src/devTokenRoute';
+import { devTokenRoute, DEV_TOKEN_TTL_SECONDS } from '../src/http/devTokenRoute';
 import { RawClient, SECRET, startServer } from './helpers';
 
 describe('GET /dev/token (the dev CLI’s token endpoint)', () => {

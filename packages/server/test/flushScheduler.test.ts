@@ -1,9 +1,9 @@
 import { Writable } from 'node:stream';
 import * as ws from 'ws';
 import { describe, expect, it } from 'vitest';
-import { FlushScheduler, HeldSocket, type FlushLane } from '../src/flushScheduler';
-import { RoomRegistry, type Subscriber } from '../src/roomRegistry';
-import { encodeTextFrame, SharedFrame, TURN_FLUSH_MIN_MEMBERS } from '../src/sharedFrame';
+import { FlushScheduler, HeldSocket, type FlushLane } from '../src/wire/flushScheduler';
+import { RoomRegistry, type Subscriber } from '../src/rooms/roomRegistry';
+import { encodeTextFrame, SharedFrame, TURN_FLUSH_MIN_MEMBERS } from '../src/wire/sharedFrame';
 
 /** A socket stand-in that records each write it hands to the "kernel": one entry per `_write`/`_writev`. */
 class RecordingSocket extends Writable {

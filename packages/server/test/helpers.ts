@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { SUBPROTOCOL, TOKEN_PROTOCOL_PREFIX, type ServerFrame } from '@sinyal/protocol';
 import { afterEach } from 'vitest';
-import { createDevToken, createServer, SinyalServerError, type ServerOptions, type SinyalServer } from '../src/index';
+import { createDevToken, createServer, SinyalServerError, type ServerOptions, type SinyalServer } from '../src';
 
 export const SECRET = 'test-secret-for-sinyal-server-0123456789';
 

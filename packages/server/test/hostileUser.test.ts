@@ -1,7 +1,7 @@
 // A signed-in user trying to exhaust the server: each test is shaped like the attack it
 // guards against (a hostile client over a real socket), and failed on the code before the fix.
 import { describe, expect, it } from 'vitest';
-import { MemoryStore, type CommandOutcome } from '../src/index';
+import { MemoryStore, type CommandOutcome } from '../src';
 import { protocolsFor, RawClient, refused, sleep, startServer, token, waitFor } from './helpers';
 
 /** Reads one sample of a Prometheus metric (first line matching the name and labels). */

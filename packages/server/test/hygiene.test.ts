@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createJsonLogger } from '../src/index';
+import { createJsonLogger } from '../src';
 import { exerciseLogging, RawClient, startServer, waitFor } from './helpers';
 
 function capture() {

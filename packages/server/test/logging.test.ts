@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createPinoLogger, createServer, REDACT_PATHS } from '../src/index';
-import { envLogLevel } from '../src/logger';
+import { createPinoLogger, createServer, REDACT_PATHS } from '../src';
+import { envLogLevel } from '../src/ops/logger';
 import { exerciseLogging, protocolsFor, refused, SECRET } from './helpers';
 
 function sink() {

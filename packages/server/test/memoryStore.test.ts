@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStore } from '../src/index';
+import { MemoryStore } from '../src';
 
 describe('MemoryStore', () => {
   it('numbers events per room from 1 and keeps a bounded history', async () => {

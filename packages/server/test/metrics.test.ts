@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { RedisStore, SinyalServerError, type SinyalServer } from '../src/index';
+import { RedisStore, SinyalServerError, type SinyalServer } from '../src';
 import { deleteKeys, describeWithRedis, REDIS_URL, testPrefix } from '../../../test-utils/redis';
 import { protocolsFor, RawClient, refused, startServer, waitFor } from './helpers';
 

@@ -5,7 +5,7 @@ import { afterAll, afterEach, expect, it } from 'vitest';
 import { notificationFeature } from '../src/features/notification';
 import { RedisNotificationStore } from '../src/features/notification/redisNotificationStore';
 import type { HeldLane } from '../src/features/notification/store';
-import { createServer, RedisStore, SinyalServerError } from '../src/index';
+import { createServer, RedisStore, SinyalServerError } from '../src';
 import { RawClient, SECRET, sleep } from './helpers';
 import { deleteKeys, describeWithRedis, REDIS_URL, testPrefix } from '../../../test-utils/redis';
 import { item, notificationStoreContract } from './notificationStoreContract';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OutcomeBudget } from '../src/outcomeBudget';
+import { OutcomeBudget } from '../src/commands/outcomeBudget';
 
 describe('OutcomeBudget', () => {
   const limits = { maxOutcomeBytes: 1000, outcomeBytesPerUser: 3000, outcomeBytesTotal: 5000 };

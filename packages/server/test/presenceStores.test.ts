@@ -6,7 +6,7 @@ import { afterAll, afterEach, expect, it } from 'vitest';
 import type { ServerFrame } from '@sinyal/protocol';
 import { presenceFeature } from '../src/features/presence';
 import { RedisPresenceStore } from '../src/features/presence/redisPresenceStore';
-import { createServer, RedisStore, SinyalServerError, type SinyalServer } from '../src/index';
+import { createServer, RedisStore, SinyalServerError, type SinyalServer } from '../src';
 import { deleteKeys, describeWithRedis, REDIS_URL, testPrefix } from '../../../test-utils/redis';
 import { until } from '../../../test-utils/harness';
 import { presenceStoreContract } from './presenceStoreContract';

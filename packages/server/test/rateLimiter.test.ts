@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateLimiter } from '../src/rateLimiter';
+import { RateLimiter } from '../src/limits/rateLimiter';
 
 describe('RateLimiter', () => {
   it('allows a burst, then refills at the rate, per key', () => {

@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, expect, it, vi } from 'vitest';
-import { runInCommandScope } from '../src/commandScope';
-import { Deduper } from '../src/dedupe';
-import { silentLogger } from '../src/logger';
-import { RedisStore, type CommandOutcome, type StoredEvent } from '../src/index';
+import { runInCommandScope } from '../src/commands/commandScope';
+import { Deduper } from '../src/commands/dedupe';
+import { silentLogger } from '../src/ops/logger';
+import { RedisStore, type CommandOutcome, type StoredEvent } from '../src';
 import { deleteKeys, describeWithRedis, REDIS_URL, testPrefix } from '../../../test-utils/redis';
 
 const describeRedis = await describeWithRedis();

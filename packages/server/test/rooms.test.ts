@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EventFrame, ServerFrame } from '@sinyal/protocol';
-import { MemoryStore, SinyalServerError, type StoredEvent, type StreamHead } from '../src/index';
+import { MemoryStore, SinyalServerError, type StoredEvent, type StreamHead } from '../src';
 import { RawClient, sleep, startServer } from './helpers';
 
 const demoRooms = { demo: { publish: ['demo:msg'] } };
@@ -321,5 +321,23 @@ describe('resume', () => {
 
     expect(eventsIn(fresh.log, 'demo:r').map((e) => e.seq)).toEqual([3, 4, 5, 6, 7, 8, 9]);
     expect(eventsIn(resuming.log, 'demo:r').map((e) => e.seq)).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+});
+
+describe('event data is serialised once per publish', () => {
+  it('refuses data JSON cannot carry (cycle, BigInt, function) or nested over 100 levels as bad_request, and takes no seq', async () => {
+    const server = await startServer({ rooms: { demo: {} } });
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 101; i++) deep = [deep];
+    let ok: unknown = 'leaf';
+    for (let i = 0; i < 100; i++) ok = { k: ok };
+    for (const bad of [cyclic, { n: 10n }, () => 1, deep]) {
+      await expect(server.publish('demo:a', 'demo:e', bad)).rejects.toMatchObject({ code: 'bad_request' });
+    }
+    // Brackets inside strings do not count as nesting; exactly 100 levels is fine.
+    expect(await server.publish('demo:a', 'demo:e', { text: '[[[[{{{{'.repeat(100) })).toMatchObject({ seq: 1 });
+    expect(await server.publish('demo:a', 'demo:e', ok)).toMatchObject({ seq: 2 });
   });
 });

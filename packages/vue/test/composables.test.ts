@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSSRApp, defineComponent, effectScope, h, ref } from 'vue';
 import { renderToString } from 'vue/server-renderer';
 import { connect, sleep, startServer, until, type TestEvents } from '../../../test-utils/harness';
-import { createSinyal, useConnectionState, useEvent, useRoom } from '../src/index';
+import { createSinyal, useConnectionState, useEvent, useRoom } from '../src';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {

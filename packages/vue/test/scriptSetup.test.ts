@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import * as vue from 'vue';
 import { compileScript, parse } from 'vue/compiler-sfc';
 import { until } from '../../../test-utils/harness';
-import * as sinyalVue from '../src/index';
+import * as sinyalVue from '../src';
 import { cleanups, startPlatform } from '../../../test-utils/platform';
 
 afterEach(async () => {

@@ -1,4 +1,4 @@
-import type { Feature } from '../feature';
+import type { Feature } from '../api/feature';
 import type { RedisStore } from '../redis/redisStore';
 import { auctionFeature, type AuctionFeature, type AuctionFeatureOptions } from './auction';
 import { RedisAuctionStore } from './auction/redisAuctionStore';

@@ -1,8 +1,13 @@
 import type { NewEvent, StoredEvent } from '../store/types';
 
-/** How an event is written into a room's stream entry (field `e`) and its pub/sub message. */
+/**
+ * How an event is written into a room's stream entry (field `e`) and its pub/sub message:
+ * `{"name","data"?,"at"}`, `at` last (the resume script reads it from the end). Uses the
+ * event's `json` when publishing serialised its data already.
+ */
 export function encodeEvent(event: NewEvent): string {
-  return JSON.stringify({ name: event.name, ...(event.data === undefined ? {} : { data: event.data }), at: event.at });
+  const data = event.json ?? (event.data === undefined ? undefined : JSON.stringify(event.data));
+  return `{"name":${JSON.stringify(event.name)}${data === undefined ? '' : `,"data":${data}`},"at":${JSON.stringify(event.at)}}`;
 }
 
 /** The stored event back from {@link encodeEvent}'s JSON and its position. */

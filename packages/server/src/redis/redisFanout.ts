@@ -1,10 +1,22 @@
 import type { EventFrame } from '@sinyal/protocol';
-import type { ControlMessage, Fanout, FanoutHealth, FanoutListener } from '../fanout';
-import { durableEventFrame } from '../roomRegistry';
+import type { ControlMessage, Fanout, FanoutHealth, FanoutListener } from '../store/types';
+import { durableEventFrame } from '../rooms/roomRegistry';
 import type { NewEvent, StoredEvent } from '../store/types';
 import { linkFailure, unavailable, type RedisConnection } from './redisConnection';
 import { decodeEvent } from './eventCodec';
-import type { RedisStore } from './redisStore';
+import type { RedisOptions } from 'ioredis';
+import type { RedisKeys } from './keys';
+
+/** What the fan-out needs from the node's {@link RedisStore} (which creates it). */
+export interface FanoutRedisStore {
+  readonly keys: RedisKeys;
+  /** The command connection. */
+  readonly connection: RedisConnection;
+  /** A new connection with the store's settings (SUBSCRIBE needs one of its own). */
+  duplicate(extra?: RedisOptions): RedisConnection;
+  /** Appends to the room's stream and PUBLISHes it on the room's channel, atomically. */
+  appendAndPublish(room: string, event: NewEvent, maxHistory: number): Promise<StoredEvent>;
+}
 
 /**
  * Cross-node fan-out through Redis pub/sub. A durable event is appended and PUBLISHed
@@ -31,7 +43,7 @@ export class RedisFanout implements Fanout {
   private closed = false;
   private readonly stopWatchingStore: () => void;
 
-  constructor(private readonly store: RedisStore) {
+  constructor(private readonly store: FanoutRedisStore) {
     // Subscriptions are re-made by joins after a loss (clients re-join), not replayed by ioredis.
     this.subscriber = store.duplicate({ autoResubscribe: false });
     this.subscriber.client.on('message', (channel: string, message: string) => this.receive(channel, message));

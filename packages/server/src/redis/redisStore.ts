@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import { currentCommand } from '../commandScope';
-import type { Fanout } from '../fanout';
+import { currentCommand } from '../commands/commandScope';
+import type { Fanout } from '../store/types';
 import type { CommandClaim, CommandOutcome, NewEvent, ReadAfterOptions, Store, StoredEvent, StreamHead } from '../store/types';
 import { decodeEvent, encodeEvent } from './eventCodec';
 import { DEFAULT_REDIS_PREFIX, redisKeys, type RedisKeys } from './keys';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { SinyalServer } from '../server';
+import type { SinyalServer } from '../api/server';
 import type { RedisStore } from './redisStore';
 
 /** Where a feature store's script appends a room's events (see {@link RoomEventsRedisStore.roomTarget}). */

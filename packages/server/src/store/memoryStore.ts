@@ -91,7 +91,7 @@ export class MemoryStore implements Store {
     // Copy first: if the payload cannot be serialised, nothing changes. (Incrementing `head`
     // before a throwing copy burned a seq with no event, and readAfter's slicing, which
     // relies on contiguous seqs, then skipped an event on resume — found by test/chaos.)
-    const json = event.data === undefined ? undefined : JSON.stringify(event.data);
+    const json = event.json ?? (event.data === undefined ? undefined : JSON.stringify(event.data));
     const data: unknown = json === undefined ? undefined : JSON.parse(json);
     const now = this.now();
     this.dropIdle(now);

@@ -1,5 +1,4 @@
-import type { ErrorCode } from '@sinyal/protocol';
-import type { Fanout } from '../fanout';
+import type { ErrorCode, EventFrame } from '@sinyal/protocol';
 
 /** An event as appended to a durable room, before the store assigns its position. */
 export interface NewEvent {
@@ -9,10 +8,15 @@ export interface NewEvent {
   data: unknown;
   /** Server time the event was accepted (ms since epoch). */
   at: number;
+  /**
+   * `data` already serialised as JSON (publishing does it once, and checks it): a store
+   * copies from it, or writes it as it is, instead of serialising `data` again.
+   */
+  json?: string;
 }
 
 /** An event kept in a durable room's history, with its position `(epoch, seq)`. */
-export interface StoredEvent extends NewEvent {
+export interface StoredEvent extends Omit<NewEvent, 'json'> {
   epoch: string;
   /** 1 for a room's first event, then +1 per event. */
   seq: number;
@@ -119,4 +123,56 @@ export interface Store {
   createFanout?(): Fanout;
   /** Releases connections or timers; the server does not call it (the store may be shared). */
   close?(): Promise<void>;
+}
+
+/**
+ * An order for every node about one user's connections: `revoke` removes them from a
+ * room (they get `left`), `disconnect` closes them. See `server.revoke` / `disconnectUser`.
+ */
+export type ControlMessage =
+  | { t: 'revoke'; room: string; user: string; reason: string }
+  | { t: 'disconnect'; user: string; code: number; reason: string };
+
+/** Where a fan-out delivers: this node's room registry, plus a signal that delivery broke. */
+export interface FanoutListener {
+  /** A {@link ControlMessage} reached this node (also the one that sent it). */
+  control(message: ControlMessage): void;
+  /** An event for `room` reached this node: send it to the room's local members. */
+  deliver(room: string, frame: EventFrame, exceptUser?: string): void;
+  /**
+   * The fan-out lost events it cannot replay to live members (e.g. its Redis connection
+   * dropped): the server closes every connection so clients re-join and resume.
+   */
+  lost(): void;
+}
+
+/** Whether a node can serve: `details` is merged into the `/health` body (e.g. `{redis:'down'}`). */
+export interface FanoutHealth {
+  ok: boolean;
+  details?: Record<string, string>;
+}
+
+/**
+ * How an event published on one node reaches the members of its room on every node.
+ * The server calls `subscribe` before reading a room's head for a join (so every event
+ * after that head is delivered to the join's hold buffer) and `unsubscribe` when the
+ * room's last local member leaves. Durable events must be delivered to every node in
+ * `seq` order, which is why appending is the fan-out's job, not the caller's.
+ */
+export interface Fanout {
+  /** Called once by the server before anything is published. */
+  start(listener: FanoutListener): void;
+  /** Appends a durable event to the room's history and delivers it to every node, in seq order. */
+  publishDurable(room: string, event: NewEvent, maxHistory: number): Promise<StoredEvent>;
+  /** Delivers a volatile event (not stored, no position) to every node. */
+  publishVolatile(room: string, frame: EventFrame, exceptUser?: string): Promise<void>;
+  /** Delivers a {@link ControlMessage} to every node, this one included. */
+  publishControl(message: ControlMessage): Promise<void>;
+  /** This node has local members of `room`: resolves once its events are being received. Idempotent. */
+  subscribe(room: string): Promise<void>;
+  /** The last local member of `room` left. */
+  unsubscribe(room: string): void;
+  health(): FanoutHealth;
+  /** Releases the fan-out's own connections (not the store's). */
+  close(): Promise<void>;
 }

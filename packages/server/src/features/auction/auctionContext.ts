@@ -1,4 +1,4 @@
-import type { SinyalServer } from '../../server';
+import type { SinyalServer } from '../../api/server';
 import type { AuditDrops } from './auditDrops';
 import type { AuctionFeatureOptions } from './options';
 import type { BidRateLimit } from './rules';

@@ -1,6 +1,6 @@
 import { CreateAuctionInput, type AuctionState } from '@sinyal/protocol/schema';
 import { SinyalServerError } from '../../errors';
-import type { Feature } from '../../feature';
+import type { Feature } from '../../api/feature';
 import { auctionRoom, type AuctionContext } from './auctionContext';
 import { AuctionLifecycle } from './auctionLifecycle';
 import { AuditDrops } from './auditDrops';

@@ -1,4 +1,4 @@
-import type { AuthUser } from '../../auth';
+import type { AuthUser } from '../../auth/authenticator';
 import type { BidRateLimit } from './rules';
 import type { AuctionStore } from './store';
 

@@ -1,6 +1,6 @@
 import { PlaceBidData, type AuctionEvents, type PlaceBidResult } from '@sinyal/protocol/schema';
-import type { AuthUser } from '../../auth';
-import type { CommandHandler } from '../../commands';
+import type { AuthUser } from '../../auth/authenticator';
+import type { CommandHandler } from '../../api/commands';
 import { SinyalServerError } from '../../errors';
 import { auctionRoom, type AuctionContext } from './auctionContext';
 import type { AuctionLifecycle } from './auctionLifecycle';

@@ -1,7 +1,7 @@
 import type { AuctionAudit, AuctionJoinState, AuctionState, CreateAuctionInput } from '@sinyal/protocol/schema';
-import type { AuthUser } from '../../auth';
+import type { AuthUser } from '../../auth/authenticator';
 import { SinyalServerError } from '../../errors';
-import type { Route } from '../../routes';
+import type { Route } from '../../api/routes';
 import type { AuctionContext } from './auctionContext';
 import { auctionState } from './auctionState';
 

@@ -8,7 +8,7 @@ import {
   type ChatCommands,
   type ChatReceipt,
 } from '@sinyal/protocol/schema';
-import type { CommandEntry, CommandHandler } from '../../commands';
+import type { CommandEntry, CommandHandler } from '../../api/commands';
 import { SinyalServerError } from '../../errors';
 import { requireParticipant } from './access';
 import { conversationRoom, type ChatContext } from './context';

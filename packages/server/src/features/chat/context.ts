@@ -1,4 +1,4 @@
-import type { SinyalServer } from '../../server';
+import type { SinyalServer } from '../../api/server';
 import type { ChatFeatureOptions } from './options';
 import type { TypingTracker } from './typingTracker';
 

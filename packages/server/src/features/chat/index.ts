@@ -1,6 +1,6 @@
 import type { ChatConversation, ChatCreateConversation } from '@sinyal/protocol/schema';
-import type { Feature } from '../../feature';
-import type { SinyalServer } from '../../server';
+import type { Feature } from '../../api/feature';
+import type { SinyalServer } from '../../api/server';
 import { chatCommands } from './commands';
 import { conversationRoom, type ChatContext } from './context';
 import { createConversation } from './conversations';

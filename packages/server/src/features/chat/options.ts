@@ -1,4 +1,4 @@
-import type { ActionRateLimit } from '../../options';
+import type { ActionRateLimit } from '../../api/limits';
 import type { ChatStore } from './store';
 
 /** Options of {@link chatFeature}. Every field has a default; the defaults are exported as {@link DEFAULT_CHAT_OPTIONS}. */

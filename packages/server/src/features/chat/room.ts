@@ -1,6 +1,6 @@
 import type { ChatJoinState } from '@sinyal/protocol/schema';
 import { SinyalServerError } from '../../errors';
-import type { RoomKindOptions } from '../../roomKinds';
+import type { RoomKindOptions } from '../../api/rooms';
 import type { ChatContext } from './context';
 
 /**

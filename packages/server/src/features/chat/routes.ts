@@ -1,5 +1,5 @@
 import { SinyalServerError } from '../../errors';
-import type { Route } from '../../routes';
+import type { Route } from '../../api/routes';
 import { requireParticipant } from './access';
 import type { ChatContext } from './context';
 import { createConversation } from './conversations';

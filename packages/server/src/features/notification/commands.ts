@@ -4,7 +4,7 @@ import {
   NotificationSetPreferencesDataSchema,
   type NotificationPreferences,
 } from '@sinyal/protocol/schema';
-import type { CommandEntry, CommandHandler } from '../../commands';
+import type { CommandEntry, CommandHandler } from '../../api/commands';
 import { SinyalServerError } from '../../errors';
 import type { NotificationDelivery } from './notificationDelivery';
 import type { NotificationStore } from './store';

@@ -1,8 +1,8 @@
 import type { NotificationInput, NotificationPreferences } from '@sinyal/protocol/schema';
 import { NotificationPreferencesSchema } from '@sinyal/protocol/schema';
 import { SinyalServerError } from '../../errors';
-import type { Feature } from '../../feature';
-import type { SinyalServer } from '../../server';
+import type { Feature } from '../../api/feature';
+import type { SinyalServer } from '../../api/server';
 import { notificationCommands } from './commands';
 import { MemoryNotificationStore } from './memoryStore';
 import { NotificationDelivery, type NotifyOutcome } from './notificationDelivery';

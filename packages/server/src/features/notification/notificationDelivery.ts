@@ -6,7 +6,7 @@ import {
   type NotificationPreferences,
 } from '@sinyal/protocol/schema';
 import { SinyalServerError } from '../../errors';
-import type { SinyalServer } from '../../server';
+import type { SinyalServer } from '../../api/server';
 import { KeyedQueue } from '../keyedQueue';
 import { quietHoursEnd } from './quietHours';
 import { nextWindowStart, type RateWindow } from './rateWindows';

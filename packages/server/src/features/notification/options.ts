@@ -1,5 +1,5 @@
 import type { NotificationPreferences, NotificationPriority } from '@sinyal/protocol/schema';
-import type { ActionRateLimit } from '../../options';
+import type { ActionRateLimit } from '../../api/limits';
 import type { NotificationStore } from './store';
 
 /** Per-user limits on non-instant notifications; over them, notifications wait for the next window. */

@@ -1,6 +1,6 @@
 import { NotifyBodySchema, type NotificationPage } from '@sinyal/protocol/schema';
 import { SinyalServerError } from '../../errors';
-import type { Route } from '../../routes';
+import type { Route } from '../../api/routes';
 import type { NotificationDelivery } from './notificationDelivery';
 import type { SavedSearches } from './savedSearches';
 import type { InboxCursor, NotificationStore } from './store';

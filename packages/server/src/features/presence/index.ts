@@ -1,4 +1,4 @@
-import type { Feature } from '../../feature';
+import type { Feature } from '../../api/feature';
 import { DEFAULT_PRESENCE_RATE_LIMITS, type PresenceOptions } from './options';
 import { startExpiryRecount } from './expiryRecount';
 import { createPresenceContext } from './presenceContext';

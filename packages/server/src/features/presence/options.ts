@@ -1,6 +1,6 @@
-import type { AuthUser } from '../../auth';
-import type { Logger } from '../../logger';
-import type { ActionRateLimit } from '../../options';
+import type { AuthUser } from '../../auth/authenticator';
+import type { Logger } from '../../ops/logger';
+import type { ActionRateLimit } from '../../api/limits';
 import type { PresenceStore } from './store';
 
 /**

@@ -1,7 +1,7 @@
 import type { PresenceStatus, SocialProof, ViewerCount } from '@sinyal/protocol/schema';
-import type { AuthUser } from '../../auth';
-import { createJsonLogger, silentLogger, type Logger } from '../../logger';
-import type { SinyalServer } from '../../server';
+import type { AuthUser } from '../../auth/authenticator';
+import { createJsonLogger, silentLogger, type Logger } from '../../ops/logger';
+import type { SinyalServer } from '../../api/server';
 import { Coalescer } from './coalescer';
 import { KeyedQueue } from '../keyedQueue';
 import { MemoryPresenceStore } from './memoryPresenceStore';

@@ -1,5 +1,5 @@
 import { SetAgentStatusData, type PresenceStatus } from '@sinyal/protocol/schema';
-import type { CommandHandler } from '../../commands';
+import type { CommandHandler } from '../../api/commands';
 import { SinyalServerError } from '../../errors';
 import { presenceStatusOf, type PresenceContext } from './presenceContext';
 import { markStatusChanged } from './userStatus';

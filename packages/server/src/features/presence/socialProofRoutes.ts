@@ -1,6 +1,6 @@
 import { SocialProofActivityBody, type SocialProofActivity, type ViewersState } from '@sinyal/protocol/schema';
 import { SinyalServerError } from '../../errors';
-import type { Route, RouteContext } from '../../routes';
+import type { Route, RouteContext } from '../../api/routes';
 import { readSocialProof, sharedStore, type PresenceContext } from './presenceContext';
 import { isRoomId } from './roomNames';
 import { socialProofWindows } from './socialProofWindows';

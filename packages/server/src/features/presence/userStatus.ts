@@ -1,6 +1,6 @@
-import type { AuthUser } from '../../auth';
-import type { ConnectionContext } from '../../feature';
-import type { MemberContext, RoomKindOptions } from '../../roomKinds';
+import type { AuthUser } from '../../auth/authenticator';
+import type { ConnectionContext } from '../../api/feature';
+import type { MemberContext, RoomKindOptions } from '../../api/rooms';
 import { countLocal, presenceStatusOf, sharedStore, type PresenceContext } from './presenceContext';
 import { isRoomId } from './roomNames';
 

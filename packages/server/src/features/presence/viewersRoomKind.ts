@@ -1,5 +1,5 @@
 import type { ViewersState } from '@sinyal/protocol/schema';
-import type { MemberContext, RoomKindOptions } from '../../roomKinds';
+import type { MemberContext, RoomKindOptions } from '../../api/rooms';
 import { countLocal, readSocialProof, sharedStore, type PresenceContext } from './presenceContext';
 
 /**

@@ -8,8 +8,8 @@ import {
   type PropertyStatus,
 } from '@sinyal/protocol/schema';
 import { SinyalServerError } from '../../errors';
-import type { Feature } from '../../feature';
-import type { SinyalServer } from '../../server';
+import type { Feature } from '../../api/feature';
+import type { SinyalServer } from '../../api/server';
 import { MemoryPropertyStore } from './memoryStore';
 import { DEFAULT_PROPERTY_OPTIONS, DEFAULT_PROPERTY_RATE_LIMITS, type PropertyFeatureOptions } from './options';
 import { PropertyUpdates, propertyRoom } from './propertyUpdates';

@@ -1,5 +1,5 @@
 import type { PropertyChange } from '@sinyal/protocol/schema';
-import type { ActionRateLimit } from '../../options';
+import type { ActionRateLimit } from '../../api/limits';
 import type { PropertyStore } from './store';
 import type { StatusTransitions } from './transitions';
 

@@ -9,7 +9,7 @@ import {
   type PropertyStatus,
 } from '@sinyal/protocol/schema';
 import { SinyalServerError } from '../../errors';
-import type { SinyalServer } from '../../server';
+import type { SinyalServer } from '../../api/server';
 import { KeyedQueue } from '../keyedQueue';
 import type { PropertyUpdateHook } from './options';
 import { priceChange } from './priceChange';

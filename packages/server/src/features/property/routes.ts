@@ -1,6 +1,6 @@
 import { PropertyIdSchema, type PropertyEventBody, type PropertyRegisterBody } from '@sinyal/protocol/schema';
 import { SinyalServerError } from '../../errors';
-import type { Route } from '../../routes';
+import type { Route } from '../../api/routes';
 import type { PropertyUpdates } from './propertyUpdates';
 
 /**

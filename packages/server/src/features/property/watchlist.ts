@@ -1,7 +1,7 @@
 import { PropertyWatchDataSchema } from '@sinyal/protocol/schema';
-import type { CommandHandler } from '../../commands';
+import type { CommandHandler } from '../../api/commands';
 import { SinyalServerError } from '../../errors';
-import type { Route } from '../../routes';
+import type { Route } from '../../api/routes';
 import type { PropertyStore } from './store';
 
 /** What the watch commands need. */

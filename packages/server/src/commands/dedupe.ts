@@ -1,0 +1,124 @@
+import { RETRYABLE_ERROR_CODES } from '@sinyal/protocol';
+import { runInCommandScope } from './commandScope';
+import type { Logger } from '../ops/logger';
+import { OutcomeBudget, type OutcomeBudgetLimits } from './outcomeBudget';
+import { type OutcomeBudgetStats } from '../ops/metrics';
+import type { CommandOutcome, Store } from '../store/types';
+
+/** How long a duplicate waits for the same command running on another node before answering `unavailable`. */
+const WAIT_FOR_OTHER_NODE_MS = 5000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Makes commands idempotent: the first run of a key executes and its outcome is saved
+ * in the store for `windowMs`; a repeat within the window gets the saved outcome, and a
+ * repeat while the first is still running waits for it. Outcomes with a retryable code
+ * (`internal`, `unavailable`, `rate_limited`, `timeout`) are not saved: the client is
+ * told retrying may help, so a retry must actually run; neither are refusals a handler
+ * marked `transient` (a condition that may pass, such as "join the room first").
+ *
+ * With a store shared by several nodes (`claimCommand`), the first run claims the key in
+ * the store, so a duplicate arriving on another node at the same time waits for the
+ * outcome instead of executing; if it waits too long it is answered `unavailable`
+ * (retryable: the client sends it again later).
+ *
+ * What is remembered is bounded in bytes, per user and in total ({@link OutcomeBudget}):
+ * past a bound the oldest outcomes are forgotten early (counted in /metrics), so a retry
+ * of one of those would run again — keep the bounds above what clients have in flight.
+ */
+export class Deduper {
+  private readonly running = new Map<string, Promise<CommandOutcome>>();
+  private readonly budget: OutcomeBudget | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly windowMs: number,
+    private readonly logger: Logger,
+    budget?: OutcomeBudgetLimits,
+  ) {
+    // A store that cannot forget an outcome early cannot be held to a budget.
+    const forget = store.forgetCommandResult?.bind(store);
+    this.budget = budget && forget
+      ? new OutcomeBudget(budget, windowMs, (key) => void forget(key).catch((err: unknown) => logger.error({ err }, 'store failed to forget a command result')))
+      : undefined;
+  }
+
+  /** Sizes of the remembered outcomes (undefined when the store has no budget). */
+  stats(): OutcomeBudgetStats | undefined {
+    return this.budget?.stats();
+  }
+
+  /**
+   * Runs `execute` for `key` (a {@link commandKey} of `owner`) unless it ran within the
+   * window. `onWait` is called when, instead of running, the call waits for the same key
+   * running elsewhere (another connection or node): the caller's later work need not wait.
+   */
+  run(key: string, owner: string, execute: () => Promise<CommandOutcome>, onWait?: () => void): Promise<CommandOutcome> {
+    const inFlight = this.running.get(key);
+    if (inFlight) {
+      onWait?.();
+      return inFlight;
+    }
+    // Registered before the first await so a concurrent duplicate cannot slip past the store lookup.
+    const result = this.lookupOrExecute(key, owner, execute, onWait).finally(() => this.running.delete(key));
+    this.running.set(key, result);
+    return result;
+  }
+
+  private async lookupOrExecute(key: string, owner: string, execute: () => Promise<CommandOutcome>, onWait?: () => void): Promise<CommandOutcome> {
+    if (this.store.claimCommand) return this.claimOrWait(key, owner, execute, onWait);
+    let saved: CommandOutcome | undefined;
+    try {
+      saved = await this.store.getCommandResult(key);
+    } catch (err) {
+      this.logger.error({ err }, 'store failed to read a command result');
+      return { ok: false, code: 'unavailable', msg: 'store unavailable' };
+    }
+    if (saved) return saved;
+    const outcome = await execute();
+    await this.remember(key, owner, outcome);
+    return outcome;
+  }
+
+  private async claimOrWait(key: string, owner: string, execute: () => Promise<CommandOutcome>, onWait?: () => void): Promise<CommandOutcome> {
+    const deadline = Date.now() + WAIT_FOR_OTHER_NODE_MS;
+    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+      let claim;
+      try {
+        claim = await this.store.claimCommand!(key);
+      } catch (err) {
+        this.logger.error({ err }, 'store failed to claim a command');
+        return { ok: false, code: 'unavailable', msg: 'store unavailable', retryAfterMs: 1000 };
+      }
+      if (claim.status === 'done') return claim.outcome;
+      if (claim.status === 'claimed') {
+        const outcome = await runInCommandScope({ key, token: claim.token, windowMs: this.windowMs }, execute);
+        if (!(await this.remember(key, owner, outcome))) {
+          await this.store.releaseCommand?.(key, claim.token).catch((err: unknown) => this.logger.error({ err }, 'store failed to release a command'));
+        }
+        return outcome;
+      }
+      if (Date.now() >= deadline) return { ok: false, code: 'unavailable', msg: 'the same command is still running', retryAfterMs: 1000 };
+      onWait?.();
+      await sleep(delay);
+    }
+  }
+
+  /** Saves an outcome worth remembering; false when it is not to be remembered. */
+  private async remember(key: string, owner: string, outcome: CommandOutcome): Promise<boolean> {
+    if (!outcome.ok && (RETRYABLE_ERROR_CODES.includes(outcome.code) || outcome.transient)) return false;
+    const kept = this.budget ? this.budget.admit(key, owner, outcome) : outcome;
+    try {
+      await this.store.saveCommandResult(key, kept, this.windowMs);
+    } catch (err) {
+      // The command ran; answering it matters more than remembering the answer.
+      this.logger.error({ err }, 'store failed to save a command result');
+    }
+    return true;
+  }
+}
+
+/** Dedupe key of a command: ids are unique per user, not globally. */
+export function commandKey(userId: string, commandId: string): string {
+  return `${userId.length}:${userId}:${commandId}`;
+}

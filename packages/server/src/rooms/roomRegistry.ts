@@ -1,0 +1,140 @@
+import type { EventFrame } from '@sinyal/protocol';
+import { SharedFrame, TURN_FLUSH_MIN_MEMBERS } from '../wire/sharedFrame';
+import type { StoredEvent } from '../store/types';
+
+/** Something that can receive serialised frames: a session. */
+export interface Subscriber {
+  readonly id: string;
+  /** The authenticated user behind the subscriber. */
+  readonly userId: string;
+  /** Sends a frame serialised (and framed) once for all recipients of a broadcast. */
+  sendShared(frame: SharedFrame): void;
+}
+
+/**
+ * One subscriber's membership of one room. While a join is being answered the
+ * membership holds live events back; once the join's answer (and replay) is out it
+ * flushes them, skipping every durable event at or below the last seq already sent.
+ * That is what makes a join gap-free and duplicate-free with an async store. Seqs are
+ * compared within one epoch only: an event of a new epoch (the store lost its history)
+ * always goes through, so the client sees the epoch change and asks for its reset
+ * instead of silently missing the new epoch's first seqs.
+ */
+export class Membership {
+  private held: Array<{ frame: SharedFrame; seq: number | undefined; epoch: string | undefined }> | null = [];
+  private lastSeq = 0;
+  private epoch: string | undefined;
+
+  constructor(readonly subscriber: Subscriber) {}
+
+  deliver(frame: SharedFrame, seq: number | undefined, epoch?: string): void {
+    if (this.held) this.held.push({ frame, seq, epoch });
+    else this.sendIfNew(frame, seq, epoch);
+  }
+
+  /** Starts holding live events back (a join or re-join is in progress). */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** Goes live: events up to `lastSentSeq` of `epoch` reached the subscriber; flush the rest. */
+  release(lastSentSeq: number, epoch?: string): void {
+    this.lastSeq = lastSentSeq;
+    if (epoch !== undefined) this.epoch = epoch;
+    const held = this.held ?? [];
+    this.held = null;
+    for (const { frame, seq, epoch: eventEpoch } of held) this.sendIfNew(frame, seq, eventEpoch);
+  }
+
+  private sendIfNew(frame: SharedFrame, seq: number | undefined, epoch: string | undefined): void {
+    if (seq !== undefined) {
+      const sameEpoch = epoch === undefined || this.epoch === undefined || epoch === this.epoch;
+      if (sameEpoch && seq <= this.lastSeq) return;
+      this.lastSeq = seq;
+      if (epoch !== undefined) this.epoch = epoch;
+    }
+    this.subscriber.sendShared(frame);
+  }
+}
+
+/** The `event` frame for a stored (durable) event. */
+export function durableEventFrame(room: string, event: StoredEvent): EventFrame {
+  return {
+    t: 'event',
+    room,
+    name: event.name,
+    ...(event.data === undefined ? {} : { data: event.data }),
+    epoch: event.epoch,
+    seq: event.seq,
+    at: event.at,
+  };
+}
+
+/** The `event` frame for a volatile event (no position). */
+export function volatileEventFrame(room: string, name: string, data: unknown, at: number): EventFrame {
+  return { t: 'event', room, name, ...(data === undefined ? {} : { data }), at };
+}
+
+/**
+ * Local room subscriptions of this node and fan-out to them. A broadcast frame is
+ * serialised once, and framed once, and the same bytes are written to every member.
+ */
+export class RoomRegistry {
+  private readonly rooms = new Map<string, Map<Subscriber, Membership>>();
+
+  /** `onEmpty` is told when a room's last local member left (the node stops receiving its events). */
+  constructor(private readonly onEmpty: (room: string) => void = () => {}) {}
+
+  /** Subscribes (or re-uses the existing membership) and starts holding live events back. */
+  join(room: string, subscriber: Subscriber): Membership {
+    let members = this.rooms.get(room);
+    if (!members) {
+      members = new Map();
+      this.rooms.set(room, members);
+    }
+    let membership = members.get(subscriber);
+    if (!membership) {
+      membership = new Membership(subscriber);
+      members.set(subscriber, membership);
+    } else {
+      membership.hold();
+    }
+    return membership;
+  }
+
+  leave(room: string, subscriber: Subscriber): void {
+    const members = this.rooms.get(room);
+    if (!members) return;
+    members.delete(subscriber);
+    if (members.size === 0) {
+      this.rooms.delete(room);
+      this.onEmpty(room);
+    }
+  }
+
+  /** Removes a subscriber from every room in `rooms` (a closing session passes its own list). */
+  leaveAll(rooms: Iterable<string>, subscriber: Subscriber): void {
+    for (const room of rooms) this.leave(room, subscriber);
+  }
+
+  /** Sends `frame` to every member of `room`; its `seq` lets members drop events they already have. */
+  broadcast(room: string, frame: EventFrame, exceptUser?: string): void {
+    const members = this.rooms.get(room);
+    if (!members) return;
+    const shared = new SharedFrame(JSON.stringify(frame), members.size >= TURN_FLUSH_MIN_MEMBERS ? 'turn' : 'tick');
+    for (const membership of members.values()) {
+      if (exceptUser !== undefined && membership.subscriber.userId === exceptUser) continue;
+      membership.deliver(shared, frame.seq, frame.epoch);
+    }
+  }
+
+  /** Number of rooms with at least one local subscriber. */
+  roomCount(): number {
+    return this.rooms.size;
+  }
+
+  /** Number of local subscribers of `room`. */
+  size(room: string): number {
+    return this.rooms.get(room)?.size ?? 0;
+  }
+}
