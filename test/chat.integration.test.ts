@@ -13,9 +13,9 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function setup(options: Partial<ChatFeatureOptions> = {}) {
+async function setup(options: Partial<ChatFeatureOptions> = {}, serverOptions: Parameters<typeof startServer>[0] = {}) {
   const chat = chatFeature({ onError: () => {}, ...options });
-  const server = await startServer({ features: [chat], publishSecret: PUBLISH_SECRET });
+  const server = await startServer({ features: [chat], publishSecret: PUBLISH_SECRET, ...serverOptions });
   cleanups.push(() => server.close());
   const proxy = await createFaultProxy({ targetPort: server.port });
   cleanups.push(() => proxy.close());
@@ -154,7 +154,9 @@ describe('chat', () => {
   });
 
   it('typing reaches the others, never the typist, and ends by itself when the typist vanishes', async () => {
-    const { chat, proxy, user, viaProxy } = await setup({ typingExpiryMs: 300 });
+    // The typing refresh runs every 100 ms here (the server's expiry is 300 ms), far over the
+    // default typing limit (1/s, burst 5), which this test is not about.
+    const { chat, proxy, user, viaProxy } = await setup({ typingExpiryMs: 300 }, { rateLimits: { 'chat:typing_start': { perSecond: 50, burst: 50 } } });
     await chat.createConversation({ id: 't1', participants: ['ann', 'bob', 'cy'] });
     // Ann's client never notices a dead connection by itself: only the server's expiry can end her typing.
     const ann = viaProxy('ann', { heartbeat: { intervalMs: 60_000, timeoutMs: 60_000 } });

@@ -13,7 +13,7 @@ const PUB = 'operator-publish-secret-0123456789abcdef';
  * it exits by itself); returns what it wrote.
  */
 async function runCli(args: string[], env: Record<string, string>, whileUp: (url: string, stdout: string) => Promise<void> = async () => {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const cli = await bundleForNode(fileURLToPath(new URL('../packages/server/src/cli.ts', import.meta.url)));
+  const cli = await bundleForNode(fileURLToPath(new URL('../packages/server/src/cli/cli.ts', import.meta.url)));
   const child = spawn(process.execPath, [cli, '--port', '0', '--log-level', 'warn', ...args], {
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
