@@ -3,7 +3,7 @@ import type { AuthUser } from '../../auth/authenticator';
 import { createJsonLogger, silentLogger, type Logger } from '../../ops/logger';
 import type { SinyalServer } from '../../api/server';
 import { Coalescer } from './coalescer';
-import { KeyedQueue } from '../keyedQueue';
+import { KeyedQueue } from '../../store/keyedQueue';
 import { MemoryPresenceStore } from './memoryPresenceStore';
 import { DEFAULT_PRESENCE_OPTIONS, isAgentByRoleClaim, type ActivityAuth, type PresenceOptions, type StatusVisibility } from './options';
 import { statusRoom, viewersRoom } from './roomNames';

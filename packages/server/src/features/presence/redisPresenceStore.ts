@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { RedisStore } from '../../redis/redisStore';
 import { Script } from '../../redis/redisScripts';
-import { KeyedQueue } from '../keyedQueue';
+import { KeyedQueue } from '../../store/keyedQueue';
 import type { ChosenAgentStatus } from '@sinyal/protocol/schema';
 import type { ActivityKind, PresenceStore, UserPresenceRecord } from './store';
 
