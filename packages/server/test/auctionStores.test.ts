@@ -3,6 +3,7 @@ import { deleteKeys, describeWithRedis, testPrefix } from '../../../test-utils/r
 import { MemoryAuctionStore } from '../src/features/auction/memoryAuctionStore';
 import { RedisAuctionStore } from '../src/features/auction/redisAuctionStore';
 import { RedisStore } from '../src/redis/redisStore';
+import { expiringMember } from '../src/redis/expiringMembers';
 import { SinyalServerError } from '../src/errors';
 import { runInCommandScope } from '../src/commands/commandScope';
 import { auctionFeature } from '../src/features/auction';
@@ -174,8 +175,8 @@ describeRedis('RedisAuctionStore', () => {
     expect(await store.addPresence('a1', 'ann', 's1')).toBe(1);
     // What another node's purge does to entries whose refresh did not come in time.
     const client = await redis.connection.get();
-    await client.zrem(`${prefix}auction:{auction:a1}:sessions`, 's1\nann');
-    await client.hdel(`${prefix}auction:{auction:a1}:present`, 'ann');
+    await client.zrem(`${prefix}auction:{auction:a1}:presence`, expiringMember('ann', 's1'));
+    await client.hdel(`${prefix}auction:{auction:a1}:presence:users`, 'ann');
     expect(await store.activeBidders('a1')).toBe(0);
     const deadline = Date.now() + 5000;
     while ((await store.activeBidders('a1')) !== 1) {
