@@ -1,8 +1,7 @@
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { deleteKeys, describeWithRedis, testPrefix } from '../../../test-utils/redis';
+import { describe, expect, it, vi } from 'vitest';
+import { redisTestScope } from '../../../test-utils/redis';
 import { MemoryAuctionStore } from '../src/features/auction/memoryAuctionStore';
 import { RedisAuctionStore } from '../src/features/auction/redisAuctionStore';
-import { RedisStore } from '../src/redis/redisStore';
 import { expiringMember } from '../src/redis/expiringMembers';
 import { SinyalServerError } from '../src/errors';
 import { runInCommandScope } from '../src/commands/commandScope';
@@ -14,26 +13,12 @@ describe('MemoryAuctionStore', () => {
   auctionStoreContract(async () => new MemoryAuctionStore());
 });
 
-const describeRedis = await describeWithRedis();
+const redisTest = await redisTestScope();
 
-describeRedis('RedisAuctionStore', () => {
-  const prefixes: string[] = [];
-  const opened: Array<{ close(): Promise<void> }> = [];
-  /** A RedisStore (= one node's connection) on `prefix`, closed after the suite. */
-  const node = (prefix: string) => {
-    const redis = new RedisStore({ prefix });
-    opened.push(redis);
-    return redis;
-  };
-  const fresh = () => {
-    const prefix = testPrefix();
-    prefixes.push(prefix);
-    return prefix;
-  };
-  afterAll(async () => {
-    for (const store of opened) await store.close();
-    for (const prefix of prefixes) await deleteKeys(prefix);
-  });
+redisTest.describe('RedisAuctionStore', () => {
+  /** A RedisStore (= one node's connection) on `prefix`, closed after the test. */
+  const node = (prefix: string) => redisTest.node({ prefix });
+  const fresh = redisTest.freshPrefix;
 
   describe('contract', () => {
     auctionStoreContract(async () => new RedisAuctionStore(node(fresh())));
@@ -119,8 +104,7 @@ describeRedis('RedisAuctionStore', () => {
 
   it('a node dying after accepting a bid: the retry on another node gets the same acceptance, not a second decision', async () => {
     const prefix = fresh();
-    const [redisA, redisB] = [new RedisStore({ prefix, commandLeaseMs: 100 }), new RedisStore({ prefix, commandLeaseMs: 100 })];
-    opened.push(redisA, redisB);
+    const [redisA, redisB] = [redisTest.node({ prefix, commandLeaseMs: 100 }), redisTest.node({ prefix, commandLeaseMs: 100 })];
     const a = new RedisAuctionStore(redisA);
     a.appendsRoomEvents(100);
     await a.create(config, 0);
@@ -139,8 +123,7 @@ describeRedis('RedisAuctionStore', () => {
 
   it('a node presumed dead (its claim taken over) cannot decide the bid any more: FENCED, nothing decided', async () => {
     const prefix = fresh();
-    const [redisA, redisB] = [new RedisStore({ prefix, nodeTtlMs: 300 }), new RedisStore({ prefix, nodeTtlMs: 300 })];
-    opened.push(redisA, redisB);
+    const [redisA, redisB] = [redisTest.node({ prefix, nodeTtlMs: 300 }), redisTest.node({ prefix, nodeTtlMs: 300 })];
     const a = new RedisAuctionStore(redisA);
     a.appendsRoomEvents(100);
     await a.create(config, 0);
@@ -148,8 +131,7 @@ describeRedis('RedisAuctionStore', () => {
     if (claim.status !== 'claimed') throw new Error('expected a claim');
     // Node A stalls: its liveness key expires and B takes the command over.
     await redisA.close();
-    const live = new RedisStore({ prefix });
-    opened.push(live);
+    const live = node(prefix);
     await vi.waitFor(async () => expect((await redisB.claimCommand('bid-f')).status).toBe('claimed'), { timeout: 2000, interval: 50 });
     const stale = new RedisAuctionStore(live);
     stale.appendsRoomEvents(100);
@@ -190,8 +172,7 @@ describeRedis('RedisAuctionStore', () => {
   });
 
   it('Redis unreachable: every call fails fast with a typed unavailable error', async () => {
-    const redis = new RedisStore({ url: 'redis://127.0.0.1:1', redis: { retryStrategy: () => null } });
-    opened.push(redis);
+    const redis = redisTest.node({ url: 'redis://127.0.0.1:1', redis: { retryStrategy: () => null } });
     const store = new RedisAuctionStore(redis);
     const error = await store.placeBid({ auctionId: 'a1', userId: 'u', amount: 1, now: 1, ...limits }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SinyalServerError);
