@@ -102,6 +102,37 @@ redisTest.describe('RedisAuctionStore', () => {
     await alive.close();
   });
 
+  it("presence expires on Redis's clock: a node whose clock runs an hour ahead purges no live bidder of another node", async () => {
+    const prefix = fresh();
+    const [ahead, other] = [new RedisAuctionStore(node(prefix)), new RedisAuctionStore(node(prefix))];
+    await other.create(config, 0);
+    expect(await other.addPresence('a1', 'ann', 's1')).toBe(1);
+    const realNow = Date.now.bind(Date);
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 3_600_000);
+    try {
+      expect(await ahead.addPresence('a1', 'bob', 's2')).toBe(2);
+      expect(await ahead.activeBidders('a1')).toBe(2);
+    } finally {
+      vi.restoreAllMocks();
+      await Promise.all([ahead.close(), other.close()]);
+    }
+  });
+
+  it("the room's presence keys expire 2 × presenceTtlMs after the last join or refresh", async () => {
+    const prefix = fresh();
+    const store = new RedisAuctionStore(node(prefix), { presenceTtlMs: 60_000 });
+    await store.create(config, 0);
+    await store.addPresence('a1', 'ann', 's1');
+    const client = await store.redis.connection.get();
+    for (const key of [`${prefix}auction:{auction:a1}:presence`, `${prefix}auction:{auction:a1}:presence:users`]) {
+      const ttl = await client.pttl(key);
+      expect(ttl).toBeGreaterThan(60_000);
+      expect(ttl).toBeLessThanOrEqual(120_000);
+    }
+    expect(await client.pttl(`${prefix}auction:{auction:a1}`)).toBe(-1); // the auction itself does not expire
+    await store.close();
+  });
+
   it('a node dying after accepting a bid: the retry on another node gets the same acceptance, not a second decision', async () => {
     const prefix = fresh();
     const [redisA, redisB] = [redisTest.node({ prefix, commandLeaseMs: 100 }), redisTest.node({ prefix, commandLeaseMs: 100 })];
