@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { redisTestScope } from '../../../test-utils/redis';
+import type { RedisStore } from '../src/redis/redisStore';
 import { MemoryAuctionStore } from '../src/features/auction/memoryAuctionStore';
 import { RedisAuctionStore } from '../src/features/auction/redisAuctionStore';
 import { expiringMember } from '../src/redis/expiringMembers';
@@ -8,6 +9,7 @@ import { runInCommandScope } from '../src/commands/commandScope';
 import { auctionFeature } from '../src/features/auction';
 import { createServer } from '../src/server';
 import { auctionStoreContract, config, limits } from './auctionStoreContract';
+import { RawClient, SECRET } from './helpers';
 
 describe('MemoryAuctionStore', () => {
   auctionStoreContract(async () => new MemoryAuctionStore());
@@ -200,6 +202,31 @@ redisTest.describe('RedisAuctionStore', () => {
     await new Promise((resolve) => setTimeout(resolve, 250)); // a refresh after the leave re-adds nothing
     expect(await store.activeBidders('a1')).toBe(0);
     await store.close();
+  });
+
+  it("the feature re-announces auction:bidders to a node's own members once a dead node's bidders expired", async () => {
+    const prefix = fresh();
+    const start = async (redis: RedisStore) => {
+      const feature = auctionFeature({ store: new RedisAuctionStore(redis, { presenceTtlMs: 500 }), biddersCoalesceMs: 20, onError: () => {} });
+      const server = redisTest.closeAfter(await createServer({ port: 0, auth: { secret: SECRET }, logger: null, store: redis, features: [feature] }));
+      return { feature, server };
+    };
+    const a = await start(node(prefix));
+    const bRedis = node(prefix); // node b's only Redis connection: cut below to "kill" it
+    const b = await start(bRedis);
+    await a.feature.createAuction({ id: 'kill', startingPrice: 100, increment: 10, startsAt: Date.now(), endsAt: Date.now() + 600_000 });
+    const alice = redisTest.closeAfter(await RawClient.ready(a.server, 'alice'));
+    const bob = redisTest.closeAfter(await RawClient.ready(b.server, 'bob'));
+    alice.send({ t: 'join', id: 'j1', room: 'auction:kill' });
+    await alice.next('joined');
+    bob.send({ t: 'join', id: 'j2', room: 'auction:kill' });
+    await bob.next('joined');
+    const counts = () => alice.log.flatMap((f) => (f.t === 'event' && f.name === 'auction:bidders' ? [(f.data as { count: number }).count] : []));
+    await vi.waitFor(() => expect(counts()).toContain(2), { timeout: 5000, interval: 20 });
+
+    // Node b dies without a word: nothing it had is removed or refreshed any more, and it sends nothing.
+    bRedis.connection.client.disconnect();
+    await vi.waitFor(() => expect(counts().at(-1)).toBe(1), { timeout: 10_000, interval: 50 });
   });
 
   it('Redis unreachable: every call fails fast with a typed unavailable error', async () => {

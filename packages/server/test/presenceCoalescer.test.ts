@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Coalescer } from '../src/features/presence/coalescer';
+import { Coalescer } from '../src/rooms/coalescer';
 import { KeyedQueue } from '../src/store/keyedQueue';
 
 beforeEach(() => vi.useFakeTimers());
