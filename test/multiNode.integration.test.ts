@@ -15,11 +15,7 @@ async function nodes(count: number, redisUrl = REDIS_URL): Promise<NodeProcess[]
   for (const n of started) cleanup(() => n.kill());
   return started;
 }
-function client(...args: Parameters<typeof connect>) {
-  const c = connect(...args);
-  cleanup(() => c.close());
-  return c;
-}
+const client = (...args: Parameters<typeof connect>) => redisTest.closeAfter(connect(...args));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 redisTest.describe('three server processes behind a load balancer', () => {

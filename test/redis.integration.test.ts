@@ -17,11 +17,7 @@ async function node(url = REDIS_URL): Promise<SinyalServer> {
   cleanup(() => server.close());
   return server;
 }
-function client(...args: Parameters<typeof connect>) {
-  const c = connect(...args);
-  cleanup(() => c.close());
-  return c;
-}
+const client = (...args: Parameters<typeof connect>) => redisTest.closeAfter(connect(...args));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

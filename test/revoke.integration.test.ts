@@ -27,11 +27,7 @@ async function redisNode(): Promise<SinyalServer> {
   const store = redisTest.node();
   return server({ store });
 }
-function client(...args: Parameters<typeof connect>) {
-  const c = connect(...args);
-  cleanup(() => c.close());
-  return c;
-}
+const client = (...args: Parameters<typeof connect>) => redisTest.closeAfter(connect(...args));
 
 describe('revoke', () => {
   it('a revoked member gets left with the reason, receives nothing more, and is refused on resume', async () => {

@@ -10,8 +10,7 @@ import { REDIS_URL, redisTestScope, roomEventsExactly } from '../../../test-util
 import { chatStoreContract, draft } from './chatStoreContract';
 
 const redisTest = await redisTestScope();
-const { prefix } = redisTest;
-let stores = 0;
+const { prefix, freshPrefix } = redisTest;
 
 /** A RedisStore (= one node) on `keyPrefix`; closed after each test. */
 const node = (keyPrefix: string): RedisStore => redisTest.node({ prefix: keyPrefix });
@@ -23,14 +22,13 @@ function appending(redis: RedisStore, roomHistory = 1000): RedisChatStore {
   return store;
 }
 
-
 chatStoreContract('MemoryChatStore', () => new MemoryChatStore());
 
 redisTest.describe('RedisChatStore', () => {
-  // Every contract test gets keys of its own under this run's prefix.
-  chatStoreContract('RedisChatStore', () => new RedisChatStore(node(`${prefix}${++stores}:`)));
+  // Every contract test gets keys of its own under this file's prefix.
+  chatStoreContract('RedisChatStore', () => new RedisChatStore(node(freshPrefix())));
   // Appending the room's events changes nothing the store answers.
-  chatStoreContract('RedisChatStore appending room events', () => appending(node(`${prefix}${++stores}:`)));
+  chatStoreContract('RedisChatStore appending room events', () => appending(node(freshPrefix())));
 
   it('behaves exactly like the memory store over a random run of every method', async () => {
     const memory = new MemoryChatStore();

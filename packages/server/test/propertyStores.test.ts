@@ -8,8 +8,7 @@ import { REDIS_URL, redisTestScope, roomEventsExactly } from '../../../test-util
 import { propertyState, propertyStoreContract } from './propertyStoreContract';
 
 const redisTest = await redisTestScope();
-const { prefix } = redisTest;
-let stores = 0;
+const { prefix, freshPrefix } = redisTest;
 
 /** A RedisStore (= one node) on `keyPrefix`; closed after each test. */
 const node = (keyPrefix: string): RedisStore => redisTest.node({ prefix: keyPrefix });
@@ -20,7 +19,6 @@ function appending(redis: RedisStore, roomHistory = 1000): RedisPropertyStore {
   store.appendsRoomEvents(roomHistory);
   return store;
 }
-
 
 /** A price update from `current` to `newPrice`, as the feature computes it, and the next state. */
 function priceUpdate(current: PropertyState, newPrice: number, at: number): { next: PropertyState; change: PropertyChange } {
@@ -41,9 +39,9 @@ function priceUpdate(current: PropertyState, newPrice: number, at: number): { ne
 propertyStoreContract('MemoryPropertyStore', () => new MemoryPropertyStore());
 
 redisTest.describe('RedisPropertyStore', () => {
-  propertyStoreContract('RedisPropertyStore', () => new RedisPropertyStore(node(`${prefix}${++stores}:`)));
+  propertyStoreContract('RedisPropertyStore', () => new RedisPropertyStore(node(freshPrefix())));
   // Appending the room's events changes nothing the store answers.
-  propertyStoreContract('RedisPropertyStore appending room events', () => appending(node(`${prefix}${++stores}:`)));
+  propertyStoreContract('RedisPropertyStore appending room events', () => appending(node(freshPrefix())));
 
   it('appendsRoomEvents: a winning compare-and-set with a change appends its event in the same step, exactly as a publish writes it; a lost one or a registration appends nothing', async () => {
     const redis = node(`${prefix}events:`);
