@@ -1,10 +1,11 @@
-// Real-Redis test support: where Redis is, whether to run, a unique key prefix per run, cleanup.
+// Real-Redis test support: where Redis is, whether to run, a unique key prefix per run, cleanup
+// — all of it for one test file in `redisTestScope()`.
 import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import { Redis } from 'ioredis';
-import { describe, expect } from 'vitest';
+import { afterAll, afterEach, describe, expect } from 'vitest';
 import { encodeEvent } from '../packages/server/src/redis/eventCodec';
-import type { RedisStore } from '../packages/server/src/redis/redisStore';
+import { RedisStore, type RedisStoreOptions } from '../packages/server/src/redis/redisStore';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -32,6 +33,71 @@ export async function describeWithRedis(): Promise<typeof describe> {
   if (process.env.CI) throw new Error(`Redis tests must run in CI, but ${REDIS_URL} is unreachable (set REDIS_URL)`);
   console.warn(`\n⚠ SKIPPING Redis tests: ${REDIS_URL} is unreachable (start Redis or set REDIS_URL).\n`);
   return describe.skip as unknown as typeof describe;
+}
+
+/** What {@link redisTestScope} gives one test file. */
+export interface RedisTestScope {
+  /** `describe` when Redis is reachable, else a visible skip — or, in CI, a failure ({@link describeWithRedis}). */
+  describe: typeof describe;
+  /** This file's key prefix, unique per file and run: every key under it is deleted after the file's tests. */
+  prefix: string;
+  /** A prefix of its own under {@link prefix} (a fresh Redis for one test or one group of nodes). */
+  freshPrefix(): string;
+  /** A RedisStore (one node's connection) on {@link REDIS_URL} and this file's prefix unless `options` say otherwise, closed after the test. */
+  node(options?: RedisStoreOptions): RedisStore;
+  /** Runs each of `closes` after the test; the last registered runs first (a server before the store it uses). */
+  cleanup(...closes: Array<() => unknown>): void;
+  /** Closes `closable` after the test (see {@link cleanup}) and returns it. */
+  closeAfter<T extends { close(): unknown }>(closable: T): T;
+}
+
+/**
+ * The Redis setup of a test file, called once at its top level (`const redis = await
+ * redisTestScope()`): a key prefix of its own, whatever the test registers (`node`,
+ * `closeAfter`, `cleanup`: stores, servers, clients, processes) closed after each test, last
+ * first, and the file's keys deleted after all its tests. Tests go in `redis.describe(…)`, which
+ * skips visibly without Redis and fails in CI.
+ *
+ * @example
+ * ```ts
+ * const redis = await redisTestScope();
+ * redis.describe('RedisThing', () => {
+ *   it('…', async () => {
+ *     const store = new RedisThing(redis.node({ prefix: redis.freshPrefix() }));
+ *   });
+ * });
+ * ```
+ */
+export async function redisTestScope(): Promise<RedisTestScope> {
+  const describeRedis = await describeWithRedis();
+  const prefix = testPrefix();
+  const cleanups: Array<() => unknown> = [];
+  let namespaces = 0;
+  afterEach(async () => {
+    const failures: unknown[] = [];
+    while (cleanups.length) {
+      try {
+        await cleanups.pop()!();
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    if (failures.length) throw failures[0];
+  });
+  if (describeRedis === describe) afterAll(() => deleteKeys(prefix));
+  const cleanup = (...closes: Array<() => unknown>) => void cleanups.push(...closes);
+  const closeAfter = <T extends { close(): unknown }>(closable: T): T => {
+    cleanup(() => closable.close());
+    return closable;
+  };
+  return {
+    describe: describeRedis,
+    prefix,
+    freshPrefix: () => `${prefix}${++namespaces}:`,
+    node: (options = {}) => closeAfter(new RedisStore({ url: REDIS_URL, prefix, ...options })),
+    cleanup,
+    closeAfter,
+  };
 }
 
 /** A key prefix no other test run uses. */

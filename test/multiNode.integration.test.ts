@@ -1,37 +1,28 @@
 // Three server processes on one Redis behind a round-robin load balancer: one order for
 // everyone, dedupe across nodes, and a node killed with SIGKILL mid-flow.
-import { afterAll, afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createLoadBalancer } from '../test-utils/loadBalancer';
 import { startNode, type NodeProcess } from '../test-utils/nodeCluster';
 import { connect, record, SECRET, sleep, until } from '../test-utils/harness';
 import { rawClient } from '../test-utils/rawClient';
-import { deleteKeys, describeWithRedis, REDIS_URL, testPrefix } from '../test-utils/redis';
+import { REDIS_URL, redisTestScope } from '../test-utils/redis';
 
-const describeRedis = await describeWithRedis();
-const prefix = testPrefix();
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-afterAll(() => deleteKeys(prefix));
+const redisTest = await redisTestScope();
+const { prefix, cleanup } = redisTest;
 
 async function nodes(count: number, redisUrl = REDIS_URL): Promise<NodeProcess[]> {
   const started = await Promise.all(Array.from({ length: count }, () => startNode({ redisUrl, prefix, secret: SECRET, commandLeaseMs: 2000 })));
-  for (const n of started) cleanups.push(() => n.kill());
+  for (const n of started) cleanup(() => n.kill());
   return started;
 }
-function client(...args: Parameters<typeof connect>) {
-  const c = connect(...args);
-  cleanups.push(() => c.close());
-  return c;
-}
+const client = (...args: Parameters<typeof connect>) => redisTest.closeAfter(connect(...args));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-describeRedis('three server processes behind a load balancer', () => {
+redisTest.describe('three server processes behind a load balancer', () => {
   it('kill -9 of one node mid-flow: its clients move to another node, resume, and nothing is lost or duplicated', async () => {
     const cluster = await nodes(3);
     const lb = await createLoadBalancer({ backends: cluster.map((n) => n.port) });
-    cleanups.push(() => lb.close());
+    cleanup(() => lb.close());
     const users = ['u0', 'u1', 'u2', 'u3', 'u4', 'u5'];
     const recs = users.map((user) => record(client(`ws://127.0.0.1:${lb.port}/ws`, user), 'demo:chat'));
     await until(() => recs.every((r) => r.room.getSnapshot().status === 'joined'));
@@ -67,7 +58,7 @@ describeRedis('three server processes behind a load balancer', () => {
     const [a, , c] = await nodes(3);
     const x = await rawClient(a!.url, SECRET, 'dana');
     const y = await rawClient(c!.url, SECRET, 'dana');
-    cleanups.push(() => x.close(), () => y.close());
+    cleanup(() => x.close(), () => y.close());
     await Promise.all([x.join('demo:dedupe'), y.join('demo:dedupe')]);
     for (let i = 1; i <= 10; i++) {
       const cmd = { t: 'cmd', id: `cmd-${i}`, name: 'publish', room: 'demo:dedupe', data: { event: 'demo:message', data: { from: 'dana', n: i } } };

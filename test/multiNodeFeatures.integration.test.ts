@@ -4,7 +4,7 @@
 // notifications consistent everywhere, and a node killed with SIGKILL in the middle.
 import { onUserFeed, type SinyalClient } from '@sinyal/client';
 import { createDevToken } from '@sinyal/server';
-import { afterAll, afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { auctionStore } from '../packages/client/src/auction/auctionStore';
 import { chatListStore, chatStore, type ChatClient } from '../packages/client/src/chat';
 import { notificationsStore } from '../packages/client/src/notification/notificationsStore';
@@ -13,36 +13,26 @@ import type { AuctionCommands, AuctionEvents } from '../packages/protocol/src/sc
 import { createLoadBalancer } from '../test-utils/loadBalancer';
 import { NODE_PUBLISH_SECRET, startNode, type NodeProcess } from '../test-utils/nodeCluster';
 import { connect, SECRET, sleep, until as untilHolds } from '../test-utils/harness';
-import { deleteKeys, describeWithRedis, REDIS_URL, testPrefix } from '../test-utils/redis';
+import { REDIS_URL, redisTestScope } from '../test-utils/redis';
 
-const describeRedis = await describeWithRedis();
-const prefixes: string[] = [];
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-afterAll(async () => {
-  for (const prefix of prefixes) await deleteKeys(prefix);
-});
+const redisTest = await redisTestScope();
+const { cleanup } = redisTest;
 
 /** Three nodes on a fresh prefix (a fresh platform), killed after the test. */
 async function cluster(options: { presenceTtlMs?: number } = {}): Promise<NodeProcess[]> {
-  const prefix = testPrefix();
-  prefixes.push(prefix);
+  const prefix = redisTest.freshPrefix();
   const nodes = await Promise.all([0, 1, 2].map(() => startNode({ redisUrl: REDIS_URL, prefix, secret: SECRET, commandLeaseMs: 2000, ...options })));
-  for (const n of nodes) cleanups.push(() => n.kill());
+  for (const n of nodes) cleanup(() => n.kill());
   return nodes;
 }
 
 function client<E extends object = object, C extends object = object>(url: string, user: string): SinyalClient<E, C> {
-  const c = connect(url, user) as unknown as SinyalClient<E, C>;
-  cleanups.push(() => c.close());
-  return c;
+  return redisTest.closeAfter(connect(url, user) as unknown as SinyalClient<E, C>);
 }
 
 /** Subscribes to a store for the rest of the test. */
 function watch<S extends { subscribe(listener: () => void): () => void }>(store: S): S {
-  cleanups.push(store.subscribe(() => {}));
+  cleanup(store.subscribe(() => {}));
   return store;
 }
 
@@ -77,11 +67,11 @@ async function until(check: () => boolean, timeoutMs = 10_000, what?: () => unkn
   }
 }
 
-describeRedis('platform features on three processes sharing Redis', () => {
+redisTest.describe('platform features on three processes sharing Redis', () => {
   it('20 bidders over 3 nodes, one node killed mid-auction: one total order, identical histories, one winner, one end', async () => {
     const nodes = await cluster();
     const lb = await createLoadBalancer({ backends: nodes.map((n) => n.port) });
-    cleanups.push(() => lb.close());
+    redisTest.closeAfter(lb);
     const now = Date.now();
     // Created on node 0 only, which is the node killed below: the other nodes learn of the
     // auction from their joins and keep its timers, so it still ends (once). 10 s leaves room
@@ -93,7 +83,7 @@ describeRedis('platform features on three processes sharing Redis', () => {
       const store = watch(auctionStore(c, 'menteng'));
       const room = c.room('auction:menteng');
       const seen = { bids: [] as Array<{ seq: number; amount: number; bidderNumber: number }>, ended: [] as Array<AuctionEvents['auction:auction_ended']>, feedEnded: 0 };
-      cleanups.push(
+      cleanup(
         room.on('auction:new_bid', (bid) => seen.bids.push({ seq: bid.seq, amount: bid.amount, bidderNumber: bid.bidderNumber })),
         room.on('auction:auction_ended', (ended) => seen.ended.push(ended)),
         onUserFeed(c, (feed) => feed.on('auction:auction_ended', () => void seen.feedEnded++)),

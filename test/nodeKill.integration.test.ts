@@ -1,35 +1,30 @@
 // A node killed (SIGKILL) with commands in flight, with the default claim lease and node
 // liveness: its clients move to another node and every command is answered there soon —
 // not after the 15 s lease — exactly once, without holding up the connection's other frames.
-import { afterAll, afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createDevToken } from '@sinyal/server';
 import { createClient, type ClientOptions } from '@sinyal/client';
 import WebSocket from 'ws';
 import { createLoadBalancer } from '../test-utils/loadBalancer';
 import { startNode, type NodeProcess } from '../test-utils/nodeCluster';
 import { record, SECRET, sleep, until, type TestEvents } from '../test-utils/harness';
-import { deleteKeys, describeWithRedis, REDIS_URL, testPrefix } from '../test-utils/redis';
+import { REDIS_URL, redisTestScope } from '../test-utils/redis';
 
-const describeRedis = await describeWithRedis();
-const prefix = testPrefix();
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-afterAll(() => deleteKeys(prefix));
+const redisTest = await redisTestScope();
+const { prefix, cleanup } = redisTest;
 
 /** Every claim lease and liveness setting at its default (no commandLeaseMs override). */
 async function nodes(count: number): Promise<NodeProcess[]> {
   const started = await Promise.all(Array.from({ length: count }, () => startNode({ redisUrl: REDIS_URL, prefix, secret: SECRET })));
-  for (const n of started) cleanups.push(() => n.kill());
+  for (const n of started) cleanup(() => n.kill());
   return started;
 }
 
-describeRedis('a node killed with commands in flight (default lease and liveness)', () => {
+redisTest.describe('a node killed with commands in flight (default lease and liveness)', () => {
   it('its clients re-join elsewhere and every command is answered once, long before the lease runs out', async () => {
     const cluster = await nodes(3);
     const lb = await createLoadBalancer({ backends: cluster.map((n) => n.port) });
-    cleanups.push(() => lb.close());
+    cleanup(() => lb.close());
     const users = ['k0', 'k1', 'k2'];
     const clients = users.map((user) => {
       const c = createClient<TestEvents>({
@@ -38,7 +33,7 @@ describeRedis('a node killed with commands in flight (default lease and liveness
         WebSocket: WebSocket as unknown as NonNullable<ClientOptions['WebSocket']>,
         onError: () => {},
       });
-      cleanups.push(() => c.close());
+      cleanup(() => c.close());
       return c;
     });
     const recs = clients.map((c) => record(c, 'demo:slow'));

@@ -1,33 +1,23 @@
 // Several server nodes in one process sharing one real Redis: cross-node fan-out in one
 // order, dedupe across nodes, and what a node does when it loses Redis.
-import { RedisStore, type SinyalServer } from '@sinyal/server';
-import { afterAll, afterEach, expect, it } from 'vitest';
+import type { SinyalServer } from '@sinyal/server';
+import { expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createFaultProxy } from '../test-utils/faultProxy';
 import { connect, record, SECRET, sleep, startServer, until } from '../test-utils/harness';
 import { rawClient } from '../test-utils/rawClient';
-import { deleteKeys, describeWithRedis, REDIS_URL, testPrefix } from '../test-utils/redis';
+import { REDIS_URL, redisTestScope } from '../test-utils/redis';
 
-const describeRedis = await describeWithRedis();
-const prefix = testPrefix();
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-afterAll(() => deleteKeys(prefix));
+const redisTest = await redisTestScope();
+const { cleanup } = redisTest;
 
 async function node(url = REDIS_URL): Promise<SinyalServer> {
-  const store = new RedisStore({ url, prefix });
-  cleanups.push(() => store.close());
+  const store = redisTest.node({ url });
   const server = await startServer({ store, limits: { messagesPerSecond: 10_000, burst: 10_000 } });
-  cleanups.push(() => server.close());
+  cleanup(() => server.close());
   return server;
 }
-function client(...args: Parameters<typeof connect>) {
-  const c = connect(...args);
-  cleanups.push(() => c.close());
-  return c;
-}
+const client = (...args: Parameters<typeof connect>) => redisTest.closeAfter(connect(...args));
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -41,7 +31,7 @@ const health = async (s: SinyalServer) => {
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 };
 
-describeRedis('several nodes on one Redis', () => {
+redisTest.describe('several nodes on one Redis', () => {
   it('clients on three nodes see one room in one order, seq 1..n', async () => {
     const nodes = await Promise.all([node(), node(), node()]);
     const recs = ['alice', 'bob', 'carol'].map((user, i) => record(client(nodes[i]!.url, user), 'demo:lobby'));
@@ -101,7 +91,7 @@ describeRedis('several nodes on one Redis', () => {
   it('a client resuming on another node gets exactly what it missed', async () => {
     const [a, b] = await Promise.all([node(), node()]);
     const proxy = await createFaultProxy({ targetPort: a.port });
-    cleanups.push(() => proxy.close());
+    cleanup(() => proxy.close());
     const listener = client(`ws://127.0.0.1:${proxy.port}/ws`, 'listener');
     const l = record(listener, 'demo:move');
     await until(() => l.room.getSnapshot().status === 'joined');
@@ -114,7 +104,7 @@ describeRedis('several nodes on one Redis', () => {
     // The "load balancer" now sends it to node b.
     await proxy.close();
     const moved = await createFaultProxy({ targetPort: b.port, port: proxy.port });
-    cleanups.push(() => moved.close());
+    cleanup(() => moved.close());
     await until(() => l.items.length >= 10);
     await sleep(100);
     expect(l.items.map((i) => i.n)).toEqual(range(1, 10));
@@ -126,7 +116,7 @@ describeRedis('several nodes on one Redis', () => {
     const [a, b] = await Promise.all([node(), node()]);
     const x = await rawClient(a.url, SECRET, 'dana');
     const y = await rawClient(b.url, SECRET, 'dana');
-    cleanups.push(() => x.close(), () => y.close());
+    cleanup(() => x.close(), () => y.close());
     await Promise.all([x.join('demo:dup'), y.join('demo:dup')]);
     const cmd = { t: 'cmd', id: 'same-id', name: 'publish', room: 'demo:dup', data: { event: 'demo:message', data: { from: 'dana', n: 1 } } };
     x.send(cmd);
@@ -152,7 +142,7 @@ describeRedis('several nodes on one Redis', () => {
   it('a node that loses Redis goes unhealthy, drops its clients, and recovers: they resume without gap', async () => {
     const redisPort = Number(new URL(REDIS_URL).port || 6379);
     const link = await createFaultProxy({ targetPort: redisPort, targetHost: new URL(REDIS_URL).hostname });
-    cleanups.push(() => link.close());
+    cleanup(() => link.close());
     const flaky = await node(`redis://127.0.0.1:${link.port}`);
     const steady = await node();
     const c = client(flaky.url, 'frank');

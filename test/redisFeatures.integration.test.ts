@@ -5,7 +5,7 @@
 // concurrent senders on both nodes → every client's view is the same gap-free run; concurrent
 // property updates through both nodes → every client applies every version, in order.
 import type { SinyalClient } from '@sinyal/client';
-import { afterAll, afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { chatStore, type ChatClient, type ChatStore } from '../packages/client/src/chat';
 import { propertyStore } from '../packages/client/src/property/propertyStore';
 import type { PropertyEvents } from '../packages/protocol/src/schema/property';
@@ -13,50 +13,35 @@ import { SinyalServerError } from '../packages/server/src/errors';
 import { chatFeature, RedisChatStore, type ChatFeature } from '../packages/server/src/features/chat';
 import { propertyFeature, RedisPropertyStore, type PropertyFeature } from '../packages/server/src/features/property';
 import type { Feature } from '../packages/server/src/api/feature';
-import { RedisStore } from '../packages/server/src/redis/redisStore';
+import type { RedisStore } from '../packages/server/src/redis/redisStore';
 import type { SinyalServer } from '../packages/server/src/api/server';
 import { connect, sleep, startServer, until } from '../test-utils/harness';
-import { deleteKeys, describeWithRedis, REDIS_URL, testPrefix } from '../test-utils/redis';
+import { redisTestScope } from '../test-utils/redis';
 
-const describeRedis = await describeWithRedis();
-const prefixes: string[] = [];
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-afterAll(async () => {
-  for (const prefix of prefixes) await deleteKeys(prefix);
-});
+const redisTest = await redisTestScope();
+const { cleanup, closeAfter } = redisTest;
 
 /** A RedisStore (one node's connection) on `prefix`, closed after the test (after its server). */
-function redisNode(prefix: string): RedisStore {
-  const redis = new RedisStore({ url: REDIS_URL, prefix });
-  cleanups.push(() => redis.close());
-  return redis;
-}
+const redisNode = (prefix: string): RedisStore => redisTest.node({ prefix });
 
 /** Two nodes on one fresh prefix: `features(redis)` makes each node's features on its own RedisStore. */
 async function twoNodes<F extends Feature>(features: (redis: RedisStore) => F): Promise<Array<{ server: SinyalServer; feature: F }>> {
-  const prefix = testPrefix();
-  prefixes.push(prefix);
+  const prefix = redisTest.freshPrefix();
   const nodes = [];
   for (let i = 0; i < 2; i++) {
     const redis = redisNode(prefix);
     const feature = features(redis);
-    const server = await startServer({ store: redis, features: [feature] });
-    cleanups.push(() => server.close());
+    const server = closeAfter(await startServer({ store: redis, features: [feature] }));
     nodes.push({ server, feature });
   }
   return nodes;
 }
 
 function client(url: string, user: string): SinyalClient<object, object> {
-  const c = connect(url, user) as unknown as SinyalClient<object, object>;
-  cleanups.push(() => c.close());
-  return c;
+  return closeAfter(connect(url, user) as unknown as SinyalClient<object, object>);
 }
 
-describeRedis('chat on two nodes (RedisChatStore)', () => {
+redisTest.describe('chat on two nodes (RedisChatStore)', () => {
   it('four participants on two nodes sending at once: every view is the same gap-free run, and no stored message ever leaves a view', async () => {
     const nodes = await twoNodes((redis) => chatFeature({ store: new RedisChatStore(redis), onError: () => {} }));
     const [a, b] = nodes as [{ server: SinyalServer; feature: ChatFeature }, { server: SinyalServer; feature: ChatFeature }];
@@ -68,7 +53,7 @@ describeRedis('chat on two nodes (RedisChatStore)', () => {
     const vanished: string[] = [];
     for (const [i, store] of stores.entries()) {
       const seen = new Set<string>();
-      cleanups.push(
+      cleanup(
         store.subscribe(() => {
           const present = new Set(store.getSnapshot().messages.flatMap((m) => (m.id === undefined ? [] : [m.id])));
           for (const id of seen) if (!present.has(id)) vanished.push(`${users[i]} lost ${id}`);
@@ -109,9 +94,7 @@ describeRedis('chat on two nodes (RedisChatStore)', () => {
   });
 
   it('refuses to start when the server does not use the RedisStore of the RedisChatStore', async () => {
-    const prefix = testPrefix();
-    prefixes.push(prefix);
-    const feature = chatFeature({ store: new RedisChatStore(redisNode(prefix)), onError: () => {} });
+    const feature = chatFeature({ store: new RedisChatStore(redisNode(redisTest.freshPrefix())), onError: () => {} });
     const error = await startServer({ features: [feature] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TypeError);
     expect(String(error)).toMatch(/same RedisStore/);
@@ -131,7 +114,7 @@ class PausingPropertyStore extends RedisPropertyStore {
   }
 }
 
-describeRedis('property on two nodes (RedisPropertyStore)', () => {
+redisTest.describe('property on two nodes (RedisPropertyStore)', () => {
   it('a property updated through both nodes at once: every client, on either node, applies every version in order', async () => {
     const nodes = await twoNodes((redis) => propertyFeature({ store: new PausingPropertyStore(redis), onError: () => {} }));
     const [a, b] = nodes as [{ server: SinyalServer; feature: PropertyFeature }, { server: SinyalServer; feature: PropertyFeature }];
@@ -141,14 +124,14 @@ describeRedis('property on two nodes (RedisPropertyStore)', () => {
     const received = viewers.map(() => [] as number[]);
     const stores = viewers.map((viewer, i) => {
       const store = propertyStore(viewer, 'p-1');
-      cleanups.push(
+      cleanup(
         store.subscribe(() => {
           const { lastChange } = store.getSnapshot();
           if (lastChange && lastChange.version !== applied[i]!.at(-1)) applied[i]!.push(lastChange.version);
         }),
       );
       const room = viewer.room('property:p-1') as unknown as { on<K extends keyof PropertyEvents>(event: K, listener: (data: PropertyEvents[K]) => void): () => void };
-      cleanups.push(room.on('property:price_updated', (change) => received[i]!.push(change.version)));
+      cleanup(room.on('property:price_updated', (change) => received[i]!.push(change.version)));
       return store;
     });
     await until(() => stores.every((store) => store.getSnapshot().ready && store.getSnapshot().version === 1));
@@ -183,9 +166,7 @@ describeRedis('property on two nodes (RedisPropertyStore)', () => {
   });
 
   it('refuses to start when the server does not use the RedisStore of the RedisPropertyStore', async () => {
-    const prefix = testPrefix();
-    prefixes.push(prefix);
-    const feature = propertyFeature({ store: new RedisPropertyStore(redisNode(prefix)) });
+    const feature = propertyFeature({ store: new RedisPropertyStore(redisNode(redisTest.freshPrefix())) });
     const error = await startServer({ features: [feature] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TypeError);
     expect(String(error)).toMatch(/same RedisStore/);

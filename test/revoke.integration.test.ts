@@ -1,18 +1,13 @@
 // Rights taken away live: server.revoke(room, user) and server.disconnectUser(user), on one
 // node and across nodes on Redis, with real clients; plus the per-join replay cap and join rate.
-import { RedisStore, type SinyalServer } from '@sinyal/server';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { SinyalServer } from '@sinyal/server';
+import { describe, expect, it } from 'vitest';
 import { connect, record, SECRET, startServer, until } from '../test-utils/harness';
 import { rawClient } from '../test-utils/rawClient';
-import { deleteKeys, describeWithRedis, REDIS_URL, testPrefix } from '../test-utils/redis';
+import { redisTestScope } from '../test-utils/redis';
 
-const describeRedis = await describeWithRedis();
-const prefix = testPrefix();
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-afterAll(() => deleteKeys(prefix));
+const redisTest = await redisTestScope();
+const { cleanup } = redisTest;
 
 /** Who may join `club:*` rooms: changed by the tests to revoke. */
 const members = new Set<string>();
@@ -25,19 +20,14 @@ async function server(options: Parameters<typeof startServer>[0] = {}): Promise<
     },
     ...options,
   });
-  cleanups.push(() => s.close());
+  cleanup(() => s.close());
   return s;
 }
 async function redisNode(): Promise<SinyalServer> {
-  const store = new RedisStore({ url: REDIS_URL, prefix });
-  cleanups.push(() => store.close());
+  const store = redisTest.node();
   return server({ store });
 }
-function client(...args: Parameters<typeof connect>) {
-  const c = connect(...args);
-  cleanups.push(() => c.close());
-  return c;
-}
+const client = (...args: Parameters<typeof connect>) => redisTest.closeAfter(connect(...args));
 
 describe('revoke', () => {
   it('a revoked member gets left with the reason, receives nothing more, and is refused on resume', async () => {
@@ -61,7 +51,7 @@ describe('revoke', () => {
 
     // A resume (a re-join from its last position, as after a reconnect) asks authorize again.
     const raw = await rawClient(s.url, SECRET, 'bob');
-    cleanups.push(() => raw.close());
+    cleanup(() => raw.close());
     const head = await s.store.head('club:1');
     raw.send({ t: 'join', id: 'again', room: 'club:1', from: { epoch: head.epoch, seq: 1 } });
     expect(await raw.next((f) => f.id === 'again')).toMatchObject({ t: 'nack', code: 'forbidden' });
@@ -72,7 +62,7 @@ describe('revoke', () => {
     const s = await server();
     const tabs = [await rawClient(s.url, SECRET, 'mallory'), await rawClient(s.url, SECRET, 'mallory')];
     const other = await rawClient(s.url, SECRET, 'alice');
-    cleanups.push(() => [...tabs, other].forEach((c) => c.close()));
+    cleanup(() => [...tabs, other].forEach((c) => c.close()));
     expect(s.connections()).toBe(3);
     await s.disconnectUser('mallory', { code: 4001, reason: 'banned' });
     await until(() => s.connections() === 1);
@@ -86,7 +76,7 @@ describe('revoke', () => {
       rooms: { vip: { authorize: () => new Promise<boolean>((resolve) => (letIn = () => resolve(true))) } },
     });
     const raw = await rawClient(s.url, SECRET, 'bob');
-    cleanups.push(() => raw.close());
+    cleanup(() => raw.close());
     raw.send({ t: 'join', id: 'slow', room: 'vip:1' });
     await until(() => typeof letIn === 'function' && letIn.length === 0 && s.connections() === 1);
     await new Promise((r) => setTimeout(r, 20)); // authorize is running
@@ -103,7 +93,7 @@ describe('revoke', () => {
   });
 });
 
-describeRedis('revoke and disconnectUser across nodes (Redis)', () => {
+redisTest.describe('revoke and disconnectUser across nodes (Redis)', () => {
   it('a revoke called on node A removes the member connected to node B; disconnectUser on B closes the user on A', async () => {
     members.clear();
     members.add('alice').add('bob');
@@ -120,7 +110,7 @@ describeRedis('revoke and disconnectUser across nodes (Redis)', () => {
 
     // A raw connection (no automatic reconnect) of carol's on node A, closed from node B.
     const carol = await rawClient(a.url, SECRET, 'carol');
-    cleanups.push(() => carol.close());
+    cleanup(() => carol.close());
     const onA = a.connections();
     await b.disconnectUser('carol', { reason: 'account closed' });
     await until(() => a.connections() === onA - 1);
@@ -133,7 +123,7 @@ describe('joins cost what they read', () => {
     const s = await server({ limits: { maxReplayBytes: 20_000 } });
     for (let n = 1; n <= 100; n++) await s.publish('demo:big', 'demo:message', { from: 'srv', n, text: 'x'.repeat(500) });
     const raw = await rawClient(s.url, SECRET, 'mallory');
-    cleanups.push(() => raw.close());
+    cleanup(() => raw.close());
     const head = await s.store.head('demo:big');
     raw.send({ t: 'join', id: 'all', room: 'demo:big', from: { epoch: head.epoch, seq: 0 } });
     expect(await raw.next((f) => f.t === 'joined')).toMatchObject({ resumed: false, seq: 100 });
@@ -148,7 +138,7 @@ describe('joins cost what they read', () => {
   it('joins are rate limited per user: a replay-join loop is refused rate_limited with retryAfterMs', async () => {
     const s = await server({ limits: { joinsPerSecond: 2, joinBurst: 5, messagesPerSecond: 1000, burst: 1000 } });
     const raw = await rawClient(s.url, SECRET, 'mallory');
-    cleanups.push(() => raw.close());
+    cleanup(() => raw.close());
     for (let i = 0; i < 20; i++) raw.send({ t: 'join', id: `j${i}`, room: 'demo:lobby', from: { epoch: 'x', seq: 0 } });
     await until(() => raw.frames.filter((f) => f.t === 'joined' || f.t === 'nack').length === 20);
     const limited = raw.frames.filter((f) => f.t === 'nack' && f.code === 'rate_limited');

@@ -2,36 +2,31 @@
 // each node in turn gets SIGTERM (graceful: stop accepting, finish the running command,
 // close 1012, close Redis, exit 0) while its clients have commands on the wire and queued,
 // and is replaced by a fresh process. Nothing may be lost, nothing executed twice.
-import { afterAll, afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { createLoadBalancer } from '../test-utils/loadBalancer';
 import { startNode, type NodeProcess } from '../test-utils/nodeCluster';
 import { connect, record, SECRET, sleep, until } from '../test-utils/harness';
-import { deleteKeys, describeWithRedis, REDIS_URL, testPrefix } from '../test-utils/redis';
+import { REDIS_URL, redisTestScope } from '../test-utils/redis';
 
-const describeRedis = await describeWithRedis();
-const prefix = testPrefix();
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-afterAll(() => deleteKeys(prefix));
+const redisTest = await redisTestScope();
+const { prefix, cleanup } = redisTest;
 
 async function node(): Promise<NodeProcess> {
   const started = await startNode({ redisUrl: REDIS_URL, prefix, secret: SECRET });
-  cleanups.push(() => started.kill());
+  cleanup(() => started.kill());
   return started;
 }
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
-describeRedis('rolling restart of two server processes (SIGTERM)', () => {
+redisTest.describe('rolling restart of two server processes (SIGTERM)', () => {
   it('restarts each node in turn while its clients have queued commands: nothing lost, nothing run twice', async () => {
     let nodes = [await node(), await node()];
     const lb = await createLoadBalancer({ backends: nodes.map((n) => n.port) });
-    cleanups.push(() => lb.close());
+    cleanup(() => lb.close());
     const users = ['r0', 'r1', 'r2', 'r3'];
     const recs = users.map((user) => {
       const c = connect(`ws://127.0.0.1:${lb.port}/ws`, user);
-      cleanups.push(() => c.close());
+      cleanup(() => c.close());
       return record(c, 'demo:rolling');
     });
     await until(() => recs.every((r) => r.room.getSnapshot().status === 'joined'));

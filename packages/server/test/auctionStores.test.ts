@@ -1,38 +1,26 @@
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { deleteKeys, describeWithRedis, testPrefix } from '../../../test-utils/redis';
+import { describe, expect, it, vi } from 'vitest';
+import { redisTestScope } from '../../../test-utils/redis';
+import type { RedisStore } from '../src/redis/redisStore';
 import { MemoryAuctionStore } from '../src/features/auction/memoryAuctionStore';
 import { RedisAuctionStore } from '../src/features/auction/redisAuctionStore';
-import { RedisStore } from '../src/redis/redisStore';
+import { expiringMember } from '../src/redis/expiringMembers';
 import { SinyalServerError } from '../src/errors';
 import { runInCommandScope } from '../src/commands/commandScope';
 import { auctionFeature } from '../src/features/auction';
 import { createServer } from '../src/server';
 import { auctionStoreContract, config, limits } from './auctionStoreContract';
+import { RawClient, SECRET } from './helpers';
 
 describe('MemoryAuctionStore', () => {
   auctionStoreContract(async () => new MemoryAuctionStore());
 });
 
-const describeRedis = await describeWithRedis();
+const redisTest = await redisTestScope();
 
-describeRedis('RedisAuctionStore', () => {
-  const prefixes: string[] = [];
-  const opened: Array<{ close(): Promise<void> }> = [];
-  /** A RedisStore (= one node's connection) on `prefix`, closed after the suite. */
-  const node = (prefix: string) => {
-    const redis = new RedisStore({ prefix });
-    opened.push(redis);
-    return redis;
-  };
-  const fresh = () => {
-    const prefix = testPrefix();
-    prefixes.push(prefix);
-    return prefix;
-  };
-  afterAll(async () => {
-    for (const store of opened) await store.close();
-    for (const prefix of prefixes) await deleteKeys(prefix);
-  });
+redisTest.describe('RedisAuctionStore', () => {
+  /** A RedisStore (= one node's connection) on `prefix`, closed after the test. */
+  const node = (prefix: string) => redisTest.node({ prefix });
+  const fresh = redisTest.freshPrefix;
 
   describe('contract', () => {
     auctionStoreContract(async () => new RedisAuctionStore(node(fresh())));
@@ -116,10 +104,40 @@ describeRedis('RedisAuctionStore', () => {
     await alive.close();
   });
 
+  it("presence expires on Redis's clock: a node whose clock runs an hour ahead purges no live bidder of another node", async () => {
+    const prefix = fresh();
+    const [ahead, other] = [new RedisAuctionStore(node(prefix)), new RedisAuctionStore(node(prefix))];
+    await other.create(config, 0);
+    expect(await other.addPresence('a1', 'ann', 's1')).toBe(1);
+    const realNow = Date.now.bind(Date);
+    vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 3_600_000);
+    try {
+      expect(await ahead.addPresence('a1', 'bob', 's2')).toBe(2);
+      expect(await ahead.activeBidders('a1')).toBe(2);
+    } finally {
+      vi.restoreAllMocks();
+      await Promise.all([ahead.close(), other.close()]);
+    }
+  });
+
+  it("the room's presence keys expire 2 × presenceTtlMs after the last join or refresh", async () => {
+    const prefix = fresh();
+    const store = new RedisAuctionStore(node(prefix), { presenceTtlMs: 60_000 });
+    await store.create(config, 0);
+    await store.addPresence('a1', 'ann', 's1');
+    const client = await store.redis.connection.get();
+    for (const key of [`${prefix}auction:{auction:a1}:presence`, `${prefix}auction:{auction:a1}:presence:users`]) {
+      const ttl = await client.pttl(key);
+      expect(ttl).toBeGreaterThan(60_000);
+      expect(ttl).toBeLessThanOrEqual(120_000);
+    }
+    expect(await client.pttl(`${prefix}auction:{auction:a1}`)).toBe(-1); // the auction itself does not expire
+    await store.close();
+  });
+
   it('a node dying after accepting a bid: the retry on another node gets the same acceptance, not a second decision', async () => {
     const prefix = fresh();
-    const [redisA, redisB] = [new RedisStore({ prefix, commandLeaseMs: 100 }), new RedisStore({ prefix, commandLeaseMs: 100 })];
-    opened.push(redisA, redisB);
+    const [redisA, redisB] = [redisTest.node({ prefix, commandLeaseMs: 100 }), redisTest.node({ prefix, commandLeaseMs: 100 })];
     const a = new RedisAuctionStore(redisA);
     a.appendsRoomEvents(100);
     await a.create(config, 0);
@@ -138,8 +156,7 @@ describeRedis('RedisAuctionStore', () => {
 
   it('a node presumed dead (its claim taken over) cannot decide the bid any more: FENCED, nothing decided', async () => {
     const prefix = fresh();
-    const [redisA, redisB] = [new RedisStore({ prefix, nodeTtlMs: 300 }), new RedisStore({ prefix, nodeTtlMs: 300 })];
-    opened.push(redisA, redisB);
+    const [redisA, redisB] = [redisTest.node({ prefix, nodeTtlMs: 300 }), redisTest.node({ prefix, nodeTtlMs: 300 })];
     const a = new RedisAuctionStore(redisA);
     a.appendsRoomEvents(100);
     await a.create(config, 0);
@@ -147,8 +164,7 @@ describeRedis('RedisAuctionStore', () => {
     if (claim.status !== 'claimed') throw new Error('expected a claim');
     // Node A stalls: its liveness key expires and B takes the command over.
     await redisA.close();
-    const live = new RedisStore({ prefix });
-    opened.push(live);
+    const live = node(prefix);
     await vi.waitFor(async () => expect((await redisB.claimCommand('bid-f')).status).toBe('claimed'), { timeout: 2000, interval: 50 });
     const stale = new RedisAuctionStore(live);
     stale.appendsRoomEvents(100);
@@ -174,8 +190,8 @@ describeRedis('RedisAuctionStore', () => {
     expect(await store.addPresence('a1', 'ann', 's1')).toBe(1);
     // What another node's purge does to entries whose refresh did not come in time.
     const client = await redis.connection.get();
-    await client.zrem(`${prefix}auction:{auction:a1}:sessions`, 's1\nann');
-    await client.hdel(`${prefix}auction:{auction:a1}:present`, 'ann');
+    await client.zrem(`${prefix}auction:{auction:a1}:presence`, expiringMember('ann', 's1'));
+    await client.hdel(`${prefix}auction:{auction:a1}:presence:users`, 'ann');
     expect(await store.activeBidders('a1')).toBe(0);
     const deadline = Date.now() + 5000;
     while ((await store.activeBidders('a1')) !== 1) {
@@ -188,9 +204,33 @@ describeRedis('RedisAuctionStore', () => {
     await store.close();
   });
 
+  it("the feature re-announces auction:bidders to a node's own members once a dead node's bidders expired", async () => {
+    const prefix = fresh();
+    const start = async (redis: RedisStore) => {
+      const feature = auctionFeature({ store: new RedisAuctionStore(redis, { presenceTtlMs: 500 }), biddersCoalesceMs: 20, onError: () => {} });
+      const server = redisTest.closeAfter(await createServer({ port: 0, auth: { secret: SECRET }, logger: null, store: redis, features: [feature] }));
+      return { feature, server };
+    };
+    const a = await start(node(prefix));
+    const bRedis = node(prefix); // node b's only Redis connection: cut below to "kill" it
+    const b = await start(bRedis);
+    await a.feature.createAuction({ id: 'kill', startingPrice: 100, increment: 10, startsAt: Date.now(), endsAt: Date.now() + 600_000 });
+    const alice = redisTest.closeAfter(await RawClient.ready(a.server, 'alice'));
+    const bob = redisTest.closeAfter(await RawClient.ready(b.server, 'bob'));
+    alice.send({ t: 'join', id: 'j1', room: 'auction:kill' });
+    await alice.next('joined');
+    bob.send({ t: 'join', id: 'j2', room: 'auction:kill' });
+    await bob.next('joined');
+    const counts = () => alice.log.flatMap((f) => (f.t === 'event' && f.name === 'auction:bidders' ? [(f.data as { count: number }).count] : []));
+    await vi.waitFor(() => expect(counts()).toContain(2), { timeout: 5000, interval: 20 });
+
+    // Node b dies without a word: nothing it had is removed or refreshed any more, and it sends nothing.
+    bRedis.connection.client.disconnect();
+    await vi.waitFor(() => expect(counts().at(-1)).toBe(1), { timeout: 10_000, interval: 50 });
+  });
+
   it('Redis unreachable: every call fails fast with a typed unavailable error', async () => {
-    const redis = new RedisStore({ url: 'redis://127.0.0.1:1', redis: { retryStrategy: () => null } });
-    opened.push(redis);
+    const redis = redisTest.node({ url: 'redis://127.0.0.1:1', redis: { retryStrategy: () => null } });
     const store = new RedisAuctionStore(redis);
     const error = await store.placeBid({ auctionId: 'a1', userId: 'u', amount: 1, now: 1, ...limits }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SinyalServerError);

@@ -1,30 +1,19 @@
 import type { ChatMessage } from '@sinyal/protocol/schema';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { runInCommandScope } from '../src/commands/commandScope';
 import { MemoryChatStore } from '../src/features/chat/memoryChatStore';
 import { RedisChatStore } from '../src/features/chat/redisChatStore';
 import type { ChatStore, NewChatMessage } from '../src/features/chat/store';
-import { RedisStore } from '../src/redis/redisStore';
-import { deleteKeys, describeWithRedis, REDIS_URL, roomEventsExactly, testPrefix } from '../../../test-utils/redis';
+import type { RedisStore } from '../src/redis/redisStore';
+import { REDIS_URL, redisTestScope, roomEventsExactly } from '../../../test-utils/redis';
 import { chatStoreContract, draft } from './chatStoreContract';
 
-const describeRedis = await describeWithRedis();
-const prefix = testPrefix();
-const nodes: RedisStore[] = [];
-let stores = 0;
+const redisTest = await redisTestScope();
+const { prefix, freshPrefix } = redisTest;
 
 /** A RedisStore (= one node) on `keyPrefix`; closed after each test. */
-function node(keyPrefix: string): RedisStore {
-  const created = new RedisStore({ url: REDIS_URL, prefix: keyPrefix });
-  nodes.push(created);
-  return created;
-}
-
-afterEach(async () => {
-  await Promise.all(nodes.splice(0).map((n) => n.close()));
-});
-afterAll(() => deleteKeys(prefix));
+const node = (keyPrefix: string): RedisStore => redisTest.node({ prefix: keyPrefix });
 
 /** A store that appends the conversation rooms' events itself (as the chat feature sets it up). */
 function appending(redis: RedisStore, roomHistory = 1000): RedisChatStore {
@@ -33,14 +22,13 @@ function appending(redis: RedisStore, roomHistory = 1000): RedisChatStore {
   return store;
 }
 
-
 chatStoreContract('MemoryChatStore', () => new MemoryChatStore());
 
-describeRedis('RedisChatStore', () => {
-  // Every contract test gets keys of its own under this run's prefix.
-  chatStoreContract('RedisChatStore', () => new RedisChatStore(node(`${prefix}${++stores}:`)));
+redisTest.describe('RedisChatStore', () => {
+  // Every contract test gets keys of its own under this file's prefix.
+  chatStoreContract('RedisChatStore', () => new RedisChatStore(node(freshPrefix())));
   // Appending the room's events changes nothing the store answers.
-  chatStoreContract('RedisChatStore appending room events', () => appending(node(`${prefix}${++stores}:`)));
+  chatStoreContract('RedisChatStore appending room events', () => appending(node(freshPrefix())));
 
   it('behaves exactly like the memory store over a random run of every method', async () => {
     const memory = new MemoryChatStore();
@@ -257,8 +245,7 @@ describeRedis('RedisChatStore', () => {
 
   it('a node dying after storing a message: a retry of the command on another node is answered with the message, not re-run', async () => {
     const own = `${prefix}dying:`;
-    const [redisA, redisB] = [new RedisStore({ url: REDIS_URL, prefix: own, commandLeaseMs: 100 }), new RedisStore({ url: REDIS_URL, prefix: own, commandLeaseMs: 100 })];
-    nodes.push(redisA, redisB);
+    const [redisA, redisB] = [redisTest.node({ prefix: own, commandLeaseMs: 100 }), redisTest.node({ prefix: own, commandLeaseMs: 100 })];
     const a = appending(redisA);
     await a.createConversation({ id: 'd', title: null, participants: ['ann', 'bob'], createdAt: 1 });
     const scope = async <T>(key: string, run: () => Promise<T>) => {
@@ -318,8 +305,7 @@ describeRedis('RedisChatStore', () => {
   });
 
   it('rejects every method with `unavailable`, quickly, when Redis is unreachable', async () => {
-    const down = new RedisStore({ url: 'redis://127.0.0.1:1', prefix, redis: { retryStrategy: () => null } });
-    nodes.push(down);
+    const down = redisTest.node({ url: 'redis://127.0.0.1:1', redis: { retryStrategy: () => null } });
     const store = new RedisChatStore(down);
     const started = Date.now();
     const calls: Array<() => Promise<unknown>> = [

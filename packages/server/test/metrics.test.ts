@@ -1,6 +1,6 @@
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { RedisStore, SinyalServerError, type SinyalServer } from '../src';
-import { deleteKeys, describeWithRedis, REDIS_URL, testPrefix } from '../../../test-utils/redis';
+import { describe, expect, it } from 'vitest';
+import { SinyalServerError, type SinyalServer } from '../src';
+import { redisTestScope } from '../../../test-utils/redis';
 import { protocolsFor, RawClient, refused, startServer, waitFor } from './helpers';
 
 /** Parses Prometheus text into `name{a="b",…}` → value (labels sorted). */
@@ -145,18 +145,11 @@ describe('Prometheus metrics', () => {
   });
 });
 
-const describeRedis = await describeWithRedis();
-const prefix = testPrefix();
-const stores: RedisStore[] = [];
-afterEach(async () => {
-  await Promise.all(stores.splice(0).map((s) => s.close()));
-});
-afterAll(() => deleteKeys(prefix));
+const redisTest = await redisTestScope();
 
-describeRedis('Prometheus metrics with a RedisStore', () => {
+redisTest.describe('Prometheus metrics with a RedisStore', () => {
   it('reports sinyal_redis_up 1 while Redis is reachable, 0 when it is not', async () => {
-    const store = new RedisStore({ url: REDIS_URL, prefix });
-    stores.push(store);
+    const store = redisTest.node();
     const server = await startServer({ store });
     await waitFor(() => store.up, 5000);
     const client = await RawClient.ready(server);
@@ -164,8 +157,7 @@ describeRedis('Prometheus metrics with a RedisStore', () => {
     await client.next('nack');
     expect(value(await scrape(server), 'sinyal_redis_up')).toBe(1);
 
-    const dead = new RedisStore({ url: 'redis://127.0.0.1:1', prefix, redis: { retryStrategy: () => 50 } });
-    stores.push(dead);
+    const dead = redisTest.node({ url: 'redis://127.0.0.1:1', redis: { retryStrategy: () => 50 } });
     const down = await startServer({ store: dead });
     let v = 1;
     for (let i = 0; i < 100 && v !== 0; i++) {

@@ -1,37 +1,28 @@
 // RedisNotificationStore on a real Redis: the NotificationStore contract, then what only a
 // shared store has to do — two nodes ticking at once deliver each held lane once, concurrent
 // quota checks never overshoot — and an unreachable Redis.
-import { afterAll, afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { notificationFeature } from '../src/features/notification';
 import { RedisNotificationStore } from '../src/features/notification/redisNotificationStore';
 import type { HeldLane } from '../src/features/notification/store';
-import { createServer, RedisStore, SinyalServerError } from '../src';
+import { createServer, SinyalServerError } from '../src';
 import { RawClient, SECRET, sleep } from './helpers';
-import { deleteKeys, describeWithRedis, REDIS_URL, testPrefix } from '../../../test-utils/redis';
+import { REDIS_URL, redisTestScope } from '../../../test-utils/redis';
 import { item, notificationStoreContract } from './notificationStoreContract';
 
-const describeRedis = await describeWithRedis();
-const prefix = testPrefix();
-let namespaces = 0;
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-afterAll(() => deleteKeys(prefix));
+const redisTest = await redisTestScope();
+const { freshPrefix, closeAfter } = redisTest;
 
 /** One node's store on its own RedisStore connection, closed after the test. */
 function node(keyPrefix: string, url = REDIS_URL): RedisNotificationStore {
-  const redis = new RedisStore({ url, prefix: keyPrefix });
-  cleanups.push(() => redis.close());
-  return new RedisNotificationStore(redis);
+  return new RedisNotificationStore(redisTest.node({ prefix: keyPrefix, url }));
 }
 
-const freshPrefix = () => `${prefix}${++namespaces}:`;
 const batchesOf = (client: RawClient) => client.pending().filter((f) => (f as { t: string; name?: string }).t === 'event' && (f as { name: string }).name === 'notification:batch');
 
-notificationStoreContract(describeRedis, 'RedisNotificationStore', () => node(freshPrefix()));
+notificationStoreContract(redisTest.describe, 'RedisNotificationStore', () => node(freshPrefix()));
 
-describeRedis('RedisNotificationStore across nodes', () => {
+redisTest.describe('RedisNotificationStore across nodes', () => {
   it('two nodes taking due lanes at once deliver every lane exactly once, even while lanes are being held', async () => {
     const keys = freshPrefix();
     const [a, b] = [node(keys), node(keys)];
@@ -104,14 +95,12 @@ describeRedis('RedisNotificationStore across nodes', () => {
   });
 });
 
-describeRedis('notification feature on Redis stores', () => {
+redisTest.describe('notification feature on Redis stores', () => {
   async function server(keys: string) {
-    const redis = new RedisStore({ url: REDIS_URL, prefix: keys });
-    cleanups.push(() => redis.close());
-    const store = new RedisNotificationStore(redis);
+    const redisStore = redisTest.node({ prefix: keys });
+    const store = new RedisNotificationStore(redisStore);
     const notifications = notificationFeature({ store, tickMs: 10, batchWindowMs: 100, rateLimit: { maxPerHour: 3 }, onError: () => {} });
-    const started = await createServer({ auth: { secret: SECRET }, logger: null, store: redis, features: [notifications] });
-    cleanups.push(() => started.close());
+    const started = closeAfter(await createServer({ auth: { secret: SECRET }, logger: null, store: redisStore, features: [notifications] }));
     return { server: started, notifications, store };
   }
 
@@ -119,8 +108,7 @@ describeRedis('notification feature on Redis stores', () => {
     const keys = freshPrefix();
     const a = await server(keys);
     const b = await server(keys);
-    const bob = await RawClient.ready(b.server, 'bob');
-    cleanups.push(() => bob.close());
+    const bob = closeAfter(await RawClient.ready(b.server, 'bob'));
     bob.send({ t: 'join', id: 'j', room: 'user:bob' });
     await bob.next('joined');
     // Held through node a and node b alike: one lane in Redis, released by whichever node ticks first.

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { Coalescer } from '../src/features/presence/coalescer';
-import { KeyedQueue } from '../src/features/keyedQueue';
+import { Coalescer } from '../src/rooms/coalescer';
+import { KeyedQueue } from '../src/store/keyedQueue';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());

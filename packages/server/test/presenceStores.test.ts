@@ -2,44 +2,29 @@
 // store has to do — several nodes counting one property, membership of a dead node expiring,
 // self-repair after Redis lost the data, and an unreachable Redis — and the presence feature
 // announcing an expiry nobody else would announce.
-import { afterAll, afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { ServerFrame } from '@sinyal/protocol';
 import { presenceFeature } from '../src/features/presence';
 import { RedisPresenceStore } from '../src/features/presence/redisPresenceStore';
 import { createServer, RedisStore, SinyalServerError, type SinyalServer } from '../src';
-import { deleteKeys, describeWithRedis, REDIS_URL, testPrefix } from '../../../test-utils/redis';
+import { deleteKeys, REDIS_URL, redisTestScope } from '../../../test-utils/redis';
 import { until } from '../../../test-utils/harness';
 import { presenceStoreContract } from './presenceStoreContract';
 import { RawClient, SECRET, sleep } from './helpers';
 
-const describeRedis = await describeWithRedis();
-const prefix = testPrefix();
-let namespaces = 0;
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-afterAll(() => deleteKeys(prefix));
+const redisTest = await redisTestScope();
+const { freshPrefix, closeAfter } = redisTest;
 
-/** A RedisStore (= one node's connection), closed after the test. */
-function redisNode(keyPrefix: string, url = REDIS_URL): RedisStore {
-  const redis = new RedisStore({ url, prefix: keyPrefix });
-  cleanups.push(() => redis.close());
-  return redis;
+/** A RedisStore (= one node's connection) on `keyPrefix`, closed after the test. */
+const redisNode = (keyPrefix: string, url = REDIS_URL): RedisStore => redisTest.node({ prefix: keyPrefix, url });
+
+function presenceStore(redisStore: RedisStore, ttlMs?: number): RedisPresenceStore {
+  return closeAfter(new RedisPresenceStore(redisStore, ttlMs === undefined ? {} : { ttlMs }));
 }
 
-function presenceStore(redis: RedisStore, ttlMs?: number): RedisPresenceStore {
-  const store = new RedisPresenceStore(redis, ttlMs === undefined ? {} : { ttlMs });
-  cleanups.push(() => store.close());
-  return store;
-}
+presenceStoreContract(redisTest.describe, 'RedisPresenceStore', () => presenceStore(redisNode(freshPrefix())));
 
-/** A key prefix of its own for one test, under this file's prefix. */
-const freshPrefix = () => `${prefix}${++namespaces}:`;
-
-presenceStoreContract(describeRedis, 'RedisPresenceStore', () => presenceStore(redisNode(freshPrefix())));
-
-describeRedis('RedisPresenceStore across nodes', () => {
+redisTest.describe('RedisPresenceStore across nodes', () => {
   it('two nodes adding and removing viewers concurrently get exact unique counts', async () => {
     const keys = freshPrefix();
     const [a, b] = [presenceStore(redisNode(keys)), presenceStore(redisNode(keys))];
@@ -139,23 +124,21 @@ describeRedis('RedisPresenceStore across nodes', () => {
   });
 });
 
-describeRedis('presence feature on Redis stores', () => {
+redisTest.describe('presence feature on Redis stores', () => {
   async function node(keys: string, presenceRedis: RedisStore, ttlMs = 500): Promise<SinyalServer> {
-    const redis = redisNode(keys);
-    const server = await createServer({
-      auth: { secret: SECRET },
-      logger: null,
-      store: redis,
-      features: [presenceFeature({ store: new RedisPresenceStore(presenceRedis, { ttlMs }), coalesceMs: 20, logger: null, propertyExists: () => true, statusVisibility: 'everyone' })],
-    });
-    cleanups.push(() => server.close());
-    return server;
+    const store = redisNode(keys);
+    return closeAfter(
+      await createServer({
+        auth: { secret: SECRET },
+        logger: null,
+        store,
+        features: [presenceFeature({ store: new RedisPresenceStore(presenceRedis, { ttlMs }), coalesceMs: 20, logger: null, propertyExists: () => true, statusVisibility: 'everyone' })],
+      }),
+    );
   }
 
   async function rawClient(server: SinyalServer, user: string): Promise<RawClient> {
-    const client = await RawClient.ready(server, user);
-    cleanups.push(() => client.close());
-    return client;
+    return closeAfter(await RawClient.ready(server, user));
   }
 
   const events = (client: RawClient, name: string) =>

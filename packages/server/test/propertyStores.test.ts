@@ -1,28 +1,17 @@
 import type { PropertyChange, PropertyState } from '@sinyal/protocol/schema';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { MemoryPropertyStore } from '../src/features/property/memoryStore';
 import { RedisPropertyStore } from '../src/features/property/redisPropertyStore';
-import { RedisStore } from '../src/redis/redisStore';
-import { deleteKeys, describeWithRedis, REDIS_URL, roomEventsExactly, testPrefix } from '../../../test-utils/redis';
+import type { RedisStore } from '../src/redis/redisStore';
+import { REDIS_URL, redisTestScope, roomEventsExactly } from '../../../test-utils/redis';
 import { propertyState, propertyStoreContract } from './propertyStoreContract';
 
-const describeRedis = await describeWithRedis();
-const prefix = testPrefix();
-const nodes: RedisStore[] = [];
-let stores = 0;
+const redisTest = await redisTestScope();
+const { prefix, freshPrefix } = redisTest;
 
 /** A RedisStore (= one node) on `keyPrefix`; closed after each test. */
-function node(keyPrefix: string): RedisStore {
-  const created = new RedisStore({ url: REDIS_URL, prefix: keyPrefix });
-  nodes.push(created);
-  return created;
-}
-
-afterEach(async () => {
-  await Promise.all(nodes.splice(0).map((n) => n.close()));
-});
-afterAll(() => deleteKeys(prefix));
+const node = (keyPrefix: string): RedisStore => redisTest.node({ prefix: keyPrefix });
 
 /** A store that appends the property rooms' events itself (as the property feature sets it up). */
 function appending(redis: RedisStore, roomHistory = 1000): RedisPropertyStore {
@@ -30,7 +19,6 @@ function appending(redis: RedisStore, roomHistory = 1000): RedisPropertyStore {
   store.appendsRoomEvents(roomHistory);
   return store;
 }
-
 
 /** A price update from `current` to `newPrice`, as the feature computes it, and the next state. */
 function priceUpdate(current: PropertyState, newPrice: number, at: number): { next: PropertyState; change: PropertyChange } {
@@ -50,10 +38,10 @@ function priceUpdate(current: PropertyState, newPrice: number, at: number): { ne
 
 propertyStoreContract('MemoryPropertyStore', () => new MemoryPropertyStore());
 
-describeRedis('RedisPropertyStore', () => {
-  propertyStoreContract('RedisPropertyStore', () => new RedisPropertyStore(node(`${prefix}${++stores}:`)));
+redisTest.describe('RedisPropertyStore', () => {
+  propertyStoreContract('RedisPropertyStore', () => new RedisPropertyStore(node(freshPrefix())));
   // Appending the room's events changes nothing the store answers.
-  propertyStoreContract('RedisPropertyStore appending room events', () => appending(node(`${prefix}${++stores}:`)));
+  propertyStoreContract('RedisPropertyStore appending room events', () => appending(node(freshPrefix())));
 
   it('appendsRoomEvents: a winning compare-and-set with a change appends its event in the same step, exactly as a publish writes it; a lost one or a registration appends nothing', async () => {
     const redis = node(`${prefix}events:`);
@@ -180,8 +168,7 @@ describeRedis('RedisPropertyStore', () => {
   });
 
   it('rejects every method with `unavailable`, quickly, when Redis is unreachable', async () => {
-    const down = new RedisStore({ url: 'redis://127.0.0.1:1', prefix, redis: { retryStrategy: () => null } });
-    nodes.push(down);
+    const down = redisTest.node({ url: 'redis://127.0.0.1:1', redis: { retryStrategy: () => null } });
     const store = new RedisPropertyStore(down);
     const started = Date.now();
     const calls: Array<() => Promise<unknown>> = [

@@ -1,34 +1,20 @@
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, expect, it, vi } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { runInCommandScope } from '../src/commands/commandScope';
 import { Deduper } from '../src/commands/dedupe';
 import { silentLogger } from '../src/ops/logger';
-import { RedisStore, type CommandOutcome, type StoredEvent } from '../src';
-import { deleteKeys, describeWithRedis, REDIS_URL, testPrefix } from '../../../test-utils/redis';
+import type { CommandOutcome, RedisStore, RedisStoreOptions, StoredEvent } from '../src';
+import { deleteKeys, REDIS_URL, redisTestScope } from '../../../test-utils/redis';
 
-const describeRedis = await describeWithRedis();
-const prefix = testPrefix();
-const stores: RedisStore[] = [];
+const redisTest = await redisTestScope();
+const { prefix, freshPrefix } = redisTest;
 
-function store(options: { prefix?: string; commandLeaseMs?: number; nodeTtlMs?: number } = {}): RedisStore {
-  const created = new RedisStore({
-    url: REDIS_URL,
-    prefix: options.prefix ?? prefix,
-    ...(options.commandLeaseMs ? { commandLeaseMs: options.commandLeaseMs } : {}),
-    ...(options.nodeTtlMs ? { nodeTtlMs: options.nodeTtlMs } : {}),
-  });
-  stores.push(created);
-  return created;
-}
-
-afterEach(async () => {
-  await Promise.all(stores.splice(0).map((s) => s.close()));
-});
-afterAll(() => deleteKeys(prefix));
+/** A RedisStore (= one node) on this file's prefix unless told otherwise; closed after each test. */
+const store = (options: RedisStoreOptions = {}): RedisStore => redisTest.node(options);
 
 const ev = (i: number) => ({ name: 'k:e', data: { i }, at: i });
 
-describeRedis('RedisStore', () => {
+redisTest.describe('RedisStore', () => {
   it('numbers events per room from 1, keeps a bounded history and reads after a seq', async () => {
     const s = store();
     const epoch = await s.epoch();
@@ -67,7 +53,7 @@ describeRedis('RedisStore', () => {
   });
 
   it('gets a new epoch when Redis lost its data (keys flushed)', async () => {
-    const own = testPrefix();
+    const own = freshPrefix();
     const s = store({ prefix: own });
     await s.append('r', ev(1), 10);
     const before = await s.head('r');
@@ -177,7 +163,7 @@ describeRedis('RedisStore', () => {
   });
 
   it('keeps keys under its prefix with the documented names', async () => {
-    const own = testPrefix();
+    const own = freshPrefix();
     const s = store({ prefix: own });
     await s.append('demo:x', ev(1), 10);
     await s.saveCommandResult('u:c', { ok: true }, 10_000);
@@ -197,8 +183,7 @@ describeRedis('RedisStore', () => {
   });
 
   it('fails fast with a retryable `unavailable` when Redis is unreachable', async () => {
-    const s = new RedisStore({ url: 'redis://127.0.0.1:1', prefix });
-    stores.push(s);
+    const s = store({ url: 'redis://127.0.0.1:1' });
     await expect(s.head('r')).rejects.toMatchObject({ code: 'unavailable' });
     const started = Date.now();
     await expect(s.append('r', ev(1), 10)).rejects.toMatchObject({ code: 'unavailable' });

@@ -10,6 +10,26 @@ if not epoch then
 end`;
 
 /**
+ * Lua functions on Redis's clock, for expiry times every node agrees on whatever its own clock
+ * says: `redis_now_ms()` (TIME in ms), `fmt_ms(n)` (an integer as text with `%.0f`: Lua's
+ * 14-digit number printing would round 13-digit times) and `extend_ttl(key, ms)` (raises the
+ * key's TTL to `ms`, never lowers it). A script that reads TIME and then writes needs effects
+ * replication, turned on here for the Redis versions (before 5) where it is not the default.
+ * Used by the expiring memberships (redis/memberRefresher.ts, redis/expiringMembers.ts, the
+ * presence store's sessions).
+ */
+export const REDIS_CLOCK_FUNCTIONS = `
+if redis.replicate_commands then redis.replicate_commands() end
+local function redis_now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+local function fmt_ms(n) return string.format('%.0f', n) end
+local function extend_ttl(key, ms)
+  if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, ms) end
+end`;
+
+/**
  * Lua function `append_event(epochKey, seqKey, logKey, candidateEpoch, maxHistory, eventJson,
  * channel, historyTtlMs)` → `epoch, seq`: reads or creates the epoch, takes the room's next seq,
  * XADDs the event (`<seq>-0`, field `e`, MAXLEN) and PUBLISHes `D<epoch>\\n<seq>\\n<event JSON>`

@@ -2,7 +2,9 @@
 // script, so it runs atomically on the Redis shared by every node. PLACE_BID ports `decideBid`
 // from rules.ts line for line (rate limit → status → amount → minimum → anti-sniping); the
 // contract tests (packages/server/test/auctionStores.test.ts) run the same cases against the
-// memory store and this one, so a change to the rules must be made in both places.
+// memory store and this one, so a change to the rules must be made in both places. Who is in
+// an auction room is not here: it is an ExpiringMembers (redis/expiringMembers.ts), shared
+// with the presence store's viewers.
 //
 // Numbers: Redis' Lua prints numbers with 14 significant digits (`tostring`, `..`), which
 // would mangle timestamps (13 digits + ms arithmetic) and large prices, so every number that
@@ -13,21 +15,6 @@ import { APPEND_EVENT_FUNCTION, CLAIM_HELD_FUNCTION, FENCED_REPLY, RECORD_EFFECT
 const HELPERS = `
 local function int(n) return string.format('%d', n) end
 local function num_or_null(v) if v then return v else return 'null' end end`;
-
-/**
- * Presence bookkeeping: sessions in a sorted set scored by expiry (member
- * `<sessionId>\\n<userId>`), distinct users in a hash userId → live sessions. `purge` drops
- * expired sessions (of a node that died without leaving) and fixes the counts.
- */
-const PRESENCE = `
-local function purge(sessions_key, present_key, now)
-  local expired = redis.call('ZRANGEBYSCORE', sessions_key, '-inf', now)
-  for _, member in ipairs(expired) do
-    local user = string.sub(member, string.find(member, '\\n', 1, true) + 1)
-    if redis.call('HINCRBY', present_key, user, -1) <= 0 then redis.call('HDEL', present_key, user) end
-  end
-  if #expired > 0 then redis.call('ZREMRANGEBYSCORE', sessions_key, '-inf', now) end
-end`;
 
 /**
  * KEYS: state, open set. ARGV: id, startingPrice, increment, startsAt, endsAt, extendWithinMs,
@@ -252,42 +239,3 @@ if not number and ARGV[2] == '1' then
   redis.call('HSET', KEYS[2], ARGV[1], number)
 end
 return number`;
-
-/**
- * KEYS: state, sessions, present. ARGV: now, expiresAt, member (`<sessionId>\\n<userId>`),
- * userId, delta (1 add / -1 remove). Returns the distinct users present afterwards.
- */
-export const CHANGE_PRESENCE = `${PRESENCE}
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-purge(KEYS[2], KEYS[3], ARGV[1])
-if ARGV[5] == '1' then
-  if redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3]) == 1 then redis.call('HINCRBY', KEYS[3], ARGV[4], 1) end
-elseif redis.call('ZREM', KEYS[2], ARGV[3]) == 1 then
-  if redis.call('HINCRBY', KEYS[3], ARGV[4], -1) <= 0 then redis.call('HDEL', KEYS[3], ARGV[4]) end
-end
-return redis.call('HLEN', KEYS[3])`;
-
-/** KEYS: state, sessions, present. ARGV: now, userId counted as present or ''. Returns distinct users. */
-export const ACTIVE_BIDDERS = `${PRESENCE}
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-purge(KEYS[2], KEYS[3], ARGV[1])
-local n = redis.call('HLEN', KEYS[3])
-if ARGV[2] ~= '' and redis.call('HEXISTS', KEYS[3], ARGV[2]) == 0 then n = n + 1 end
-return n`;
-
-/**
- * A node keeping its sessions present: pushes their expiry to ARGV[2] and re-adds any that
- * another node's purge removed meanwhile (this node was cut off from Redis, or stalled, for
- * longer than the TTL while its users stayed connected). KEYS: state, sessions, present.
- * ARGV: now, expiresAt, members (`<sessionId>\n<userId>`)…. Returns the distinct users present.
- */
-export const REFRESH_PRESENCE = `${PRESENCE}
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-purge(KEYS[2], KEYS[3], ARGV[1])
-for i = 3, #ARGV do
-  if redis.call('ZADD', KEYS[2], ARGV[2], ARGV[i]) == 1 then
-    local member = ARGV[i]
-    redis.call('HINCRBY', KEYS[3], string.sub(member, string.find(member, '\\n', 1, true) + 1), 1)
-  end
-end
-return redis.call('HLEN', KEYS[3])`;

@@ -1,67 +1,61 @@
 import type { AuctionEvents } from '@sinyal/protocol/schema';
+import { Coalescer } from '../../rooms/coalescer';
 import { auctionRoom, type AuctionContext } from './auctionContext';
 
+type Bidders = AuctionEvents['auction:bidders'];
+
 /**
- * Announces the number of distinct users in an auction room (`auction:bidders`, volatile).
- * Joins and leaves are coalesced: the first change arms a timer, and when it fires the
- * count is read once and sent, so a burst of 50 joins costs one broadcast.
+ * Announces the number of distinct users in an auction room (`auction:bidders`, volatile)
+ * through a {@link Coalescer}, as the presence feature announces viewer counts: joins and
+ * leaves are coalesced per auction (`biddersCoalesceMs`), the count is read once when the
+ * interval ends and sent to every node's members — every time, since another node may have
+ * sent a different count meanwhile — so a burst of 50 joins costs one broadcast.
+ *
+ * With a store shared by several nodes, a node that died without its users leaving is
+ * announced by nobody: every `recountMs` each node re-reads the count of every auction whose
+ * room has members on this node and sends it to those members (`localOnly`: every node does
+ * the same for its own), which corrects the count everyone sees once the dead node's
+ * presence expired in the store.
  */
 export class BiddersAnnouncer {
-  readonly #pending = new Map<string, NodeJS.Timeout>();
-  /** Auctions whose room has (or had) members on this node: re-announced by {@link startRefresh}. */
+  /** Auctions whose room has (or had) members on this node: the ones a recount re-reads. */
   readonly #seen = new Set<string>();
-  #refreshTimer: NodeJS.Timeout | undefined;
+  #counts: Coalescer<Bidders> | undefined;
 
   constructor(private readonly ctx: AuctionContext) {}
 
-  /** Someone joined or left `auctionId`'s room. */
+  /** Starts announcing (the server is running); with `recountMs`, also re-announces that often. */
+  start(recountMs?: number): void {
+    this.stop();
+    const unwatched = (auctionId: string) => !this.ctx.server || this.ctx.server.localMembers(auctionRoom(auctionId)) === 0;
+    const counts = new Coalescer<Bidders>({
+      intervalMs: this.ctx.biddersCoalesceMs,
+      read: async (auctionId) => ({ auctionId, count: await this.ctx.store.activeBidders(auctionId) }),
+      send: (auctionId, bidders, { localOnly }) => this.ctx.server?.publish(auctionRoom(auctionId), 'auction:bidders', bidders, { volatile: true, localOnly }),
+      forget: unwatched,
+      onError: (error) => this.ctx.report(error),
+    });
+    if (recountMs !== undefined) {
+      const watched = () => {
+        for (const auctionId of this.#seen) if (unwatched(auctionId)) this.#seen.delete(auctionId);
+        return this.#seen;
+      };
+      counts.recountEvery(recountMs, watched, { resend: true, localOnly: true });
+    }
+    this.#counts = counts;
+  }
+
+  /** Someone joined or left `auctionId`'s room (ignored once stopped: leaves during shutdown are not announced). */
   changed(auctionId: string): void {
-    // After stop() the server is gone: leaves during shutdown are not announced.
-    if (!this.ctx.server) return;
+    if (!this.#counts) return;
     this.#seen.add(auctionId);
-    if (this.#pending.has(auctionId)) return;
-    const timer = setTimeout(() => {
-      this.#pending.delete(auctionId);
-      this.#announce(auctionId).catch(this.ctx.report);
-    }, this.ctx.biddersCoalesceMs);
-    timer.unref();
-    this.#pending.set(auctionId, timer);
+    this.#counts.mark(auctionId, { resend: true });
   }
 
-  /**
-   * With a store shared by several nodes: every `intervalMs`, sends the current count to this
-   * node's members of each auction it has members in (`localOnly`: every node does the same
-   * for its own). A node that died without its users leaving is announced by nobody; once its
-   * presence expired in the store, this corrects the count everyone sees.
-   */
-  startRefresh(intervalMs: number): void {
-    if (this.#refreshTimer || !(intervalMs > 0)) return;
-    this.#refreshTimer = setInterval(() => {
-      const server = this.ctx.server;
-      if (!server) return;
-      for (const auctionId of [...this.#seen]) {
-        if (server.localMembers(auctionRoom(auctionId)) === 0) {
-          this.#seen.delete(auctionId);
-          continue;
-        }
-        this.#announce(auctionId, true).catch(this.ctx.report);
-      }
-    }, intervalMs);
-    this.#refreshTimer.unref();
-  }
-
+  /** Cancels pending announcements and the recount. */
   stop(): void {
-    for (const timer of this.#pending.values()) clearTimeout(timer);
-    this.#pending.clear();
-    clearInterval(this.#refreshTimer);
-    this.#refreshTimer = undefined;
+    this.#counts?.stop();
+    this.#counts = undefined;
     this.#seen.clear();
-  }
-
-  async #announce(auctionId: string, localOnly = false): Promise<void> {
-    const server = this.ctx.server;
-    if (!server) return;
-    const bidders: AuctionEvents['auction:bidders'] = { auctionId, count: await this.ctx.store.activeBidders(auctionId) };
-    await server.publish(auctionRoom(auctionId), 'auction:bidders', bidders, { volatile: true, localOnly });
   }
 }

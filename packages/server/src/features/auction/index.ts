@@ -136,7 +136,7 @@ export function auctionFeature(options: AuctionFeatureOptions = {}): AuctionFeat
       ctx.auditDrops.register(server.metrics, ctx.auditLimit);
       lifecycle.startTimerSync();
       // Shared by several nodes: a dead node's bidders expire in the store; re-announce the counts.
-      if (store instanceof RedisAuctionStore) bidders.startRefresh(store.presenceTtlMs);
+      bidders.start(store instanceof RedisAuctionStore ? store.presenceTtlMs : undefined);
       // In the background: a store that is unreachable right now must not keep the node from starting.
       void lifecycle.resumeOpen();
     },

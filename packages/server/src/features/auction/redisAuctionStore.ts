@@ -1,20 +1,10 @@
 import type { AuctionAuditEntry, AuctionBid, BidRejectReason } from '@sinyal/protocol/schema';
+import { ExpiringMembers } from '../../redis/expiringMembers';
 import { Script } from '../../redis/redisScripts';
 import { RoomEventsRedisStore } from '../../redis/roomEventsRedisStore';
 import { fencedAsUnavailable, type RedisStore } from '../../redis/redisStore';
 import { auctionRoom } from './auctionContext';
-import {
-  ACTIVE_BIDDERS,
-  BIDDER_NUMBER,
-  CHANGE_PRESENCE,
-  CREATE_AUCTION,
-  END_AUCTION,
-  GET_AUCTION,
-  MARK_STARTED,
-  PLACE_BID,
-  RECORD_REJECTED,
-  REFRESH_PRESENCE,
-} from './auctionScripts';
+import { BIDDER_NUMBER, CREATE_AUCTION, END_AUCTION, GET_AUCTION, MARK_STARTED, PLACE_BID, RECORD_REJECTED } from './auctionScripts';
 import type { AttemptLimits, AuctionConfig, AuctionLeader, AuctionRecord, AuctionStore, EndAuctionOutcome, PlaceBidInput, PlaceBidOutcome, RecordAttemptOutcome } from './store';
 
 /** Options of {@link RedisAuctionStore}. */
@@ -22,7 +12,8 @@ export interface RedisAuctionStoreOptions {
   /**
    * A node refreshes the presence of its sessions in auction rooms every third of this; a
    * node that dies without removing them stops refreshing, and its users stop counting as
-   * present (`auction:bidders`) this long after.
+   * present (`auction:bidders`) this long after (on Redis's clock). The feature re-announces
+   * the counts this often.
    * @default 30000
    */
   presenceTtlMs?: number;
@@ -35,9 +26,6 @@ const recordRejectedScript = new Script(RECORD_REJECTED);
 const endScript = new Script(END_AUCTION);
 const markStartedScript = new Script(MARK_STARTED);
 const bidderNumberScript = new Script(BIDDER_NUMBER);
-const changePresenceScript = new Script(CHANGE_PRESENCE);
-const activeBiddersScript = new Script(ACTIVE_BIDDERS);
-const refreshPresenceScript = new Script(REFRESH_PRESENCE);
 
 const optionalNumber = (value: string): number | null => (value === '' ? null : Number(value));
 
@@ -62,9 +50,10 @@ function leaderFrom(userId: string, bidderNumber: string, amount: string, bidId:
  * auction's keys and its room's stream share a Cluster slot): `<p>auction:{auction:<id>}`
  * (hash: terms, progress, leader), `…:bids` (list of bid JSON), `…:bidders` (hash user →
  * bidder number), `…:highest` (hash user → highest bid), `…:attempts` (hash user → recent
- * attempt times), `…:audit` (list of attempt JSON, trimmed to the feature's `auditLimit`), `…:sessions` (sorted set of present
- * sessions by expiry), `…:present` (hash user → sessions), and `<p>auctions:open` (set of
- * open auction ids). See docs/scaling.md.
+ * attempt times), `…:audit` (list of attempt JSON, trimmed to the feature's `auditLimit`),
+ * `…:presence` (sorted set of the sessions in the room by expiry) and `…:presence:users` (hash
+ * user → sessions) — an {@link ExpiringMembers}, the same structure as a property's viewers —
+ * and `<p>auctions:open` (set of open auction ids). See docs/scaling.md.
  *
  * @example
  * ```ts
@@ -74,15 +63,22 @@ function leaderFrom(userId: string, bidderNumber: string, amount: string, bidId:
  * ```
  */
 export class RedisAuctionStore extends RoomEventsRedisStore implements AuctionStore {
+  /** The `presenceTtlMs` option: how long a dead node's users stay counted (the feature re-announces this often). */
   readonly presenceTtlMs: number;
-  /** Presence this node added and keeps alive: auction id → members (`<sessionId>\n<userId>`). */
-  readonly #ownSessions = new Map<string, Set<string>>();
-  #refreshTimer: NodeJS.Timeout | undefined;
+  /** The users in each auction room, by session; this node's sessions kept alive. */
+  readonly #presence: ExpiringMembers;
 
   constructor(redis: RedisStore, options: RedisAuctionStoreOptions = {}) {
     super(redis);
     this.presenceTtlMs = options.presenceTtlMs ?? 30_000;
     if (!(this.presenceTtlMs > 0)) throw new TypeError('RedisAuctionStore: presenceTtlMs must be positive');
+    this.#presence = new ExpiringMembers(redis, {
+      ttlMs: this.presenceTtlMs,
+      keys: (auctionId) => {
+        const k = this.#keys(auctionId);
+        return { members: k.presence, users: k.presenceUsers, requires: k.state };
+      },
+    });
   }
 
   async create(config: AuctionConfig, now: number): Promise<boolean> {
@@ -233,36 +229,21 @@ export class RedisAuctionStore extends RoomEventsRedisStore implements AuctionSt
     return entries.map((json) => JSON.parse(json) as AuctionAuditEntry);
   }
 
-  async addPresence(auctionId: string, userId: string, sessionId: string): Promise<number> {
-    const k = this.#keys(auctionId);
-    const member = `${sessionId}\n${userId}`;
-    let own = this.#ownSessions.get(auctionId);
-    if (!own) this.#ownSessions.set(auctionId, (own = new Set()));
-    own.add(member);
-    this.#armRefresh();
-    const now = Date.now();
-    return (await changePresenceScript.run(await this.client(), [k.state, k.sessions, k.present], [int(now), int(now + this.presenceTtlMs), member, userId, 1])) as number;
+  addPresence(auctionId: string, userId: string, sessionId: string): Promise<number> {
+    return this.#presence.add(auctionId, userId, sessionId);
   }
 
-  async removePresence(auctionId: string, userId: string, sessionId: string): Promise<number> {
-    const k = this.#keys(auctionId);
-    const member = `${sessionId}\n${userId}`;
-    const own = this.#ownSessions.get(auctionId);
-    if (own?.delete(member) && own.size === 0) this.#ownSessions.delete(auctionId);
-    const now = Date.now();
-    return (await changePresenceScript.run(await this.client(), [k.state, k.sessions, k.present], [int(now), int(now + this.presenceTtlMs), member, userId, -1])) as number;
+  removePresence(auctionId: string, userId: string, sessionId: string): Promise<number> {
+    return this.#presence.remove(auctionId, userId, sessionId);
   }
 
-  async activeBidders(auctionId: string, includingUserId?: string): Promise<number> {
-    const k = this.#keys(auctionId);
-    return (await activeBiddersScript.run(await this.client(), [k.state, k.sessions, k.present], [int(Date.now()), includingUserId ?? ''])) as number;
+  activeBidders(auctionId: string, includingUserId?: string): Promise<number> {
+    return this.#presence.count(auctionId, includingUserId);
   }
 
   /** Stops refreshing this node's presence entries (they then expire after `presenceTtlMs`). */
   async close(): Promise<void> {
-    clearInterval(this.#refreshTimer);
-    this.#refreshTimer = undefined;
-    this.#ownSessions.clear();
+    this.#presence.close();
   }
 
   get #openKey(): string {
@@ -278,39 +259,10 @@ export class RedisAuctionStore extends RoomEventsRedisStore implements AuctionSt
       highest: `${base}:highest`,
       attempts: `${base}:attempts`,
       audit: `${base}:audit`,
-      sessions: `${base}:sessions`,
-      present: `${base}:present`,
+      presence: `${base}:presence`,
+      presenceUsers: `${base}:presence:users`,
     };
   }
-
-
-  /** While this node has sessions present, pushes their expiry forward every third of the TTL. */
-  #armRefresh(): void {
-    if (this.#refreshTimer) return;
-    this.#refreshTimer = setInterval(() => {
-      if (this.#ownSessions.size === 0) {
-        clearInterval(this.#refreshTimer);
-        this.#refreshTimer = undefined;
-        return;
-      }
-      void this.#refresh().catch(() => {
-        // Redis is unreachable: the entries may expire meanwhile; the next refresh re-adds them.
-      });
-    }, Math.max(10, Math.floor(this.presenceTtlMs / 3)));
-    this.#refreshTimer.unref();
-  }
-
-  async #refresh(): Promise<void> {
-    if (!this.redis.connection.up) return;
-    const client = this.redis.connection.client;
-    for (const [auctionId, members] of this.#ownSessions) {
-      const k = this.#keys(auctionId);
-      const now = Date.now();
-      // The member list is read when the script is sent, so a session removed meanwhile is not re-added.
-      await refreshPresenceScript.run(client, [k.state, k.sessions, k.present], [int(now), int(now + this.presenceTtlMs), ...members]);
-    }
-  }
-
 }
 
 /** Integer as text: what the scripts expect for times and amounts. */

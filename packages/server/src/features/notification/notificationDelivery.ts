@@ -7,7 +7,7 @@ import {
 } from '@sinyal/protocol/schema';
 import { SinyalServerError } from '../../errors';
 import type { SinyalServer } from '../../api/server';
-import { KeyedQueue } from '../keyedQueue';
+import { KeyedQueue } from '../../store/keyedQueue';
 import { quietHoursEnd } from './quietHours';
 import { nextWindowStart, type RateWindow } from './rateWindows';
 import type { DeliveryLane, HeldLane, NotificationStore } from './store';

@@ -44,7 +44,7 @@ export function presenceFeature(options: PresenceOptions = {}): Feature {
   const ctx = createPresenceContext(options);
   const connections = connectionTracker(ctx);
   let stopRolloverWatch: (() => void) | undefined;
-  let stopExpiryRecount: (() => void) | undefined;
+  let recounting = false;
   return {
     name: 'presence',
     rooms: { [VIEWERS_KIND]: viewersRoomKind(ctx), [STATUS_KIND]: statusRoomKind(ctx) },
@@ -56,11 +56,11 @@ export function presenceFeature(options: PresenceOptions = {}): Feature {
     start(server) {
       ctx.server = server;
       stopRolloverWatch ??= startRolloverWatch(ctx);
-      stopExpiryRecount ??= startExpiryRecount(ctx);
+      if (!recounting) startExpiryRecount(ctx);
+      recounting = true;
     },
     async stop() {
       stopRolloverWatch?.();
-      stopExpiryRecount?.();
       ctx.viewerCounts.stop();
       ctx.socialProof.stop();
       ctx.statuses.stop();

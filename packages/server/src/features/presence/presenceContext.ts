@@ -2,8 +2,8 @@ import type { PresenceStatus, SocialProof, ViewerCount } from '@sinyal/protocol/
 import type { AuthUser } from '../../auth/authenticator';
 import { createJsonLogger, silentLogger, type Logger } from '../../ops/logger';
 import type { SinyalServer } from '../../api/server';
-import { Coalescer } from './coalescer';
-import { KeyedQueue } from '../keyedQueue';
+import { Coalescer } from '../../rooms/coalescer';
+import { KeyedQueue } from '../../store/keyedQueue';
 import { MemoryPresenceStore } from './memoryPresenceStore';
 import { DEFAULT_PRESENCE_OPTIONS, isAgentByRoleClaim, type ActivityAuth, type PresenceOptions, type StatusVisibility } from './options';
 import { statusRoom, viewersRoom } from './roomNames';
@@ -103,7 +103,7 @@ export function createPresenceContext(options: PresenceOptions): PresenceContext
     throw new TypeError("presenceFeature: statusVisibility must be 'everyone', 'agents', 'nobody' or a function (viewer, targetUserId) => boolean");
   }
   const logger = options.logger === null ? silentLogger : (options.logger ?? createJsonLogger('warn'));
-  const onError = (what: string) => (err: unknown, key: string) => logger.error({ err, key }, `presence: pushing ${what} failed`);
+  const onError = (what: string) => (err: unknown, key: string | undefined) => logger.error({ err, key }, `presence: pushing ${what} failed`);
   /** Nobody on this node listens to the room: forget what was last sent to it. */
   const unwatched = (room: string) => !ctx.server || ctx.server.localMembers(room) === 0;
   const publish = (room: string, event: string, data: unknown) => ctx.server?.publish(room, event, data, { volatile: true });

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
+import { ExpiringMembers } from '../../redis/expiringMembers';
+import { MemberRefresher } from '../../redis/memberRefresher';
 import type { RedisStore } from '../../redis/redisStore';
-import { Script } from '../../redis/redisScripts';
-import { KeyedQueue } from '../keyedQueue';
+import { REDIS_CLOCK_FUNCTIONS, Script } from '../../redis/redisScripts';
 import type { ChosenAgentStatus } from '@sinyal/protocol/schema';
 import type { ActivityKind, PresenceStore, UserPresenceRecord } from './store';
 
@@ -20,106 +21,15 @@ export interface RedisPresenceStoreOptions {
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Activity counters outlive their window by this much (a write late in a window keeps it to its end). */
 const ACTIVITY_MARGIN_MS = 60 * 60 * 1000;
-/** Members per refresh script call. */
-const REFRESH_CHUNK = 500;
 const DEFAULT_AGENT = JSON.stringify({ status: 'online', availableAt: null });
-
-// Shared Lua helpers. Times come from Redis (TIME), so nodes' clocks never disagree about
-// expiry; they are written with %.0f, never through Lua's 14-digit number printing.
-const LUA_COMMON = `
-if redis.replicate_commands then redis.replicate_commands() end
-local function nowMs()
-  local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-end
-local function fmt(n) return string.format('%.0f', n) end
-local function extend(key, ms)
-  if redis.call('PTTL', key) < ms then redis.call('PEXPIRE', key, ms) end
-end`;
-
-/**
- * Viewers of one property: KEYS[1] zset of members '<byte length of userId>:<userId><sessionId>'
- * scored by expiry, KEYS[2] hash userId → that user's live sessions. Purging expired members
- * fixes the hash, so HLEN is the number of unique users viewing.
- */
-const LUA_VIEWERS = `${LUA_COMMON}
-local function userOf(member)
-  local colon = string.find(member, ':', 1, true)
-  local n = tonumber(string.sub(member, 1, colon - 1))
-  return string.sub(member, colon + 1, colon + n)
-end
-local function purge(now)
-  local cutoff = fmt(now)
-  local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', cutoff)
-  for _, member in ipairs(expired) do
-    local user = userOf(member)
-    if redis.call('HINCRBY', KEYS[2], user, -1) <= 0 then redis.call('HDEL', KEYS[2], user) end
-  end
-  if #expired > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', cutoff) end
-end
-local function drop(member, user)
-  if redis.call('ZREM', KEYS[1], member) == 1 and redis.call('HINCRBY', KEYS[2], user, -1) <= 0 then
-    redis.call('HDEL', KEYS[2], user)
-  end
-end`;
-
-/** ARGV: member, userId, ttlMs. Returns the unique viewers after adding. */
-const ADD_VIEWER = `${LUA_VIEWERS}
-local now = nowMs()
-purge(now)
-local ttl = tonumber(ARGV[3])
-if redis.call('ZADD', KEYS[1], fmt(now + ttl), ARGV[1]) == 1 then redis.call('HINCRBY', KEYS[2], ARGV[2], 1) end
-extend(KEYS[1], 2 * ttl)
-extend(KEYS[2], 2 * ttl)
-return redis.call('HLEN', KEYS[2])`;
-
-/** ARGV: member, userId. Returns the unique viewers after removing. */
-const REMOVE_VIEWER = `${LUA_VIEWERS}
-purge(nowMs())
-drop(ARGV[1], ARGV[2])
-return redis.call('HLEN', KEYS[2])`;
-
-/** Returns the unique viewers. */
-const VIEWER_COUNT = `${LUA_VIEWERS}
-purge(nowMs())
-return redis.call('HLEN', KEYS[2])`;
-
-/** ARGV: userId. Returns 1 when a live session of the user views the property. */
-const IS_VIEWING = `${LUA_VIEWERS}
-purge(nowMs())
-return redis.call('HEXISTS', KEYS[2], ARGV[1])`;
-
-/**
- * KEYS[1]: a zset of members scored by expiry (viewers or a user's sessions), KEYS[2]: a
- * key sharing its TTL, or none. ARGV: ttlMs, key TTL ms (0 = none), members. Pushes the
- * expiry of the members still there (expired or not: an expired member not purged yet is
- * still counted everywhere, so reviving it keeps the counts right); returns the missing ones.
- */
-const REFRESH = `${LUA_COMMON}
-local expiry = fmt(nowMs() + tonumber(ARGV[1]))
-local keyTtl = tonumber(ARGV[2])
-local missing = {}
-local refreshed = false
-for i = 3, #ARGV do
-  if redis.call('ZSCORE', KEYS[1], ARGV[i]) then
-    redis.call('ZADD', KEYS[1], expiry, ARGV[i])
-    refreshed = true
-  else
-    missing[#missing + 1] = ARGV[i]
-  end
-end
-if refreshed and keyTtl > 0 then
-  for _, key in ipairs(KEYS) do extend(key, keyTtl) end
-end
-return missing`;
 
 /**
  * A user: KEYS[1] hash (lastSeen, agent JSON), KEYS[2] zset of session ids scored by expiry.
  * When the last session expires, lastSeen becomes its expiry time.
  */
-const LUA_USER = `${LUA_COMMON}
+const LUA_USER = `${REDIS_CLOCK_FUNCTIONS}
 local function purge(now)
-  local cutoff = fmt(now)
+  local cutoff = fmt_ms(now)
   local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', cutoff, 'WITHSCORES')
   if #expired == 0 then return false end
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', cutoff)
@@ -135,17 +45,17 @@ end`;
 
 /** ARGV: sessionId, at, asAgent ('1'/'0'), default agent JSON, ttlMs. Returns the record. */
 const CONNECT_SESSION = `${LUA_USER}
-local now = nowMs()
+local now = redis_now_ms()
 expire(now)
 if redis.call('ZCARD', KEYS[2]) == 0 then redis.call('HSET', KEYS[1], 'lastSeen', ARGV[2]) end
-redis.call('ZADD', KEYS[2], fmt(now + tonumber(ARGV[5])), ARGV[1])
+redis.call('ZADD', KEYS[2], fmt_ms(now + tonumber(ARGV[5])), ARGV[1])
 if ARGV[3] == '1' and redis.call('HEXISTS', KEYS[1], 'agent') == 0 then redis.call('HSET', KEYS[1], 'agent', ARGV[4]) end
 return record()`;
 
 /** ARGV: sessionId, at. Returns the record. */
 const DISCONNECT_SESSION = `${LUA_USER}
 local removed = redis.call('ZREM', KEYS[2], ARGV[1])
-local last = purge(nowMs())
+local last = purge(redis_now_ms())
 if redis.call('ZCARD', KEYS[2]) == 0 then
   if removed == 1 then redis.call('HSET', KEYS[1], 'lastSeen', ARGV[2])
   elseif last then redis.call('HSET', KEYS[1], 'lastSeen', last) end
@@ -154,12 +64,12 @@ return record()`;
 
 /** Returns the record. */
 const GET_USER = `${LUA_USER}
-expire(nowMs())
+expire(redis_now_ms())
 return record()`;
 
 /** ARGV: agent JSON. Returns the record. */
 const SET_AGENT_STATUS = `${LUA_USER}
-expire(nowMs())
+expire(redis_now_ms())
 redis.call('HSET', KEYS[1], 'agent', ARGV[1])
 return record()`;
 
@@ -187,11 +97,6 @@ redis.call('HINCRBY', KEYS[1], 'c', 1)
 redis.call('PEXPIRE', KEYS[1], ARGV[5])
 return 1`;
 
-const addViewerScript = new Script(ADD_VIEWER);
-const removeViewerScript = new Script(REMOVE_VIEWER);
-const viewerCountScript = new Script(VIEWER_COUNT);
-const isViewingScript = new Script(IS_VIEWING);
-const refreshScript = new Script(REFRESH);
 const connectScript = new Script(CONNECT_SESSION);
 const disconnectScript = new Script(DISCONNECT_SESSION);
 const getUserScript = new Script(GET_USER);
@@ -208,11 +113,6 @@ function toRecord([sessions, lastSeen, agent]: RecordReply): UserPresenceRecord 
   };
 }
 
-/** A viewers zset member: the user id (length-prefixed, so any id works) then the session id. */
-function viewerMember(userId: string, sessionId: string): string {
-  return `${Buffer.byteLength(userId)}:${userId}${sessionId}`;
-}
-
 /** The number after the last `:` of a window key, as `isOlder` of the memory store reads it. */
 function windowIndex(window: string): string {
   return String(Number(window.slice(window.lastIndexOf(':') + 1)));
@@ -222,12 +122,6 @@ function windowIndex(window: string): string {
 function activityTtlMs(window: string): number {
   const length = window.startsWith('d:') ? DAY_MS : 7 * DAY_MS;
   return length + ACTIVITY_MARGIN_MS;
-}
-
-function chunks<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /**
@@ -240,7 +134,9 @@ function chunks<T>(items: T[], size: number): T[][] {
  * store remembers what it added and pushes those expiries every `ttlMs / 3` (re-adding any that
  * went missing: Redis flushed or restarted, or this node stalled past `ttlMs`), so a node that
  * dies without cleaning up stops counting within `ttlMs`: every script purges expired members
- * first. A user whose last session expired is offline with `lastSeen` = that expiry.
+ * first. Viewers are an {@link ExpiringMembers} (the same structure as the users in an auction
+ * room); a user's sessions are kept alive by a {@link MemberRefresher}, and a user whose last
+ * session expired is offline with `lastSeen` = that expiry.
  * Activity counters expire one window (plus an hour) after their last write.
  *
  * @example
@@ -253,16 +149,11 @@ function chunks<T>(items: T[], size: number): T[][] {
 export class RedisPresenceStore implements PresenceStore {
   /** The `ttlMs` option: how long a dead node's memberships outlive it (the feature recounts this often). */
   readonly membershipTtlMs: number;
-  private readonly refreshMs: number;
   private readonly prefix: string;
-  /** Orders this node's writes per (entity, session), so a re-add never overtakes a removal. */
-  private readonly queue = new KeyedQueue();
-  /** What this node added and still refreshes: propertyId → member → userId. */
-  private readonly viewers = new Map<string, Map<string, string>>();
-  /** userId → sessionId → asAgent. */
-  private readonly sessions = new Map<string, Map<string, boolean>>();
-  private timer: NodeJS.Timeout | undefined;
-  private refreshing = false;
+  /** Viewers per property: distinct users, this node's sessions kept alive. */
+  private readonly viewers: ExpiringMembers;
+  /** This node's sessions per user (member: session id, data: asAgent), kept alive and re-added by `connectSession`. */
+  private readonly sessions: MemberRefresher<boolean>;
 
   constructor(
     private readonly redis: RedisStore,
@@ -271,13 +162,20 @@ export class RedisPresenceStore implements PresenceStore {
     const ttlMs = options.ttlMs ?? 30_000;
     if (!(Number.isInteger(ttlMs) && ttlMs >= 30)) throw new TypeError('RedisPresenceStore: ttlMs must be an integer of at least 30');
     this.membershipTtlMs = ttlMs;
-    this.refreshMs = Math.floor(ttlMs / 3);
     this.prefix = `${redis.keys.prefix}presence:`;
-  }
-
-  private viewerKeys(propertyId: string): [string, string] {
-    const zset = `${this.prefix}viewers:{${propertyId}}`;
-    return [zset, `${zset}:users`];
+    this.viewers = new ExpiringMembers(redis, {
+      ttlMs,
+      keys: (propertyId) => {
+        const members = `${this.prefix}viewers:{${propertyId}}`;
+        return { members, users: `${members}:users` };
+      },
+    });
+    this.sessions = new MemberRefresher<boolean>(redis, {
+      ttlMs,
+      keys: (userId) => [this.userKeys(userId)[1]],
+      keyTtlMs: 0,
+      readd: (userId, sessionId, asAgent) => this.runConnect(userId, sessionId, Date.now(), asAgent),
+    });
   }
 
   private userKeys(userId: string): [string, string] {
@@ -294,42 +192,24 @@ export class RedisPresenceStore implements PresenceStore {
     return this.redis.connection.get();
   }
 
-  async addViewer(propertyId: string, userId: string, sessionId: string): Promise<number> {
-    const member = viewerMember(userId, sessionId);
-    let members = this.viewers.get(propertyId);
-    if (!members) this.viewers.set(propertyId, (members = new Map()));
-    members.set(member, userId);
-    this.startRefreshing();
-    return this.queue.run(`v\n${propertyId}\n${member}`, () => this.runAddViewer(propertyId, userId, member));
+  addViewer(propertyId: string, userId: string, sessionId: string): Promise<number> {
+    return this.viewers.add(propertyId, userId, sessionId);
   }
 
-  private async runAddViewer(propertyId: string, userId: string, member: string): Promise<number> {
-    return Number(await addViewerScript.run(await this.client(), this.viewerKeys(propertyId), [member, userId, this.membershipTtlMs]));
+  removeViewer(propertyId: string, userId: string, sessionId: string): Promise<number> {
+    return this.viewers.remove(propertyId, userId, sessionId);
   }
 
-  async removeViewer(propertyId: string, userId: string, sessionId: string): Promise<number> {
-    const member = viewerMember(userId, sessionId);
-    const members = this.viewers.get(propertyId);
-    if (members?.delete(member) && members.size === 0) this.viewers.delete(propertyId);
-    return this.queue.run(`v\n${propertyId}\n${member}`, async () =>
-      Number(await removeViewerScript.run(await this.client(), this.viewerKeys(propertyId), [member, userId])),
-    );
+  viewerCount(propertyId: string): Promise<number> {
+    return this.viewers.count(propertyId);
   }
 
-  async viewerCount(propertyId: string): Promise<number> {
-    return Number(await viewerCountScript.run(await this.client(), this.viewerKeys(propertyId), []));
+  isViewing(propertyId: string, userId: string): Promise<boolean> {
+    return this.viewers.has(propertyId, userId);
   }
 
-  async isViewing(propertyId: string, userId: string): Promise<boolean> {
-    return Number(await isViewingScript.run(await this.client(), this.viewerKeys(propertyId), [userId])) === 1;
-  }
-
-  async connectSession(userId: string, sessionId: string, at: number, asAgent: boolean): Promise<UserPresenceRecord> {
-    let sessions = this.sessions.get(userId);
-    if (!sessions) this.sessions.set(userId, (sessions = new Map()));
-    sessions.set(sessionId, asAgent);
-    this.startRefreshing();
-    return this.queue.run(`s\n${userId}\n${sessionId}`, () => this.runConnect(userId, sessionId, at, asAgent));
+  connectSession(userId: string, sessionId: string, at: number, asAgent: boolean): Promise<UserPresenceRecord> {
+    return this.sessions.add(userId, sessionId, asAgent, () => this.runConnect(userId, sessionId, at, asAgent));
   }
 
   private async runConnect(userId: string, sessionId: string, at: number, asAgent: boolean): Promise<UserPresenceRecord> {
@@ -337,10 +217,8 @@ export class RedisPresenceStore implements PresenceStore {
     return toRecord((await connectScript.run(await this.client(), this.userKeys(userId), args)) as RecordReply);
   }
 
-  async disconnectSession(userId: string, sessionId: string, at: number): Promise<UserPresenceRecord> {
-    const sessions = this.sessions.get(userId);
-    if (sessions?.delete(sessionId) && sessions.size === 0) this.sessions.delete(userId);
-    return this.queue.run(`s\n${userId}\n${sessionId}`, async () =>
+  disconnectSession(userId: string, sessionId: string, at: number): Promise<UserPresenceRecord> {
+    return this.sessions.remove(userId, sessionId, async () =>
       toRecord((await disconnectScript.run(await this.client(), this.userKeys(userId), [sessionId, String(at)])) as RecordReply),
     );
   }
@@ -370,68 +248,7 @@ export class RedisPresenceStore implements PresenceStore {
    * The presence feature calls it when its server stops; the {@link RedisStore} stays open.
    */
   async close(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    this.viewers.clear();
-    this.sessions.clear();
-  }
-
-  private startRefreshing(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.refresh(), this.refreshMs);
-    this.timer.unref();
-  }
-
-  /** Pushes the expiry of everything this node added; re-adds what went missing. Failures wait for the next round. */
-  private async refresh(): Promise<void> {
-    if (this.refreshing) return;
-    this.refreshing = true;
-    try {
-      const client = await this.client();
-      const ttl = this.membershipTtlMs;
-      const runs: Array<Promise<unknown>> = [];
-      for (const [propertyId, members] of this.viewers) {
-        for (const chunk of chunks([...members.keys()], REFRESH_CHUNK)) {
-          runs.push(
-            refreshScript.run(client, this.viewerKeys(propertyId), [ttl, 2 * ttl, ...chunk]).then((missing) => {
-              for (const member of missing as string[]) this.readdViewer(propertyId, member);
-            }),
-          );
-        }
-      }
-      for (const [userId, sessions] of this.sessions) {
-        for (const chunk of chunks([...sessions.keys()], REFRESH_CHUNK)) {
-          runs.push(
-            refreshScript.run(client, [this.userKeys(userId)[1]], [ttl, 0, ...chunk]).then((missing) => {
-              for (const sessionId of missing as string[]) this.readdSession(userId, sessionId);
-            }),
-          );
-        }
-      }
-      await Promise.allSettled(runs);
-    } catch {
-      // Redis unreachable: the next round tries again (and re-adds whatever expired meanwhile).
-    } finally {
-      this.refreshing = false;
-    }
-  }
-
-  /** Re-adds a viewer this node still has, behind any add/remove of it already under way. */
-  private readdViewer(propertyId: string, member: string): void {
-    void this.queue
-      .run(`v\n${propertyId}\n${member}`, async () => {
-        const userId = this.viewers.get(propertyId)?.get(member);
-        if (userId !== undefined) await this.runAddViewer(propertyId, userId, member);
-      })
-      .catch(() => {});
-  }
-
-  private readdSession(userId: string, sessionId: string): void {
-    void this.queue
-      .run(`s\n${userId}\n${sessionId}`, async () => {
-        const asAgent = this.sessions.get(userId)?.get(sessionId);
-        if (asAgent !== undefined) await this.runConnect(userId, sessionId, Date.now(), asAgent);
-      })
-      .catch(() => {});
+    this.viewers.close();
+    this.sessions.close();
   }
 }

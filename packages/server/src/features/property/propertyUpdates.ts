@@ -10,7 +10,7 @@ import {
 } from '@sinyal/protocol/schema';
 import { SinyalServerError } from '../../errors';
 import type { SinyalServer } from '../../api/server';
-import { KeyedQueue } from '../keyedQueue';
+import { KeyedQueue } from '../../store/keyedQueue';
 import type { PropertyUpdateHook } from './options';
 import { priceChange } from './priceChange';
 import type { PropertyStore } from './store';
