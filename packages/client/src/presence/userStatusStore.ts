@@ -1,13 +1,12 @@
 import type { SinyalClient } from '../client';
-import type { SinyalError } from '../errors';
 import type { PendingCommand } from '../outbox';
-import type { Room, RoomStatus } from '../room';
-import { Subscribable } from '../subscribable';
+import type { Room } from '../room';
+import { RoomBackedStore, type RoomBackedSnapshot } from '../roomBackedStore';
 import { perClientCache } from './perClientCache';
 import type { AgentStatus, ChosenAgentStatus, PresenceCommands, PresenceEvents, PresenceStatus, SinyalCommands } from '@sinyal/protocol';
 
 /** A user's online and agent status, as a UI shows it ("🟢 Online", "Busy until 14:30", "last seen 5 min ago"). */
-export interface UserStatusSnapshot {
+export interface UserStatusSnapshot extends RoomBackedSnapshot {
   userId: string;
   /** True while the user has any connection open. */
   online: boolean;
@@ -17,10 +16,6 @@ export interface UserStatusSnapshot {
   agentStatus: AgentStatus | null;
   /** A busy agent's estimated availability (server time), else `null`. */
   availableAt: number | null;
-  /** The store's room: `idle` (no subscriber) → `joining` → `joined`; `error` when refused. */
-  status: RoomStatus;
-  /** Why the join was refused, with `status: 'error'`. */
-  error: SinyalError | undefined;
 }
 
 type PresenceClient = SinyalClient<PresenceEvents, PresenceCommands & SinyalCommands>;
@@ -45,24 +40,15 @@ export function setAgentStatus<E extends object, C extends object>(client: Sinya
  * unsubscribe leaves it. The join state replaces the snapshot on every (re)join, then
  * `presence:status` updates it. Get it with {@link userStatusStore} (or {@link agentStatusStore}).
  */
-export class UserStatusStore extends Subscribable {
+export class UserStatusStore extends RoomBackedStore<UserStatusSnapshot, PresenceEvents> {
   readonly userId: string;
   readonly #client: SinyalClient<object, object>;
-  readonly #room: Room<PresenceEvents>;
-  #snapshot: UserStatusSnapshot;
-  #detach: (() => void) | undefined;
 
   constructor(client: SinyalClient<object, object>, userId: string) {
-    super();
+    const room = (client as unknown as PresenceClient).room(`status:${userId}`);
+    super(room, { userId, online: false, lastSeen: null, agentStatus: null, availableAt: null, status: 'idle', error: undefined }, client.options.onError);
     this.userId = userId;
     this.#client = client;
-    this.#room = (client as unknown as PresenceClient).room(`status:${userId}`);
-    this.report = client.options.onError ?? this.report;
-    this.#snapshot = { userId, online: false, lastSeen: null, agentStatus: null, availableAt: null, status: 'idle', error: undefined };
-  }
-
-  getSnapshot(): UserStatusSnapshot {
-    return this.#snapshot;
   }
 
   /**
@@ -75,41 +61,12 @@ export class UserStatusStore extends Subscribable {
     return command;
   }
 
-  protected override onSubscribe(): void {
-    if (this.listeners.size !== 1 || this.#detach) return;
-    const room = this.#room;
-    const alreadyJoined = room.getSnapshot().status === 'joined';
-    const stops = [
-      room.onJoined(({ state }) => state && this.#apply(state as PresenceStatus)),
-      room.on('presence:status', (status) => this.#apply(status)),
-      room.subscribe(() => this.#syncRoomStatus()),
-    ];
-    this.#detach = () => stops.forEach((stop) => stop());
-    if (alreadyJoined) room.rejoin();
-    this.#syncRoomStatus();
-  }
-
-  protected override onUnsubscribe(): void {
-    if (this.listeners.size > 0) return;
-    this.#detach?.();
-    this.#detach = undefined;
-    this.#syncRoomStatus();
+  protected attach(room: Room<PresenceEvents>): Array<() => void> {
+    return [room.onJoined(({ state }) => state && this.#apply(state as PresenceStatus)), room.on('presence:status', (status) => this.#apply(status))];
   }
 
   #apply({ online, lastSeen, agentStatus, availableAt }: PresenceStatus): void {
-    this.#patch({ online, lastSeen, agentStatus, availableAt });
-  }
-
-  #syncRoomStatus(): void {
-    const { status, error } = this.#room.getSnapshot();
-    this.#patch({ status: this.#detach ? status : 'idle', error: this.#detach ? error : undefined });
-  }
-
-  #patch(patch: Partial<UserStatusSnapshot>): void {
-    const current = this.#snapshot;
-    if ((Object.keys(patch) as Array<keyof UserStatusSnapshot>).every((key) => patch[key] === current[key])) return;
-    this.#snapshot = { ...current, ...patch };
-    this.notify();
+    this.patch({ online, lastSeen, agentStatus, availableAt });
   }
 }
 

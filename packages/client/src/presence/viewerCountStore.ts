@@ -1,12 +1,11 @@
 import type { SinyalClient } from '../client';
-import type { SinyalError } from '../errors';
-import type { Room, RoomStatus } from '../room';
-import { Subscribable } from '../subscribable';
+import type { Room } from '../room';
+import { RoomBackedStore, type RoomBackedSnapshot } from '../roomBackedStore';
 import { perClientCache } from './perClientCache';
 import type { PresenceEvents, ViewersState } from '@sinyal/protocol';
 
 /** What a property page shows: viewers now, saves today, viewings this week. */
-export interface ViewerCountSnapshot {
+export interface ViewerCountSnapshot extends RoomBackedSnapshot {
   propertyId: string;
   /** Unique users viewing the property now, this one included (0 until joined). */
   count: number;
@@ -14,10 +13,6 @@ export interface ViewerCountSnapshot {
   wishlistToday: number;
   /** Viewings scheduled this week. */
   viewingsThisWeek: number;
-  /** The store's room: `idle` (no subscriber) → `joining` → `joined`; `error` when refused. */
-  status: RoomStatus;
-  /** Why the join was refused, with `status: 'error'`. */
-  error: SinyalError | undefined;
 }
 
 /**
@@ -27,62 +22,24 @@ export interface ViewerCountSnapshot {
  * join state replaces the numbers. `getSnapshot()` keeps its identity until a value changes.
  * Get it with {@link viewerCountStore}.
  */
-export class ViewerCountStore extends Subscribable {
+export class ViewerCountStore extends RoomBackedStore<ViewerCountSnapshot, PresenceEvents> {
   readonly propertyId: string;
-  readonly #room: Room<PresenceEvents>;
-  #snapshot: ViewerCountSnapshot;
-  #detach: (() => void) | undefined;
 
   constructor(client: SinyalClient<object, object>, propertyId: string) {
-    super();
+    const room = (client as unknown as SinyalClient<PresenceEvents, object>).room(`viewers:${propertyId}`);
+    super(room, { propertyId, count: 0, wishlistToday: 0, viewingsThisWeek: 0, status: 'idle', error: undefined }, client.options.onError);
     this.propertyId = propertyId;
-    this.#room = (client as unknown as SinyalClient<PresenceEvents, object>).room(`viewers:${propertyId}`);
-    this.report = client.options.onError ?? this.report;
-    this.#snapshot = { propertyId, count: 0, wishlistToday: 0, viewingsThisWeek: 0, status: 'idle', error: undefined };
   }
 
-  getSnapshot(): ViewerCountSnapshot {
-    return this.#snapshot;
-  }
-
-  protected override onSubscribe(): void {
-    if (this.listeners.size !== 1 || this.#detach) return;
-    const room = this.#room;
-    const alreadyJoined = room.getSnapshot().status === 'joined';
-    const stops = [
-      room.onJoined(({ state }) => this.#applyJoinState(state as ViewersState | undefined)),
-      room.on('presence:viewers', ({ count }) => this.#patch({ count })),
-      room.on('presence:social_proof', ({ wishlistToday, viewingsThisWeek }) => this.#patch({ wishlistToday, viewingsThisWeek })),
-      room.subscribe(() => this.#syncRoomStatus()),
+  protected attach(room: Room<PresenceEvents>): Array<() => void> {
+    return [
+      room.onJoined(({ state }) => {
+        const joined = state as ViewersState | undefined;
+        if (joined) this.patch({ count: joined.count, wishlistToday: joined.wishlistToday, viewingsThisWeek: joined.viewingsThisWeek });
+      }),
+      room.on('presence:viewers', ({ count }) => this.patch({ count })),
+      room.on('presence:social_proof', ({ wishlistToday, viewingsThisWeek }) => this.patch({ wishlistToday, viewingsThisWeek })),
     ];
-    this.#detach = () => stops.forEach((stop) => stop());
-    // Someone else joined the room first: ask again so this store gets the join state.
-    if (alreadyJoined) room.rejoin();
-    this.#syncRoomStatus();
-  }
-
-  protected override onUnsubscribe(): void {
-    if (this.listeners.size > 0) return;
-    this.#detach?.();
-    this.#detach = undefined;
-    this.#syncRoomStatus();
-  }
-
-  #applyJoinState(state: ViewersState | undefined): void {
-    if (!state) return;
-    this.#patch({ count: state.count, wishlistToday: state.wishlistToday, viewingsThisWeek: state.viewingsThisWeek });
-  }
-
-  #syncRoomStatus(): void {
-    const { status, error } = this.#room.getSnapshot();
-    this.#patch({ status: this.#detach ? status : 'idle', error: this.#detach ? error : undefined });
-  }
-
-  #patch(patch: Partial<ViewerCountSnapshot>): void {
-    const current = this.#snapshot;
-    if ((Object.keys(patch) as Array<keyof ViewerCountSnapshot>).every((key) => patch[key] === current[key])) return;
-    this.#snapshot = { ...current, ...patch };
-    this.notify();
   }
 }
 
