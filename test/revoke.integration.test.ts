@@ -135,6 +135,28 @@ describe('joins cost what they read', () => {
     await until(() => raw.frames.filter((f) => f.t === 'event').length === 5);
   });
 
+  it("a user's replays share a byte budget: once it is spent, resumes get a reset without their events being read", async () => {
+    const s = await server({ limits: { replayBytesPerSecond: 50_000, maxReplayBytes: 100_000, joinsPerSecond: 1000, joinBurst: 1000 } });
+    for (let n = 1; n <= 20; n++) await s.publish('demo:long', 'demo:message', { from: 'srv', n, text: 'y'.repeat(4000) });
+    const head = await s.store.head('demo:long');
+    const raw = await rawClient(s.url, SECRET, 'mallory');
+    cleanup(() => raw.close());
+    const answers: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      raw.send({ t: 'join', id: `r${i}`, room: 'demo:long', from: { epoch: head.epoch, seq: 0 } });
+      const joined = await raw.next((f) => f.t === 'joined' && f.id === `r${i}`);
+      answers.push(joined.resumed ? 'replayed' : 'reset');
+    }
+    // The burst (2 × 50 KB) pays for one replay of ~80 KB; then resets until the budget refills.
+    expect(answers[0]).toBe('replayed');
+    expect(answers.slice(1)).toContain('reset');
+    // Another user has a budget of their own.
+    const other = await rawClient(s.url, SECRET, 'bob');
+    cleanup(() => other.close());
+    other.send({ t: 'join', id: 'b', room: 'demo:long', from: { epoch: head.epoch, seq: 0 } });
+    expect(await other.next((f) => f.t === 'joined')).toMatchObject({ resumed: true });
+  });
+
   it('joins are rate limited per user: a replay-join loop is refused rate_limited with retryAfterMs', async () => {
     const s = await server({ limits: { joinsPerSecond: 2, joinBurst: 5, messagesPerSecond: 1000, burst: 1000 } });
     const raw = await rawClient(s.url, SECRET, 'mallory');

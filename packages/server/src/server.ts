@@ -367,6 +367,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   const port = (httpServer.address() as AddressInfo).port;
   const httpUrl = `http://${urlHost(host)}:${port}`;
   const joinLimiter = new RateLimiter(limits.joinsPerSecond, limits.joinBurst);
+  const replayBudget = new RateLimiter(limits.replayBytesPerSecond, 2 * limits.replayBytesPerSecond);
 
   const stopHeartbeat = startHeartbeat({
     timeoutMs: limits.heartbeatTimeoutMs,
@@ -374,6 +375,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     onSweep: () => {
       rateLimiter.prune();
       joinLimiter.prune();
+      replayBudget.prune();
       actionLimiter.prune();
       revocations.prune();
       cooldowns.prune();
@@ -416,6 +418,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     registry,
     rateLimiter,
     joinLimiter,
+    replayBudget,
     actionLimiter,
     metrics,
     deduper,

@@ -109,6 +109,14 @@ export interface Limits {
    */
   maxReplayBytes: number;
   /**
+   * Bytes of replay a user may be sent per second, all joins together (burst: twice as
+   * much). A join whose replay would not fit what is left is answered with `reset`
+   * (`history_truncated`) without reading its events: a loop of resume-from-zero joins
+   * costs the server almost nothing once the budget is spent.
+   * @default 524288 (512 KiB)
+   */
+  replayBytesPerSecond: number;
+  /**
    * How long `close()` waits for clients to finish the close handshake before cutting them off.
    * @default 2000
    */
@@ -172,6 +180,7 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   joinsPerSecond: 10,
   joinBurst: 200,
   maxReplayBytes: 256 * 1024,
+  replayBytesPerSecond: 512 * 1024,
   shutdownTimeoutMs: 2000,
   maxConnections: 10_000,
   maxConnectionsPerIp: 500,

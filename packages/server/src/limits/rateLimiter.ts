@@ -50,6 +50,26 @@ export class RateLimiter {
   ) {}
 
   take(key: string): RateDecision {
+    const bucket = this.refilled(key);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return { ok: true };
+    }
+    return { ok: false, retryAfterMs: Math.ceil(((1 - bucket.tokens) / this.ratePerSecond) * 1000) };
+  }
+
+  /** Tokens `key` has now (for a budget spent in amounts rather than one per call). */
+  available(key: string): number {
+    return this.refilled(key).tokens;
+  }
+
+  /** Spends `amount` tokens of `key` (down to 0 at most): what a budget in bytes was used for. */
+  spend(key: string, amount: number): void {
+    const bucket = this.refilled(key);
+    bucket.tokens = Math.max(0, bucket.tokens - amount);
+  }
+
+  private refilled(key: string): Bucket {
     const now = this.now();
     let bucket = this.buckets.get(key);
     if (!bucket) {
@@ -60,11 +80,7 @@ export class RateLimiter {
       if (elapsedMs > 0) bucket.tokens = Math.min(this.burst, bucket.tokens + (elapsedMs / 1000) * this.ratePerSecond);
       bucket.updatedAt = now;
     }
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return { ok: true };
-    }
-    return { ok: false, retryAfterMs: Math.ceil(((1 - bucket.tokens) / this.ratePerSecond) * 1000) };
+    return bucket;
   }
 
   /** Forgets buckets that have refilled completely; a full bucket is the same as none. */

@@ -14,6 +14,8 @@ export interface RoomsContext extends PublishDeps {
   registry: RoomRegistry;
   /** Joins per user (`limits.joinsPerSecond` / `joinBurst`). */
   joinLimiter: RateLimiter;
+  /** Replay bytes per user (`limits.replayBytesPerSecond`), spent by the bytes each join replays. */
+  replayBudget: RateLimiter;
   /** Recent `server.revoke` calls, for joins in flight. */
   revocations: RecentRevocations;
   /** Where Prometheus metrics are recorded (a no-op when metrics are off). */

@@ -39,17 +39,25 @@ async function isAuthorized(ctx: RoomsContext, session: RoomSession, frame: Join
   return (await authorize({ user: session.user, room: frame.room, kind, id, params: frame.params })) === true;
 }
 
+/**
+ * Replayed events' frames, serialised once per stored event: a store that hands out the same
+ * event objects on every read (MemoryStore does) then replays popular history without
+ * serialising it again for every resume. Keyed weakly, so it holds nothing the store dropped.
+ */
+const replayFrames = new WeakMap<StoredEvent, string>();
+
 /** The replayed events serialised, or `undefined` when they come to more than `maxBytes`. */
-function serializeReplay(room: string, events: readonly StoredEvent[], maxBytes: number): { frames: string[]; lastSeq: number | undefined } | undefined {
+function serializeReplay(room: string, events: readonly StoredEvent[], maxBytes: number): { frames: string[]; bytes: number; lastSeq: number | undefined } | undefined {
   const frames: string[] = [];
   let bytes = 0;
   for (const event of events) {
-    const raw = JSON.stringify(durableEventFrame(room, event));
+    let raw = replayFrames.get(event);
+    if (raw === undefined) replayFrames.set(event, (raw = JSON.stringify(durableEventFrame(room, event))));
     bytes += raw.length;
     if (bytes > maxBytes) return undefined;
     frames.push(raw);
   }
-  return { frames, lastSeq: events.at(-1)?.seq };
+  return { frames, bytes, lastSeq: events.at(-1)?.seq };
 }
 
 /**
@@ -64,7 +72,8 @@ function serializeReplay(room: string, events: readonly StoredEvent[], maxBytes:
  * - volatile kind: `joined {seq: 0, resumed:false}`, then live events (no `reset`, nothing replayed).
  * A refused join (also a re-join) leaves the room and gets a `nack`. Joins are rate limited
  * per user (`limits.joinsPerSecond` / `joinBurst`) and a replay is capped
- * (`limits.maxReplayBytes`: a bigger one is a reset `history_truncated`).
+ * (`limits.maxReplayBytes` per join and `limits.replayBytesPerSecond` per user: a bigger
+ * one is a reset `history_truncated`).
  */
 export async function joinRoom(ctx: RoomsContext, session: RoomSession, frame: JoinFrame): Promise<void> {
   const { room, id } = frame;
@@ -153,7 +162,10 @@ export async function joinRoom(ctx: RoomsContext, session: RoomSession, frame: J
     if (endedMeanwhile()) return;
     // A replay larger than limits.maxReplayBytes is answered with a reset (the client
     // refetches its snapshot instead), so one tiny join cannot make the server send megabytes.
-    const replay = missed === 'truncated' ? undefined : serializeReplay(room, missed, ctx.limits.maxReplayBytes);
+    // …and within what is left of the user's replay budget (no serialising at all once it is spent).
+    const allowed = Math.min(ctx.limits.maxReplayBytes, ctx.replayBudget.available(session.user.id));
+    const replay = missed === 'truncated' ? undefined : serializeReplay(room, missed, allowed);
+    if (replay) ctx.replayBudget.spend(session.user.id, replay.bytes);
     if (from && replay !== undefined) {
       session.send({ t: 'joined', id, room, epoch: head.epoch, seq: from.seq, resumed: true, ...withState });
       for (const raw of replay.frames) session.sendSerialized(raw, 'event');

@@ -50,7 +50,7 @@ export const DEFAULT_CHAT_RATE_LIMITS: Readonly<Record<string, ActionRateLimit>>
   'chat:typing_stop': { perSecond: 1, burst: 5 },
   'chat:mark_as_read': { perSecond: 5, burst: 20 },
   'chat:mark_delivered': { perSecond: 10, burst: 30 },
-  'chat:load_older': { perSecond: 5, burst: 20 },
+  'chat:load_older': { perSecond: 2, burst: 5 },
   'chat:list': { perSecond: 2, burst: 10 },
 });
 
