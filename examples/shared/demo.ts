@@ -4,7 +4,7 @@
 // ⚠️ DEMO ONLY: tokens come from `GET /demo/login?user=…` of the example server, which hands
 // one to anyone. In your app, `token` calls your own backend (session cookie → short JWT).
 import { createClient, type SinyalClient } from '@sinyal/client';
-import { formatTime } from './format.mjs';
+import { formatPrice, formatTime } from './format.mjs';
 import type { PropertyKind } from './houseArt';
 import type { IconName } from './icons';
 
@@ -124,6 +124,19 @@ export function notificationHref(item: { data?: Record<string, unknown> | undefi
   if (typeof item.data?.propertyId === 'string') return `${search}#/p/${item.data.propertyId}`;
   if (role === 'agent' && typeof item.data?.conversationId === 'string') return `${search}#/chat/${item.data.conversationId}`;
   return undefined;
+}
+
+/** The sign-in page, keeping the other query parameters (`?server=`). */
+export const signInHref = (): string => {
+  const rest = new URLSearchParams(location.search);
+  rest.delete('user');
+  const text = rest.toString();
+  return text ? `?${text}` : location.pathname;
+};
+
+/** What the custom bid amount reads as while it is typed ("Your bid: Rp 4,100,000,000"). */
+export function amountEcho(amount: number, minimum: number): string {
+  return amount >= minimum ? `Your bid: ${formatPrice(amount)}` : `${formatPrice(amount)} is below the minimum of ${formatPrice(minimum)}`;
 }
 
 export const initials = (name: string): string => name.replace(/\(.*\)/, '').trim().slice(0, 1).toUpperCase();

@@ -112,6 +112,7 @@ export async function openAs(browser: Browser, appUrl: string, server: ExampleSe
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(outputDir, { recursive: true });
   const path = join(outputDir, `${name}.png`);
+  await page.evaluate(() => window.scrollTo(0, 0)); // else a sticky header lands mid-page in a full-page capture
   await page.screenshot({ path, fullPage: true });
   return path;
 }

@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { ExampleServer, ExampleServerOptions } from '../../examples/server/exampleServer.mjs';
 import { formatPrice } from '../../examples/shared/format.mjs';
-import { e2eEnabled, launchBrowser, notFullyVisible, openAs, repoRoot, serveStatic, startServer, until, type Browsing, type Person } from './harness';
+import { e2eEnabled, launchBrowser, notFullyVisible, openAs, repoRoot, screenshot, serveStatic, startServer, until, type Browsing, type Person } from './harness';
 
 const enabled = e2eEnabled();
 
@@ -105,6 +105,7 @@ describe.skipIf(!enabled).each([
     expect(stale).toContain(formatPrice(4_025_000_000));
     expect(error).toContain(formatPrice(4_050_000_000)); // the new minimum, as money
     expect(error).not.toMatch(/bid too low|\d{7,}|bad_request/);
+    await screenshot(ani.page, `${appName}-auction-3-refused-in-words`);
     await until('Ani’s new minimum', async () => (await text(ani, 'bid-min')).includes(formatPrice(4_050_000_000)));
     await ani.page.getByTestId('bid-min').click();
     await ani.page.getByTestId('leading').waitFor();
@@ -136,6 +137,7 @@ describe.skipIf(!enabled).each([
     expect(seen).toMatchObject({ outbid: false, error: false, leading: false, bidButton: false });
     expect(seen.winner).toMatch(/Bidder 2/);
     expect(seen.winner).toContain(formatPrice(4_025_000_000));
+    await screenshot(budi.page, `${appName}-auction-4-ended`);
   });
 
   it('the agent cannot bid on her own listing; the bid list shows whole rows', async () => {

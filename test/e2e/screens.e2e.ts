@@ -112,7 +112,6 @@ describe.skipIf(!enabled).each([
           const problem = await notFullyVisible(person.page.getByTestId(id).first());
           if (problem) problems.push(`${where}: ${problem}`);
         }
-        await person.page.evaluate(() => window.scrollTo(0, 0));
         if (SCREENSHOT_WIDTHS.has(width)) await screenshot(person.page, `${appName}-screen-${screen.name}-${width}`);
         for (const violation of await seriousAxeViolations(person.page)) problems.push(`${where}: ${violation}`);
         const text = await uiText(person.page);

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
 import { useChatList } from '@sinyal/react';
-import { fetchCatalog, initials, parseRoute, searchWithout, type DemoCatalog, type DemoUser } from '../../shared/demo';
+import { fetchCatalog, initials, parseRoute, searchWithout, signInHref, type DemoCatalog, type DemoUser } from '../../shared/demo';
 import { ConnectionBanner } from './ConnectionBanner';
 import { Icon } from './Icon';
 import { Inbox } from './Inbox';
@@ -36,11 +36,12 @@ export function App({ me, initialCatalog }: { me: DemoUser; initialCatalog: Demo
         {me.role === 'agent' && <AgentNav current={route.name === 'inbox'} />}
         <span className="spacer" />
         <NotificationBell me={me} />
-        <span className="me" data-testid="me">
+        <a className="me" data-testid="me" href={signInHref()} title="Switch to another person">
           <span className="avatar" aria-hidden="true">{initials(me.name)}</span>
           <span className="name">{me.name}</span>
           <span className="role">{me.role === 'agent' ? 'Agent' : 'Buyer'}</span>
-        </span>
+          <span className="sr-only">{`Signed in as ${me.name}: switch person`}</span>
+        </a>
       </header>
       <ConnectionBanner />
       <main>

@@ -2,7 +2,7 @@ import { useEffect, useId, useMemo, useRef, useState, useSyncExternalStore } fro
 import { auctionStore } from '@sinyal/client';
 import { useAuction, useConnectionState, useSinyal } from '@sinyal/react';
 import { BidFlow, bidView } from '../../shared/auctionWidget';
-import { formatCountdown, formatPrice, formatTime, plural } from '../../shared/demo';
+import { amountEcho, formatCountdown, formatPrice, formatTime, plural } from '../../shared/demo';
 import { Icon } from './Icon';
 
 const RECENT = 5;
@@ -82,6 +82,7 @@ export function Auction({ auctionId, mayBid, refreshCatalog }: { auctionId: stri
             <input id={inputId} placeholder="Or your amount (Rp)" inputMode="numeric" autoComplete="off" value={amount} onChange={(event) => setAmount(event.target.value)} />
             <button type="submit" data-testid="bid-custom" disabled={!view.canBid || !(custom >= state.minNextBid)}>Bid</button>
           </form>
+          {custom > 0 && <p className={`bid-echo${custom < state.minNextBid ? ' low' : ''}`} aria-live="polite">{amountEcho(custom, state.minNextBid)}</p>}
           <p className="bid-hint">Minimum next bid <b data-testid="min-next">{formatPrice(state.minNextBid)}</b> · steps of {formatPrice(state.increment)}</p>
         </div>
       )}
