@@ -40,11 +40,11 @@ function Card({ property, saveable }: { property: DemoProperty; saveable: boolea
             </span>
           )}
         </div>
+        <p className="kind">{kindLabel[property.kind]}</p>
         <h3>
           <a href={`${location.search}#/p/${property.id}`} lang="id">{property.title}</a>
         </h3>
         <div className="facts">
-          <span>{kindLabel[property.kind]}</span>
           <span><Icon name="pin" /> <span lang="id">{property.city}</span></span>
           <span><Icon name="bed" /> {property.bedrooms} beds</span>
           <span><Icon name="area" /> {property.areaM2} m²</span>
