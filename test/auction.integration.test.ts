@@ -388,4 +388,26 @@ describe('auction', () => {
     // authorize is asked first: a user who may not bid writes nothing into the auction's trail.
     expect(await feature.store.audit('vip')).toEqual([]);
   });
+
+  it('authorize is told the action: a user refused only "bid" watches the auction but cannot bid', async () => {
+    const actions: string[] = [];
+    const { feature, server } = await setup({
+      authorize: ({ user, action }) => {
+        actions.push(`${user.id}:${action}`);
+        return !(user.id === 'seller-agent' && action === 'bid');
+      },
+    });
+    await feature.createAuction({ id: 'own', startingPrice: 100, increment: 10, startsAt: Date.now(), endsAt: Date.now() + 60_000 });
+    const agent = client(server.url, 'seller-agent');
+    const w = watch(agent, 'own');
+    await until(() => w.store.getSnapshot().state?.status === 'active');
+    expect(await fails(w.store.placeBid(100).done)).toMatchObject({ code: 'forbidden' });
+    expect(w.store.getSnapshot().state?.bidCount).toBe(0);
+    expect(await feature.store.audit('own')).toEqual([]);
+    const buyer = watch(client(server.url, 'buyer'), 'own');
+    await until(() => buyer.store.getSnapshot().state?.status === 'active');
+    await buyer.store.placeBid(100).done;
+    await until(() => w.store.getSnapshot().state?.bidCount === 1);
+    expect(actions).toEqual(expect.arrayContaining(['seller-agent:join', 'seller-agent:bid', 'buyer:join', 'buyer:bid']));
+  });
 });

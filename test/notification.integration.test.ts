@@ -7,6 +7,7 @@ import type { SinyalClient } from '../packages/client/src/client';
 import { notificationsStore } from '../packages/client/src/notification/notificationsStore';
 import type { Notification, NotificationCommands, NotificationEvents, NotificationInput } from '../packages/protocol/src/schema/notification';
 import { notificationFeature, propertyAlertFor, type NotificationFeatureOptions } from '../packages/server/src/features/notification';
+import { platformFeatures } from '../packages/server/src/features/platform';
 import { propertyFeature } from '../packages/server/src/features/property';
 import { createFaultProxy } from '../test-utils/faultProxy';
 import { connect, sleep, startServer, until } from '../test-utils/harness';
@@ -316,5 +317,30 @@ describe('notifications', () => {
     expect(ana.store.getSnapshot().items[0]).toMatchObject({ type: 'price_drop', body: 'IDR 5,500,000,000 → 5,200,000,000 (-5.5%)' });
     await sleep(50);
     expect(ana.titles()).toHaveLength(2);
+  });
+
+  it('formatPrice writes the prices of price-change alerts (platformFeatures) and new-listing alerts as the app shows them', async () => {
+    const formatPrice = (amount: number, currency: string) => new Intl.NumberFormat('en-GB', { style: 'currency', currency, currencyDisplay: 'narrowSymbol', maximumFractionDigits: 0 }).format(amount);
+    expect(propertyAlertFor({ type: 'price_updated', propertyId: 'p-1', oldPrice: 5_500_000_000, newPrice: 5_200_000_000, currency: 'IDR', percentage: -5.5, isPriceDrop: true, at: 0, version: 2 }, { formatPrice })).toMatchObject({
+      body: 'Rp\u00a05,500,000,000 → Rp\u00a05,200,000,000 (-5.5%)',
+    });
+    const platform = platformFeatures({ notification: { formatPrice, tickMs: 10, batchWindowMs: 20, listingAlertPriority: 'instant', onError: () => {} } });
+    const server = await startServer({ features: platform.features, publishSecret: SECRET });
+    cleanups.push(() => server.close());
+    const c = connect(server.url, 'ana') as unknown as Client;
+    cleanups.push(() => c.close());
+    const store = notificationsStore(c as unknown as SinyalClient<object, object>);
+    store.subscribe(() => {});
+    await until(() => store.getSnapshot().status === 'ready');
+    await platform.property.register('p-1', { status: 'available', price: 5_500_000_000 });
+    await (c as unknown as SinyalClient<object, Record<string, { data: unknown; result: unknown }>>).request('property:watch', { propertyId: 'p-1' });
+    await platform.property.updatePrice('p-1', 5_200_000_000);
+    await until(() => store.getSnapshot().items.length === 1);
+    expect(store.getSnapshot().items[0]).toMatchObject({ type: 'price_drop', body: 'Rp\u00a05,500,000,000 → Rp\u00a05,200,000,000 (-5.5%)' });
+
+    await fetchJson(c.options, '/api/saved-searches', { body: { criteria: { city: 'Jakarta Selatan' } } });
+    await platform.notification.announceListing({ id: 'l-1', title: 'Rumah Kemang', city: 'Jakarta Selatan', price: 4_500_000_000, bedrooms: 4, type: 'house' });
+    await until(() => store.getSnapshot().items.length === 2);
+    expect(store.getSnapshot().items[0]).toMatchObject({ type: 'new_listing', body: 'Rumah Kemang · Jakarta Selatan · 4 BR · Rp\u00a04,500,000,000' });
   });
 });

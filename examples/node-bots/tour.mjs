@@ -5,6 +5,7 @@
 import { agentStatusStore, auctionStore, chatStore, createClient, createTypingController, notificationsStore, propertyStore, setAgentStatus, viewerCountStore, watchlistStore } from '@sinyal/client';
 import { createDevToken, createServer, platformFeatures } from '@sinyal/server';
 import WebSocket from 'ws';
+import { formatChange, formatPrice, formatTime } from '../shared/format.mjs';
 
 const secret = 'tour-secret-not-for-production-0123456789';
 const started = Date.now();
@@ -17,12 +18,11 @@ const until = async (check, ms = 10_000) => {
     await sleep(10);
   }
 };
-const rupiah = (n) => `Rp ${(n / 1e9).toFixed(2)} M`;
 
 // ── the platform: server with every feature, plus the backend's own data ─────────────
 const platform = platformFeatures({
   auction: { timerSyncIntervalMs: 1000, biddersCoalesceMs: 100 },
-  notification: { batchWindowMs: 300 },
+  notification: { batchWindowMs: 300, formatPrice }, // notification texts write prices as the apps do
   presence: { coalesceMs: 100 },
 });
 const server = await createServer({ port: 0, auth: { secret }, publishSecret: 'backend-secret', features: platform.features, logger: null });
@@ -65,7 +65,7 @@ viewers.subscribe(() => {});
 const listing = propertyStore(budi, 'p-42');
 listing.subscribe(() => {
   const change = listing.getSnapshot().lastChange;
-  if (change?.type === 'price_updated') log('budi', `sees the price change live: ${rupiah(change.oldPrice)} → ${rupiah(change.newPrice)} (${change.percentage}%)`);
+  if (change?.type === 'price_updated') log('budi', `sees the price change live: ${formatPrice(change.oldPrice)} → ${formatPrice(change.newPrice)} (${formatChange(change.percentage)})`);
 });
 const agent = agentStatusStore(budi, 'sari');
 agent.subscribe(() => {});
@@ -77,7 +77,7 @@ inbox.subscribe(() => {
   seenNotifications = items.length;
 });
 await until(() => listing.getSnapshot().ready && agent.getSnapshot().online);
-log('budi', `opens the listing: ${listing.getSnapshot().status}, ${rupiah(listing.getSnapshot().price)}; agent sari is ${agent.getSnapshot().agentStatus}`);
+log('budi', `opens the listing: ${listing.getSnapshot().status}, ${formatPrice(listing.getSnapshot().price)}; agent sari is ${agent.getSnapshot().agentStatus}`);
 await watchlistStore(budi).watch('p-42').done;
 log('budi', 'adds it to his wishlist');
 
@@ -124,14 +124,14 @@ for (const bidder of bidders) {
   });
 }
 await until(() => bidders.every((b) => b.store.getSnapshot().state?.status === 'active'));
-log('auction', `a-7 is live: starts at ${rupiah(bidders[0].store.getSnapshot().state.currentPrice)}, ${bidders.length} bidders joined`);
+log('auction', `a-7 is live: starts at ${formatPrice(bidders[0].store.getSnapshot().state.currentPrice)}, ${bidders.length} bidders joined`);
 const bid = async (bidder) => {
   const min = bidder.store.getSnapshot().state.minNextBid;
   try {
     await bidder.store.placeBid(min).done;
-    log(bidder.name, `bids ${rupiah(min)} — accepted`);
+    log(bidder.name, `bids ${formatPrice(min)} — accepted`);
   } catch (error) {
-    log(bidder.name, `bid ${rupiah(min)} refused: ${error.code} (${error.message})`);
+    log(bidder.name, `bid ${formatPrice(min)} refused: ${error.code} (${error.message})`);
   }
 };
 for (let round = 0; round < 2; round++) for (const bidder of bidders) await bid(bidder), await sleep(150);
@@ -139,10 +139,10 @@ await until(() => bidders[0].client.clock.now() > auctionEnds - 1000);
 log('wati', `snipes with ${Math.round(bidders[2].store.msRemaining())} ms left`);
 await bid(bidders[2]);
 await until(() => bidders[2].store.getSnapshot().state.endsAt > auctionEnds);
-log('auction', `time extended to ${new Date(bidders[2].store.getSnapshot().state.endsAt).toISOString().slice(11, 23)} (anti-sniping)`);
+log('auction', `time extended to ${formatTime(bidders[2].store.getSnapshot().state.endsAt)}:${String(new Date(bidders[2].store.getSnapshot().state.endsAt).getSeconds()).padStart(2, '0')} (anti-sniping)`);
 await until(() => bidders.every((b) => b.store.getSnapshot().state?.status === 'ended'), 15_000);
 const final = bidders[0].store.getSnapshot().state;
-log('auction', `ended: winner ${final.winner}, final price ${rupiah(final.finalPrice)}; every bidder saw ${bidders[0].store.getSnapshot().bids.length} bids in the same order: ${bidders.every((b) => JSON.stringify(b.store.getSnapshot().bids.map((x) => x.id)) === JSON.stringify(bidders[0].store.getSnapshot().bids.map((x) => x.id)))}`);
+log('auction', `ended: winner ${final.winner}, final price ${formatPrice(final.finalPrice)}; every bidder saw ${bidders[0].store.getSnapshot().bids.length} bids in the same order: ${bidders.every((b) => JSON.stringify(b.store.getSnapshot().bids.map((x) => x.id)) === JSON.stringify(bidders[0].store.getSnapshot().bids.map((x) => x.id)))}`);
 log('budi', `viewers on p-42 right now: ${viewers.getSnapshot().count}`);
 
 for (const c of [sari, budi, ...bidders.map((b) => b.client)]) c.close();

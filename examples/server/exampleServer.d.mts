@@ -5,7 +5,7 @@ export interface DemoUser { id: string; name: string; role: 'buyer' | 'agent'; b
 export interface DemoCatalog {
   agentId: string;
   users: DemoUser[];
-  properties: Array<{ id: string; title: string; city: string; bedrooms: number; areaM2: number; hue: number; agentId: string; auctionId?: string }>;
+  properties: Array<{ id: string; title: string; kind: 'house' | 'apartment' | 'townhouse'; city: string; bedrooms: number; bathrooms: number; areaM2: number; hue: number; agentId: string; auctionId?: string }>;
 }
 export interface ExampleServerOptions {
   port?: number;

@@ -7,6 +7,7 @@
 // docs/server.md, "Authentication") and never ships such a route.
 import { createDevToken, createServer, MemoryStore, platformFeatures } from '@sinyal/server';
 import { startBots } from '../node-bots/bots.mjs';
+import { formatPrice } from '../shared/format.mjs';
 
 export const DEMO_SECRET = 'example-secret-DEMO-ONLY-not-for-production-0123456789';
 export const DEMO_PUBLISH_SECRET = 'example-publish-secret-DEMO-ONLY';
@@ -21,10 +22,12 @@ export const DEMO_USERS = [
 ];
 
 /** The listings: the platform's own data, which Sinyal only makes live. */
+// Titles and areas are the sellers' own words (Indonesian): the apps show them as data, in
+// an English UI (kind, bedrooms and so on are labelled by the apps).
 export const DEMO_PROPERTIES = [
-  { id: 'p-1', title: 'Rumah Kemang, 4 KT', city: 'Jakarta Selatan', bedrooms: 4, areaM2: 320, price: 5_500_000_000, status: 'available', hue: 18, auction: true },
-  { id: 'p-2', title: 'Apartemen Menteng, 2 KT', city: 'Jakarta Pusat', bedrooms: 2, areaM2: 96, price: 2_150_000_000, status: 'available', hue: 205 },
-  { id: 'p-3', title: 'Townhouse BSD, 3 KT', city: 'Tangerang', bedrooms: 3, areaM2: 180, price: 3_250_000_000, status: 'under_offer', hue: 140 },
+  { id: 'p-1', title: 'Rumah Kemang, 4 KT', kind: 'house', city: 'Jakarta Selatan', bedrooms: 4, bathrooms: 3, areaM2: 320, price: 5_500_000_000, status: 'available', hue: 18, auction: true },
+  { id: 'p-2', title: 'Apartemen Menteng, 2 KT', kind: 'apartment', city: 'Jakarta Pusat', bedrooms: 2, bathrooms: 2, areaM2: 96, price: 2_150_000_000, status: 'available', hue: 205 },
+  { id: 'p-3', title: 'Townhouse BSD, 3 KT', kind: 'townhouse', city: 'Tangerang', bedrooms: 3, bathrooms: 2, areaM2: 180, price: 3_250_000_000, status: 'under_offer', hue: 140 },
 ];
 
 export const AGENT_ID = 'agent-1';
@@ -52,9 +55,17 @@ export async function startExampleServer(options = {}) {
   const say = log ?? (() => {});
   const store = new MemoryStore(); // kept across restart(), as Redis would be
   const users = new Map(DEMO_USERS.map((user) => [user.id, user]));
+  const auctionProperty = new Map(); // auction id → the listing it sells
+  const listingAgentOf = (auctionId) => (auctionProperty.has(auctionId) ? AGENT_ID : undefined); // every demo listing is Sari's
   const platform = platformFeatures({
-    auction: { timerSyncIntervalMs: 2000, biddersCoalesceMs: 200 },
-    notification: { batchWindowMs: 3000, rateLimit: false },
+    auction: {
+      timerSyncIntervalMs: 2000,
+      biddersCoalesceMs: 200,
+      // Anyone signed in may follow an auction; the listing's own agent may not bid in it.
+      authorize: ({ user, auctionId, action }) => action !== 'bid' || user.id !== listingAgentOf(auctionId),
+    },
+    // Notification texts write prices as the apps do.
+    notification: { batchWindowMs: 3000, rateLimit: false, formatPrice },
     presence: {
       coalesceMs: 200,
       // The platform knows its agents: their status is shown to buyers even before they first
@@ -123,6 +134,7 @@ export async function startExampleServer(options = {}) {
       extendByMs,
     });
     currentAuctionId = id;
+    auctionProperty.set(id, 'p-1');
     say(`auction  ${id} ${startsAt > Date.now() ? `starts in ${Math.round((startsAt - Date.now()) / 1000)} s` : 'is live'}, runs ${Math.round(auctionMs / 1000)} s`);
     return id;
   };
@@ -137,7 +149,7 @@ export async function startExampleServer(options = {}) {
     try {
       const state = await platform.auction.getAuction(currentAuctionId);
       if (state?.status === 'ended') {
-        say(`auction  ${currentAuctionId} ended: ${state.winner === null ? 'no bids' : `Bidder ${state.winner} wins at Rp ${state.finalPrice.toLocaleString('id-ID')}`}`);
+        say(`auction  ${currentAuctionId} ended: ${state.winner === null ? 'no bids' : `Bidder ${state.winner} wins at ${formatPrice(state.finalPrice)}`}`);
         await newAuction(Date.now() + auctionGapMs);
       }
     } catch (error) {

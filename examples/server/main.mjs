@@ -53,7 +53,7 @@ ${people.map((user) => `    ${`${appUrl}?user=${user.id}`.padEnd(42)} ${user.nam
   Publish a price from "the backend":
     curl -X POST ${apiUrl}/api/properties/p-1/events -H 'Authorization: Bearer ${DEMO_PUBLISH_SECRET}' \\
          -H 'Content-Type: application/json' -d '{"type":"price_updated","newPrice":5000000000}'
-${values['no-bots'] ? '' : '\n  Bots: agent-1 answers chats (unless you are signed in as the agent with the chat open),\n  bot-joko and bot-wati bid on the p-1 auction, and prices change every 30 s.\n'}
+${values['no-bots'] ? '' : '\n  Bots: agent-1 answers chats (unless you are signed in as the agent with the chat open, or set\n  yourself busy), bot-joko and bot-wati bid on the p-1 auction, and prices change every 30 s.\n'}
   Ctrl-C to stop.
 `);
 

@@ -4,6 +4,11 @@
 // ⚠️ DEMO ONLY: tokens come from `GET /demo/login?user=…` of the example server, which hands
 // one to anyone. In your app, `token` calls your own backend (session cookie → short JWT).
 import { createClient, type SinyalClient } from '@sinyal/client';
+import { formatPrice, formatTime } from './format.mjs';
+import type { PropertyKind } from './houseArt';
+import type { IconName } from './icons';
+
+export { formatChange, formatCountdown, formatDayTime, formatNumber, formatPercent, formatPrice, formatTime, plural } from './format.mjs';
 
 export interface DemoUser {
   id: string;
@@ -12,10 +17,15 @@ export interface DemoUser {
 }
 export interface DemoProperty {
   id: string;
+  /** The listing's own title, in Indonesian as the seller wrote it (shown with lang="id"). */
   title: string;
+  kind: PropertyKind;
+  /** Area of the city, in Indonesian (shown with lang="id"). */
   city: string;
   bedrooms: number;
+  bathrooms: number;
   areaM2: number;
+  /** Colour of its illustration. */
   hue: number;
   agentId: string;
   auctionId?: string;
@@ -33,6 +43,14 @@ export const serverHttpUrl = (params.get('server') ?? (import.meta.env.VITE_SINY
 export const serverWsUrl = `${serverHttpUrl.replace(/^http/, 'ws')}/ws`;
 /** `?user=buyer-1`: two windows with two users = two people. */
 export const userId = params.get('user');
+
+/** The query string of links within the app without `user` (the sign-in page's links add their own). */
+export const searchWithout = (name: string): string => {
+  const rest = new URLSearchParams(location.search);
+  rest.delete(name);
+  const text = rest.toString();
+  return text ? `&${text}` : '';
+};
 
 export async function fetchCatalog(): Promise<DemoCatalog> {
   const response = await fetch(`${serverHttpUrl}/demo/catalog`);
@@ -63,18 +81,65 @@ export function createDemoClient(user: string): SinyalClient {
   return client;
 }
 
-export const rupiah = (amount: number | null | undefined): string => (amount == null ? '–' : `Rp ${amount.toLocaleString('id-ID')}`);
-export const shortRupiah = (amount: number | null | undefined): string =>
-  amount == null ? '–' : amount >= 1e9 ? `Rp ${(amount / 1e9).toLocaleString('id-ID', { maximumFractionDigits: 3 })} M` : `Rp ${(amount / 1e6).toLocaleString('id-ID')} jt`;
-export const countdown = (ms: number): string => {
-  const s = Math.max(0, Math.ceil(ms / 1000));
-  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
-};
-export const clockTime = (at: number): string => new Date(at).toLocaleTimeString('id-ID', { hour: '2-digit', minute: '2-digit' });
 export const statusLabel: Record<string, string> = { available: 'Available', under_offer: 'Under offer', sold: 'Sold', rented: 'Rented' };
-/** The ✓ marks of a message: pending while offline, ✓ sent, ✓✓ delivered, blue ✓✓ read. */
-export const messageMark = (status: string, online: boolean): string =>
-  status === 'sending' ? (online ? 'sending…' : '🕓 pending') : status === 'sent' ? '✓' : status === 'delivered' ? '✓✓' : status === 'read' ? '✓✓' : 'failed';
+
+/** How a message's delivery reads: "Sending…", "Pending" (offline), "Sent", "Delivered", "Read", "Not sent". */
+export function messageMark(status: string, online: boolean): { label: string; icon: IconName; shown: boolean } {
+  switch (status) {
+    case 'sending':
+      return online ? { label: 'Sending…', icon: 'clock', shown: true } : { label: 'Pending', icon: 'clock', shown: true };
+    case 'sent':
+      return { label: 'Sent', icon: 'check', shown: false };
+    case 'delivered':
+      return { label: 'Delivered', icon: 'checks', shown: false };
+    case 'read':
+      return { label: 'Read', icon: 'checks', shown: false };
+    default:
+      return { label: 'Not sent', icon: 'alert', shown: true };
+  }
+}
+
+/** The agent's status for buyers: "Online", "Busy · back at 16:30", "Offline · last seen 15:02". */
+export function agentStatusText(agent: { online: boolean; agentStatus: string | null; availableAt: number | null; lastSeen: number | null }, now: number): { tone: 'online' | 'busy' | 'offline'; text: string } {
+  if (agent.agentStatus === 'busy') return { tone: 'busy', text: agent.availableAt && agent.availableAt > now ? `Busy · back at ${formatTime(agent.availableAt)}` : 'Busy' };
+  if (agent.online) return { tone: 'online', text: 'Online · usually replies within minutes' };
+  return { tone: 'offline', text: agent.lastSeen ? `Offline · last seen ${formatTime(agent.lastSeen)}` : 'Offline' };
+}
+
+/** Choices of the agent's status control: value → what it sets. */
+export const AGENT_STATUS_CHOICES = [
+  { value: 'online', label: 'Available', busyForMs: 0 },
+  { value: 'busy-30', label: 'Busy for 30 minutes', busyForMs: 30 * 60_000 },
+  { value: 'busy-60', label: 'Busy for 1 hour', busyForMs: 60 * 60_000 },
+] as const;
+
+/** The unread notifications about this conversation (to mark read while it is on screen). */
+export function notificationsAbout(items: ReadonlyArray<{ id: string; readAt?: number | null | undefined; data?: Record<string, unknown> | undefined }>, conversationId: string): string[] {
+  return items.filter((item) => !item.readAt && item.data?.conversationId === conversationId).map((item) => item.id);
+}
+
+/** Where a notification leads: its listing, or (for the agent) its conversation. */
+export function notificationHref(item: { data?: Record<string, unknown> | undefined }, role: DemoUser['role']): string | undefined {
+  const search = location.search;
+  if (typeof item.data?.propertyId === 'string') return `${search}#/p/${item.data.propertyId}`;
+  if (role === 'agent' && typeof item.data?.conversationId === 'string') return `${search}#/chat/${item.data.conversationId}`;
+  return undefined;
+}
+
+/** The sign-in page, keeping the other query parameters (`?server=`). */
+export const signInHref = (): string => {
+  const rest = new URLSearchParams(location.search);
+  rest.delete('user');
+  const text = rest.toString();
+  return text ? `?${text}` : location.pathname;
+};
+
+/** What the custom bid amount reads as while it is typed ("Your bid: Rp 4,100,000,000"). */
+export function amountEcho(amount: number, minimum: number): string {
+  return amount >= minimum ? `Your bid: ${formatPrice(amount)}` : `${formatPrice(amount)} is below the minimum of ${formatPrice(minimum)}`;
+}
+
+export const initials = (name: string): string => name.replace(/\(.*\)/, '').trim().slice(0, 1).toUpperCase();
 
 /** Routes: `#/` listings, `#/p/<id>` a property, `#/inbox` (agent), `#/chat/<id>`. */
 export type Route = { name: 'list' } | { name: 'property'; id: string } | { name: 'inbox'; id?: string };

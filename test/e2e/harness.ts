@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { startExampleServer, type ExampleServer, type ExampleServerOptions } from '../../examples/server/exampleServer.mjs';
 
 export const CHROMIUM = process.env.SINYAL_E2E_CHROMIUM ?? '/usr/bin/chromium';
@@ -96,8 +97,8 @@ export interface Person {
   errors: string[];
 }
 
-export async function openAs(browser: Browser, appUrl: string, server: ExampleServer, user: string, hash: string): Promise<Person> {
-  const context = await browser.newContext({ viewport: { width: 1180, height: 860 } });
+export async function openAs(browser: Browser, appUrl: string, server: ExampleServer, user: string, hash: string, viewport = { width: 1180, height: 860 }): Promise<Person> {
+  const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -111,6 +112,7 @@ export async function openAs(browser: Browser, appUrl: string, server: ExampleSe
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(outputDir, { recursive: true });
   const path = join(outputDir, `${name}.png`);
+  await page.evaluate(() => window.scrollTo(0, 0)); // else a sticky header lands mid-page in a full-page capture
   await page.screenshot({ path, fullPage: true });
   return path;
 }
@@ -140,4 +142,61 @@ export async function chatMessages(page: Page): Promise<Array<{ text: string; st
       mine: node.getAttribute('data-mine') === 'true',
     })),
   );
+}
+
+/** Accessibility violations of impact `serious` or `critical` on the page (axe-core rules), as readable lines. */
+export async function seriousAxeViolations(page: Page): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  return violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .flatMap((violation) => violation.nodes.map((node) => `${violation.impact} ${violation.id}: ${violation.help} — ${node.target.join(' ')}`));
+}
+
+/** How far the page is wider than the viewport (0 = no horizontal scrolling). */
+export function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - window.innerWidth);
+}
+
+/**
+ * Why `locator` is not fully visible, or `null` when it is: scrolled into view (unless
+ * `scroll: false`), its whole box inside the viewport and inside every ancestor that clips
+ * (overflow other than visible).
+ */
+export async function notFullyVisible(locator: Locator, { scroll = true } = {}): Promise<string | null> {
+  if (scroll) await locator.scrollIntoViewIfNeeded();
+  return locator.evaluate((element) => {
+    const box = element.getBoundingClientRect();
+    const name = `${element.tagName.toLowerCase()}[${element.getAttribute('data-testid') ?? element.className}]`;
+    if (box.width === 0 || box.height === 0) return `${name} has no size`;
+    const outside = (outer: { left: number; top: number; right: number; bottom: number }) =>
+      box.left < outer.left - 0.5 || box.top < outer.top - 0.5 || box.right > outer.right + 0.5 || box.bottom > outer.bottom + 0.5;
+    // Horizontally against the page's width (scrolling sideways to reach it does not count).
+    const width = document.documentElement.clientWidth;
+    const left = box.left + window.scrollX;
+    if (left < -0.5 || left + box.width > width + 0.5) return `${name} (${Math.round(left)}–${Math.round(left + box.width)} px) sticks out of the ${width} px page`;
+    if (box.top < -0.5 || box.bottom > window.innerHeight + 0.5) return `${name} does not fit in the ${window.innerHeight} px high viewport`;
+    for (let parent = element.parentElement; parent && parent !== document.body; parent = parent.parentElement) {
+      const style = getComputedStyle(parent);
+      if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;
+      const clip = parent.getBoundingClientRect();
+      if (outside({ left: clip.left + parent.clientLeft, top: clip.top + parent.clientTop, right: clip.left + parent.clientLeft + parent.clientWidth, bottom: clip.top + parent.clientTop + parent.clientHeight }))
+        return `${name} is cut off by ${parent.tagName.toLowerCase()}.${parent.className}`;
+    }
+    return null;
+  });
+}
+
+/** The visible text of the page outside chat messages and outside elements marked `lang="id"` (listing data). */
+export function uiText(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const parts: string[] = [];
+    const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      const parent = node.parentElement;
+      if (!parent || parent.closest('[data-testid="message"] .text, [lang="id"], script, style')) continue;
+      if (!parent.checkVisibility?.() && parent.offsetParent === null) continue;
+      parts.push(node.textContent ?? '');
+    }
+    return parts.join(' ').replace(/\s+/g, ' ');
+  });
 }

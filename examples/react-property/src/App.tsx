@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
-import { fetchCatalog, parseRoute, type DemoCatalog, type DemoUser } from '../../shared/demo';
+import { useChatList } from '@sinyal/react';
+import { fetchCatalog, initials, parseRoute, searchWithout, signInHref, type DemoCatalog, type DemoUser } from '../../shared/demo';
 import { ConnectionBanner } from './ConnectionBanner';
+import { Icon } from './Icon';
 import { Inbox } from './Inbox';
 import { Listing } from './Listing';
 import { NotificationBell } from './NotificationBell';
@@ -19,25 +21,37 @@ export function App({ me, initialCatalog }: { me: DemoUser; initialCatalog: Demo
   const refreshCatalog = useCallback(() => void fetchCatalog().then(setCatalog, () => {}), []);
   const names = Object.fromEntries(catalog.users.map((user) => [user.id, user.name]));
   const search = location.search;
+  useEffect(() => {
+    if (route.name === 'list') document.title = 'Homes for sale · Sinyal Homes';
+    if (route.name === 'inbox') document.title = 'Inbox · Sinyal Homes';
+  }, [route.name]);
+  useEffect(() => {
+    window.scrollTo(0, 0); // (returns a promise in new Chromium: keep the braces)
+  }, [hash]);
 
   return (
     <>
-      <header className="topbar">
-        <a className="brand" href={`${search}#/`}>Sinyal Homes</a>
-        {me.role === 'agent' && <a href={`${search}#/inbox`}>Inbox</a>}
+      <header className={`topbar ${me.role}`}>
+        <a className="brand" href={`${search}#/`} aria-label="Sinyal Homes, all listings"><span className="mark"><Icon name="logo" /></span><span>Sinyal Homes</span></a>
+        {me.role === 'agent' && <AgentNav current={route.name === 'inbox'} />}
         <span className="spacer" />
-        <NotificationBell />
-        <span className="me" data-testid="me">{me.name} · {me.role}</span>
+        <NotificationBell me={me} />
+        <a className="me" data-testid="me" href={signInHref()} title="Switch to another person">
+          <span className="avatar" aria-hidden="true">{initials(me.name)}</span>
+          <span className="name">{me.name}</span>
+          <span className="role">{me.role === 'agent' ? 'Agent' : 'Buyer'}</span>
+          <span className="sr-only">{`Signed in as ${me.name}: switch person`}</span>
+        </a>
       </header>
       <ConnectionBanner />
       <main>
-        {route.name === 'list' && <Listing properties={catalog.properties} />}
+        {route.name === 'list' && <Listing me={me} properties={catalog.properties} />}
         {route.name === 'property' && (() => {
           const property = catalog.properties.find((p) => p.id === route.id);
           return property ? (
             <PropertyPage key={property.id} me={me} property={property} names={names} refreshCatalog={refreshCatalog} />
           ) : (
-            <p>Unknown listing.</p>
+            <p className="placeholder">This listing does not exist (any more). <a href={`${search}#/`}>See all listings</a></p>
           );
         })()}
         {route.name === 'inbox' && <Inbox me={me} selected={route.id} names={names} />}
@@ -46,21 +60,47 @@ export function App({ me, initialCatalog }: { me: DemoUser; initialCatalog: Demo
   );
 }
 
-export function Login({ users }: { users: DemoUser[] }) {
-  useEffect(() => void (document.title = 'Sign in · Sinyal example'), []);
+function AgentNav({ current }: { current: boolean }) {
+  const { totalUnread } = useChatList();
   return (
-    <main className="login panel">
-      <h1>Sinyal example</h1>
-      <p>Pick a demo user. Open a second window as someone else to see both sides live.</p>
-      <ul>
-        {users.map((user) => (
-          <li key={user.id}>
-            <a href={`?user=${user.id}${location.search.includes('server=') ? `&${location.search.slice(1)}` : ''}`}>{user.name}</a>{' '}
-            <span className="muted">({user.role}, ?user={user.id})</span>
-          </li>
-        ))}
-      </ul>
-      <p className="muted">Demo logins: the example server hands out tokens without a password. Never ship that.</p>
+    <nav aria-label="Agent">
+      <a href={`${location.search}#/inbox`} aria-current={current ? 'page' : undefined}>
+        <Icon name="inbox" /> Inbox {totalUnread > 0 && <span className="badge" aria-label={`${totalUnread} unread`}>{totalUnread}</span>}
+      </a>
+    </nav>
+  );
+}
+
+/** The demo's sign-in: pick a person (and hear about it when `?user=` names nobody). */
+export function Login({ users, unknownUser }: { users: DemoUser[]; unknownUser: string | null }) {
+  useEffect(() => void (document.title = 'Sign in · Sinyal Homes'), []);
+  const extra = searchWithout('user');
+  return (
+    <main className="login">
+      <section className="panel">
+        <p className="brand"><span className="mark"><Icon name="logo" /></span><span>Sinyal Homes</span></p>
+        <h1>Sign in</h1>
+        {unknownUser !== null && (
+          <p className="alert error" role="alert" data-testid="login-error">
+            <Icon name="alert" /> <span>There is no demo user “{unknownUser}”. Pick one of the people below.</span>
+          </p>
+        )}
+        <p>Pick a person. Open a second window as someone else to see both sides live.</p>
+        <ul className="people">
+          {users.map((user) => (
+            <li key={user.id}>
+              <a href={`?user=${encodeURIComponent(user.id)}${extra}`}>
+                <span className="avatar big" aria-hidden="true">{initials(user.name)}</span>
+                <span>
+                  <b>{user.name}</b>
+                  <small>{user.role === 'agent' ? 'Listing agent: answers buyers in the inbox' : 'Buyer: chats with the agent and bids in the auction'}</small>
+                </span>
+              </a>
+            </li>
+          ))}
+        </ul>
+        <p className="footnote">Demo sign-in: the example server hands out tokens without a password. Never ship that.</p>
+      </section>
     </main>
   );
 }

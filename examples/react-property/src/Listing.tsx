@@ -1,59 +1,55 @@
-import { watchlistStore } from '@sinyal/client';
-import { useProperty, useSinyal, useStore } from '@sinyal/react';
-import { shortRupiah, statusLabel, type DemoProperty } from '../../shared/demo';
+import { useProperty } from '@sinyal/react';
+import { formatPercent, formatPrice, statusLabel, type DemoProperty, type DemoUser } from '../../shared/demo';
+import { houseArt, kindLabel } from '../../shared/houseArt';
+import { Heart } from './Heart';
+import { Icon } from './Icon';
 
-export function Listing({ properties }: { properties: DemoProperty[] }) {
+export function Listing({ me, properties }: { me: DemoUser; properties: DemoProperty[] }) {
   return (
     <>
-      <h1>Dijual di Jabodetabek</h1>
+      <div className="page-head">
+        <h1>Homes for sale in Greater Jakarta</h1>
+        <p>{properties.length} listings · prices, status and auctions update live</p>
+      </div>
       <div className="grid">
-        {properties.map((property) => <Card key={property.id} property={property} />)}
+        {properties.map((property) => <Card key={property.id} property={property} saveable={property.agentId !== me.id} />)}
       </div>
     </>
   );
 }
 
-function Card({ property }: { property: DemoProperty }) {
+/** A listing in the list; `saveable`: with a wishlist heart (not for the listing's own agent). */
+function Card({ property, saveable }: { property: DemoProperty; saveable: boolean }) {
   // viewers: false — a card in a list follows price and status without counting as a viewer
   const { ready, price, status, lastChange } = useProperty(property.id, { viewers: false });
   return (
-    <a className="card" href={`${location.search}#/p/${property.id}`} data-testid={`card-${property.id}`}>
-      <div className="photo" style={{ background: `linear-gradient(135deg, hsl(${property.hue} 55% 72%), hsl(${property.hue + 40} 45% 52%))` }} />
+    <article className="card" data-testid={`card-${property.id}`}>
+      <img className="photo" src={houseArt(property.kind, property.hue)} alt={`${kindLabel[property.kind]} in ${property.city} (illustration)`} />
+      <div className="badges">
+        {status && <span className={`pill ${status}`}>{statusLabel[status] ?? status}</span>}
+        {property.auctionId && <span className="pill live">Live auction</span>}
+      </div>
+      {saveable && <Heart propertyId={property.id} title={property.title} />}
       <div className="body">
-        <h3>{property.title}</h3>
-        <div className="muted">{property.city} · {property.bedrooms} KT · {property.areaM2} m²</div>
         <div>
-          <span className="price" data-testid="card-price">{ready ? shortRupiah(price) : '…'}</span>{' '}
+          <span className="price" data-testid="card-price">{ready ? formatPrice(price) : '…'}</span>{' '}
           {lastChange?.type === 'price_updated' && (
-            <span className={lastChange.isPriceDrop ? 'drop' : 'rise'}>{lastChange.isPriceDrop ? '▼' : '▲'} {Math.abs(lastChange.percentage)}%</span>
+            <span className={`change ${lastChange.isPriceDrop ? 'drop' : 'rise'}`}>
+              <Icon name={lastChange.isPriceDrop ? 'down' : 'up'} />
+              {lastChange.isPriceDrop ? 'Down' : 'Up'} {formatPercent(lastChange.percentage)}
+            </span>
           )}
         </div>
-        <div>
-          {status && <span className={`pill ${status}`}>{statusLabel[status] ?? status}</span>} {property.auctionId && <span className="pill">Live auction</span>}{' '}
-          <Heart propertyId={property.id} />
+        <p className="kind">{kindLabel[property.kind]}</p>
+        <h3>
+          <a href={`${location.search}#/p/${property.id}`} lang="id">{property.title}</a>
+        </h3>
+        <div className="facts">
+          <span><Icon name="pin" /> <span lang="id">{property.city}</span></span>
+          <span><Icon name="bed" /> {property.bedrooms} beds</span>
+          <span><Icon name="area" /> {property.areaM2} m²</span>
         </div>
       </div>
-    </a>
-  );
-}
-
-/** The wishlist: watching a listing delivers its changes as notifications, page open or not. */
-export function Heart({ propertyId }: { propertyId: string }) {
-  const wishlist = watchlistStore(useSinyal());
-  const { watched } = useStore(wishlist);
-  const on = watched.includes(propertyId);
-  return (
-    <button
-      className="heart"
-      title={on ? 'Remove from wishlist' : 'Add to wishlist (get notified of changes)'}
-      data-testid={`heart-${propertyId}`}
-      onClick={(event) => {
-        event.preventDefault();
-        if (on) wishlist.unwatch(propertyId);
-        else wishlist.watch(propertyId);
-      }}
-    >
-      {on ? '❤️' : '🤍'}
-    </button>
+    </article>
   );
 }

@@ -11,10 +11,9 @@ async function start() {
   const catalog = await fetchCatalog();
   const me = catalog.users.find((user) => user.id === userId);
   if (!me) {
-    root.render(<Login users={catalog.users} />);
+    root.render(<Login users={catalog.users} unknownUser={userId || null} />);
     return;
   }
-  document.title = `${me.name} · Sinyal example`;
   const client = createDemoClient(me.id); // created once, outside components; the app owns it
   root.render(
     <StrictMode>
@@ -28,9 +27,11 @@ async function start() {
 start().catch((error: Error) => {
   root.render(
     <main className="login">
-      <h1>Sinyal example</h1>
-      <p className="banner failed">Cannot reach the example server: {error.message}</p>
-      <p className="muted">Start it with <code>npm run example</code> and reload.</p>
+      <section className="panel">
+        <h1>Sinyal Homes</h1>
+        <p className="alert error" role="alert">Cannot reach the example server: {error.message}</p>
+        <p className="muted">Start it with <code>npm run example</code> and reload.</p>
+      </section>
     </main>,
   );
 });

@@ -9,10 +9,9 @@ async function start() {
   const catalog = await fetchCatalog();
   const me = catalog.users.find((user) => user.id === userId);
   if (!me) {
-    createApp(Login, { users: catalog.users }).mount('#app');
+    createApp(Login, { users: catalog.users, unknownUser: userId || null }).mount('#app');
     return;
   }
-  document.title = `${me.name} · Sinyal example (Vue)`;
   const client = createDemoClient(me.id); // created once; the app owns it
   createApp(App, { me, initialCatalog: catalog }).use(createSinyal(client)).mount('#app');
 }
@@ -21,9 +20,11 @@ start().catch((error: Error) => {
   createApp({
     render: () =>
       h('main', { class: 'login' }, [
-        h('h1', 'Sinyal example'),
-        h('p', { class: 'banner failed' }, `Cannot reach the example server: ${error.message}`),
-        h('p', { class: 'muted' }, 'Start it with npm run example:vue and reload.'),
+        h('section', { class: 'panel' }, [
+          h('h1', 'Sinyal Homes'),
+          h('p', { class: 'alert error', role: 'alert' }, `Cannot reach the example server: ${error.message}`),
+          h('p', { class: 'muted' }, 'Start it with npm run example:vue and reload.'),
+        ]),
       ]),
   }).mount('#app');
 });

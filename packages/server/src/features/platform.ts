@@ -45,7 +45,8 @@ export interface PlatformFeatures {
  * All five product features — chat & inbox, live auction, presence & social proof,
  * property updates, notifications — wired together the way a property platform wants
  * them: a change to a watched property also becomes a `property_alert` notification for
- * its watchers (unless you pass your own `property.onUpdate`).
+ * its watchers (unless you pass your own `property.onUpdate`), its prices written with
+ * `notification.formatPrice` when you give one.
  *
  * @example
  * ```ts
@@ -58,11 +59,13 @@ export interface PlatformFeatures {
  */
 export function platformFeatures(options: PlatformFeaturesOptions = {}): PlatformFeatures {
   const redis = options.redis;
+  const formatPrice = options.notification?.formatPrice;
+  const alertOptions = formatPrice ? { formatPrice } : {};
   const notification = notificationFeature({ ...(redis ? { store: new RedisNotificationStore(redis) } : {}), ...options.notification });
   const property = propertyFeature({
     ...(redis ? { store: new RedisPropertyStore(redis) } : {}),
     onUpdate: async (change, watchers) => {
-      const alert = propertyAlertFor(change);
+      const alert = propertyAlertFor(change, alertOptions);
       if (alert && watchers.length > 0) await notification.notifyMany(watchers, alert);
     },
     ...options.property,

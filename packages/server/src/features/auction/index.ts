@@ -114,7 +114,7 @@ export function auctionFeature(options: AuctionFeatureOptions = {}): AuctionFeat
         authorize: async ({ user, id }) => {
           if (!(await store.get(id, 0))) throw new SinyalServerError('not_found', `auction "${id}" does not exist`);
           lifecycle.watch(id);
-          return ctx.authorize ? ctx.authorize({ user, auctionId: id }) : true;
+          return ctx.authorize ? ctx.authorize({ user, auctionId: id, action: 'join' }) : true;
         },
         // Counts the joiner, who is registered by onJoin only after this state is sent.
         snapshot: ({ user, id }) => stateFor(ctx, id, user, { assignBidder: true, joining: true }),

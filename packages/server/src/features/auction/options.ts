@@ -61,13 +61,14 @@ export interface AuctionFeatureOptions {
    */
   history?: number;
   /**
-   * Who may join an auction room and bid (e.g. only verified bidders). Called on every
-   * join and every bid with the verified user, before anything is written; return `false`
-   * to refuse (`forbidden`: the attempt is not written to the audit trail, whose entries are
-   * the auction's bidders').
+   * Who may join an auction room and bid (e.g. only verified bidders; not the seller's own
+   * agent). Called with the verified user and what they are about to do — `join` the room,
+   * `bid`, or `view` the state over REST — before anything is written; return `false` to
+   * refuse (`forbidden`: a refused bid is not written to the audit trail, whose entries are
+   * the auction's bidders'). Refuse only `bid` to let someone watch without bidding.
    * @default undefined (every authenticated user)
    */
-  authorize?: (ctx: { user: AuthUser; auctionId: string }) => boolean | Promise<boolean>;
+  authorize?: (ctx: { user: AuthUser; auctionId: string; action: 'join' | 'bid' | 'view' }) => boolean | Promise<boolean>;
   /**
    * Server clock in ms (tests may inject one). Every decision uses it, never the client's time.
    * @default Date.now

@@ -36,7 +36,7 @@ function rawAttempt(data: unknown): { auctionId: string | undefined; amount: num
 
 /** `authorize` first: a user who may not bid in the auction writes nothing to its audit trail. */
 async function requireBidder(ctx: AuctionContext, user: AuthUser, auctionId: string): Promise<void> {
-  if (!ctx.authorize || (await ctx.authorize({ user, auctionId }))) return;
+  if (!ctx.authorize || (await ctx.authorize({ user, auctionId, action: 'bid' }))) return;
   ctx.auditDrops.count('forbidden');
   throw new SinyalServerError('forbidden', `not allowed to bid in auction "${auctionId}"`);
 }

@@ -37,7 +37,7 @@ export function auctionRoutes(ctx: AuctionContext, createAuction: (input: Create
       auth: 'user',
       handler: async ({ params, user }) => {
         const auctionId = params.id!;
-        if (ctx.authorize && !(await ctx.authorize({ user: user!, auctionId }))) throw new SinyalServerError('forbidden', `not allowed to see auction "${auctionId}"`);
+        if (ctx.authorize && !(await ctx.authorize({ user: user!, auctionId, action: 'view' }))) throw new SinyalServerError('forbidden', `not allowed to see auction "${auctionId}"`);
         return stateFor(ctx, auctionId, user!, { assignBidder: false, joining: false });
       },
     },

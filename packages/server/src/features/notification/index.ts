@@ -88,6 +88,7 @@ export function notificationFeature(options: NotificationFeatureOptions = {}): N
     now,
     maxPerUser: options.maxSavedSearchesPerUser ?? defaults.maxSavedSearchesPerUser,
     alertPriority: options.listingAlertPriority ?? defaults.listingAlertPriority,
+    ...(options.formatPrice ? { formatPrice: options.formatPrice } : {}),
   });
   const commands = notificationCommands(delivery, store);
 

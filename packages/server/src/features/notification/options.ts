@@ -62,6 +62,14 @@ export interface NotificationFeatureOptions {
    */
   listingAlertPriority?: NotificationPriority;
   /**
+   * How prices read in the texts the feature writes: new-listing alerts and (through
+   * `platformFeatures()` or `propertyAlertFor(change, { formatPrice })`) price-change
+   * alerts — so notifications show money as the app does, e.g. in your platform's locale:
+   * `(amount, currency) => new Intl.NumberFormat('en-GB', { style: 'currency', currency, maximumFractionDigits: 0 }).format(amount)`.
+   * @default undefined ("IDR 5,500,000,000": the currency code and en-US digit grouping)
+   */
+  formatPrice?: (amount: number, currency: string) => string;
+  /**
    * Server time, injectable for tests (quiet hours, windows and due times all use it).
    * @default Date.now
    */
@@ -72,6 +80,9 @@ export interface NotificationFeatureOptions {
    */
   onError?: (error: unknown, context: { userId?: string; stage: string }) => void;
 }
+
+/** How {@link NotificationFeatureOptions.formatPrice} writes an amount (internal alias). */
+export type PriceFormatter = NonNullable<NotificationFeatureOptions['formatPrice']>;
 
 /**
  * Default per-action rate limits of the notification commands (per user;
@@ -94,4 +105,4 @@ export const DEFAULT_NOTIFICATION_OPTIONS = {
   maxInbox: 500,
   maxSavedSearchesPerUser: 20,
   listingAlertPriority: 'batched',
-} as const satisfies Omit<Required<NotificationFeatureOptions>, 'store' | 'now' | 'onError'>;
+} as const satisfies Omit<Required<NotificationFeatureOptions>, 'store' | 'now' | 'onError' | 'formatPrice'>;

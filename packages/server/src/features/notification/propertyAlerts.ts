@@ -1,5 +1,9 @@
 import type { NotificationInput } from '@sinyal/protocol/schema';
 import type { PropertyChange } from '@sinyal/protocol/schema';
+import type { PriceFormatter } from './options';
+
+const prices = (oldPrice: number, newPrice: number, currency: string, format: PriceFormatter | undefined) =>
+  format ? `${format(oldPrice, currency)} → ${format(newPrice, currency)}` : `${currency} ${oldPrice.toLocaleString('en-US')} → ${newPrice.toLocaleString('en-US')}`;
 
 const STATUS_LABEL = { available: 'available again', under_offer: 'under offer', sold: 'sold', rented: 'rented' } as const;
 
@@ -21,8 +25,9 @@ const STATUS_LABEL = { available: 'available again', under_offer: 'under offer',
  *
  * Priorities follow the product spec: a status change is urgent (`instant`), a price
  * drop or an open house is `batched`, a price rise or new photos go to the `digest`.
+ * `formatPrice` writes the prices of a price change (default: "IDR 5,500,000,000 → 5,200,000,000").
  */
-export function propertyAlertFor(change: PropertyChange): NotificationInput | null {
+export function propertyAlertFor(change: PropertyChange, options: { formatPrice?: PriceFormatter } = {}): NotificationInput | null {
   const data = { propertyId: change.propertyId, change: change.type };
   switch (change.type) {
     case 'status_changed':
@@ -39,7 +44,7 @@ export function propertyAlertFor(change: PropertyChange): NotificationInput | nu
         category: 'property_alert',
         type: change.isPriceDrop ? 'price_drop' : 'price_increase',
         title: change.isPriceDrop ? 'Price drop on your wishlist!' : 'Price change on your wishlist',
-        body: `${change.currency} ${change.oldPrice.toLocaleString('en-US')} → ${change.newPrice.toLocaleString('en-US')} (${change.percentage > 0 ? '+' : ''}${change.percentage}%)`,
+        body: `${prices(change.oldPrice, change.newPrice, change.currency, options.formatPrice)} (${change.percentage > 0 ? '+' : ''}${change.percentage}%)`,
         priority: change.isPriceDrop ? 'batched' : 'digest',
         data: { ...data, oldPrice: change.oldPrice, newPrice: change.newPrice, percentage: change.percentage },
       };

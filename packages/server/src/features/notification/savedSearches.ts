@@ -10,6 +10,7 @@ import {
 } from '@sinyal/protocol/schema';
 import { SinyalServerError } from '../../errors';
 import type { NotificationDelivery } from './notificationDelivery';
+import type { PriceFormatter } from './options';
 import type { NotificationStore } from './store';
 
 const same = (a: string, b: string) => a.trim().toLowerCase() === b.trim().toLowerCase();
@@ -24,8 +25,9 @@ export function matchesListing(criteria: SavedSearchCriteria, listing: Listing):
 }
 
 /** The `new_listing` alert for one user (whose `searchIds` matched). */
-export function newListingAlert(listing: Listing, searchIds: string[], priority: NotificationPriority): NotificationInput {
-  const price = `${listing.currency ?? 'IDR'} ${listing.price.toLocaleString('en-US')}`;
+export function newListingAlert(listing: Listing, searchIds: string[], priority: NotificationPriority, formatPrice?: PriceFormatter): NotificationInput {
+  const currency = listing.currency ?? 'IDR';
+  const price = formatPrice ? formatPrice(listing.price, currency) : `${currency} ${listing.price.toLocaleString('en-US')}`;
   return {
     category: 'property_alert',
     type: 'new_listing',
@@ -60,6 +62,7 @@ export class SavedSearches {
       now: () => number;
       maxPerUser: number;
       alertPriority: NotificationPriority;
+      formatPrice?: PriceFormatter;
     },
   ) {}
 
@@ -91,7 +94,7 @@ export class SavedSearches {
       matches.set(userId, [...(matches.get(userId) ?? []), search.id]);
     }
     for (const [userId, searchIds] of matches) {
-      await this.deps.delivery.notify(userId, newListingAlert(listing, searchIds, this.deps.alertPriority));
+      await this.deps.delivery.notify(userId, newListingAlert(listing, searchIds, this.deps.alertPriority, this.deps.formatPrice));
     }
     return { notified: [...matches.keys()] };
   }
