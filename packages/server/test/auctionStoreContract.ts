@@ -1,6 +1,6 @@
 // The behaviour every AuctionStore must have, run against the memory store and the Redis
 // store (auctionStores.test.ts), so the Lua port of the rules stays equal to rules.ts.
-import { expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AuctionConfig, AuctionStore } from '../src/features/auction/store';
 
 export const config: AuctionConfig = { id: 'a1', startingPrice: 1000, increment: 100, startsAt: 1000, endsAt: 10_000, extendWithinMs: 1000, extendByMs: 2000 };
@@ -137,6 +137,8 @@ export function auctionStoreContract(make: () => Promise<AuctionStore>): void {
     expect(first).toEqual({
       accepted: true,
       trimmed: 0,
+      userId: 'ann "a"',
+      autoBids: { proxyBid: null, exhausted: [] },
       bid: { bidId: `${big.id}.1`, auctionId: big.id, seq: 1, amount: 2_000_000_000_000, bidderNumber: 1, at: t0 + 10 },
       previousLeader: null,
       extendedTo: null,
@@ -181,5 +183,108 @@ export function auctionStoreContract(make: () => Promise<AuctionStore>): void {
     expect(await store.endAuction('nope', t0)).toBeUndefined();
     expect(await store.markStarted('nope')).toBe(false);
     expect(await store.bidderNumber('nope', 'x', true)).toBeNull();
+  });
+
+  describe('auto-bids', () => {
+    const set = (store: AuctionStore, userId: string, max: number, now: number) => store.setAutoBid({ auctionId: 'a1', userId, max, now, ...limits });
+    const bid = (store: AuctionStore, userId: string, amount: number, now: number) => store.placeBid({ auctionId: 'a1', userId, amount, now, ...limits });
+
+    it('bids for the setter at once, answers a manual bid in the same step, and stops at the maximum', async () => {
+      const store = await storeWithAuction(make);
+      const first = await set(store, 'ann', 1500, 2000);
+      expect(first).toMatchObject({ accepted: true, autoBid: { max: 1500, active: true }, autoBids: { proxyBid: { userId: 'ann', bid: { seq: 1, amount: 1000, auto: true }, previousLeader: null, minNextBid: 1100 }, exhausted: [] } });
+      const manual = await bid(store, 'bob', 1100, 2001);
+      expect(manual).toMatchObject({
+        accepted: true,
+        userId: 'bob',
+        bid: { seq: 2, amount: 1100 },
+        previousLeader: { userId: 'ann', amount: 1000 },
+        autoBids: { proxyBid: { userId: 'ann', bid: { seq: 3, amount: 1200, auto: true }, previousLeader: { userId: 'bob', amount: 1100 }, minNextBid: 1300 }, exhausted: [] },
+      });
+      expect(manual && manual.accepted && 'auto' in manual.bid).toBe(false);
+      // Equal to ann's maximum: ann cannot answer (1600 would pass it); her auto-bid is passed.
+      const past = await bid(store, 'bob', 1500, 2002);
+      expect(past).toMatchObject({ accepted: true, bid: { seq: 4, amount: 1500 }, autoBids: { proxyBid: null, exhausted: [{ userId: 'ann', max: 1500 }] } });
+      expect(await store.autoBidOf('a1', 'ann')).toEqual({ max: 1500, active: false });
+      expect(await store.autoBidOf('a1', 'bob')).toBeNull();
+      expect((await store.get('a1', 0))!.leader).toMatchObject({ userId: 'bob', amount: 1500 });
+      expect(await store.audit('a1')).toEqual([
+        { at: 2000, userId: 'ann', bidderNumber: null, amount: 1500, result: 'accepted', action: 'auto_bid_set' },
+        { at: 2000, userId: 'ann', bidderNumber: 1, amount: 1000, result: 'accepted', bidId: 'a1.1', auto: true },
+        { at: 2001, userId: 'bob', bidderNumber: 2, amount: 1100, result: 'accepted', bidId: 'a1.2' },
+        { at: 2001, userId: 'ann', bidderNumber: 1, amount: 1200, result: 'accepted', bidId: 'a1.3', auto: true },
+        { at: 2002, userId: 'bob', bidderNumber: 2, amount: 1500, result: 'accepted', bidId: 'a1.4' },
+      ]);
+    });
+
+    it('two auto-bidders: the higher maximum wins at the second maximum plus one increment; ties go to the earlier maximum', async () => {
+      const store = await storeWithAuction(make);
+      await bid(store, 'bob', 1500, 2000);
+      // cat reaches 2000 against bob's standing 1500: one increment over it.
+      expect(await set(store, 'cat', 2000, 2001)).toMatchObject({ accepted: true, autoBids: { proxyBid: { userId: 'cat', bid: { amount: 1600 } } } });
+      // dan reaches 2500 against cat's 2000: 2100, and cat's maximum is passed.
+      expect(await set(store, 'dan', 2500, 2002)).toMatchObject({
+        accepted: true,
+        autoBid: { max: 2500, active: true },
+        autoBids: { proxyBid: { userId: 'dan', bid: { amount: 2100 }, previousLeader: { userId: 'cat', amount: 1600 } }, exhausted: [{ userId: 'cat', max: 2000 }] },
+      });
+      expect(await set(store, 'eve', 3000, 2003)).toMatchObject({ autoBids: { proxyBid: { userId: 'eve', bid: { amount: 2600 } }, exhausted: [{ userId: 'dan', max: 2500 }] } });
+      // fay sets the same maximum later: eve's earlier one wins, at that maximum, and fay's is passed at once.
+      const tie = await set(store, 'fay', 3000, 2004);
+      expect(tie).toMatchObject({
+        accepted: true,
+        autoBid: { max: 3000, active: false },
+        autoBids: { proxyBid: { userId: 'eve', bid: { amount: 3000, auto: true }, previousLeader: { userId: 'eve', amount: 2600 } }, exhausted: [{ userId: 'fay', max: 3000 }] },
+      });
+      const record = (await store.get('a1', 10))!;
+      expect(record.leader).toMatchObject({ userId: 'eve', amount: 3000 });
+      expect(record.recentBids.map((b) => [b.amount, b.auto ?? false])).toEqual([
+        [1500, false],
+        [1600, true],
+        [2100, true],
+        [2600, true],
+        [3000, true],
+      ]);
+      // Raising a passed maximum makes it a contender again, once it reaches the minimum next bid.
+      expect(await set(store, 'dan', 3050, 2005)).toMatchObject({ accepted: false, reason: 'too_low', minNextBid: 3100 });
+      expect(await set(store, 'dan', 3100, 2006)).toMatchObject({ accepted: true, autoBid: { max: 3100, active: true }, autoBids: { proxyBid: { userId: 'dan', bid: { amount: 3100 } }, exhausted: [{ userId: 'eve', max: 3000 }] } });
+    });
+
+    it('refuses a maximum below the minimum next bid, outside the auction, malformed or over the rate limit; cancels', async () => {
+      const store = await storeWithAuction(make);
+      await bid(store, 'bob', 1500, 2000);
+      expect(await set(store, 'ann', 1550, 2001)).toMatchObject({ accepted: false, reason: 'too_low', minNextBid: 1600 });
+      expect(await set(store, 'ann', 15.5, 2002)).toMatchObject({ accepted: false, reason: 'invalid' });
+      expect(await set(store, 'ann', 5000, 500)).toMatchObject({ accepted: false, reason: 'not_started' });
+      expect(await store.setAutoBid({ auctionId: 'nope', userId: 'ann', max: 5000, now: 2000, ...limits })).toBeUndefined();
+      const tight = { rateLimit: { maxBids: 1, windowMs: 1000 }, auditLimit: 100 };
+      expect(await store.setAutoBid({ auctionId: 'a1', userId: 'zed', max: 5000, now: 2003, ...tight })).toMatchObject({ accepted: true });
+      expect(await store.setAutoBid({ auctionId: 'a1', userId: 'zed', max: 6000, now: 2004, ...tight })).toMatchObject({ accepted: false, reason: 'rate_limited', retryAfterMs: 999 });
+      expect(await store.autoBidOf('a1', 'zed')).toEqual({ max: 5000, active: true });
+      expect(await store.cancelAutoBid('a1', 'zed', 2005, 100)).toEqual({ cancelled: true, trimmed: 0 });
+      expect(await store.cancelAutoBid('a1', 'zed', 2006, 100)).toEqual({ cancelled: false, trimmed: 0 });
+      expect(await store.cancelAutoBid('nope', 'zed', 2006, 100)).toBeUndefined();
+      expect(await store.autoBidOf('a1', 'zed')).toBeNull();
+      // A cancelled auto-bid no longer answers; the bids it placed stay.
+      expect(await bid(store, 'bob', 1700, 2007)).toMatchObject({ accepted: true, autoBids: { proxyBid: null, exhausted: [] } });
+      const audit = await store.audit('a1');
+      expect(audit.filter((entry) => entry.action !== undefined).map((entry) => [entry.userId, entry.action, entry.result, entry.reason ?? null, entry.amount])).toEqual([
+        ['ann', 'auto_bid_set', 'rejected', 'too_low', 1550],
+        ['ann', 'auto_bid_set', 'rejected', 'invalid', 15.5],
+        ['ann', 'auto_bid_set', 'rejected', 'not_started', 5000],
+        ['zed', 'auto_bid_set', 'accepted', null, 5000],
+        ['zed', 'auto_bid_cancel', 'accepted', null, null],
+      ]);
+      expect(await set(store, 'ann', 9000, 10_000)).toMatchObject({ accepted: false, reason: 'ended' });
+    });
+
+    it('a proxy bid near the end extends it; the end turns every auto-bid inactive', async () => {
+      const store = await storeWithAuction(make);
+      await set(store, 'ann', 5000, 2000);
+      const late = await bid(store, 'bob', 1100, 9600);
+      expect(late).toMatchObject({ accepted: true, extendedTo: 11_600, autoBids: { proxyBid: { userId: 'ann', bid: { amount: 1200 }, extendedTo: null, previousEndsAt: 11_600 } } });
+      expect(await store.endAuction('a1', 11_600)).toMatchObject({ outcome: 'ended', winner: { userId: 'ann', amount: 1200 } });
+      expect(await store.autoBidOf('a1', 'ann')).toEqual({ max: 5000, active: false });
+    });
   });
 }

@@ -9,6 +9,10 @@ import { z } from 'zod';
 // `bid_accepted`); refused → nack (the seed's `bid_rejected`): `conflict` (not started /
 // ended), `bad_request` (below the minimum, named in the message), `rate_limited`
 // (`retryAfterMs`), `not_found` (unknown auction), `invalid_frame` (malformed data).
+// Commands `auction:set_auto_bid` / `auction:cancel_auto_bid` (proxy bidding): the server
+// bids for the user at the minimum increment whenever they are outbid, up to their hidden
+// maximum; the owner's feed receives `auction:auto_bid` (their maximum and whether it is
+// still active) on every device.
 
 /** Server time in ms since the epoch. */
 const Timestamp = z.number().int().nonnegative();
@@ -32,6 +36,16 @@ export const AuctionBid = z.object({
   bidderNumber: BidderNumber,
   /** Server time the bid was accepted. */
   at: Timestamp,
+  /** Placed by the server for the bidder's auto-bid (proxy bid), not by the bidder's own click. */
+  auto: z.literal(true).optional(),
+});
+
+/** Your auto-bid in an auction: the hidden maximum, and whether the server still bids for you. */
+export const AutoBidState = z.object({
+  /** The most the server may bid for you. Never shown to anyone else. */
+  max: AuctionAmount,
+  /** `false` once another bidder went past your maximum (or the auction ended). */
+  active: z.boolean(),
 });
 
 /** Public state of an auction (the body of `GET /api/auctions/:id` without the caller's fields). */
@@ -73,6 +87,8 @@ export const AuctionJoinState = AuctionState.extend({
   myBidderNumber: BidderNumber.nullable(),
   /** Your highest accepted bid, if any. */
   myHighestBid: AuctionAmount.nullable(),
+  /** Your auto-bid, if you set one (and did not cancel it). */
+  myAutoBid: AutoBidState.nullable(),
 });
 
 // ── command ──────────────────────────────────────────────────────────────────────
@@ -81,6 +97,21 @@ export const AuctionJoinState = AuctionState.extend({
 export const PlaceBidData = z.object({ auctionId: AuctionId, amount: AuctionAmount });
 /** `auction:place_bid` ack (the seed's `bid_accepted`). */
 export const PlaceBidResult = z.object({ accepted: z.literal(true), bid: AuctionBid });
+/**
+ * `auction:set_auto_bid` data: bid for me up to `max`. `max` must be at least the minimum
+ * next bid; setting again replaces the maximum (a new maximum counts as set now for ties).
+ */
+export const SetAutoBidData = z.object({ auctionId: AuctionId, max: AuctionAmount });
+/**
+ * `auction:set_auto_bid` ack: your auto-bid as it stands after the server acted on it
+ * (`active: false` when another auto-bid already goes past your maximum), and the proxy bid
+ * it placed for you right away, if any.
+ */
+export const SetAutoBidResult = z.object({ autoBid: AutoBidState, bid: AuctionBid.nullable() });
+/** `auction:cancel_auto_bid` data. */
+export const CancelAutoBidData = z.object({ auctionId: AuctionId });
+/** `auction:cancel_auto_bid` ack: `cancelled` is `false` when you had no auto-bid. Bids already placed stay. */
+export const CancelAutoBidResult = z.object({ cancelled: z.boolean() });
 
 // ── events ───────────────────────────────────────────────────────────────────────
 
@@ -117,6 +148,16 @@ export const AuctionOutbidEvent = z.object({
   /** `seq` of the bid that outbid you: ignore it if you have bid since. */
   bidSeq: z.number().int().positive(),
   minNextBid: AuctionAmount,
+  /** Your auto-bid's maximum was passed: the server no longer bids for you ("your auto-bid limit was reached"). */
+  autoBidLimitReached: z.literal(true).optional(),
+});
+/** `auction:auto_bid` (durable, in the owner's feed `user:<id>` only): your auto-bid changed. */
+export const AuctionAutoBidEvent = z.object({
+  auctionId: AuctionId,
+  /** Your auto-bid now; `null` once cancelled. */
+  autoBid: AutoBidState.nullable(),
+  /** `set` (by you, on any device), `cancelled`, or `limit_reached` (another bidder went past your maximum). */
+  reason: z.enum(['set', 'cancelled', 'limit_reached']),
 });
 
 // ── REST ─────────────────────────────────────────────────────────────────────────
@@ -132,7 +173,11 @@ export const CreateAuctionInput = z.object({
   extendByMs: z.number().int().nonnegative().optional(),
 });
 
-/** One bid attempt in the audit trail (`GET /api/auctions/:id/audit`, publisher only). */
+/**
+ * One attempt in the audit trail (`GET /api/auctions/:id/audit`, publisher only): a bid by
+ * the bidder, a proxy bid by the server (`auto: true`), or a change of an auto-bid
+ * (`action`; `amount` is the maximum set, null for a cancel).
+ */
 export const AuctionAuditEntry = z.object({
   /** Server time of the attempt. */
   at: Timestamp,
@@ -144,6 +189,10 @@ export const AuctionAuditEntry = z.object({
   result: z.enum(['accepted', 'rejected']),
   reason: BidRejectReason.optional(),
   bidId: z.string().optional(),
+  /** A proxy bid placed by the server for the bidder's auto-bid. */
+  auto: z.literal(true).optional(),
+  /** Not a bid: the bidder set or cancelled their auto-bid. */
+  action: z.enum(['auto_bid_set', 'auto_bid_cancel']).optional(),
 });
 export const AuctionAudit = z.object({ auctionId: AuctionId, entries: z.array(AuctionAuditEntry) });
 
@@ -156,6 +205,11 @@ export type AuctionState = z.infer<typeof AuctionState>;
 export type AuctionJoinState = z.infer<typeof AuctionJoinState>;
 export type PlaceBidData = z.infer<typeof PlaceBidData>;
 export type PlaceBidResult = z.infer<typeof PlaceBidResult>;
+export type AutoBidState = z.infer<typeof AutoBidState>;
+export type SetAutoBidData = z.infer<typeof SetAutoBidData>;
+export type SetAutoBidResult = z.infer<typeof SetAutoBidResult>;
+export type CancelAutoBidData = z.infer<typeof CancelAutoBidData>;
+export type CancelAutoBidResult = z.infer<typeof CancelAutoBidResult>;
 export type CreateAuctionInput = z.infer<typeof CreateAuctionInput>;
 export type AuctionAuditEntry = z.infer<typeof AuctionAuditEntry>;
 export type AuctionAudit = z.infer<typeof AuctionAudit>;
@@ -169,9 +223,12 @@ export interface AuctionEvents {
   'auction:auction_ended': z.infer<typeof AuctionEndedEvent>;
   'auction:bidders': z.infer<typeof AuctionBiddersEvent>;
   'auction:outbid': z.infer<typeof AuctionOutbidEvent>;
+  'auction:auto_bid': z.infer<typeof AuctionAutoBidEvent>;
 }
 
 /** Auction commands: name → `{ data; result }`. */
 export interface AuctionCommands {
   'auction:place_bid': { data: PlaceBidData; result: PlaceBidResult };
+  'auction:set_auto_bid': { data: SetAutoBidData; result: SetAutoBidResult };
+  'auction:cancel_auto_bid': { data: CancelAutoBidData; result: CancelAutoBidResult };
 }

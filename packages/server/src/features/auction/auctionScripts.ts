@@ -76,19 +76,142 @@ local function rate_check(attempts_key, user, now, max_bids, window)
 end`;
 
 /**
- * One bid attempt, decided and recorded atomically (see `decideBid` in rules.ts).
- * KEYS: 1 state, 2 bids, 3 bidders, 4 highest, 5 attempts, 6 audit, 7 epoch, 8 room seq,
- * 9 room log[, 10 command]. ARGV: 1 userId, 2 userId JSON, 3 amount (JSON number), 4 now,
- * 5 maxBids, 6 windowMs, 7 auctionId, 8 auctionId JSON, 9 audit limit, 10 announce (1/0),
- * 11 candidate epoch, 12 room history, 13 room channel, 14 history TTL ms[, 15 claim token,
- * 16 lease deadline, 17 dedupe window].
- * Returns {'unknown'} · {'rejected', reason, minNextBid, retryAfterMs|'', startsAt, endsAt, trimmed} ·
- * {'accepted', bid JSON, prevUser|'', prevNumber|'', prevAmount|'', prevBidId|'', extendedTo|'',
- * previousEndsAt, minNextBid, trimmed}.
- * With announce, `auction:new_bid` (and `auction:time_extended`) are appended to the room in
- * the same step, so the room's order is the order of the decisions, on every node. Inside a
- * command, it first refuses with a `FENCED…` error reply when another node took the command
- * over (this node was presumed dead), so a bid is never decided twice.
+ * The key and argument layout shared by PLACE_BID and SET_AUTO_BID (both may accept bids):
+ * KEYS: 1 state, 2 bids, 3 bidders, 4 highest, 5 attempts, 6 audit, 7 autobids, 8 epoch,
+ * 9 room seq, 10 room log[, 11 command]. ARGV: 1 userId, 2 userId JSON, 3 amount or maximum
+ * (JSON number), 4 now, 5 maxBids, 6 windowMs, 7 auctionId, 8 auctionId JSON, 9 audit limit,
+ * 10 announce (1/0), 11 candidate epoch, 12 room history, 13 room channel, 14 history TTL
+ * ms[, 15 claim token, 16 lease deadline, 17 dedupe window].
+ *
+ * `accept(user, user_json, amount, auto)` records one accepted bid (manual or proxy): the
+ * bid list, the leader, the bidder's highest, anti-sniping (`extendedEnd` in rules.ts), the
+ * audit entry and — with announce — `auction:new_bid` (and `auction:time_extended`) appended
+ * to the room. Returns {bid JSON, prevUser|'', prevNumber|'', prevAmount|'', prevBidId|'',
+ * extendedTo|'', previousEndsAt, minNextBid, trimmed, user}.
+ *
+ * `resolve_auto()` ports `resolveAutoBids` (autoBidRules.ts) line for line: at most one
+ * proxy bid through `accept`, then the passed auto-bids marked inactive. The auto-bids hash
+ * holds user → "max,order,active". Returns the proxy bid's `accept` reply (or an empty
+ * table), the exhausted {user, max, user, max…} and the entries trimmed.
+ */
+const ACCEPT_FUNCTIONS = `
+local function accept(user, user_json, amount, auto)
+  local s = redis.call('HMGET', KEYS[1], 'increment', 'endsAt', 'extendWithinMs', 'extendByMs', 'bidCount', 'leaderUser', 'leaderNumber', 'leaderAmount', 'leaderBidId')
+  local increment, ends_at = tonumber(s[1]), tonumber(s[2])
+  local extend_within, extend_by = tonumber(s[3]), tonumber(s[4])
+  local now = tonumber(ARGV[4])
+  local bidder_number = redis.call('HGET', KEYS[3], user)
+  if not bidder_number then
+    bidder_number = int(redis.call('HLEN', KEYS[3]) + 1)
+    redis.call('HSET', KEYS[3], user, bidder_number)
+  end
+  local seq = int(tonumber(s[5]) + 1)
+  local amount_text = int(amount)
+  local bid_id = ARGV[7] .. '.' .. seq
+  local bid_id_json = string.sub(ARGV[8], 1, -2) .. '.' .. seq .. '"'
+  local auto_field = ''
+  if auto then auto_field = ',"auto":true' end
+  local bid_fields = '"bidId":' .. bid_id_json .. ',"auctionId":' .. ARGV[8] .. ',"seq":' .. seq .. ',"amount":' .. amount_text ..
+    ',"bidderNumber":' .. bidder_number .. ',"at":' .. ARGV[4] .. auto_field
+  local bid_json = '{' .. bid_fields .. '}'
+  redis.call('RPUSH', KEYS[2], bid_json)
+  redis.call('HSET', KEYS[1], 'bidCount', seq, 'leaderUser', user, 'leaderNumber', bidder_number, 'leaderAmount', amount_text, 'leaderBidId', bid_id)
+  local highest = redis.call('HGET', KEYS[4], user)
+  if not highest or tonumber(highest) < amount then redis.call('HSET', KEYS[4], user, amount_text) end
+
+  -- Anti-sniping (extendedEnd in rules.ts).
+  local extended_to = nil
+  if extend_within > 0 and ends_at - now <= extend_within and now + extend_by > ends_at then
+    extended_to = int(now + extend_by)
+    redis.call('HSET', KEYS[1], 'endsAt', extended_to)
+  end
+  local trimmed = audit(KEYS[6], tonumber(ARGV[9]), '{"at":' .. ARGV[4] .. ',"userId":' .. user_json .. ',"bidderNumber":' .. bidder_number ..
+    ',"amount":' .. amount_text .. ',"result":"accepted","bidId":' .. bid_id_json .. auto_field .. '}')
+  local min_next = int(amount + increment)
+
+  if ARGV[10] == '1' then
+    append_event(KEYS[8], KEYS[9], KEYS[10], ARGV[11], ARGV[12],
+      '{"name":"auction:new_bid","data":{' .. bid_fields .. ',"minNextBid":' .. min_next .. '},"at":' .. ARGV[4] .. '}', ARGV[13], ARGV[14])
+    if extended_to then
+      append_event(KEYS[8], KEYS[9], KEYS[10], ARGV[11], ARGV[12],
+        '{"name":"auction:time_extended","data":{"auctionId":' .. ARGV[8] .. ',"endsAt":' .. extended_to .. ',"previousEndsAt":' .. s[2] ..
+        ',"reason":"late_bid","bidId":' .. bid_id_json .. '},"at":' .. ARGV[4] .. '}', ARGV[13], ARGV[14])
+    end
+  end
+  return {bid_json, s[6] or '', s[7] or '', s[8] or '', s[9] or '', extended_to or '', s[2], min_next, trimmed, user}
+end
+
+local function resolve_auto()
+  local st = redis.call('HMGET', KEYS[1], 'startingPrice', 'increment', 'leaderUser', 'leaderAmount')
+  local starting_price, increment = tonumber(st[1]), tonumber(st[2])
+  local leader_user = st[3]
+  local leader_amount = st[4] and tonumber(st[4])
+  local minimum = starting_price
+  if leader_amount then minimum = leader_amount + increment end
+  local flat = redis.call('HGETALL', KEYS[7])
+  local active = {}
+  for i = 1, #flat, 2 do
+    local max, order, on = string.match(flat[i + 1], '^(%d+),(%d+),(%d)$')
+    if on == '1' then table.insert(active, {user = flat[i], max = tonumber(max), order = tonumber(order)}) end
+  end
+  local contenders = {}
+  if leader_user then
+    local reach, order = leader_amount, -1
+    for _, e in ipairs(active) do
+      if e.user == leader_user then
+        if e.max > reach then reach = e.max end
+        if e.max >= leader_amount then order = e.order end
+      end
+    end
+    table.insert(contenders, {user = leader_user, reach = reach, order = order})
+  end
+  local challengers = 0
+  for _, e in ipairs(active) do
+    if e.user ~= leader_user and e.max >= minimum then
+      table.insert(contenders, {user = e.user, reach = e.max, order = e.order})
+      challengers = challengers + 1
+    end
+  end
+  local proxy = {}
+  local trimmed = 0
+  if challengers > 0 then
+    table.sort(contenders, function(a, b)
+      if a.reach ~= b.reach then return a.reach > b.reach end
+      return a.order < b.order
+    end)
+    local winner, runner_up = contenders[1], contenders[2]
+    local price = minimum
+    if runner_up then price = math.min(winner.reach, runner_up.reach + increment) end
+    if not (leader_user and leader_user == winner.user and leader_amount >= price) then
+      proxy = accept(winner.user, cjson.encode(winner.user), price, true)
+      trimmed = proxy[9]
+    end
+  end
+  local after = redis.call('HMGET', KEYS[1], 'leaderUser', 'leaderAmount')
+  local next_minimum = starting_price
+  if after[2] then next_minimum = tonumber(after[2]) + increment end
+  table.sort(active, function(a, b) return a.order < b.order end)
+  local exhausted = {}
+  for _, e in ipairs(active) do
+    if e.user ~= after[1] and e.max < next_minimum then
+      redis.call('HSET', KEYS[7], e.user, int(e.max) .. ',' .. int(e.order) .. ',0')
+      table.insert(exhausted, e.user)
+      table.insert(exhausted, int(e.max))
+    end
+  end
+  return proxy, exhausted, trimmed
+end`;
+
+/**
+ * One bid attempt, decided and recorded atomically (see `decideBid` in rules.ts), then
+ * answered by the auto-bids in the same step (`resolve_auto`). KEYS/ARGV: the layout above
+ * (ARGV 3 is the amount). Returns {'unknown'} · {'rejected', reason, minNextBid,
+ * retryAfterMs|'', startsAt, endsAt, trimmed} · {'accepted', accept reply, proxy accept reply
+ * or {}, exhausted, trimmed}.
+ * With announce, the room's events are appended in the same step, so the room's order is the
+ * order of the decisions, on every node. Inside a command, it first refuses with a `FENCED…`
+ * error reply when another node took the command over (this node was presumed dead), so a
+ * bid is never decided twice.
  */
 export const PLACE_BID = `${HELPERS}
 ${APPEND_EVENT_FUNCTION}
@@ -96,29 +219,25 @@ ${RECORD_EFFECT_FUNCTION}
 ${CLAIM_HELD_FUNCTION}
 ${AUDIT_FUNCTION}
 ${RATE_FUNCTION}
-if KEYS[10] and not claim_held(KEYS[10], ARGV[15]) then return redis.error_reply('${FENCED_REPLY} command taken over by another node') end
+${ACCEPT_FUNCTIONS}
+if KEYS[11] and not claim_held(KEYS[11], ARGV[15]) then return redis.error_reply('${FENCED_REPLY} command taken over by another node') end
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'unknown'} end
-local s = redis.call('HMGET', KEYS[1], 'startingPrice', 'increment', 'startsAt', 'endsAt', 'extendWithinMs', 'extendByMs',
-  'ended', 'bidCount', 'leaderUser', 'leaderNumber', 'leaderAmount', 'leaderBidId')
+local s = redis.call('HMGET', KEYS[1], 'startingPrice', 'increment', 'startsAt', 'endsAt', 'ended', 'leaderAmount')
 local starting_price, increment = tonumber(s[1]), tonumber(s[2])
 local starts_at, ends_at = tonumber(s[3]), tonumber(s[4])
-local extend_within, extend_by = tonumber(s[5]), tonumber(s[6])
-local ended = s[7] == '1'
-local bid_count = tonumber(s[8])
-local leader_amount = s[11] and tonumber(s[11])
+local ended = s[5] == '1'
+local leader_amount = s[6] and tonumber(s[6])
 local user, amount, now = ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4])
-local max_bids, window = tonumber(ARGV[5]), tonumber(ARGV[6])
-local audit_limit = tonumber(ARGV[9])
 local minimum = starting_price
 if leader_amount then minimum = leader_amount + increment end
-local bidder_number = redis.call('HGET', KEYS[3], user)
 
 -- 1. The bidder's sliding window: every attempt counts; one over it is neither counted nor audited.
-local retry = rate_check(KEYS[5], user, now, max_bids, window)
+local retry = rate_check(KEYS[5], user, now, tonumber(ARGV[5]), tonumber(ARGV[6]))
 if retry then return {'rejected', 'rate_limited', int(minimum), int(retry), s[3], s[4], 0} end
 
 local function rejected(reason)
-  local trimmed = audit(KEYS[6], audit_limit, '{"at":' .. ARGV[4] .. ',"userId":' .. ARGV[2] .. ',"bidderNumber":' .. num_or_null(bidder_number) ..
+  local bidder_number = redis.call('HGET', KEYS[3], user)
+  local trimmed = audit(KEYS[6], tonumber(ARGV[9]), '{"at":' .. ARGV[4] .. ',"userId":' .. ARGV[2] .. ',"bidderNumber":' .. num_or_null(bidder_number) ..
     ',"amount":' .. ARGV[3] .. ',"result":"rejected","reason":"' .. reason .. '"}')
   return {'rejected', reason, int(minimum), '', s[3], s[4], trimmed}
 end
@@ -131,44 +250,77 @@ if now < starts_at then return rejected('not_started') end
 if not amount or amount ~= math.floor(amount) or amount <= 0 or amount > 9007199254740991 then return rejected('invalid') end
 if amount < minimum then return rejected('too_low') end
 
--- Accepted.
-if not bidder_number then
-  bidder_number = int(redis.call('HLEN', KEYS[3]) + 1)
-  redis.call('HSET', KEYS[3], user, bidder_number)
-end
-local seq = int(bid_count + 1)
-local amount_text = int(amount)
-local bid_id = ARGV[7] .. '.' .. seq
-local bid_id_json = string.sub(ARGV[8], 1, -2) .. '.' .. seq .. '"'
-local bid_fields = '"bidId":' .. bid_id_json .. ',"auctionId":' .. ARGV[8] .. ',"seq":' .. seq .. ',"amount":' .. amount_text ..
-  ',"bidderNumber":' .. bidder_number .. ',"at":' .. ARGV[4]
-local bid_json = '{' .. bid_fields .. '}'
-redis.call('RPUSH', KEYS[2], bid_json)
-redis.call('HSET', KEYS[1], 'bidCount', seq, 'leaderUser', user, 'leaderNumber', bidder_number, 'leaderAmount', amount_text, 'leaderBidId', bid_id)
-local highest = redis.call('HGET', KEYS[4], user)
-if not highest or tonumber(highest) < amount then redis.call('HSET', KEYS[4], user, amount_text) end
+-- Accepted, then answered by the auto-bids.
+local manual = accept(user, ARGV[2], amount, false)
+local proxy, exhausted, proxy_trimmed = resolve_auto()
+if ARGV[10] == '1' and KEYS[11] then record_effect(KEYS[11], ARGV[15], ARGV[16], ARGV[17], '{"accepted":true,"bid":' .. manual[1] .. '}') end
+return {'accepted', manual, proxy, exhausted, manual[9] + proxy_trimmed}`;
 
--- Anti-sniping (extendedEnd in rules.ts).
-local extended_to = nil
-if extend_within > 0 and ends_at - now <= extend_within and now + extend_by > ends_at then
-  extended_to = int(now + extend_by)
-  redis.call('HSET', KEYS[1], 'endsAt', extended_to)
-end
-local trimmed = audit(KEYS[6], audit_limit, '{"at":' .. ARGV[4] .. ',"userId":' .. ARGV[2] .. ',"bidderNumber":' .. bidder_number ..
-  ',"amount":' .. amount_text .. ',"result":"accepted","bidId":' .. bid_id_json .. '}')
-local min_next = int(amount + increment)
+/**
+ * Sets (or replaces) a bidder's auto-bid and resolves the auto-bids, atomically: the
+ * bidder's sliding window, the auction active, the maximum a positive safe integer at least
+ * the minimum next bid (`autoBidMaxProblem`), then `resolve_auto`. KEYS/ARGV: the layout above
+ * (ARGV 3 is the maximum). Returns {'unknown'} · {'rejected', reason, minNextBid,
+ * retryAfterMs|'', startsAt, endsAt, trimmed} · {'accepted', max, active (1/0), proxy accept
+ * reply or {}, exhausted, trimmed}.
+ */
+export const SET_AUTO_BID = `${HELPERS}
+${APPEND_EVENT_FUNCTION}
+${RECORD_EFFECT_FUNCTION}
+${CLAIM_HELD_FUNCTION}
+${AUDIT_FUNCTION}
+${RATE_FUNCTION}
+${ACCEPT_FUNCTIONS}
+if KEYS[11] and not claim_held(KEYS[11], ARGV[15]) then return redis.error_reply('${FENCED_REPLY} command taken over by another node') end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'unknown'} end
+local s = redis.call('HMGET', KEYS[1], 'startingPrice', 'increment', 'startsAt', 'endsAt', 'ended', 'leaderAmount')
+local starting_price, increment = tonumber(s[1]), tonumber(s[2])
+local starts_at, ends_at = tonumber(s[3]), tonumber(s[4])
+local ended = s[5] == '1'
+local leader_amount = s[6] and tonumber(s[6])
+local user, max, now = ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4])
+local minimum = starting_price
+if leader_amount then minimum = leader_amount + increment end
 
-if ARGV[10] == '1' then
-  append_event(KEYS[7], KEYS[8], KEYS[9], ARGV[11], ARGV[12],
-    '{"name":"auction:new_bid","data":{' .. bid_fields .. ',"minNextBid":' .. min_next .. '},"at":' .. ARGV[4] .. '}', ARGV[13], ARGV[14])
-  if extended_to then
-    append_event(KEYS[7], KEYS[8], KEYS[9], ARGV[11], ARGV[12],
-      '{"name":"auction:time_extended","data":{"auctionId":' .. ARGV[8] .. ',"endsAt":' .. extended_to .. ',"previousEndsAt":' .. s[4] ..
-      ',"reason":"late_bid","bidId":' .. bid_id_json .. '},"at":' .. ARGV[4] .. '}', ARGV[13], ARGV[14])
-  end
-  if KEYS[10] then record_effect(KEYS[10], ARGV[15], ARGV[16], ARGV[17], '{"accepted":true,"bid":' .. bid_json .. '}') end
+local retry = rate_check(KEYS[5], user, now, tonumber(ARGV[5]), tonumber(ARGV[6]))
+if retry then return {'rejected', 'rate_limited', int(minimum), int(retry), s[3], s[4], 0} end
+local bidder_number = num_or_null(redis.call('HGET', KEYS[3], user))
+local function rejected(reason)
+  local trimmed = audit(KEYS[6], tonumber(ARGV[9]), '{"at":' .. ARGV[4] .. ',"userId":' .. ARGV[2] .. ',"bidderNumber":' .. bidder_number ..
+    ',"amount":' .. ARGV[3] .. ',"result":"rejected","reason":"' .. reason .. '","action":"auto_bid_set"}')
+  return {'rejected', reason, int(minimum), '', s[3], s[4], trimmed}
 end
-return {'accepted', bid_json, s[9] or '', s[10] or '', s[11] or '', s[12] or '', extended_to or '', s[4], min_next, trimmed}`;
+if ended or now >= ends_at then return rejected('ended') end
+if now < starts_at then return rejected('not_started') end
+if not max or max ~= math.floor(max) or max <= 0 or max > 9007199254740991 then return rejected('invalid') end
+if max < minimum then return rejected('too_low') end
+
+local order = redis.call('HINCRBY', KEYS[1], 'autoBidOrder', 1)
+redis.call('HSET', KEYS[7], user, int(max) .. ',' .. int(order) .. ',1')
+local trimmed = audit(KEYS[6], tonumber(ARGV[9]), '{"at":' .. ARGV[4] .. ',"userId":' .. ARGV[2] .. ',"bidderNumber":' .. bidder_number ..
+  ',"amount":' .. int(max) .. ',"result":"accepted","action":"auto_bid_set"}')
+local proxy, exhausted, proxy_trimmed = resolve_auto()
+local active = string.sub(redis.call('HGET', KEYS[7], user), -1)
+if ARGV[10] == '1' and KEYS[11] then
+  local own_bid = 'null'
+  if proxy[1] and redis.call('HGET', KEYS[1], 'leaderUser') == user then own_bid = proxy[1] end
+  local active_json = 'false'
+  if active == '1' then active_json = 'true' end
+  record_effect(KEYS[11], ARGV[15], ARGV[16], ARGV[17], '{"autoBid":{"max":' .. int(max) .. ',"active":' .. active_json .. '},"bid":' .. own_bid .. '}')
+end
+return {'accepted', int(max), active, proxy, exhausted, trimmed + proxy_trimmed}`;
+
+/**
+ * KEYS: state, autobids, bidders, audit. ARGV: userId, userId JSON, now, audit limit.
+ * Removes the bidder's auto-bid. Returns {'unknown'} · {'none'} · {'cancelled', trimmed}.
+ */
+export const CANCEL_AUTO_BID = `${AUDIT_FUNCTION}
+local function num_or_null(v) if v then return v else return 'null' end end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {'unknown'} end
+if redis.call('HDEL', KEYS[2], ARGV[1]) == 0 then return {'none'} end
+local trimmed = audit(KEYS[4], tonumber(ARGV[4]), '{"at":' .. ARGV[3] .. ',"userId":' .. ARGV[2] .. ',"bidderNumber":' .. num_or_null(redis.call('HGET', KEYS[3], ARGV[1])) ..
+  ',"amount":null,"result":"accepted","action":"auto_bid_cancel"}')
+return {'cancelled', trimmed}`;
 
 /**
  * KEYS: state, bidders, audit, attempts. ARGV: at, userId, userId JSON, amount JSON or 'null',
@@ -190,7 +342,8 @@ return {'recorded', trimmed}`;
 
 /**
  * Closes the auction if due, exactly once across every node.
- * KEYS: state, attempts, open set, epoch, room seq, room log. ARGV: now, auctionId,
+ * KEYS: state, attempts, open set, epoch, room seq, room log, autobids (every auto-bid turns
+ * inactive). ARGV: now, auctionId,
  * auctionId JSON, announce (1/0), candidate epoch, room history, room channel, history TTL ms.
  * Returns {'unknown'} · {'already_ended'} · {'not_due', endsAt} ·
  * {'ended', bidCount, leaderUser|'', leaderNumber|'', leaderAmount|'', leaderBidId|''}.
@@ -206,6 +359,8 @@ if tonumber(ARGV[1]) < tonumber(s[2]) then return {'not_due', s[2]} end
 redis.call('HSET', KEYS[1], 'ended', '1', 'endedAt', ARGV[1])
 redis.call('DEL', KEYS[2])
 redis.call('SREM', KEYS[3], ARGV[2])
+local autobids = redis.call('HGETALL', KEYS[7])
+for i = 1, #autobids, 2 do redis.call('HSET', KEYS[7], autobids[i], string.sub(autobids[i + 1], 1, -2) .. '0') end
 if ARGV[4] == '1' then
   append_event(KEYS[4], KEYS[5], KEYS[6], ARGV[5], ARGV[6],
     '{"name":"auction:auction_ended","data":{"auctionId":' .. ARGV[3] .. ',"winner":' .. num_or_null(s[5]) .. ',"finalPrice":' .. num_or_null(s[6]) ..

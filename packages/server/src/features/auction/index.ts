@@ -10,6 +10,7 @@ import { MemoryAuctionStore } from './memoryAuctionStore';
 import { RedisAuctionStore } from './redisAuctionStore';
 import { DEFAULT_AUCTION_OPTIONS, type AuctionFeatureOptions } from './options';
 import { placeBidCommand } from './placeBid';
+import { cancelAutoBidCommand, setAutoBidCommand } from './autoBidCommands';
 import { auctionRoutes, stateFor } from './routes';
 import { auctionTermsProblem } from './rules';
 import type { AuctionStore } from './store';
@@ -18,8 +19,24 @@ import { requireServerOnSameRedis } from '../../redis/roomEventsRedisStore';
 export { DEFAULT_AUCTION_OPTIONS, type AuctionFeatureOptions } from './options';
 export { MemoryAuctionStore } from './memoryAuctionStore';
 export { RedisAuctionStore, type RedisAuctionStoreOptions } from './redisAuctionStore';
-export type { AuctionStore, AuctionConfig, AuctionRecord, AuctionLeader, AttemptLimits, PlaceBidInput, PlaceBidOutcome, RecordAttemptOutcome, EndAuctionOutcome } from './store';
+export type {
+  AuctionStore,
+  AuctionConfig,
+  AuctionRecord,
+  AuctionLeader,
+  AttemptLimits,
+  PlaceBidInput,
+  PlaceBidOutcome,
+  RecordAttemptOutcome,
+  EndAuctionOutcome,
+  AcceptedBid,
+  AutoBidOutcome,
+  SetAutoBidInput,
+  SetAutoBidOutcome,
+  RejectedAttempt,
+} from './store';
 export type { AuctionTerms, BidRateLimit } from './rules';
+export { resolveAutoBids, type AutoBidEntry, type AutoBidPosition, type AutoBidResolution } from './autoBidRules';
 
 /** The mounted auction feature, plus the platform's server-side API. */
 export interface AuctionFeature extends Feature {
@@ -38,7 +55,8 @@ export interface AuctionFeature extends Feature {
 /**
  * Live auctions: rooms `auction:<id>` whose join state is the auction (price, minimum next
  * bid, end, recent bids, your bidder number), the command `auction:place_bid` decided by
- * the server alone, anti-sniping extensions, one `auction:auction_ended` driven by a server
+ * the server alone, auto-bids (`auction:set_auto_bid` / `auction:cancel_auto_bid`: the server
+ * bids for you up to a hidden maximum, rules in autoBidRules.ts), anti-sniping extensions, one `auction:auction_ended` driven by a server
  * timer, outbid notices in the loser's feed, and a bounded audit trail of the bidders' attempts
  * (`auditLimit` entries per auction).
  * See docs/auction.md.
@@ -128,7 +146,11 @@ export function auctionFeature(options: AuctionFeatureOptions = {}): AuctionFeat
         },
       },
     },
-    commands: { 'auction:place_bid': placeBidCommand(ctx, lifecycle) },
+    commands: {
+      'auction:place_bid': placeBidCommand(ctx, lifecycle),
+      'auction:set_auto_bid': setAutoBidCommand(ctx, lifecycle),
+      'auction:cancel_auto_bid': cancelAutoBidCommand(ctx),
+    },
     routes: auctionRoutes(ctx, createAuction),
     async start(server) {
       requireServerOnSameRedis('auctionFeature', store, server);

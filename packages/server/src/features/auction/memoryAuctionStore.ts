@@ -1,6 +1,22 @@
-import type { AuctionAuditEntry, AuctionBid, BidRejectReason } from '@sinyal/protocol/schema';
-import { checkBidRate, decideBid, minNextBid } from './rules';
-import type { AttemptLimits, AuctionConfig, AuctionLeader, AuctionRecord, AuctionStore, EndAuctionOutcome, PlaceBidInput, PlaceBidOutcome, RecordAttemptOutcome } from './store';
+import type { AuctionAuditEntry, AuctionBid, AutoBidState, BidRejectReason } from '@sinyal/protocol/schema';
+import { autoBidMaxProblem, resolveAutoBids, type AutoBidEntry } from './autoBidRules';
+import { auctionStatus, checkBidRate, decideBid, extendedEnd, minNextBid } from './rules';
+import type {
+  AcceptedBid,
+  AttemptLimits,
+  AuctionConfig,
+  AuctionLeader,
+  AuctionRecord,
+  AuctionStore,
+  AutoBidOutcome,
+  EndAuctionOutcome,
+  PlaceBidInput,
+  PlaceBidOutcome,
+  RecordAttemptOutcome,
+  RejectedAttempt,
+  SetAutoBidInput,
+  SetAutoBidOutcome,
+} from './store';
 
 interface AuctionEntry {
   config: AuctionConfig;
@@ -19,6 +35,10 @@ interface AuctionEntry {
   audit: AuctionAuditEntry[];
   /** Sessions in the room, per user. */
   presence: Map<string, Set<string>>;
+  /** Auto-bids by user (kept when passed, with `active: false`; removed when cancelled). */
+  autoBids: Map<string, AutoBidEntry>;
+  /** Counter behind `AutoBidEntry.order`. */
+  autoBidOrder: number;
 }
 
 const copy = <T>(value: T): T => structuredClone(value);
@@ -30,6 +50,19 @@ function appendAudit(entry: AuctionEntry, audited: AuctionAuditEntry, limit: num
   if (over <= 0) return 0;
   entry.audit.splice(0, over);
   return over;
+}
+
+/** The refusal of an attempt, with the auction's times. */
+function rejected(entry: AuctionEntry, decision: { reason: BidRejectReason; minNextBid: number; retryAfterMs?: number }, trimmed: number): RejectedAttempt {
+  return {
+    accepted: false,
+    reason: decision.reason,
+    minNextBid: decision.minNextBid,
+    ...(decision.retryAfterMs === undefined ? {} : { retryAfterMs: decision.retryAfterMs }),
+    startsAt: entry.config.startsAt,
+    endsAt: entry.config.endsAt,
+    trimmed,
+  };
 }
 
 /**
@@ -56,6 +89,8 @@ export class MemoryAuctionStore implements AuctionStore {
       attemptsByUser: new Map(),
       audit: [],
       presence: new Map(),
+      autoBids: new Map(),
+      autoBidOrder: 0,
     });
     return true;
   }
@@ -101,36 +136,91 @@ export class MemoryAuctionStore implements AuctionStore {
         decision.reason === 'rate_limited'
           ? 0
           : appendAudit(entry, { at: now, userId, bidderNumber: entry.bidderNumbers.get(userId) ?? null, amount, result: 'rejected', reason: decision.reason }, input.auditLimit);
-      return {
-        accepted: false,
-        reason: decision.reason,
-        minNextBid: decision.minNextBid,
-        ...(decision.retryAfterMs === undefined ? {} : { retryAfterMs: decision.retryAfterMs }),
-        startsAt: config.startsAt,
-        endsAt: config.endsAt,
-        trimmed,
-      };
+      return rejected(entry, decision, trimmed);
     }
+    const accepted = this.#accept(entry, userId, amount, now, false, input.auditLimit);
+    const autoBids = this.#resolveAutoBids(entry, now, input.auditLimit);
+    return { accepted: true, ...accepted.bid, trimmed: accepted.trimmed + autoBids.trimmed, autoBids: autoBids.outcome };
+  }
 
+  async setAutoBid(input: SetAutoBidInput): Promise<SetAutoBidOutcome | undefined> {
+    const entry = this.#auctions.get(input.auctionId);
+    if (!entry) return undefined;
+    const { userId, max, now } = input;
+    const minimum = minNextBid(entry.config, entry.leader?.amount ?? null);
+    const rate = checkBidRate(entry.attemptsByUser.get(userId) ?? [], now, input.rateLimit);
+    if (!rate.allowed) return rejected(entry, { reason: 'rate_limited', minNextBid: minimum, retryAfterMs: rate.retryAfterMs }, 0);
+    entry.attemptsByUser.set(userId, [...rate.recent, now]);
+    const status = auctionStatus({ ...entry.config, ended: entry.ended }, now);
+    const problem = status === 'active' ? autoBidMaxProblem(max, minimum) : status === 'scheduled' ? 'not_started' : 'ended';
+    const bidderNumber = entry.bidderNumbers.get(userId) ?? null;
+    if (problem) {
+      const trimmed = appendAudit(entry, { at: now, userId, bidderNumber, amount: max, result: 'rejected', reason: problem, action: 'auto_bid_set' }, input.auditLimit);
+      return rejected(entry, { reason: problem, minNextBid: minimum }, trimmed);
+    }
+    entry.autoBids.set(userId, { userId, max, order: ++entry.autoBidOrder, active: true });
+    let trimmed = appendAudit(entry, { at: now, userId, bidderNumber, amount: max, result: 'accepted', action: 'auto_bid_set' }, input.auditLimit);
+    const autoBids = this.#resolveAutoBids(entry, now, input.auditLimit);
+    trimmed += autoBids.trimmed;
+    const own = entry.autoBids.get(userId)!;
+    return { accepted: true, trimmed, autoBid: { max: own.max, active: own.active }, autoBids: autoBids.outcome };
+  }
+
+  async cancelAutoBid(auctionId: string, userId: string, now: number, auditLimit: number): Promise<{ cancelled: boolean; trimmed: number } | undefined> {
+    const entry = this.#auctions.get(auctionId);
+    if (!entry) return undefined;
+    if (!entry.autoBids.delete(userId)) return { cancelled: false, trimmed: 0 };
+    const audited: AuctionAuditEntry = { at: now, userId, bidderNumber: entry.bidderNumbers.get(userId) ?? null, amount: null, result: 'accepted', action: 'auto_bid_cancel' };
+    return { cancelled: true, trimmed: appendAudit(entry, audited, auditLimit) };
+  }
+
+  async autoBidOf(auctionId: string, userId: string): Promise<AutoBidState | null> {
+    const own = this.#auctions.get(auctionId)?.autoBids.get(userId);
+    return own ? { max: own.max, active: own.active } : null;
+  }
+
+  /** Records an accepted bid (manual or proxy): the bid list, the leader, anti-sniping, the audit trail. */
+  #accept(entry: AuctionEntry, userId: string, amount: number, now: number, auto: boolean, auditLimit: number): { bid: AcceptedBid; trimmed: number } {
+    const { config } = entry;
     const bidderNumber = this.#assignBidder(entry, userId);
     const seq = entry.bids.length + 1;
-    const bid: AuctionBid = { bidId: `${config.id}.${seq}`, auctionId: config.id, seq, amount, bidderNumber, at: now };
+    const bid: AuctionBid = { bidId: `${config.id}.${seq}`, auctionId: config.id, seq, amount, bidderNumber, at: now, ...(auto ? { auto: true as const } : {}) };
     const previousLeader = entry.leader;
     const previousEndsAt = config.endsAt;
+    const extendedTo = extendedEnd(config, now);
     entry.bids.push(bid);
     entry.leader = { userId, bidderNumber, amount, bidId: bid.bidId };
     entry.highestByUser.set(userId, Math.max(amount, entry.highestByUser.get(userId) ?? 0));
-    if (decision.extendedTo !== null) config.endsAt = decision.extendedTo;
-    const trimmed = appendAudit(entry, { at: now, userId, bidderNumber, amount, result: 'accepted', bidId: bid.bidId }, input.auditLimit);
+    if (extendedTo !== null) config.endsAt = extendedTo;
+    const audited: AuctionAuditEntry = { at: now, userId, bidderNumber, amount, result: 'accepted', bidId: bid.bidId, ...(auto ? { auto: true as const } : {}) };
+    const trimmed = appendAudit(entry, audited, auditLimit);
     return {
-      accepted: true,
+      bid: { userId, bid: { ...bid }, previousLeader: previousLeader && { ...previousLeader }, extendedTo, previousEndsAt, minNextBid: minNextBid(config, amount) },
       trimmed,
-      bid: { ...bid },
-      previousLeader: previousLeader && { ...previousLeader },
-      extendedTo: decision.extendedTo,
-      previousEndsAt,
-      minNextBid: minNextBid(config, amount),
     };
+  }
+
+  /** Lets the auto-bids answer (`resolveAutoBids`): at most one proxy bid, then the passed maxima turn inactive. */
+  #resolveAutoBids(entry: AuctionEntry, now: number, auditLimit: number): { outcome: AutoBidOutcome; trimmed: number } {
+    const resolution = resolveAutoBids({
+      leader: entry.leader && { userId: entry.leader.userId, amount: entry.leader.amount },
+      startingPrice: entry.config.startingPrice,
+      increment: entry.config.increment,
+      autoBids: [...entry.autoBids.values()],
+    });
+    let trimmed = 0;
+    let proxyBid: AcceptedBid | null = null;
+    if (resolution.bid) {
+      const accepted = this.#accept(entry, resolution.bid.userId, resolution.bid.amount, now, true, auditLimit);
+      proxyBid = accepted.bid;
+      trimmed += accepted.trimmed;
+    }
+    const exhausted = resolution.exhausted.map((userId) => {
+      const own = entry.autoBids.get(userId)!;
+      own.active = false;
+      return { userId, max: own.max };
+    });
+    return { outcome: { proxyBid, exhausted }, trimmed };
   }
 
   async recordRejectedAttempt(
@@ -162,6 +252,7 @@ export class MemoryAuctionStore implements AuctionStore {
     entry.ended = true;
     entry.endedAt = now;
     entry.attemptsByUser.clear();
+    for (const own of entry.autoBids.values()) own.active = false;
     return { outcome: 'ended', winner: entry.leader && { ...entry.leader }, bidCount: entry.bids.length, endedAt: now };
   }
 

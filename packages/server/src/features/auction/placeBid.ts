@@ -1,20 +1,21 @@
-import { PlaceBidData, type AuctionEvents, type PlaceBidResult } from '@sinyal/protocol/schema';
+import { PlaceBidData, type PlaceBidResult } from '@sinyal/protocol/schema';
 import type { AuthUser } from '../../auth/authenticator';
 import type { CommandHandler } from '../../api/commands';
 import { SinyalServerError } from '../../errors';
-import { auctionRoom, type AuctionContext } from './auctionContext';
+import type { AuctionContext } from './auctionContext';
 import type { AuctionLifecycle } from './auctionLifecycle';
-import type { PlaceBidOutcome } from './store';
+import { announceStep } from './bidAnnouncements';
+import type { RejectedAttempt } from './store';
 
 /** The nack for a refused bid (the seed's `bid_rejected`): the reason as a protocol code plus a readable message. */
-export function rejectionError(auctionId: string, outcome: Extract<PlaceBidOutcome, { accepted: false }>): SinyalServerError {
+export function rejectionError(auctionId: string, outcome: RejectedAttempt, what: 'bid' | 'auto-bid maximum' = 'bid'): SinyalServerError {
   switch (outcome.reason) {
     case 'not_started':
       return new SinyalServerError('conflict', `auction "${auctionId}" has not started (starts at ${new Date(outcome.startsAt).toISOString()})`, { details: { reason: 'not_started', startsAt: outcome.startsAt } });
     case 'ended':
       return new SinyalServerError('conflict', `auction "${auctionId}" has ended`, { details: { reason: 'ended' } });
     case 'too_low':
-      return new SinyalServerError('bad_request', `bid too low: the minimum is ${outcome.minNextBid}`, { details: { reason: 'too_low', minNextBid: outcome.minNextBid } });
+      return new SinyalServerError('bad_request', `${what} too low: the minimum is ${outcome.minNextBid}`, { details: { reason: 'too_low', minNextBid: outcome.minNextBid } });
     case 'rate_limited': {
       const retryAfterMs = outcome.retryAfterMs ?? 1000;
       return new SinyalServerError('rate_limited', `too many bids: retry in ${retryAfterMs} ms`, { retryAfterMs, details: { reason: 'rate_limited' } });
@@ -22,7 +23,7 @@ export function rejectionError(auctionId: string, outcome: Extract<PlaceBidOutco
     case 'forbidden':
       return new SinyalServerError('forbidden', `not allowed to bid in auction "${auctionId}"`);
     case 'invalid':
-      return new SinyalServerError('bad_request', 'amount must be a positive whole number');
+      return new SinyalServerError('bad_request', `${what === 'bid' ? 'amount' : 'max'} must be a positive whole number`);
   }
 }
 
@@ -35,14 +36,14 @@ function rawAttempt(data: unknown): { auctionId: string | undefined; amount: num
 }
 
 /** `authorize` first: a user who may not bid in the auction writes nothing to its audit trail. */
-async function requireBidder(ctx: AuctionContext, user: AuthUser, auctionId: string): Promise<void> {
+export async function requireBidder(ctx: AuctionContext, user: AuthUser, auctionId: string): Promise<void> {
   if (!ctx.authorize || (await ctx.authorize({ user, auctionId, action: 'bid' }))) return;
   ctx.auditDrops.count('forbidden');
   throw new SinyalServerError('forbidden', `not allowed to bid in auction "${auctionId}"`);
 }
 
 /** The refusal of an attempt over the bidder's rate limit (which is not written). */
-function overRateLimit(ctx: AuctionContext, retryAfterMs: number): SinyalServerError {
+export function overRateLimit(ctx: AuctionContext, retryAfterMs: number): SinyalServerError {
   ctx.auditDrops.count('rate_limited');
   return new SinyalServerError('rate_limited', `too many bids: retry in ${retryAfterMs} ms`, { retryAfterMs, details: { reason: 'rate_limited' } });
 }
@@ -52,11 +53,11 @@ function overRateLimit(ctx: AuctionContext, retryAfterMs: number): SinyalServerE
  * the store in one atomic step (`decideBid` in rules.ts: the bidder's rate limit, which
  * every attempt counts against, then the auction's status and the amount), then announced
  * in bid order (by the store itself, in that same step, when it `appendsRoomEvents`; else
- * here through the auction's `BidSequencer`) — `auction:new_bid` to the room,
- * `auction:time_extended` when it extended the end, `auction:outbid` to the previous
- * leader's feed — before the ack `{ accepted: true, bid }` is sent. Every attempt within
- * the rate limit lands in the audit trail (capped at `auditLimit` entries per auction);
- * malformed data too, when it names an auction.
+ * through the auction's `BidSequencer`, see bidAnnouncements.ts) — `auction:new_bid` to the
+ * room, `auction:time_extended` when it extended the end, the auto-bids' answer in the same
+ * step, `auction:outbid` to whoever no longer leads — before the ack `{ accepted: true, bid }`
+ * is sent. Every attempt within the rate limit lands in the audit trail (capped at
+ * `auditLimit` entries per auction); malformed data too, when it names an auction.
  */
 export function placeBidCommand(ctx: AuctionContext, lifecycle: AuctionLifecycle): CommandHandler {
   const limits = () => ({ rateLimit: ctx.bidRateLimit, auditLimit: ctx.auditLimit });
@@ -86,31 +87,7 @@ export function placeBidCommand(ctx: AuctionContext, lifecycle: AuctionLifecycle
       throw rejectionError(auctionId, outcome);
     }
 
-    const { bid, previousLeader, extendedTo, previousEndsAt, minNextBid } = outcome;
-    if (extendedTo !== null) lifecycle.extend(auctionId, extendedTo);
-    const server = ctx.server;
-    if (!server) return { accepted: true, bid };
-    lifecycle.watch(auctionId);
-    const notifyOutbid = async () => {
-      if (!previousLeader || previousLeader.userId === user.id) return;
-      const outbid: AuctionEvents['auction:outbid'] = { auctionId, newHighBid: bid.amount, yourBid: previousLeader.amount, bidSeq: bid.seq, minNextBid };
-      await server.publishToUser(previousLeader.userId, 'auction:outbid', outbid);
-    };
-    if (ctx.storeAppendsRoomEvents) {
-      // The store appended new_bid (and time_extended) to the room in the decision's own step.
-      await notifyOutbid();
-    } else {
-      const room = auctionRoom(auctionId);
-      await lifecycle.sequencer(auctionId, bid.seq).bid(bid.seq, async () => {
-        const newBid: AuctionEvents['auction:new_bid'] = { ...bid, minNextBid };
-        await server.publish(room, 'auction:new_bid', newBid);
-        if (extendedTo !== null) {
-          const extended: AuctionEvents['auction:time_extended'] = { auctionId, endsAt: extendedTo, previousEndsAt, reason: 'late_bid', bidId: bid.bidId };
-          await server.publish(room, 'auction:time_extended', extended);
-        }
-        await notifyOutbid();
-      });
-    }
-    return { accepted: true, bid };
+    await announceStep(ctx, lifecycle, { auctionId, bid: outcome, autoBids: outcome.autoBids });
+    return { accepted: true, bid: outcome.bid };
   };
 }

@@ -1,11 +1,26 @@
-import type { AuctionAuditEntry, AuctionBid, BidRejectReason } from '@sinyal/protocol/schema';
+import type { AuctionAuditEntry, AuctionBid, AutoBidState, BidRejectReason } from '@sinyal/protocol/schema';
 import { ExpiringMembers } from '../../redis/expiringMembers';
 import { Script } from '../../redis/redisScripts';
 import { RoomEventsRedisStore } from '../../redis/roomEventsRedisStore';
 import { fencedAsUnavailable, type RedisStore } from '../../redis/redisStore';
 import { auctionRoom } from './auctionContext';
-import { BIDDER_NUMBER, CREATE_AUCTION, END_AUCTION, GET_AUCTION, MARK_STARTED, PLACE_BID, RECORD_REJECTED } from './auctionScripts';
-import type { AttemptLimits, AuctionConfig, AuctionLeader, AuctionRecord, AuctionStore, EndAuctionOutcome, PlaceBidInput, PlaceBidOutcome, RecordAttemptOutcome } from './store';
+import { BIDDER_NUMBER, CANCEL_AUTO_BID, CREATE_AUCTION, END_AUCTION, GET_AUCTION, MARK_STARTED, PLACE_BID, RECORD_REJECTED, SET_AUTO_BID } from './auctionScripts';
+import type {
+  AcceptedBid,
+  AttemptLimits,
+  AuctionConfig,
+  AuctionLeader,
+  AuctionRecord,
+  AuctionStore,
+  AutoBidOutcome,
+  EndAuctionOutcome,
+  PlaceBidInput,
+  PlaceBidOutcome,
+  RecordAttemptOutcome,
+  RejectedAttempt,
+  SetAutoBidInput,
+  SetAutoBidOutcome,
+} from './store';
 
 /** Options of {@link RedisAuctionStore}. */
 export interface RedisAuctionStoreOptions {
@@ -26,8 +41,44 @@ const recordRejectedScript = new Script(RECORD_REJECTED);
 const endScript = new Script(END_AUCTION);
 const markStartedScript = new Script(MARK_STARTED);
 const bidderNumberScript = new Script(BIDDER_NUMBER);
+const setAutoBidScript = new Script(SET_AUTO_BID);
+const cancelAutoBidScript = new Script(CANCEL_AUTO_BID);
 
 const optionalNumber = (value: string): number | null => (value === '' ? null : Number(value));
+
+/** An `accept` reply of the scripts (see auctionScripts.ts) as an {@link AcceptedBid}. */
+function acceptedFrom(reply: Array<string | number>): AcceptedBid {
+  const [bidJson, prevUser, prevNumber, prevAmount, prevBidId, extendedTo, previousEndsAt, minNext, , userId] = reply.map(String);
+  return {
+    userId: userId!,
+    bid: JSON.parse(bidJson!) as AuctionBid,
+    previousLeader: leaderFrom(prevUser!, prevNumber!, prevAmount!, prevBidId!),
+    extendedTo: optionalNumber(extendedTo!),
+    previousEndsAt: Number(previousEndsAt),
+    minNextBid: Number(minNext),
+  };
+}
+
+/** The proxy bid and exhausted auto-bids of a script's reply. */
+function autoBidsFrom(proxy: Array<string | number>, exhausted: Array<string | number>): AutoBidOutcome {
+  const passed: AutoBidOutcome['exhausted'] = [];
+  for (let i = 0; i < exhausted.length; i += 2) passed.push({ userId: String(exhausted[i]), max: Number(exhausted[i + 1]) });
+  return { proxyBid: proxy.length ? acceptedFrom(proxy) : null, exhausted: passed };
+}
+
+/** A `rejected` reply of PLACE_BID or SET_AUTO_BID. */
+function rejectedFrom(reply: Array<string | number>): RejectedAttempt {
+  const [, reason, minNext, retryAfter, startsAt, endsAt, trimmed] = reply.map(String);
+  return {
+    accepted: false,
+    reason: reason as BidRejectReason,
+    minNextBid: Number(minNext),
+    ...(retryAfter === '' ? {} : { retryAfterMs: Number(retryAfter) }),
+    startsAt: Number(startsAt),
+    endsAt: Number(endsAt),
+    trimmed: Number(trimmed),
+  };
+}
 
 function leaderFrom(userId: string, bidderNumber: string, amount: string, bidId: string): AuctionLeader | null {
   return userId === '' ? null : { userId, bidderNumber: Number(bidderNumber), amount: Number(amount), bidId };
@@ -51,6 +102,7 @@ function leaderFrom(userId: string, bidderNumber: string, amount: string, bidId:
  * (hash: terms, progress, leader), `…:bids` (list of bid JSON), `…:bidders` (hash user →
  * bidder number), `…:highest` (hash user → highest bid), `…:attempts` (hash user → recent
  * attempt times), `…:audit` (list of attempt JSON, trimmed to the feature's `auditLimit`),
+ * `…:autobids` (hash user → "max,order,active": the auto-bids, see autoBidRules.ts),
  * `…:presence` (sorted set of the sessions in the room by expiry) and `…:presence:users` (hash
  * user → sessions) — an {@link ExpiringMembers}, the same structure as a property's viewers —
  * and `<p>auctions:open` (set of open auction ids). See docs/scaling.md.
@@ -119,9 +171,40 @@ export class RedisAuctionStore extends RoomEventsRedisStore implements AuctionSt
   }
 
   async placeBid(input: PlaceBidInput): Promise<PlaceBidOutcome | undefined> {
-    const { auctionId, userId, amount, now, rateLimit, auditLimit } = input;
+    const reply = await this.#runDeciding(placeBidScript, input, input.amount);
+    if (reply[0] === 'unknown') return undefined;
+    if (reply[0] === 'rejected') return rejectedFrom(reply as Array<string | number>);
+    const [, manual, proxy, exhausted, trimmed] = reply as [string, Array<string | number>, Array<string | number>, Array<string | number>, number];
+    return { accepted: true, ...acceptedFrom(manual), trimmed: Number(trimmed), autoBids: autoBidsFrom(proxy, exhausted) };
+  }
+
+  async setAutoBid(input: SetAutoBidInput): Promise<SetAutoBidOutcome | undefined> {
+    const reply = await this.#runDeciding(setAutoBidScript, input, input.max);
+    if (reply[0] === 'unknown') return undefined;
+    if (reply[0] === 'rejected') return rejectedFrom(reply as Array<string | number>);
+    const [, max, active, proxy, exhausted, trimmed] = reply as [string, string, string, Array<string | number>, Array<string | number>, number];
+    return { accepted: true, trimmed: Number(trimmed), autoBid: { max: Number(max), active: active === '1' }, autoBids: autoBidsFrom(proxy, exhausted) };
+  }
+
+  async cancelAutoBid(auctionId: string, userId: string, now: number, auditLimit: number): Promise<{ cancelled: boolean; trimmed: number } | undefined> {
     const k = this.#keys(auctionId);
-    const keys = [k.state, k.bids, k.bidders, k.highest, k.attempts, k.audit];
+    const reply = (await cancelAutoBidScript.run(await this.client(), [k.state, k.autoBids, k.bidders, k.audit], [userId, JSON.stringify(userId), int(now), int(auditLimit)])) as [string, number?];
+    if (reply[0] === 'unknown') return undefined;
+    return reply[0] === 'none' ? { cancelled: false, trimmed: 0 } : { cancelled: true, trimmed: Number(reply[1]) };
+  }
+
+  async autoBidOf(auctionId: string, userId: string): Promise<AutoBidState | null> {
+    const value = await (await this.client()).hget(this.#keys(auctionId).autoBids, userId);
+    if (value === null) return null;
+    const [max, , active] = value.split(',');
+    return { max: Number(max), active: active === '1' };
+  }
+
+  /** Runs PLACE_BID or SET_AUTO_BID with their shared key and argument layout (auctionScripts.ts). */
+  async #runDeciding(script: Script, input: PlaceBidInput | SetAutoBidInput, amount: number): Promise<unknown[]> {
+    const { auctionId, userId, now, rateLimit, auditLimit } = input;
+    const k = this.#keys(auctionId);
+    const keys = [k.state, k.bids, k.bidders, k.highest, k.attempts, k.audit, k.autoBids];
     const args: Array<string | number> = [
       userId,
       JSON.stringify(userId),
@@ -141,35 +224,7 @@ export class RedisAuctionStore extends RoomEventsRedisStore implements AuctionSt
       keys.push(effect.key);
       args.push(...effect.args);
     }
-    const reply = (await placeBidScript.run(await this.client(), keys, args).catch((error: unknown) => Promise.reject(fencedAsUnavailable(error)))) as Array<string | number>;
-    switch (reply[0]) {
-      case 'unknown':
-        return undefined;
-      case 'rejected': {
-        const [, reason, minNext, retryAfter, startsAt, endsAt, trimmed] = reply as [string, BidRejectReason, string, string, string, string, number];
-        return {
-          accepted: false,
-          reason,
-          minNextBid: Number(minNext),
-          ...(retryAfter === '' ? {} : { retryAfterMs: Number(retryAfter) }),
-          startsAt: Number(startsAt),
-          endsAt: Number(endsAt),
-          trimmed: Number(trimmed),
-        };
-      }
-      default: {
-        const [, bidJson, prevUser, prevNumber, prevAmount, prevBidId, extendedTo, previousEndsAt, minNext, trimmed] = reply as string[];
-        return {
-          accepted: true,
-          trimmed: Number(trimmed),
-          bid: JSON.parse(bidJson!) as AuctionBid,
-          previousLeader: leaderFrom(prevUser!, prevNumber!, prevAmount!, prevBidId!),
-          extendedTo: optionalNumber(extendedTo!),
-          previousEndsAt: Number(previousEndsAt),
-          minNextBid: Number(minNext),
-        };
-      }
-    }
+    return (await script.run(await this.client(), keys, args).catch((error: unknown) => Promise.reject(fencedAsUnavailable(error)))) as unknown[];
   }
 
   async recordRejectedAttempt(
@@ -189,7 +244,7 @@ export class RedisAuctionStore extends RoomEventsRedisStore implements AuctionSt
   async endAuction(auctionId: string, now: number): Promise<EndAuctionOutcome | undefined> {
     const k = this.#keys(auctionId);
     const announce = this.roomTarget(auctionRoom(auctionId));
-    const keys = [k.state, k.attempts, this.#openKey, ...announce.keys];
+    const keys = [k.state, k.attempts, this.#openKey, ...announce.keys, k.autoBids];
     const args = [int(now), auctionId, JSON.stringify(auctionId), announce.on ? 1 : 0, ...announce.args];
     const reply = (await endScript.run(await this.client(), keys, args)) as string[];
     switch (reply[0]) {
@@ -259,6 +314,7 @@ export class RedisAuctionStore extends RoomEventsRedisStore implements AuctionSt
       highest: `${base}:highest`,
       attempts: `${base}:attempts`,
       audit: `${base}:audit`,
+      autoBids: `${base}:autobids`,
       presence: `${base}:presence`,
       presenceUsers: `${base}:presence:users`,
     };

@@ -5,16 +5,20 @@ import type { Route } from '../../api/routes';
 import type { AuctionContext } from './auctionContext';
 import { auctionState } from './auctionState';
 
-/** The caller's view of an auction: the public state plus their own bidder number and highest bid. */
+/** The caller's view of an auction: the public state plus their own bidder number, highest bid and auto-bid. */
 export async function stateFor(ctx: AuctionContext, auctionId: string, user: AuthUser, options: { assignBidder: boolean; joining: boolean }): Promise<AuctionJoinState> {
   const record = await ctx.store.get(auctionId, ctx.recentBids);
   if (!record) throw new SinyalServerError('not_found', `auction "${auctionId}" does not exist`);
-  const [myBidderNumber, myHighestBid, activeBidders] = await Promise.all([
+  const [myBidderNumber, myHighestBid, activeBidders, myAutoBid] = await Promise.all([
     ctx.store.bidderNumber(auctionId, user.id, options.assignBidder),
     ctx.store.highestBidOf(auctionId, user.id),
     ctx.store.activeBidders(auctionId, options.joining ? user.id : undefined),
+    ctx.store.autoBidOf(auctionId, user.id),
   ]);
-  return { ...auctionState(record, ctx.now(), activeBidders), myBidderNumber, myHighestBid };
+  const state = auctionState(record, ctx.now(), activeBidders);
+  // An auction past its end no longer bids for anyone, even before its end was recorded.
+  const autoBid = myAutoBid && { max: myAutoBid.max, active: myAutoBid.active && state.status !== 'ended' };
+  return { ...state, myBidderNumber, myHighestBid, myAutoBid: autoBid };
 }
 
 /**

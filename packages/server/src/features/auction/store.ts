@@ -1,4 +1,4 @@
-import type { AuctionAuditEntry, AuctionBid, BidRejectReason } from '@sinyal/protocol/schema';
+import type { AuctionAuditEntry, AuctionBid, AutoBidState, BidRejectReason } from '@sinyal/protocol/schema';
 import type { AuctionTerms, BidRateLimit } from './rules';
 
 /** What the platform gives to create an auction (extension times already defaulted). */
@@ -49,25 +49,61 @@ export interface PlaceBidInput extends AttemptLimits {
   now: number;
 }
 
+/** One accepted bid and what it changed. */
+export interface AcceptedBid {
+  /** Who bid (for a proxy bid: the auto-bidder it was placed for). */
+  userId: string;
+  bid: AuctionBid;
+  /** Who led before this bid (possibly the same user raising their own bid). */
+  previousLeader: AuctionLeader | null;
+  /** New end when the bid extended the auction (anti-sniping), else `null`. */
+  extendedTo: number | null;
+  previousEndsAt: number;
+  minNextBid: number;
+}
+
+/** What the auto-bids did in the same atomic step as a bid or a new maximum (see `resolveAutoBids`). */
+export interface AutoBidOutcome {
+  /** The proxy bid placed for an auto-bidder right after, or `null`. */
+  proxyBid: AcceptedBid | null;
+  /** Auto-bids passed in this step (now inactive), with their maxima, in the order they were set. */
+  exhausted: Array<{ userId: string; max: number }>;
+}
+
+/** Input of the atomic {@link AuctionStore.setAutoBid}. */
+export interface SetAutoBidInput extends AttemptLimits {
+  auctionId: string;
+  userId: string;
+  max: number;
+  now: number;
+}
+
+/** A refused attempt (a bid or a new maximum). */
+export interface RejectedAttempt {
+  accepted: false;
+  reason: BidRejectReason;
+  minNextBid: number;
+  retryAfterMs?: number;
+  startsAt: number;
+  endsAt: number;
+  trimmed: number;
+}
+
+/**
+ * Outcome of {@link AuctionStore.setAutoBid}: the maximum stored and resolved in one step
+ * (it may place a proxy bid for the setter at once, or already be passed by a higher
+ * auto-bid: then `autoBid.active` is `false`), or refused like a bid (`not_started`,
+ * `ended`, `invalid`, `too_low` below the minimum next bid, `rate_limited`).
+ */
+export type SetAutoBidOutcome = { accepted: true; trimmed: number; autoBid: AutoBidState; autoBids: AutoBidOutcome } | RejectedAttempt;
+
 /**
  * Outcome of one bid attempt. Every attempt within the bidder's rate limit is also appended
  * to the audit trail, in the same atomic step; `trimmed` is how many old entries that
  * append dropped to keep the trail within `auditLimit` (0 for an attempt over the rate
  * limit, which is not written).
  */
-export type PlaceBidOutcome =
-  | {
-      accepted: true;
-      trimmed: number;
-      bid: AuctionBid;
-      /** Who led before this bid (possibly the same user raising their own bid). */
-      previousLeader: AuctionLeader | null;
-      /** New end when the bid extended the auction (anti-sniping), else `null`. */
-      extendedTo: number | null;
-      previousEndsAt: number;
-      minNextBid: number;
-    }
-  | { accepted: false; reason: BidRejectReason; minNextBid: number; retryAfterMs?: number; startsAt: number; endsAt: number; trimmed: number };
+export type PlaceBidOutcome = (AcceptedBid & { accepted: true; trimmed: number; autoBids: AutoBidOutcome }) | RejectedAttempt;
 
 /** What {@link AuctionStore.recordRejectedAttempt} did. */
 export type RecordAttemptOutcome =
@@ -93,7 +129,9 @@ export type EndAuctionOutcome =
  * log, the audit stream). Nothing here is read-then-written by the caller, so two nodes
  * (or two concurrent commands) can never both win with the same amount:
  *
- * - {@link placeBid} decides and records a bid (with `decideBid` from `rules.ts`);
+ * - {@link placeBid} decides and records a bid (with `decideBid` from `rules.ts`), then
+ *   lets the auto-bids answer it (`resolveAutoBids` from `autoBidRules.ts`) in the same step;
+ * - {@link setAutoBid} stores a maximum and resolves the auto-bids, also in one step;
  * - {@link endAuction} flips an auction to ended exactly once, and only when due;
  * - {@link bidderNumber} assigns numbers 1, 2, 3… without duplicates.
  *
@@ -119,6 +157,17 @@ export interface AuctionStore {
     entry: { userId: string; amount: number | null; reason: BidRejectReason; at: number },
     limits: AttemptLimits,
   ): Promise<RecordAttemptOutcome | undefined>;
+  /**
+   * Sets (or replaces) the user's auto-bid: the bidder's rate limit, the auction active, the
+   * maximum at least the minimum next bid; then resolves the auto-bids (a proxy bid may be
+   * placed, anti-sniping applies) and audits the change (`action: 'auto_bid_set'`) and any
+   * proxy bid (`auto: true`). `undefined` for an unknown auction.
+   */
+  setAutoBid(input: SetAutoBidInput): Promise<SetAutoBidOutcome | undefined>;
+  /** Removes the user's auto-bid (audited when there was one); bids already placed stay. `undefined` for an unknown auction. */
+  cancelAutoBid(auctionId: string, userId: string, now: number, auditLimit: number): Promise<{ cancelled: boolean; trimmed: number } | undefined>;
+  /** The user's auto-bid, or `null` (none, or cancelled). */
+  autoBidOf(auctionId: string, userId: string): Promise<AutoBidState | null>;
   /** Closes the auction if `now >= endsAt` and it is still open; see {@link EndAuctionOutcome}. */
   endAuction(auctionId: string, now: number): Promise<EndAuctionOutcome | undefined>;
   /** Marks the start as announced; `true` for the one caller that flipped it. */
