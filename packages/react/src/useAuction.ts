@@ -10,9 +10,9 @@ export interface UseAuctionOptions {
   tickMs?: number;
 }
 
-/** What {@link useAuction} returns: the auction's snapshot, a ticking countdown and `placeBid`. */
+/** What {@link useAuction} returns: the auction's snapshot, a ticking countdown, `placeBid` and the auto-bid actions. */
 export type UseAuctionResult = AuctionSnapshot &
-  Pick<AuctionStore, 'placeBid'> & {
+  Pick<AuctionStore, 'placeBid' | 'setAutoBid' | 'cancelAutoBid'> & {
     /** Milliseconds until the end on the server's clock; ticks every `tickMs` while scheduled or active, 0 once ended. */
     msRemaining: number;
     /** Milliseconds until the start on the server's clock while `scheduled` (0 once started); ticks like `msRemaining`. */
@@ -22,8 +22,9 @@ export type UseAuctionResult = AuctionSnapshot &
 /**
  * A live auction: `state` (price, `minNextBid`, `endsAt`, `status`…, `undefined` until it
  * arrives), `bids`, `myBidderNumber`, `isLeading`, `outbid`, `lastError`, `msRemaining` and
- * `msUntilStart` (ticking on server time while scheduled or active; never on the server) and
- * `placeBid(amount)`. Joins `auction:<id>` while mounted.
+ * `msUntilStart` (ticking on server time while scheduled or active; never on the server),
+ * `placeBid(amount)`, and auto-bid: `autoBid` (`{ max, active }` or `null`), `setAutoBid(max)`
+ * and `cancelAutoBid()`. Joins `auction:<id>` while mounted.
  *
  * @example
  * ```tsx
@@ -51,5 +52,5 @@ export function useAuction(auctionId: string, options: UseAuctionOptions = {}): 
       setMsUntilStart(untilStart);
     }, tickMs);
   }, [store, tickMs]);
-  return useMemo(() => ({ ...snapshot, msRemaining, msUntilStart, ...actionsOf(store, ['placeBid']) }), [snapshot, msRemaining, msUntilStart, store]);
+  return useMemo(() => ({ ...snapshot, msRemaining, msUntilStart, ...actionsOf(store, ['placeBid', 'setAutoBid', 'cancelAutoBid']) }), [snapshot, msRemaining, msUntilStart, store]);
 }

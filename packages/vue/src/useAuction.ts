@@ -10,9 +10,9 @@ export interface UseAuctionOptions {
   tickMs?: number;
 }
 
-/** What {@link useAuction} returns: a computed ref per auction field, a ticking countdown and `placeBid`. */
+/** What {@link useAuction} returns: a computed ref per auction field, a ticking countdown, `placeBid` and the auto-bid actions. */
 export type UseAuctionReturn = ToComputedRefs<AuctionSnapshot> &
-  Pick<AuctionStore, 'placeBid'> & {
+  Pick<AuctionStore, 'placeBid' | 'setAutoBid' | 'cancelAutoBid'> & {
     /** Milliseconds until the end on the server's clock; ticks every `tickMs` while scheduled or active, 0 once ended. */
     msRemaining: Readonly<ShallowRef<number>>;
     /** Milliseconds until the start on the server's clock while `scheduled` (0 once started). */
@@ -23,7 +23,8 @@ export type UseAuctionReturn = ToComputedRefs<AuctionSnapshot> &
  * A live auction as refs: `state` (price, `minNextBid`, `endsAt`, `status`…, `undefined`
  * until it arrives), `bids`, `myBidderNumber`, `isLeading`, `outbid`, `lastError`,
  * `msRemaining` and `msUntilStart` (ticking on server time from mount while scheduled or active; never
- * during server-side rendering) and `placeBid(amount)`. Joins `auction:<id>` while mounted.
+ * during server-side rendering), `placeBid(amount)`, and auto-bid: `autoBid` (`{ max, active }`
+ * or `null`), `setAutoBid(max)` and `cancelAutoBid()`. Joins `auction:<id>` while mounted.
  *
  * @example
  * ```vue
@@ -39,7 +40,7 @@ export type UseAuctionReturn = ToComputedRefs<AuctionSnapshot> &
  */
 export function useAuction(auctionId: string, options: UseAuctionOptions = {}): UseAuctionReturn {
   const store = auctionStore(useSinyal(), auctionId);
-  const view = useStoreRefs(store, ['placeBid']);
+  const view = useStoreRefs(store, ['placeBid', 'setAutoBid', 'cancelAutoBid']);
   const msRemaining = shallowRef(store.msRemaining());
   const msUntilStart = shallowRef(store.msUntilStart());
   // Registered after useStore's subscription, which keeps the store joined.

@@ -1,4 +1,4 @@
-import type { AuctionBid, AuctionCommands, AuctionEvents, AuctionJoinState, AuctionStatus, PlaceBidResult } from '@sinyal/protocol';
+import type { AuctionBid, AuctionCommands, AuctionEvents, AuctionJoinState, AuctionStatus, AutoBidState, CancelAutoBidResult, PlaceBidResult, SetAutoBidResult } from '@sinyal/protocol';
 import type { SinyalClient } from '../client';
 import { isSinyalError, SinyalError } from '../errors';
 import type { PendingCommand } from '../outbox';
@@ -45,6 +45,12 @@ export interface AuctionSnapshot {
   isLeading: boolean;
   /** Someone outbid you (and you have not bid again since). */
   outbid: boolean;
+  /**
+   * Your auto-bid (the server bids for you up to `max`), the same on all your devices;
+   * `active: false` once another bidder went past your maximum ("your auto-bid limit was
+   * reached") or the auction ended; `null` when you have none.
+   */
+  autoBid: AutoBidState | null;
   /** Why the last bid (or the join) failed: `conflict` (not active / ended), `bad_request` (too low), `not_found`, `forbidden`… */
   lastError: SinyalError | undefined;
 }
@@ -61,6 +67,7 @@ const INITIAL: AuctionSnapshot = /* @__PURE__ */ Object.freeze({
   myBidderNumber: null,
   isLeading: false,
   outbid: false,
+  autoBid: null,
   lastError: undefined,
 });
 
@@ -89,6 +96,7 @@ export class AuctionStore extends Subscribable {
   #myBidderNumber: number | null = null;
   #myLastBidSeq = 0;
   #outbid = false;
+  #autoBid: AutoBidState | null = null;
   #lastError: SinyalError | undefined;
 
   constructor(client: AuctionClient, auctionId: string) {
@@ -111,7 +119,32 @@ export class AuctionStore extends Subscribable {
    * the server's `retryAfterMs`. The failure also lands in `lastError`.
    */
   placeBid(amount: number): PendingCommand<PlaceBidResult> {
-    const command = this.#client.command('auction:place_bid', { auctionId: this.auctionId, amount });
+    return this.#track(this.#client.command('auction:place_bid', { auctionId: this.auctionId, amount }));
+  }
+
+  /**
+   * Auto-bid: the server bids for you at the minimum increment whenever you are outbid, up
+   * to `max` (hidden from everyone else), in the same step as the bid it answers. Setting
+   * again replaces the maximum. `done` resolves with `{ autoBid, bid }` — `bid` is the bid
+   * placed for you at once, if any; `autoBid.active` is `false` when another auto-bid
+   * already goes past `max` — or rejects like {@link placeBid} (`bad_request` when `max` is
+   * below the minimum next bid). `autoBid` in the snapshot follows on all your devices.
+   */
+  setAutoBid(max: number): PendingCommand<SetAutoBidResult> {
+    const command = this.#track(this.#client.command('auction:set_auto_bid', { auctionId: this.auctionId, max }));
+    command.done.then(({ autoBid }) => this.#update(() => (this.#autoBid = autoBid)), () => {});
+    return command;
+  }
+
+  /** Stops your auto-bid; the bids it placed stay. `done` resolves with `{ cancelled }` (`false` when there was none). */
+  cancelAutoBid(): PendingCommand<CancelAutoBidResult> {
+    const command = this.#track(this.#client.command('auction:cancel_auto_bid', { auctionId: this.auctionId }));
+    command.done.then(() => this.#update(() => (this.#autoBid = null)), () => {});
+    return command;
+  }
+
+  /** Keeps `lastError` on the outcome of a command of this auction. */
+  #track<T>(command: PendingCommand<T>): PendingCommand<T> {
     command.done.then(
       () => this.#update(() => (this.#lastError = undefined)),
       (error: unknown) => this.#update(() => (this.#lastError = isSinyalError(error) ? error : new SinyalError('internal', String(error)))),
@@ -212,9 +245,11 @@ export class AuctionStore extends Subscribable {
           this.#update(() => (this.#outbid = true));
         });
         const offEnded = feed.on('auction:auction_ended', (ended) => ended.auctionId === this.auctionId && this.#applyEnded(ended));
+        const offAutoBid = feed.on('auction:auto_bid', ({ auctionId, autoBid }) => auctionId === this.auctionId && this.#update(() => (this.#autoBid = autoBid)));
         return () => {
           offOutbid();
           offEnded();
+          offAutoBid();
         };
       }),
     ];
@@ -239,6 +274,7 @@ export class AuctionStore extends Subscribable {
     this.#update(() => {
       this.#view = viewOf(state);
       this.#myBidderNumber = state.myBidderNumber;
+      this.#autoBid = state.myAutoBid ?? null;
       this.#bids = mergeBids(this.#bids, state.recentBids);
       for (const bid of state.recentBids) if (bid.bidderNumber === state.myBidderNumber) this.#myLastBidSeq = Math.max(this.#myLastBidSeq, bid.seq);
       this.#outbid = state.myHighestBid !== null && state.leader !== state.myBidderNumber;
@@ -302,6 +338,7 @@ export class AuctionStore extends Subscribable {
       myBidderNumber,
       isLeading: myBidderNumber !== null && view?.leader === myBidderNumber,
       outbid: this.#outbid,
+      autoBid: this.#autoBid && view?.status === 'ended' && this.#autoBid.active ? { ...this.#autoBid, active: false } : this.#autoBid,
       lastError: this.#lastError,
     };
     this.notify();
