@@ -9,7 +9,8 @@ import { auctionStore } from '../packages/client/src/auction/auctionStore';
 import { chatListStore, chatStore, type ChatClient } from '../packages/client/src/chat';
 import { notificationsStore } from '../packages/client/src/notification/notificationsStore';
 import { viewerCountStore } from '../packages/client/src/presence';
-import type { AuctionCommands, AuctionEvents } from '../packages/protocol/src/schema/auction';
+import type { AuctionAuditEntry, AuctionCommands, AuctionEvents } from '../packages/protocol/src/schema/auction';
+import { replayAuctionAudit } from '../test-utils/auctionReplay';
 import { createLoadBalancer } from '../test-utils/loadBalancer';
 import { NODE_PUBLISH_SECRET, startNode, type NodeProcess } from '../test-utils/nodeCluster';
 import { connect, SECRET, sleep, until as untilHolds } from '../test-utils/harness';
@@ -143,6 +144,63 @@ redisTest.describe('platform features on three processes sharing Redis', () => {
     // The audit (asked on another node) holds every accepted bid exactly once.
     const audit = await getJson<{ entries: Array<{ result: string; bidId?: string }> }>(`${nodes[2]!.httpUrl}/api/auctions/menteng/audit`, NODE_PUBLISH_SECRET);
     expect(audit.entries.filter((e) => e.result === 'accepted').map((e) => e.bidId)).toEqual(reference.map((b) => `menteng.${b.seq}`));
+  });
+
+  it('30 bidders of whom 10 auto-bid over 3 nodes, one node killed mid-auction: one order, the price the rules say, the audit equals the events', async () => {
+    const nodes = await cluster();
+    const lb = await createLoadBalancer({ backends: nodes.map((n) => n.port) });
+    redisTest.closeAfter(lb);
+    const now = Date.now();
+    await publisher(nodes[0]!, '/api/auctions', { id: 'pondok', startingPrice: 1000, increment: 10, startsAt: now, endsAt: now + 10_000, extendWithinMs: 300, extendByMs: 300 });
+
+    const bidders = Array.from({ length: 30 }, (_, i) => {
+      const c = client<AuctionEvents, AuctionCommands>(`ws://127.0.0.1:${lb.port}/ws`, `pb-${i}`) as AuctionClient;
+      const store = watch(auctionStore(c, 'pondok'));
+      const seen = { bids: [] as Array<{ seq: number; amount: number; bidderNumber: number; auto: boolean }>, ended: [] as Array<AuctionEvents['auction:auction_ended']> };
+      const room = c.room('auction:pondok');
+      cleanup(
+        room.on('auction:new_bid', (bid) => seen.bids.push({ seq: bid.seq, amount: bid.amount, bidderNumber: bid.bidderNumber, auto: bid.auto === true })),
+        room.on('auction:auction_ended', (ended) => seen.ended.push(ended)),
+      );
+      return { c, store, seen };
+    });
+    await until(() => bidders.every((b) => b.store.getSnapshot().state !== undefined), 20_000);
+
+    // Bidders 0–9 auto-bid (maxima 1300, 1337, … 1633, set over the first rounds); 10–29 bid by hand.
+    const commands: Array<Promise<unknown>> = [];
+    for (let round = 0; round < 12; round++) {
+      if (round === 5) await nodes[0]!.kill(); // its bidders reconnect through the load balancer and re-send
+      if (round < 10) commands.push(bidders[round]!.store.setAutoBid(1300 + round * 37).done.catch((error: unknown) => error));
+      for (const [i, b] of bidders.entries()) {
+        const state = b.store.getSnapshot().state;
+        if (i < 10 || !state || state.status !== 'active' || i % 2 !== round % 2) continue;
+        commands.push(b.store.placeBid(state.minNextBid + (i % 3) * 10).done.catch((error: unknown) => error));
+      }
+      await sleep(60);
+    }
+    const outcomes = await Promise.all(commands);
+    for (const o of outcomes) if (!(o as { bid?: unknown; autoBid?: unknown }).bid && !(o as { autoBid?: unknown }).autoBid) expect((o as { code?: string }).code).toMatch(/^(bad_request|conflict|unavailable)$/);
+
+    await until(() => bidders.every((b) => b.seen.ended.length > 0), 30_000);
+    await sleep(500);
+    const reference = bidders[0]!.seen.bids;
+    expect(reference.map((b) => b.seq)).toEqual(reference.map((_, i) => i + 1));
+    for (const b of bidders) {
+      expect(b.seen.bids).toEqual(reference); // one order on every client, proxy bids included
+      expect(b.seen.ended).toEqual(bidders[0]!.seen.ended);
+    }
+    expect(reference.some((b) => b.auto)).toBe(true);
+    expect(reference.map((b) => b.amount)).toEqual([...reference.map((b) => b.amount)].sort((x, y) => x - y));
+
+    // The audit, read on another node, equals the events, and replaying its inputs through the rules gives the same bids.
+    const audit = await getJson<{ entries: AuctionAuditEntry[] }>(`${nodes[2]!.httpUrl}/api/auctions/pondok/audit`, NODE_PUBLISH_SECRET);
+    const accepted = audit.entries.filter((e) => e.result === 'accepted' && e.action === undefined);
+    expect(accepted.map((e) => [e.bidId, e.amount, e.auto === true])).toEqual(reference.map((b) => [`pondok.${b.seq}`, b.amount, b.auto]));
+    const replay = replayAuctionAudit({ startingPrice: 1000, increment: 10 }, audit.entries);
+    expect(replay.actual).toEqual(replay.expected);
+    const last = reference.at(-1)!;
+    expect(bidders[0]!.seen.ended[0]).toMatchObject({ winner: last.bidderNumber, finalPrice: last.amount, bidCount: reference.length });
+    for (const bid of accepted) expect(bid.at).toBeLessThan(bidders[0]!.seen.ended[0]!.endedAt + 1);
   });
 
   it('chat, inbox, viewer counts and notifications agree across nodes; a killed node\'s viewers expire', async () => {
