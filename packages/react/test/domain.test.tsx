@@ -75,6 +75,16 @@ describe('@sinyal/react domain hooks', () => {
     const { bids, state } = a.result.current;
     expect(bids).toHaveLength(2);
     expect(state).toMatchObject({ currentPrice: bids[1]!.amount, leader: b.result.current.myBidderNumber, minNextBid: bids[1]!.amount + 50 });
+
+    // Auto-bid: ann's maximum answers bob's bids at once; bob never sees it.
+    await act(async () => void (await a.result.current.setAutoBid(5000).done));
+    await until(() => a.result.current.isLeading && a.result.current.autoBid?.max === 5000 && a.result.current.bids.at(-1)?.auto === true && b.result.current.bids.length === 3);
+    await act(async () => void (await b.result.current.placeBid(b.result.current.state!.minNextBid).done));
+    await until(() => a.result.current.bids.length === 5 && b.result.current.bids.length === 5);
+    expect(a.result.current.isLeading).toBe(true);
+    expect(b.result.current.autoBid).toBeNull();
+    await act(async () => void (await a.result.current.cancelAutoBid().done));
+    await until(() => a.result.current.autoBid === null);
   });
 
   it('50 components in StrictMode: one socket, each room joined once; unmounting all leaves them', async () => {

@@ -74,6 +74,16 @@ describe('@sinyal/vue domain composables', () => {
     await until(() => !a.isLeading.value && a.outbid.value && b.isLeading.value);
     expect(a.bids.value).toHaveLength(2);
     expect(a.state.value).toMatchObject({ currentPrice: a.bids.value[1]!.amount, leader: b.myBidderNumber.value });
+
+    // Auto-bid: ann's maximum answers bob's bids at once; bob never sees it.
+    await a.setAutoBid(5000).done;
+    await until(() => a.isLeading.value && a.autoBid.value?.max === 5000 && a.bids.value.at(-1)?.auto === true && b.bids.value.length === 3);
+    await b.placeBid(b.state.value!.minNextBid).done;
+    await until(() => a.bids.value.length === 5 && b.bids.value.length === 5);
+    expect(a.isLeading.value).toBe(true);
+    expect(b.autoBid.value).toBeNull();
+    await a.cancelAutoBid().done;
+    await until(() => a.autoBid.value === null);
   });
 
   it('50 components on one socket join each room once; unmounting all leaves them', async () => {
