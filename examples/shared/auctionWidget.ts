@@ -4,7 +4,8 @@
 //
 // `BidFlow` holds the user's side (at most one bid in flight; why the last one was refused,
 // in words) and `bidView` combines it with the auction store's snapshot into what the
-// widget shows: one phase, one message, whether the bid controls are enabled.
+// widget shows: one phase, one message, whether the bid controls are enabled. `AutoBidFlow`
+// and `autoBidView` do the same for the "Auto-bid up to ___" control.
 import type { AuctionSnapshot } from '@sinyal/client';
 import { formatPrice, formatTime } from './format.mjs';
 
@@ -44,12 +45,18 @@ export function bidErrorText(error: unknown): string {
   }
 }
 
-/** The user's bids on one auction: one at a time, their refusals kept until the next success. */
-export class BidFlow {
+/** The refusal of an auto-bid maximum in the user's words. */
+export function autoBidErrorText(error: unknown): string {
+  const { code, details } = (error ?? {}) as { code?: string; details?: { reason?: string; minNextBid?: number } };
+  if ((details?.reason ?? code) === 'too_low' && details?.minNextBid !== undefined) return `Your maximum must be at least ${formatPrice(details.minNextBid)}.`;
+  if ((details?.reason ?? code) === 'invalid') return 'Enter a maximum in whole rupiah.';
+  return bidErrorText(error).replace('your bid was not placed', 'your auto-bid was not set').replace('Your bid', 'Your auto-bid');
+}
+
+/** One command at a time (a double click sends nothing twice), its refusal kept in words until the next success. */
+class CommandFlow {
   #snapshot: BidFlowSnapshot = { pending: false, error: null };
   readonly #listeners = new Set<() => void>();
-
-  constructor(private readonly store: { placeBid(amount: number): { done: Promise<unknown> } }) {}
 
   getSnapshot = (): BidFlowSnapshot => this.#snapshot;
 
@@ -58,13 +65,13 @@ export class BidFlow {
     return () => void this.#listeners.delete(listener);
   };
 
-  /** Bids `amount` unless a bid is already on its way (a double click); returns whether it did. */
-  bid(amount: number): boolean {
+  /** Runs `send` unless a command is already on its way; returns whether it did. */
+  protected run(send: () => { done: Promise<unknown> }, errorText: (error: unknown) => string): boolean {
     if (this.#snapshot.pending) return false;
     this.#set({ pending: true, error: null });
-    this.store.placeBid(amount).done.then(
+    send().done.then(
       () => this.#set({ pending: false, error: null }),
-      (error: unknown) => this.#set({ pending: false, error: bidErrorText(error) }),
+      (error: unknown) => this.#set({ pending: false, error: errorText(error) }),
     );
     return true;
   }
@@ -73,6 +80,44 @@ export class BidFlow {
     this.#snapshot = next;
     for (const listener of this.#listeners) listener();
   }
+}
+
+/** The user's bids on one auction: one at a time, their refusals kept until the next success. */
+export class BidFlow extends CommandFlow {
+  constructor(private readonly store: { placeBid(amount: number): { done: Promise<unknown> } }) {
+    super();
+  }
+
+  /** Bids `amount` unless a bid is already on its way (a double click); returns whether it did. */
+  bid(amount: number): boolean {
+    return this.run(() => this.store.placeBid(amount), bidErrorText);
+  }
+}
+
+/** The user's auto-bid on one auction: set or cancel, one change at a time. */
+export class AutoBidFlow extends CommandFlow {
+  constructor(private readonly store: { setAutoBid(max: number): { done: Promise<unknown> }; cancelAutoBid(): { done: Promise<unknown> } }) {
+    super();
+  }
+
+  set(max: number): boolean {
+    return this.run(() => this.store.setAutoBid(max), autoBidErrorText);
+  }
+
+  cancel(): boolean {
+    return this.run(() => this.store.cancelAutoBid(), autoBidErrorText);
+  }
+}
+
+/**
+ * The line under the auto-bid control: `active` ("Auto-bidding up to Rp 2,6 M…") while the
+ * server bids for the user, `passed` once another bidder went past the maximum, `null`
+ * without an auto-bid. The maximum is the user's own: nobody else sees it.
+ */
+export function autoBidView(autoBid: AuctionSnapshot['autoBid'], status: 'scheduled' | 'active' | 'ended' | undefined): { tone: 'active' | 'passed'; text: string } | null {
+  if (!autoBid || status !== 'active') return null;
+  if (autoBid.active) return { tone: 'active', text: `Auto-bidding for you up to ${formatPrice(autoBid.max)}. Only you can see this limit.` };
+  return { tone: 'passed', text: `Your auto-bid limit of ${formatPrice(autoBid.max)} was reached. Set a higher maximum to keep bidding.` };
 }
 
 export interface BidView {

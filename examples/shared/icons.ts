@@ -27,6 +27,7 @@ export const ICONS = {
   inbox: ['M3 13.5h5l1.5 2.5h5l1.5-2.5h5', 'M3 13.5 6 5h12l3 8.5V19H3Z'],
   user: ['M12 4a4 4 0 1 0 0 8 4 4 0 0 0 0-8Z', 'M4.5 20.5a7.5 7.5 0 0 1 15 0'],
   info: ['M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18Z', 'M12 11v5.5', 'M12 7.5v.01'],
+  bolt: ['M13 2.5 5 13.5h6l-1 8 8-11h-6l1-8Z'],
   wifiOff: ['M3 3l18 18', 'M8.5 16.5a5 5 0 0 1 7 0', 'M5 12.5a10 10 0 0 1 5-2.6', 'M14.5 10a10 10 0 0 1 4.5 2.5', 'M12 20v.01'],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -112,6 +112,29 @@ describe.skipIf(!enabled).each([
     await ani.page.getByTestId('bid-error').waitFor({ state: 'detached' });
   });
 
+  it('auto-bid: a maximum bids at once, answers another bidder in the same step, and says when it was passed', async () => {
+    await begin();
+    const budi = await open('buyer-1', '/p/p-1');
+    await budi.page.getByTestId('bid-min').waitFor();
+    await budi.page.getByTestId('auto-bid').locator('input').fill('4100000000');
+    await budi.page.getByTestId('auto-bid-set').click();
+    await budi.page.getByTestId('leading').waitFor();
+    await until('the line under the control', async () => (await text(budi, 'auto-bid-active')).includes(formatPrice(4_100_000_000)));
+    // Another bidder: each bid is answered by Budi's auto-bid before that bidder's ack.
+    const joko = bidder('bot-joko');
+    await joko.placeBid(4_025_000_000).done;
+    await until('the answer on Joko’s client', async () => joko.getSnapshot().state?.currentPrice === 4_050_000_000);
+    await until('the answer on Budi’s screen', async () => (await text(budi, 'current-bid')).includes(formatPrice(4_050_000_000)));
+    expect(await budi.page.getByTestId('leading').count()).toBe(1);
+    expect(await budi.page.getByTestId('bids').locator('.auto-tag').count()).toBe(2);
+    await screenshot(budi.page, `${appName}-auction-5-auto-bid`);
+    // Bidding Budi's maximum passes it: he cannot answer without going over.
+    await joko.placeBid(4_100_000_000).done;
+    await budi.page.getByTestId('auto-bid-passed').waitFor();
+    await budi.page.getByTestId('outbid').waitFor();
+    expect(await text(budi, 'auto-bid-passed')).toContain(formatPrice(4_100_000_000));
+  });
+
   it('after the end: the winner, and no outbid banner or stale error', async () => {
     await begin({ auctionMs: 20_000, extendWithinMs: 1000, extendByMs: 1000, auctionGapMs: 60_000 });
     const budi = await open('buyer-1', '/p/p-1');

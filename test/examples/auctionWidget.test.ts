@@ -1,7 +1,7 @@
 // The example apps' auction widget state machine (examples/shared/auctionWidget.ts).
 import type { AuctionSnapshot, AuctionView } from '@sinyal/client';
 import { describe, expect, it } from 'vitest';
-import { BidFlow, bidErrorText, bidView } from '../../examples/shared/auctionWidget';
+import { AutoBidFlow, autoBidErrorText, autoBidView, BidFlow, bidErrorText, bidView } from '../../examples/shared/auctionWidget';
 import { formatPrice } from '../../examples/shared/format.mjs';
 
 const view = (patch: Partial<AuctionView> = {}): AuctionView => ({
@@ -81,5 +81,36 @@ describe('auction widget', () => {
     expect(bidErrorText({ code: 'timeout' })).toMatch(/connection/);
     expect(bidErrorText({ code: 'forbidden' })).toMatch(/cannot bid/);
     expect(bidErrorText(new Error('boom'))).toBe('Your bid did not go through. Please try again.');
+  });
+
+  it('auto-bid: one change at a time, refusals in words, the line under the control says what the server does for you', async () => {
+    const calls: string[] = [];
+    let reject!: (error: unknown) => void;
+    const store = {
+      setAutoBid(max: number) {
+        calls.push(`set ${max}`);
+        return { done: new Promise((_, no) => (reject = no)) };
+      },
+      cancelAutoBid() {
+        calls.push('cancel');
+        return { done: Promise.resolve({ cancelled: true }) };
+      },
+    };
+    const flow = new AutoBidFlow(store);
+    expect(flow.set(5_000_000_000)).toBe(true);
+    expect(flow.cancel()).toBe(false); // the first change is still on its way
+    reject(Object.assign(new Error('auto-bid maximum too low'), { code: 'bad_request', details: { reason: 'too_low', minNextBid: 4_100_000_000 } }));
+    await settled();
+    expect(flow.getSnapshot()).toEqual({ pending: false, error: `Your maximum must be at least ${formatPrice(4_100_000_000)}.` });
+    expect(flow.cancel()).toBe(true);
+    await settled();
+    expect(calls).toEqual(['set 5000000000', 'cancel']);
+    expect(flow.getSnapshot()).toEqual({ pending: false, error: null });
+
+    expect(autoBidView(null, 'active')).toBeNull();
+    expect(autoBidView({ max: 5_000_000_000, active: true }, 'ended')).toBeNull();
+    expect(autoBidView({ max: 5_000_000_000, active: true }, 'active')).toEqual({ tone: 'active', text: `Auto-bidding for you up to ${formatPrice(5_000_000_000)}. Only you can see this limit.` });
+    expect(autoBidView({ max: 5_000_000_000, active: false }, 'active')).toMatchObject({ tone: 'passed' });
+    expect(autoBidErrorText({ code: 'conflict', details: { reason: 'ended' } })).toBe('The auction has ended, so your auto-bid was not set.');
   });
 });

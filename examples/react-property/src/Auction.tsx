@@ -1,7 +1,7 @@
 import { useEffect, useId, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { auctionStore } from '@sinyal/client';
 import { useAuction, useConnectionState, useSinyal } from '@sinyal/react';
-import { BidFlow, bidView } from '../../shared/auctionWidget';
+import { AutoBidFlow, BidFlow, autoBidView, bidView } from '../../shared/auctionWidget';
 import { amountEcho, formatCountdown, formatPrice, formatTime, plural } from '../../shared/demo';
 import { Icon } from './Icon';
 
@@ -13,6 +13,10 @@ export function Auction({ auctionId, mayBid, refreshCatalog }: { auctionId: stri
   const store = auctionStore(useSinyal(), auctionId);
   const flow = useMemo(() => new BidFlow(store), [store]);
   const flowState = useSyncExternalStore(flow.subscribe, flow.getSnapshot);
+  const autoFlow = useMemo(() => new AutoBidFlow(store), [store]);
+  const autoFlowState = useSyncExternalStore(autoFlow.subscribe, autoFlow.getSnapshot);
+  const autoLine = autoBidView(auction.autoBid, state?.status);
+  const [maxAmount, setMaxAmount] = useState('');
   const view = bidView(auction, flowState, mayBid);
   const online = useConnectionState().state === 'open';
   const [amount, setAmount] = useState('');
@@ -29,6 +33,10 @@ export function Auction({ auctionId, mayBid, refreshCatalog }: { auctionId: stri
 
   if (!state) return <section className="panel auction" aria-busy="true">Loading the auction…</section>;
   const custom = Number(amount.replace(/\D/g, ''));
+  const max = Number(maxAmount.replace(/\D/g, ''));
+  const setAutoBid = () => {
+    if (max > 0 && autoFlow.set(max)) setMaxAmount('');
+  };
   const bid = (value: number) => {
     if (flow.bid(value)) setAmount(''); // through the outbox: decided once by the server, even across a reconnect
   };
@@ -84,6 +92,21 @@ export function Auction({ auctionId, mayBid, refreshCatalog }: { auctionId: stri
           </form>
           {custom > 0 && <p className={`bid-echo${custom < state.minNextBid ? ' low' : ''}`} aria-live="polite">{amountEcho(custom, state.minNextBid)}</p>}
           <p className="bid-hint">Minimum next bid <b data-testid="min-next">{formatPrice(state.minNextBid)}</b> · steps of {formatPrice(state.increment)}</p>
+          <form className="auto-bid" data-testid="auto-bid" onSubmit={(event) => (event.preventDefault(), setAutoBid())}>
+            <label htmlFor={`${inputId}-max`}><Icon name="bolt" /> Auto-bid up to</label>
+            <div className="bid-custom">
+              <input id={`${inputId}-max`} placeholder="Your maximum (Rp)" inputMode="numeric" autoComplete="off" value={maxAmount} onChange={(event) => setMaxAmount(event.target.value)} />
+              <button type="submit" data-testid="auto-bid-set" disabled={autoFlowState.pending || !(max >= state.minNextBid)}>{auction.autoBid?.active ? 'Change' : 'Set'}</button>
+            </div>
+            {max > 0 && <p className={`bid-echo${max < state.minNextBid ? ' low' : ''}`} aria-live="polite">{amountEcho(max, state.minNextBid)}</p>}
+            {autoLine && (
+              <p className={`auto-bid-line ${autoLine.tone}`} role="status" data-testid={`auto-bid-${autoLine.tone}`}>
+                <span>{autoLine.text}</span>
+                {auction.autoBid?.active && <button type="button" className="link" data-testid="auto-bid-cancel" disabled={autoFlowState.pending} onClick={() => autoFlow.cancel()}>Cancel</button>}
+              </p>
+            )}
+            {autoFlowState.error && <p className="alert error" role="alert" data-testid="auto-bid-error"><Icon name="alert" /> <span>{autoFlowState.error}</span></p>}
+          </form>
         </div>
       )}
       {recent.length > 0 && (
@@ -97,7 +120,7 @@ export function Auction({ auctionId, mayBid, refreshCatalog }: { auctionId: stri
           <ol className="bids" data-testid="bids">
             {shown.map((b) => (
               <li key={b.bidId} className={b.bidderNumber === myBidderNumber ? 'mine' : ''}>
-                <span>Bidder {b.bidderNumber}{b.bidderNumber === myBidderNumber ? ' (you)' : ''}</span>
+                <span>Bidder {b.bidderNumber}{b.bidderNumber === myBidderNumber ? ' (you)' : ''}{b.auto && <span className="auto-tag" title="Placed automatically for this bidder's auto-bid"> · auto</span>}</span>
                 <span>{formatPrice(b.amount)}<span className="when">{formatTime(b.at)}</span></span>
               </li>
             ))}
