@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { autoBidMaxProblem, resolveAutoBids, type AutoBidEntry, type AutoBidResolution } from '../src/features/auction/autoBidRules';
+import { MemoryAuctionStore } from '../src/features/auction/memoryAuctionStore';
 
 const auto = (userId: string, max: number, order: number, active = true): AutoBidEntry => ({ userId, max, order, active });
 
@@ -98,5 +99,33 @@ describe('autoBidMaxProblem', () => {
     expect(autoBidMaxProblem(12.5, 10)).toBe('invalid');
     expect(autoBidMaxProblem(0, 10)).toBe('invalid');
     expect(autoBidMaxProblem(Number.MAX_SAFE_INTEGER + 2, 10)).toBe('invalid');
+  });
+});
+
+describe('the worked example of docs/auction.md § Auto-bid', () => {
+  it('plays out as the table says', async () => {
+    const store = new MemoryAuctionStore();
+    const limits = { rateLimit: { maxBids: 100, windowMs: 1000 }, auditLimit: 100 };
+    await store.create({ id: 'x', startingPrice: 1_000_000, increment: 100_000, startsAt: 0, endsAt: 100_000, extendWithinMs: 0, extendByMs: 0 }, 0);
+    const set = (userId: string, max: number, now: number) => store.setAutoBid({ auctionId: 'x', userId, max, now, ...limits });
+    const bid = (userId: string, amount: number, now: number) => store.placeBid({ auctionId: 'x', userId, amount, now, ...limits });
+    const leader = async () => (await store.get('x', 0))!.leader!;
+    await set('ani', 1_500_000, 1);
+    expect(await leader()).toMatchObject({ userId: 'ani', amount: 1_000_000 });
+    await bid('budi', 1_100_000, 2);
+    expect(await leader()).toMatchObject({ userId: 'ani', amount: 1_200_000 });
+    expect(await set('citra', 2_000_000, 3)).toMatchObject({ autoBids: { exhausted: [{ userId: 'ani' }] } });
+    expect(await leader()).toMatchObject({ userId: 'citra', amount: 1_600_000 });
+    expect(await set('dewi', 2_000_000, 4)).toMatchObject({ autoBid: { active: false }, autoBids: { proxyBid: { userId: 'citra', bid: { amount: 2_000_000 } } } });
+    expect(await bid('budi', 2_100_000, 5)).toMatchObject({ autoBids: { proxyBid: null, exhausted: [{ userId: 'citra' }] } });
+    expect(await leader()).toMatchObject({ userId: 'budi', amount: 2_100_000 });
+    expect((await store.get('x', 10))!.recentBids.map((b) => [b.amount, b.auto === true])).toEqual([
+      [1_000_000, true],
+      [1_100_000, false],
+      [1_200_000, true],
+      [1_600_000, true],
+      [2_000_000, true],
+      [2_100_000, false],
+    ]);
   });
 });
