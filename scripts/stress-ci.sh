@@ -35,7 +35,7 @@ for i in $(seq 1 "$runs"); do
   npm test >"$log" 2>&1
   status=$?
   seconds=$(($(date +%s) - start))
-  summary=$(grep -E '^ +Tests +' "$log" | tail -n 1 | sed -E 's/\x1b\[[0-9;]*m//g; s/^ +//')
+  summary=$(sed -E 's/\x1b\[[0-9;]*m//g' "$log" | grep -E '^ +Tests +' | tail -n 1 | sed -E 's/^ +//')
   if [ "$status" -eq 0 ]; then
     echo "run $i/$runs: pass in ${seconds}s — ${summary:-no summary}"
   else
