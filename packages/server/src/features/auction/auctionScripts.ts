@@ -203,17 +203,14 @@ local function resolve_auto()
 end`;
 
 /**
- * One bid attempt, decided and recorded atomically (see `decideBid` in rules.ts), then
- * answered by the auto-bids in the same step (`resolve_auto`). KEYS/ARGV: the layout above
- * (ARGV 3 is the amount). Returns {'unknown'} · {'rejected', reason, minNextBid,
- * retryAfterMs|'', startsAt, endsAt, trimmed} · {'accepted', accept reply, proxy accept reply
- * or {}, exhausted, trimmed}.
- * With announce, the room's events are appended in the same step, so the room's order is the
- * order of the decisions, on every node. Inside a command, it first refuses with a `FENCED…`
- * error reply when another node took the command over (this node was presumed dead), so a
- * bid is never decided twice.
+ * The head of PLACE_BID and SET_AUTO_BID (`decideBid` in rules.ts, for a bid or a maximum):
+ * the fence, the auction, the bidder's sliding window (every attempt counts; one over it is
+ * neither counted nor audited), the auction active, the amount a positive safe integer at
+ * least the minimum next bid. A refusal is audited (with `auditSuffix` after the reason) and
+ * returned; what follows runs only for an accepted amount, with `user`, `amount`, `now`,
+ * `minimum` and `s` (the state fields) in scope.
  */
-export const PLACE_BID = `${HELPERS}
+const decideAttempt = (auditSuffix: string) => `${HELPERS}
 ${APPEND_EVENT_FUNCTION}
 ${RECORD_EFFECT_FUNCTION}
 ${CLAIM_HELD_FUNCTION}
@@ -238,7 +235,7 @@ if retry then return {'rejected', 'rate_limited', int(minimum), int(retry), s[3]
 local function rejected(reason)
   local bidder_number = redis.call('HGET', KEYS[3], user)
   local trimmed = audit(KEYS[6], tonumber(ARGV[9]), '{"at":' .. ARGV[4] .. ',"userId":' .. ARGV[2] .. ',"bidderNumber":' .. num_or_null(bidder_number) ..
-    ',"amount":' .. ARGV[3] .. ',"result":"rejected","reason":"' .. reason .. '"}')
+    ',"amount":' .. ARGV[3] .. ',"result":"rejected","reason":"' .. reason .. '"${auditSuffix}}')
   return {'rejected', reason, int(minimum), '', s[3], s[4], trimmed}
 end
 
@@ -249,7 +246,19 @@ if now < starts_at then return rejected('not_started') end
 -- 3. The amount: a positive safe integer, at least the minimum next bid.
 if not amount or amount ~= math.floor(amount) or amount <= 0 or amount > 9007199254740991 then return rejected('invalid') end
 if amount < minimum then return rejected('too_low') end
+`;
 
+/**
+ * One bid attempt, decided and recorded atomically (`decideAttempt`), then answered by the
+ * auto-bids in the same step (`resolve_auto`). KEYS/ARGV: the layout above (ARGV 3 is the
+ * amount). Returns {'unknown'} · {'rejected', reason, minNextBid, retryAfterMs|'', startsAt,
+ * endsAt, trimmed} · {'accepted', accept reply, proxy accept reply or {}, exhausted, trimmed}.
+ * With announce, the room's events are appended in the same step, so the room's order is the
+ * order of the decisions, on every node. Inside a command, it first refuses with a `FENCED…`
+ * error reply when another node took the command over (this node was presumed dead), so a
+ * bid is never decided twice.
+ */
+export const PLACE_BID = `${decideAttempt('')}
 -- Accepted, then answered by the auto-bids.
 local manual = accept(user, ARGV[2], amount, false)
 local proxy, exhausted, proxy_trimmed = resolve_auto()
@@ -257,44 +266,16 @@ if ARGV[10] == '1' and KEYS[11] then record_effect(KEYS[11], ARGV[15], ARGV[16],
 return {'accepted', manual, proxy, exhausted, manual[9] + proxy_trimmed}`;
 
 /**
- * Sets (or replaces) a bidder's auto-bid and resolves the auto-bids, atomically: the
- * bidder's sliding window, the auction active, the maximum a positive safe integer at least
- * the minimum next bid (`autoBidMaxProblem`), then `resolve_auto`. KEYS/ARGV: the layout above
- * (ARGV 3 is the maximum). Returns {'unknown'} · {'rejected', reason, minNextBid,
- * retryAfterMs|'', startsAt, endsAt, trimmed} · {'accepted', max, active (1/0), proxy accept
- * reply or {}, exhausted, trimmed}.
+ * Sets (or replaces) a bidder's auto-bid and resolves the auto-bids, atomically: the checks of
+ * a bid (`decideAttempt`: for the maximum, as `autoBidMaxProblem` says), then the maximum
+ * stored with the next order number and `resolve_auto`. KEYS/ARGV: the layout above (ARGV 3 is
+ * the maximum). Returns {'unknown'} · {'rejected', reason, minNextBid, retryAfterMs|'',
+ * startsAt, endsAt, trimmed} · {'accepted', max, active (1/0), proxy accept reply or {},
+ * exhausted, trimmed}.
  */
-export const SET_AUTO_BID = `${HELPERS}
-${APPEND_EVENT_FUNCTION}
-${RECORD_EFFECT_FUNCTION}
-${CLAIM_HELD_FUNCTION}
-${AUDIT_FUNCTION}
-${RATE_FUNCTION}
-${ACCEPT_FUNCTIONS}
-if KEYS[11] and not claim_held(KEYS[11], ARGV[15]) then return redis.error_reply('${FENCED_REPLY} command taken over by another node') end
-if redis.call('EXISTS', KEYS[1]) == 0 then return {'unknown'} end
-local s = redis.call('HMGET', KEYS[1], 'startingPrice', 'increment', 'startsAt', 'endsAt', 'ended', 'leaderAmount')
-local starting_price, increment = tonumber(s[1]), tonumber(s[2])
-local starts_at, ends_at = tonumber(s[3]), tonumber(s[4])
-local ended = s[5] == '1'
-local leader_amount = s[6] and tonumber(s[6])
-local user, max, now = ARGV[1], tonumber(ARGV[3]), tonumber(ARGV[4])
-local minimum = starting_price
-if leader_amount then minimum = leader_amount + increment end
-
-local retry = rate_check(KEYS[5], user, now, tonumber(ARGV[5]), tonumber(ARGV[6]))
-if retry then return {'rejected', 'rate_limited', int(minimum), int(retry), s[3], s[4], 0} end
+export const SET_AUTO_BID = `${decideAttempt(',"action":"auto_bid_set"')}
+local max = amount
 local bidder_number = num_or_null(redis.call('HGET', KEYS[3], user))
-local function rejected(reason)
-  local trimmed = audit(KEYS[6], tonumber(ARGV[9]), '{"at":' .. ARGV[4] .. ',"userId":' .. ARGV[2] .. ',"bidderNumber":' .. bidder_number ..
-    ',"amount":' .. ARGV[3] .. ',"result":"rejected","reason":"' .. reason .. '","action":"auto_bid_set"}')
-  return {'rejected', reason, int(minimum), '', s[3], s[4], trimmed}
-end
-if ended or now >= ends_at then return rejected('ended') end
-if now < starts_at then return rejected('not_started') end
-if not max or max ~= math.floor(max) or max <= 0 or max > 9007199254740991 then return rejected('invalid') end
-if max < minimum then return rejected('too_low') end
-
 local order = redis.call('HINCRBY', KEYS[1], 'autoBidOrder', 1)
 redis.call('HSET', KEYS[7], user, int(max) .. ',' .. int(order) .. ',1')
 local trimmed = audit(KEYS[6], tonumber(ARGV[9]), '{"at":' .. ARGV[4] .. ',"userId":' .. ARGV[2] .. ',"bidderNumber":' .. bidder_number ..
@@ -314,8 +295,8 @@ return {'accepted', int(max), active, proxy, exhausted, trimmed + proxy_trimmed}
  * KEYS: state, autobids, bidders, audit. ARGV: userId, userId JSON, now, audit limit.
  * Removes the bidder's auto-bid. Returns {'unknown'} · {'none'} · {'cancelled', trimmed}.
  */
-export const CANCEL_AUTO_BID = `${AUDIT_FUNCTION}
-local function num_or_null(v) if v then return v else return 'null' end end
+export const CANCEL_AUTO_BID = `${HELPERS}
+${AUDIT_FUNCTION}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {'unknown'} end
 if redis.call('HDEL', KEYS[2], ARGV[1]) == 0 then return {'none'} end
 local trimmed = audit(KEYS[4], tonumber(ARGV[4]), '{"at":' .. ARGV[3] .. ',"userId":' .. ARGV[2] .. ',"bidderNumber":' .. num_or_null(redis.call('HGET', KEYS[3], ARGV[1])) ..
