@@ -60,11 +60,13 @@ export type {
 export type {
   AgentStatus,
   ChosenAgentStatus,
+  UserPresence,
   ViewerCount,
   SocialProof,
   ViewersState,
   PresenceStatus,
   SetAgentStatusData,
+  SetActivityData,
   SocialProofActivityBody,
   SocialProofActivity,
   PresenceEvents,
