@@ -115,7 +115,7 @@ export function agentStatusText(
   now: number,
 ): { tone: 'online' | 'away' | 'busy' | 'offline'; text: string } {
   if (agent.agentStatus === 'busy') return { tone: 'busy', text: agent.availableAt && agent.availableAt > now ? `Busy · back at ${formatTime(agent.availableAt)}` : 'Busy' };
-  if (agent.presence === 'away') return { tone: 'away', text: 'Away · may take a while to reply' };
+  if (agent.presence === 'away') return { tone: 'away', text: 'Away' };
   if (agent.online) return { tone: 'online', text: 'Online · usually replies within minutes' };
   return { tone: 'offline', text: agent.lastSeen ? `Offline · last seen ${formatTime(agent.lastSeen)}` : 'Offline' };
 }
