@@ -1,10 +1,11 @@
 // Presence & social proof against the real server over real sockets: unique viewer counts,
-// eviction of dead viewers, coalescing under a burst, online/offline with lastSeen, agent
-// status, and the social-proof counters with their day / week windows.
+// eviction of dead viewers, coalescing under a burst, online/away/offline with lastSeen (the
+// activity tracker of each tab), agent status, and the social-proof counters with their day /
+// week windows.
 import type { SinyalClient } from '@sinyal/client';
 import { createDevToken, type ServerOptions } from '@sinyal/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { agentStatusStore, setAgentStatus, userStatusStore, viewerCountStore } from '../packages/client/src/presence';
+import { activityTracker, agentStatusStore, setAgentStatus, userStatusStore, viewerCountStore, type ActivitySource } from '../packages/client/src/presence';
 import { presenceFeature, type PresenceOptions } from '../packages/server/src/features/presence';
 import { createFaultProxy } from '../test-utils/faultProxy';
 import { SECRET, connect, sleep, startServer, until } from '../test-utils/harness';
@@ -279,6 +280,70 @@ describe('presence: user and agent status', () => {
     const seen = watch(userStatusStore(customer, 'cust')).store;
     await until(() => seen.getSnapshot().status === 'joined');
     expect(seen.getSnapshot()).toMatchObject({ online: true, agentStatus: null });
+  });
+});
+
+/** A page the test hides and shows (the tracker's source). */
+function manualPage() {
+  let hidden = false;
+  let onVisibilityChange = () => {};
+  const source: ActivitySource = {
+    isHidden: () => hidden,
+    listen(_onInput, visibility) {
+      onVisibilityChange = visibility;
+      return () => {};
+    },
+  };
+  const set = (value: boolean) => {
+    hidden = value;
+    onVisibilityChange();
+  };
+  return { source, hide: () => set(true), show: () => set(false) };
+}
+
+describe('presence: away', () => {
+  it('two tabs of one user: away when both are hidden, online when either is visible; a tab sends its idle state again after a reconnect', async () => {
+    const s = await setup();
+    const proxy = await createFaultProxy({ targetPort: s.port });
+    cleanups.push(() => proxy.close());
+    const observer = client(s.url, 'obs');
+    const dana = watch(userStatusStore(observer, 'dana')).store;
+    await until(() => dana.getSnapshot().status === 'joined');
+    expect(dana.getSnapshot()).toMatchObject({ online: false, presence: 'offline' });
+
+    const tab1 = client(`ws://127.0.0.1:${proxy.port}/ws`, 'dana');
+    const tab2 = client(s.url, 'dana');
+    const [page1, page2] = [manualPage(), manualPage()];
+    const activity1 = watch(activityTracker(tab1, { source: page1.source })).store;
+    watch(activityTracker(tab2, { source: page2.source }));
+    await until(() => tab1.state === 'open' && tab2.state === 'open');
+    await until(() => dana.getSnapshot().presence === 'online');
+
+    page1.hide();
+    page2.hide();
+    await until(() => dana.getSnapshot().presence === 'away');
+    expect(dana.getSnapshot()).toMatchObject({ online: true, presence: 'away' });
+    page2.show();
+    await until(() => dana.getSnapshot().presence === 'online');
+
+    // Tab 1 (hidden, idle) loses its connection; its new connection starts active on the
+    // server, so the tracker says "idle" again: with tab 2 hidden too, dana is away.
+    const states: string[] = [];
+    tab1.subscribe(() => states.push(tab1.state));
+    proxy.cutAll();
+    await until(() => states.includes('reconnecting') && tab1.state === 'open');
+    expect(activity1.getSnapshot().idle).toBe(true);
+    page2.hide();
+    await until(() => dana.getSnapshot().presence === 'away');
+
+    // Tab 1 shows and closes: only tab 2 is left, hidden — away; then none — offline.
+    page1.show();
+    await until(() => dana.getSnapshot().presence === 'online');
+    tab1.close();
+    await until(() => dana.getSnapshot().presence === 'away');
+    tab2.close();
+    await until(() => dana.getSnapshot().presence === 'offline');
+    expect(dana.getSnapshot()).toMatchObject({ online: false, lastSeen: expect.any(Number) });
   });
 });
 

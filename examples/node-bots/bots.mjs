@@ -2,14 +2,16 @@
 // - the agent (agent-1, "Sari") reads and answers buyers' messages after "typing…", in the
 //   language the buyer wrote in — unless a human agent (the same user, in a browser) has the
 //   conversation open and read it, or has set herself busy; then it stays quiet. A busy
-//   status whose "back at" time has passed is set back to online;
+//   status whose "back at" time has passed is set back to online. The bot is nobody at a
+//   keyboard: its connection reports itself idle, so buyers see Sari "Away" unless the human
+//   Sari is active in a browser tab;
 // - two bidders (bot-joko, bot-wati) bid on the p-1 auction now and then, answer when
 //   outbid (up to their own limit) and snipe in the last seconds, which extends it. They are
 //   bidders, not viewers: "N people viewing" counts only the people in a browser;
 // - the "backend" changes prices and statuses now and then (price drops become toasts on
 //   open pages and notifications for people who watch the listing).
 // Used by examples/server (npm run example). tour.mjs is the finite, scripted version.
-import { agentStatusStore, auctionStore, chatStore, createClient, createTypingController, setAgentStatus } from '@sinyal/client';
+import { activityTracker, agentStatusStore, auctionStore, chatStore, createClient, createTypingController, setAgentStatus } from '@sinyal/client';
 import WebSocket from 'ws';
 import { formatChange, formatPrice } from '../shared/format.mjs';
 
@@ -73,6 +75,9 @@ export async function startBots({ url, token, platform, catalog, agentId, log = 
   const agent = person(agentId);
   const ownStatus = agentStatusStore(agent, agentId);
   ownStatus.subscribe(() => {}); // keeps the agent's status room joined
+  const activity = activityTracker(agent); // no page in Node: idle until told otherwise, and told again after a reconnect
+  activity.subscribe(() => {});
+  activity.setIdle(true);
   const isBusy = () => ownStatus.getSnapshot().agentStatus === 'busy';
   every(() => {
     const { agentStatus, availableAt } = ownStatus.getSnapshot();

@@ -44,6 +44,16 @@ export const serverWsUrl = `${serverHttpUrl.replace(/^http/, 'ws')}/ws`;
 /** `?user=buyer-1`: two windows with two users = two people. */
 export const userId = params.get('user');
 
+/**
+ * Options of the activity tracker every page turns on: `?idleAfter=20` reports this tab idle
+ * (its user "away" once all their tabs are) after 20 s without input, to show it off; without
+ * it, the SDK's default (5 minutes). A hidden tab is idle at once either way.
+ */
+export const activityOptions: { idleAfterMs?: number } = (() => {
+  const seconds = Number(params.get('idleAfter'));
+  return Number.isFinite(seconds) && seconds > 0 ? { idleAfterMs: Math.round(seconds * 1000) } : {};
+})();
+
 /** The query string of links within the app without `user` (the sign-in page's links add their own). */
 export const searchWithout = (name: string): string => {
   const rest = new URLSearchParams(location.search);
@@ -99,11 +109,23 @@ export function messageMark(status: string, online: boolean): { label: string; i
   }
 }
 
-/** The agent's status for buyers: "Online", "Busy · back at 16:30", "Offline · last seen 15:02". */
-export function agentStatusText(agent: { online: boolean; agentStatus: string | null; availableAt: number | null; lastSeen: number | null }, now: number): { tone: 'online' | 'busy' | 'offline'; text: string } {
+/** The agent's status for buyers: "Online", "Away", "Busy · back at 16:30", "Offline · last seen 15:02". */
+export function agentStatusText(
+  agent: { online: boolean; presence: 'online' | 'away' | 'offline'; agentStatus: string | null; availableAt: number | null; lastSeen: number | null },
+  now: number,
+): { tone: 'online' | 'away' | 'busy' | 'offline'; text: string } {
   if (agent.agentStatus === 'busy') return { tone: 'busy', text: agent.availableAt && agent.availableAt > now ? `Busy · back at ${formatTime(agent.availableAt)}` : 'Busy' };
+  if (agent.presence === 'away') return { tone: 'away', text: 'Away' };
   if (agent.online) return { tone: 'online', text: 'Online · usually replies within minutes' };
   return { tone: 'offline', text: agent.lastSeen ? `Offline · last seen ${formatTime(agent.lastSeen)}` : 'Offline' };
+}
+
+/** Someone's status in a chat header: "Online", "Away", "Offline · last seen 15:02"; `null` while unknown (not joined, or hidden by the server). */
+export function presenceText(user: { status: string; presence: 'online' | 'away' | 'offline'; lastSeen: number | null }): { tone: 'online' | 'away' | 'offline'; text: string } | null {
+  if (user.status !== 'joined') return null;
+  if (user.presence === 'online') return { tone: 'online', text: 'Online' };
+  if (user.presence === 'away') return { tone: 'away', text: 'Away' };
+  return { tone: 'offline', text: user.lastSeen ? `Offline · last seen ${formatTime(user.lastSeen)}` : 'Offline' };
 }
 
 /** Choices of the agent's status control: value → what it sets. */

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
-import { useChatList } from '@sinyal/react';
-import { fetchCatalog, initials, parseRoute, searchWithout, signInHref, type DemoCatalog, type DemoUser } from '../../shared/demo';
+import { useActivityTracker, useChatList } from '@sinyal/react';
+import { activityOptions, fetchCatalog, initials, parseRoute, searchWithout, signInHref, type DemoCatalog, type DemoUser } from '../../shared/demo';
 import { ConnectionBanner } from './ConnectionBanner';
 import { Icon } from './Icon';
 import { Inbox } from './Inbox';
@@ -16,6 +16,8 @@ const subscribeHash = (onChange: () => void) => {
 export function App({ me, initialCatalog }: { me: DemoUser; initialCatalog: DemoCatalog }) {
   const hash = useSyncExternalStore(subscribeHash, () => location.hash);
   const route = parseRoute(hash);
+  // This tab reports itself idle or active: the people chatting with me see "Away" once all my tabs are idle.
+  useActivityTracker(activityOptions);
   const [catalog, setCatalog] = useState(initialCatalog);
   // The demo auction is replaced by a new one when it ends: reload the listings then.
   const refreshCatalog = useCallback(() => void fetchCatalog().then(setCatalog, () => {}), []);

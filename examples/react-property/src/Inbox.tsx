@@ -1,5 +1,5 @@
-import { useChatList } from '@sinyal/react';
-import { formatTime, initials, type DemoUser } from '../../shared/demo';
+import { useChatList, useUserStatus } from '@sinyal/react';
+import { formatTime, initials, presenceText, type DemoUser } from '../../shared/demo';
 import { AgentStatusControl } from './AgentStatusControl';
 import { Chat } from './Chat';
 import { Icon } from './Icon';
@@ -13,6 +13,7 @@ export function Inbox({ me, selected, names }: { me: DemoUser; selected: string 
   const other = (participants: readonly string[]) => participants.filter((id) => id !== me.id).map((id) => names[id] ?? id).join(', ');
   const open = conversations.find((c) => c.id === selected);
   const openName = open ? other(open.participants) : 'the buyer';
+  const others = open?.participants.filter((id) => id !== me.id) ?? [];
   return (
     <>
       <div className="inbox-head">
@@ -50,8 +51,14 @@ export function Inbox({ me, selected, names }: { me: DemoUser; selected: string 
             <>
               <div className="conversation-head">
                 <a className="back" href={`${location.search}#/inbox`}><Icon name="back" /> <span className="sr-only">Back to all conversations</span></a>
-                <span className="avatar" aria-hidden="true">{initials(openName)}</span>
-                <h2>{openName}</h2>
+                {others.length === 1 ? (
+                  <ChatPartner userId={others[0]!} name={openName} />
+                ) : (
+                  <>
+                    <span className="avatar" aria-hidden="true">{initials(openName)}</span>
+                    <h2>{openName}</h2>
+                  </>
+                )}
               </div>
               <Chat key={selected} conversationId={selected} me={me} names={names} otherName={openName} />
             </>
@@ -60,6 +67,20 @@ export function Inbox({ me, selected, names }: { me: DemoUser; selected: string 
           )}
         </section>
       </div>
+    </>
+  );
+}
+
+/** The other person of an open conversation: name and live status ("Online", "Away", "Offline · last seen 15:02"). */
+function ChatPartner({ userId, name }: { userId: string; name: string }) {
+  const status = presenceText(useUserStatus(userId));
+  return (
+    <>
+      <span className="avatar" aria-hidden="true">{initials(name)}{status && <span className={`presence ${status.tone}`} />}</span>
+      <span className="who">
+        <h2>{name}</h2>
+        {status && <span className={`status ${status.tone}`} data-testid="chat-partner-status">{status.text}</span>}
+      </span>
     </>
   );
 }

@@ -18,7 +18,7 @@ export { ServerClock } from './clock';
 export { isSinyalError, SinyalError } from './errors';
 export { browserEnvironment, type Environment } from './environment';
 export type { WebSocketLike, WebSocketConstructor } from './socket';
-export { ErrorCodes, CloseCodes, PROTOCOL_VERSION, type ErrorCode } from '@sinyal/protocol';
+export { ErrorCodes, CloseCodes, PROTOCOL_VERSION, type ErrorCode, type UserPresence } from '@sinyal/protocol';
 export * from './chat';
 export { auctionStore, AuctionStore, type AuctionSnapshot, type AuctionView } from './auction/auctionStore';
 export {
@@ -28,8 +28,16 @@ export {
   userStatusStore,
   agentStatusStore,
   setAgentStatus,
+  ActivityTracker,
+  activityTracker,
+  DEFAULT_ACTIVITY_TRACKER,
+  browserActivitySource,
+  ACTIVITY_INPUT_EVENTS,
   type ViewerCountSnapshot,
   type UserStatusSnapshot,
+  type ActivityTrackerOptions,
+  type ActivitySnapshot,
+  type ActivitySource,
 } from './presence';
 export { propertyStore, PropertyStore, type PropertySnapshot } from './property/propertyStore';
 export { watchlistStore, WatchlistStore, type WatchlistSnapshot } from './property/watchlistStore';

@@ -65,11 +65,13 @@ export type {
 export type {
   AgentStatus,
   ChosenAgentStatus,
+  UserPresence,
   ViewerCount,
   SocialProof,
   ViewersState,
   PresenceStatus,
   SetAgentStatusData,
+  SetActivityData,
   SocialProofActivityBody,
   SocialProofActivity,
   PresenceEvents,

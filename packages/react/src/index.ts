@@ -15,10 +15,14 @@ export { useTyping } from './useTyping';
 export { useProperty, type UsePropertyOptions, type UsePropertyResult } from './useProperty';
 export { useViewerCount } from './useViewerCount';
 export { useAgentStatus, type UseAgentStatusResult } from './useAgentStatus';
+export { useUserStatus } from './useUserStatus';
+export { useActivityTracker, type UseActivityTrackerResult } from './useActivityTracker';
 export { useAuction, type UseAuctionOptions, type UseAuctionResult } from './useAuction';
 export { useNotifications, type UseNotificationsResult } from './useNotifications';
 // The snapshot types the hooks return, so apps need not import them from @sinyal/client.
 export type {
+  ActivitySnapshot,
+  ActivityTrackerOptions,
   AuctionSnapshot,
   AuctionView,
   ChatListSnapshot,
@@ -32,6 +36,7 @@ export type {
   RoomSnapshot,
   TypingController,
   TypingControllerOptions,
+  UserPresence,
   UserStatusSnapshot,
   ViewerCountSnapshot,
 } from '@sinyal/client';

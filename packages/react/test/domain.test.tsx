@@ -1,11 +1,11 @@
 // Domain hooks (chat, auction, property, presence, notifications) against the real
 // reference server with all five platform features, rendered in <StrictMode>.
-import { chatStore, type SinyalClient } from '@sinyal/client';
+import { chatStore, type ActivitySource, type SinyalClient } from '@sinyal/client';
 import { act, cleanup, render, renderHook, screen } from '@testing-library/react';
 import { StrictMode, type ReactNode } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep, until } from '../../../test-utils/harness';
-import { SinyalProvider, useAgentStatus, useAuction, useChat, useChatList, useNotifications, useProperty, useTyping, useViewerCount } from '../src';
+import { SinyalProvider, useActivityTracker, useAgentStatus, useAuction, useChat, useChatList, useNotifications, useProperty, useTyping, useUserStatus, useViewerCount } from '../src';
 import { cleanups, startPlatform } from '../../../test-utils/platform';
 
 afterEach(async () => {
@@ -165,6 +165,48 @@ describe('@sinyal/react domain hooks', () => {
 
     b.unmount();
     await until(() => a.result.current.property.viewers === 1);
+  });
+
+  it('useActivityTracker reports the tab idle or active; useUserStatus and useAgentStatus show away', async () => {
+    const { user } = await startPlatform();
+    const ann = user('ann');
+    const budi = user('budi', { agent: true });
+    // Budi's tab: a page the test hides and shows.
+    let hidden = false;
+    let visibilityChanged = () => {};
+    const source: ActivitySource = { isHidden: () => hidden, listen: (_input, visibility) => ((visibilityChanged = visibility), () => {}) };
+    const setHidden = (value: boolean) => act(() => ((hidden = value), visibilityChanged()));
+
+    const seen = renderHook(() => ({ user: useUserStatus('budi'), agent: useAgentStatus('budi') }), { wrapper: provider(ann) });
+    const tab = renderHook(() => useActivityTracker({ source, idleAfterMs: 60_000 }), { wrapper: provider(budi) });
+    await until(() => seen.result.current.user.presence === 'online' && budi.state === 'open');
+    expect(seen.result.current.user).toMatchObject({ userId: 'budi', online: true, presence: 'online', status: 'joined' });
+    expect(tab.result.current.idle).toBe(false);
+
+    setHidden(true);
+    expect(tab.result.current.idle).toBe(true);
+    await until(() => seen.result.current.user.presence === 'away');
+    expect(seen.result.current.agent).toMatchObject({ presence: 'away', online: true, agentStatus: 'online' });
+
+    setHidden(false);
+    await until(() => seen.result.current.user.presence === 'online');
+    act(() => tab.result.current.setIdle(true)); // the app's own "Set me away"
+    await until(() => seen.result.current.agent.presence === 'away');
+
+    tab.unmount(); // tracker off (after the provider's releaseMs): the tab counts as active again
+    await until(() => seen.result.current.user.presence === 'online');
+
+    // Budi's other device, with the default source: a real key press on the document
+    // (happy-dom) is activity.
+    const phone = user('budi', { agent: true });
+    const domTab = renderHook(() => useActivityTracker(), { wrapper: provider(phone) });
+    await until(() => phone.state === 'open');
+    budi.close(); // the first tab is gone: the phone alone decides
+    act(() => domTab.result.current.setIdle(true));
+    await until(() => seen.result.current.user.presence === 'away');
+    act(() => void document.dispatchEvent(new Event('keydown')));
+    expect(domTab.result.current.idle).toBe(false);
+    await until(() => seen.result.current.user.presence === 'online');
   });
 
   it('useNotifications and useChatList: live items, unread counts, optimistic markAllRead', async () => {

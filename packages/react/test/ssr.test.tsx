@@ -1,6 +1,7 @@
 // @vitest-environment node
 // Server-side rendering of every domain hook: the initial (empty / loading) state, with no
 // `window`, no socket, no join and no HTTP request.
+import { activityTracker } from '@sinyal/client';
 import { renderToString } from 'react-dom/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sleep } from '../../../test-utils/harness';
@@ -14,6 +15,8 @@ import {
   useNotifications,
   useProperty,
   useTyping,
+  useActivityTracker,
+  useUserStatus,
   useViewerCount,
 } from '../src';
 import { cleanups, startPlatform } from '../../../test-utils/platform';
@@ -28,6 +31,8 @@ function PropertyPage({ propertyId, agentId, conversationId, auctionId }: Record
   const property = useProperty(propertyId);
   const viewers = useViewerCount(propertyId);
   const agent = useAgentStatus(agentId);
+  const other = useUserStatus('bob');
+  const activity = useActivityTracker();
   const chat = useChat(conversationId);
   const { onInput } = useTyping(conversationId);
   const auction = useAuction(auctionId);
@@ -39,6 +44,8 @@ function PropertyPage({ propertyId, agentId, conversationId, auctionId }: Record
       <p>property:{property.ready ? property.price : 'loading'}:{property.viewers}</p>
       <p>viewers:{viewers.status}:{viewers.count}</p>
       <p>agent:{agent.status}:{String(agent.agentStatus)}</p>
+      <p>user:{other.status}:{other.presence}</p>
+      <p>activity:{String(activity.idle)}</p>
       <p>chat:{chat.status}:{chat.messages.length}</p>
       <input onChange={onInput} />
       <p>auction:{auction.status}:{auction.state ? auction.state.currentPrice : 'loading'}:{auction.msRemaining}</p>
@@ -65,6 +72,8 @@ describe('@sinyal/react server-side rendering', () => {
       'property:<!-- -->loading<!-- -->:<!-- -->0',
       'viewers:<!-- -->idle<!-- -->:<!-- -->0',
       'agent:<!-- -->idle<!-- -->:<!-- -->null',
+      'user:<!-- -->idle<!-- -->:<!-- -->offline',
+      'activity:<!-- -->false',
       'chat:<!-- -->idle<!-- -->:<!-- -->0',
       'auction:<!-- -->idle<!-- -->:<!-- -->loading<!-- -->:<!-- -->0',
       'inbox:<!-- -->idle<!-- -->:<!-- -->0',
@@ -79,5 +88,6 @@ describe('@sinyal/react server-side rendering', () => {
     expect(timerSpy).not.toHaveBeenCalled();
     expect(client.state).toBe('idle');
     expect(client.room('chat:c-1').getSnapshot().status).toBe('idle');
+    expect(activityTracker(client).tracking).toBe(false);
   });
 });

@@ -102,6 +102,8 @@ export {
   type ActivityAuth,
   type PresenceStore,
   type UserPresenceRecord,
+  type SessionIdleChange,
+  userPresenceOf,
   type ActivityKind,
   type SocialProofWindows,
 } from './features/presence';

@@ -50,16 +50,16 @@ export function presenceStoreContract(describeFn: typeof describe, name: string,
 
     it('tracks sessions per user, lastSeen, and an agent status kept across reconnects', async () => {
       const store = await make();
-      expect(await store.getUser('budi')).toEqual({ sessions: 0, lastSeen: null, agent: null });
-      expect(await store.connectSession('budi', 's1', 100, true)).toEqual({ sessions: 1, lastSeen: 100, agent: { status: 'online', availableAt: null } });
+      expect(await store.getUser('budi')).toEqual({ sessions: 0, idleSessions: 0, lastSeen: null, agent: null });
+      expect(await store.connectSession('budi', 's1', 100, true)).toEqual({ sessions: 1, idleSessions: 0, lastSeen: 100, agent: { status: 'online', availableAt: null } });
       expect((await store.connectSession('budi', 's2', 200, true)).lastSeen).toBe(100); // already online since 100
       await store.setAgentStatus('budi', 'busy', 5000);
       expect(await store.disconnectSession('budi', 's1', 300)).toMatchObject({ sessions: 1, lastSeen: 100 });
-      expect(await store.disconnectSession('budi', 's2', 400)).toEqual({ sessions: 0, lastSeen: 400, agent: { status: 'busy', availableAt: 5000 } });
+      expect(await store.disconnectSession('budi', 's2', 400)).toEqual({ sessions: 0, idleSessions: 0, lastSeen: 400, agent: { status: 'busy', availableAt: 5000 } });
       expect(await store.disconnectSession('budi', 's2', 500)).toMatchObject({ sessions: 0, lastSeen: 400 });
-      expect(await store.connectSession('budi', 's3', 600, true)).toEqual({ sessions: 1, lastSeen: 600, agent: { status: 'busy', availableAt: 5000 } });
-      expect(await store.disconnectSession('ghost', 's9', 700)).toEqual({ sessions: 0, lastSeen: null, agent: null });
-      expect(await store.getUser('ghost')).toEqual({ sessions: 0, lastSeen: null, agent: null });
+      expect(await store.connectSession('budi', 's3', 600, true)).toEqual({ sessions: 1, idleSessions: 0, lastSeen: 600, agent: { status: 'busy', availableAt: 5000 } });
+      expect(await store.disconnectSession('ghost', 's9', 700)).toEqual({ sessions: 0, idleSessions: 0, lastSeen: null, agent: null });
+      expect(await store.getUser('ghost')).toEqual({ sessions: 0, idleSessions: 0, lastSeen: null, agent: null });
       // A returned record is a copy: mutating it does not touch the store.
       const record = await store.getUser('budi');
       record.agent!.status = 'online';
@@ -69,15 +69,49 @@ export function presenceStoreContract(describeFn: typeof describe, name: string,
     it('non-agents have no agent record; timestamps round-trip exactly', async () => {
       const store = await make();
       const at = 1_735_689_600_123;
-      expect(await store.connectSession('sari', 's1', at, false)).toEqual({ sessions: 1, lastSeen: at, agent: null });
-      expect(await store.disconnectSession('sari', 's1', at + 987_654_321)).toEqual({ sessions: 0, lastSeen: at + 987_654_321, agent: null });
+      expect(await store.connectSession('sari', 's1', at, false)).toEqual({ sessions: 1, idleSessions: 0, lastSeen: at, agent: null });
+      expect(await store.disconnectSession('sari', 's1', at + 987_654_321)).toEqual({ sessions: 0, idleSessions: 0, lastSeen: at + 987_654_321, agent: null });
       expect(await store.setAgentStatus('agus', 'busy', 9_007_199_254_740_991)).toEqual({
         sessions: 0,
+        idleSessions: 0,
         lastSeen: null,
         agent: { status: 'busy', availableAt: 9_007_199_254_740_991 },
       });
       expect(await store.connectSession('agus', 's2', 1, true)).toMatchObject({ agent: { status: 'busy', availableAt: 9_007_199_254_740_991 } });
-      expect(await store.setAgentStatus('agus', 'online', null)).toEqual({ sessions: 1, lastSeen: 1, agent: { status: 'online', availableAt: null } });
+      expect(await store.setAgentStatus('agus', 'online', null)).toEqual({ sessions: 1, idleSessions: 0, lastSeen: 1, agent: { status: 'online', availableAt: null } });
+    });
+
+    it('flags sessions idle one by one: a set per session, only connected ones, gone with their session', async () => {
+      const store = await make();
+      await store.connectSession('dewi', 'laptop', 100, false);
+      await store.connectSession('dewi', 'phone', 110, false);
+      expect(await store.setSessionIdle('dewi', 'phone', true)).toEqual({ changed: true, record: { sessions: 2, idleSessions: 1, lastSeen: 100, agent: null } });
+      expect(await store.setSessionIdle('dewi', 'phone', true)).toMatchObject({ changed: false, record: { idleSessions: 1 } }); // idempotent
+      expect(await store.setSessionIdle('dewi', 'laptop', true)).toMatchObject({ changed: true, record: { sessions: 2, idleSessions: 2 } });
+      expect(await store.setSessionIdle('dewi', 'laptop', false)).toMatchObject({ changed: true, record: { sessions: 2, idleSessions: 1 } });
+      expect(await store.setSessionIdle('dewi', 'laptop', false)).toMatchObject({ changed: false, record: { idleSessions: 1 } });
+      // Only a connected session can be flagged: not one that closed, nor one never seen.
+      expect(await store.setSessionIdle('dewi', 'tablet', true)).toMatchObject({ changed: false, record: { sessions: 2, idleSessions: 1 } });
+      expect(await store.setSessionIdle('ghost', 's1', true)).toEqual({ changed: false, record: { sessions: 0, idleSessions: 0, lastSeen: null, agent: null } });
+      // The idle phone closes: its flag goes with it.
+      expect(await store.disconnectSession('dewi', 'phone', 200)).toMatchObject({ sessions: 1, idleSessions: 0, lastSeen: 100 });
+      expect(await store.setSessionIdle('dewi', 'phone', true)).toMatchObject({ changed: false, record: { sessions: 1, idleSessions: 0 } });
+      await store.setSessionIdle('dewi', 'laptop', true);
+      expect(await store.disconnectSession('dewi', 'laptop', 300)).toEqual({ sessions: 0, idleSessions: 0, lastSeen: 300, agent: null });
+      // A new session starts active.
+      expect(await store.connectSession('dewi', 'laptop-2', 400, false)).toMatchObject({ sessions: 1, idleSessions: 0 });
+      expect(await store.getUser('dewi')).toMatchObject({ sessions: 1, idleSessions: 0, lastSeen: 400 });
+    });
+
+    it('concurrent idle flags of different sessions never lose an update', async () => {
+      const store = await make();
+      const sessions = Array.from({ length: 12 }, (_, i) => `s${i}`);
+      await Promise.all(sessions.map((s) => store.connectSession('eka', s, 1, false)));
+      const results = await Promise.all(sessions.map((s) => store.setSessionIdle('eka', s, true)));
+      expect(results.every((r) => r.changed)).toBe(true);
+      expect(Math.max(...results.map((r) => r.record.idleSessions))).toBe(12);
+      await Promise.all(sessions.slice(0, 4).map((s) => store.setSessionIdle('eka', s, false)));
+      expect(await store.getUser('eka')).toMatchObject({ sessions: 12, idleSessions: 8 });
     });
 
     it('counts activity once per actor per window, forgets old windows and never writes into an older one', async () => {

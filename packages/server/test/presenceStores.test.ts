@@ -107,6 +107,41 @@ redisTest.describe('RedisPresenceStore across nodes', () => {
     expect((await a.getUser('alice')).agent).toEqual({ status: 'online', availableAt: null });
   });
 
+  it("idle flags are shared by the nodes and expire with a dead node's sessions", async () => {
+    const keys = freshPrefix();
+    const a = presenceStore(redisNode(keys), 1500);
+    const b = presenceStore(redisNode(keys), 600);
+    await a.connectSession('dewi', 'laptop', 10, false);
+    await b.connectSession('dewi', 'phone', 20, false);
+    expect(await b.setSessionIdle('dewi', 'phone', true)).toMatchObject({ changed: true, record: { sessions: 2, idleSessions: 1 } });
+    expect(await a.getUser('dewi')).toMatchObject({ sessions: 2, idleSessions: 1 });
+    // A node flags only sessions that exist, its own or another node's.
+    expect(await a.setSessionIdle('dewi', 'laptop', true)).toMatchObject({ changed: true, record: { sessions: 2, idleSessions: 2 } });
+    await a.setSessionIdle('dewi', 'laptop', false);
+
+    // Node b dies: its idle phone expires, flag and all; only the laptop (active) is left.
+    await b.close();
+    await expectEventually(async () => (await a.getUser('dewi')).sessions === 1);
+    expect(await a.getUser('dewi')).toMatchObject({ sessions: 1, idleSessions: 0 });
+    expect(await a.setSessionIdle('dewi', 'phone', true)).toMatchObject({ changed: false, record: { sessions: 1, idleSessions: 0 } });
+  });
+
+  it('re-adds a session with its idle flag when Redis lost it', async () => {
+    const keys = freshPrefix();
+    const a = presenceStore(redisNode(keys), 300);
+    await a.connectSession('dewi', 'laptop', 5, false);
+    await a.connectSession('dewi', 'phone', 6, false);
+    await a.setSessionIdle('dewi', 'phone', true);
+    await deleteKeys(keys); // Redis lost everything
+    await expectEventually(async () => (await a.getUser('dewi')).sessions === 2);
+    expect(await a.getUser('dewi')).toMatchObject({ sessions: 2, idleSessions: 1 });
+    // The flag cleared after the loss stays cleared after the next one.
+    await a.setSessionIdle('dewi', 'phone', false);
+    await deleteKeys(keys);
+    await expectEventually(async () => (await a.getUser('dewi')).sessions === 2);
+    expect(await a.getUser('dewi')).toMatchObject({ sessions: 2, idleSessions: 0 });
+  });
+
   it('rejects with unavailable when Redis is unreachable', async () => {
     const down = presenceStore(redisNode(freshPrefix(), 'redis://127.0.0.1:1'));
     const error = await down.addViewer('p', 'alice', 's1').catch((err: unknown) => err);

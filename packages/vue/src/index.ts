@@ -17,10 +17,14 @@ export { useTyping } from './useTyping';
 export { useProperty, type UsePropertyOptions, type UsePropertyReturn } from './useProperty';
 export { useViewerCount } from './useViewerCount';
 export { useAgentStatus, type UseAgentStatusReturn } from './useAgentStatus';
+export { useUserStatus } from './useUserStatus';
+export { useActivityTracker, type UseActivityTrackerReturn } from './useActivityTracker';
 export { useAuction, type UseAuctionOptions, type UseAuctionReturn } from './useAuction';
 export { useNotifications, type UseNotificationsReturn } from './useNotifications';
 // The snapshot types behind the refs, so apps need not import them from @sinyal/client.
 export type {
+  ActivitySnapshot,
+  ActivityTrackerOptions,
   AuctionSnapshot,
   AuctionView,
   ChatListSnapshot,
@@ -34,6 +38,7 @@ export type {
   RoomSnapshot,
   TypingController,
   TypingControllerOptions,
+  UserPresence,
   UserStatusSnapshot,
   ViewerCountSnapshot,
 } from '@sinyal/client';

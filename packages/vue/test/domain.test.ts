@@ -1,6 +1,6 @@
 // Domain composables (chat, auction, property, presence, notifications) against the real
 // reference server with all five platform features.
-import { chatStore, type SinyalClient } from '@sinyal/client';
+import { chatStore, type ActivitySource, type SinyalClient } from '@sinyal/client';
 import { mount } from '@vue/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineComponent, effectScope, h } from 'vue';
@@ -15,6 +15,8 @@ import {
   useNotifications,
   useProperty,
   useTyping,
+  useActivityTracker,
+  useUserStatus,
   useViewerCount,
 } from '../src';
 import { cleanups, startPlatform } from '../../../test-utils/platform';
@@ -167,6 +169,48 @@ describe('@sinyal/vue domain composables', () => {
 
     bWrapper.unmount();
     await until(() => a.property.viewers.value === 1);
+  });
+
+  it('useActivityTracker reports the tab idle or active; useUserStatus and useAgentStatus show away', async () => {
+    const { user } = await startPlatform();
+    const ann = user('ann');
+    const budi = user('budi', { agent: true });
+    // Budi's tab: a page the test hides and shows.
+    let hidden = false;
+    let visibilityChanged = () => {};
+    const source: ActivitySource = { isHidden: () => hidden, listen: (_input, visibility) => ((visibilityChanged = visibility), () => {}) };
+    const setHidden = (value: boolean) => ((hidden = value), visibilityChanged());
+
+    const { result: seen } = mountWith(ann, () => ({ user: useUserStatus('budi'), agent: useAgentStatus('budi') }));
+    const { result: tab, wrapper: tabWrapper } = mountWith(budi, () => useActivityTracker({ source, idleAfterMs: 60_000 }));
+    await until(() => seen.user.presence.value === 'online' && budi.state === 'open');
+    expect(seen.user.online.value && seen.user.status.value === 'joined').toBe(true);
+    expect(tab.idle.value).toBe(false);
+
+    setHidden(true);
+    expect(tab.idle.value).toBe(true);
+    await until(() => seen.user.presence.value === 'away');
+    expect([seen.agent.presence.value, seen.agent.online.value, seen.agent.agentStatus.value]).toEqual(['away', true, 'online']);
+
+    setHidden(false);
+    await until(() => seen.user.presence.value === 'online');
+    tab.setIdle(true); // the app's own "Set me away"
+    await until(() => seen.agent.presence.value === 'away');
+
+    tabWrapper.unmount(); // tracker off (after the plugin's releaseMs): the tab counts as active again
+    await until(() => seen.user.presence.value === 'online');
+
+    // Budi's other device, with the default source: a real key press on the document
+    // (happy-dom) is activity.
+    const phone = user('budi', { agent: true });
+    const { result: domTab } = mountWith(phone, () => useActivityTracker());
+    await until(() => phone.state === 'open');
+    budi.close(); // the first tab is gone: the phone alone decides
+    domTab.setIdle(true);
+    await until(() => seen.user.presence.value === 'away');
+    document.dispatchEvent(new Event('keydown'));
+    expect(domTab.idle.value).toBe(false);
+    await until(() => seen.user.presence.value === 'online');
   });
 
   it('useNotifications and useChatList: live items, unread counts, optimistic markAllRead', async () => {

@@ -1,6 +1,7 @@
 // @vitest-environment node
 // Server-side rendering of every domain composable: the initial (empty / loading) state,
 // with no `window`, no socket, no join, no HTTP request and no timer.
+import { activityTracker } from '@sinyal/client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSSRApp, defineComponent, h } from 'vue';
 import { renderToString } from 'vue/server-renderer';
@@ -15,6 +16,8 @@ import {
   useNotifications,
   useProperty,
   useTyping,
+  useActivityTracker,
+  useUserStatus,
   useViewerCount,
 } from '../src';
 import { cleanups, startPlatform } from '../../../test-utils/platform';
@@ -30,6 +33,8 @@ const PropertyPage = defineComponent({
     const property = useProperty('p-1');
     const viewers = useViewerCount('p-1');
     const agent = useAgentStatus('budi');
+    const other = useUserStatus('bob');
+    const activity = useActivityTracker();
     const chat = useChat('c-1');
     const { onInput } = useTyping('c-1');
     const auction = useAuction('a-1');
@@ -41,6 +46,8 @@ const PropertyPage = defineComponent({
         h('p', `property:${property.ready.value ? property.price.value : 'loading'}:${property.viewers.value}`),
         h('p', `viewers:${viewers.status.value}:${viewers.count.value}`),
         h('p', `agent:${agent.status.value}:${agent.agentStatus.value}`),
+        h('p', `user:${other.status.value}:${other.presence.value}`),
+        h('p', `activity:${activity.idle.value}`),
         h('p', `chat:${chat.status.value}:${chat.messages.value.length}`),
         h('input', { onInput }),
         h('p', `auction:${auction.status.value}:${auction.state.value?.currentPrice ?? 'loading'}:${auction.msRemaining.value}`),
@@ -64,6 +71,8 @@ describe('@sinyal/vue server-side rendering', () => {
       'property:loading:0',
       'viewers:idle:0',
       'agent:idle:null',
+      'user:idle:offline',
+      'activity:false',
       'chat:idle:0',
       'auction:idle:loading:0',
       'inbox:idle:0',
@@ -78,5 +87,6 @@ describe('@sinyal/vue server-side rendering', () => {
     expect(timerSpy).not.toHaveBeenCalled();
     expect(client.state).toBe('idle');
     expect(client.room('chat:c-1').getSnapshot().status).toBe('idle');
+    expect(activityTracker(client).tracking).toBe(false);
   });
 });

@@ -3,13 +3,18 @@ import type { PendingCommand } from '../outbox';
 import type { Room } from '../room';
 import { RoomBackedStore, type RoomBackedSnapshot } from '../roomBackedStore';
 import { perClientCache } from './perClientCache';
-import type { AgentStatus, ChosenAgentStatus, PresenceCommands, PresenceEvents, PresenceStatus, SinyalCommands } from '@sinyal/protocol';
+import type { AgentStatus, ChosenAgentStatus, PresenceCommands, PresenceEvents, PresenceStatus, SinyalCommands, UserPresence } from '@sinyal/protocol';
 
-/** A user's online and agent status, as a UI shows it ("🟢 Online", "Busy until 14:30", "last seen 5 min ago"). */
+/** A user's online and agent status, as a UI shows it ("🟢 Online", "Away", "Busy until 14:30", "last seen 5 min ago"). */
 export interface UserStatusSnapshot extends RoomBackedSnapshot {
   userId: string;
-  /** True while the user has any connection open. */
+  /** True while the user has any connection open (`presence` is `online` or `away`). */
   online: boolean;
+  /**
+   * `online` (a connection open and in use), `away` (connections open, every one idle: see
+   * `activityTracker`), `offline` (none open). `offline` until the join state arrived.
+   */
+  presence: UserPresence;
   /** While online: when they came online; offline: when their last connection closed; `null` if unknown. */
   lastSeen: number | null;
   /** `online | busy | offline` for agents, `null` for other users. */
@@ -46,7 +51,7 @@ export class UserStatusStore extends RoomBackedStore<UserStatusSnapshot, Presenc
 
   constructor(client: SinyalClient<object, object>, userId: string) {
     const room = (client as unknown as PresenceClient).room(`status:${userId}`);
-    super(room, { userId, online: false, lastSeen: null, agentStatus: null, availableAt: null, status: 'idle', error: undefined }, client.options.onError);
+    super(room, { userId, online: false, presence: 'offline', lastSeen: null, agentStatus: null, availableAt: null, status: 'idle', error: undefined }, client.options.onError);
     this.userId = userId;
     this.#client = client;
   }
@@ -65,8 +70,9 @@ export class UserStatusStore extends RoomBackedStore<UserStatusSnapshot, Presenc
     return [room.onJoined(({ state }) => state && this.#apply(state as PresenceStatus)), room.on('presence:status', (status) => this.#apply(status))];
   }
 
-  #apply({ online, lastSeen, agentStatus, availableAt }: PresenceStatus): void {
-    this.patch({ online, lastSeen, agentStatus, availableAt });
+  #apply({ online, presence, lastSeen, agentStatus, availableAt }: PresenceStatus): void {
+    // A server from before `presence` existed: online or offline only.
+    this.patch({ online, presence: presence ?? (online ? 'online' : 'offline'), lastSeen, agentStatus, availableAt });
   }
 }
 
@@ -77,8 +83,8 @@ export class UserStatusStore extends RoomBackedStore<UserStatusSnapshot, Presenc
  * ```ts
  * const budi = userStatusStore(client, 'agent-budi');
  * budi.subscribe(() => {
- *   const { online, lastSeen } = budi.getSnapshot();
- *   render(online ? '🟢 Online' : `last seen ${formatAgo(lastSeen)}`);
+ *   const { presence, lastSeen } = budi.getSnapshot();
+ *   render(presence === 'online' ? '🟢 Online' : presence === 'away' ? '🌙 Away' : `last seen ${formatAgo(lastSeen)}`);
  * });
  * ```
  */

@@ -6,8 +6,10 @@ import { z } from 'zod';
 // Rooms (both volatile: nothing is stored or replayed, the latest value wins):
 // - `viewers:<propertyId>` — joining it means "I am viewing this property";
 //   events `presence:viewers` and `presence:social_proof`, join state `ViewersState`.
-// - `status:<userId>` — anyone signed in may watch a user's status;
+// - `status:<userId>` — who may watch it is the server's `statusVisibility`;
 //   event `presence:status`, join state `PresenceStatus`.
+// Command `presence:set_activity` marks the sending connection idle or active: a user is
+// `away` while every connection of theirs is idle.
 
 /** A non-negative whole number (counts). */
 const Count = z.number().int().nonnegative();
@@ -18,6 +20,12 @@ const Timestamp = z.number().int().nonnegative();
 export const AgentStatus = z.enum(['online', 'busy', 'offline']);
 /** Statuses an agent may choose; `offline` follows from having no connection open. */
 export const ChosenAgentStatus = z.enum(['online', 'busy']);
+
+/**
+ * A user's presence merged over all their connections: `online` while any connection is
+ * active, `away` while every connection is idle (`presence:set_activity`), `offline` with none.
+ */
+export const UserPresence = z.enum(['online', 'away', 'offline']);
 
 /** `presence:viewers` — unique users viewing the property now (two tabs of one user count once). */
 export const ViewerCount = z.object({ count: Count });
@@ -45,8 +53,13 @@ export const ViewersState = z.object({
  */
 export const PresenceStatus = z.object({
   userId: z.string(),
-  /** True while at least one of the user's connections is open. */
+  /** True while at least one of the user's connections is open (`presence` is `online` or `away`). */
   online: z.boolean(),
+  /**
+   * `online`: a connection is open and at least one is active; `away`: connections are open
+   * but every one reported itself idle; `offline`: none is open.
+   */
+  presence: UserPresence,
   /**
    * While online: when the user came online. Offline: when their last connection closed.
    * `null`: not seen since the presence store started.
@@ -63,6 +76,14 @@ export const SetAgentStatusData = z.strictObject({
   status: ChosenAgentStatus,
   /** With `busy`: estimated availability (server time, ms). Ignored with `online`. */
   availableAt: Timestamp.nullable().optional(),
+});
+
+/**
+ * Data of the `presence:set_activity` command: the sending connection is idle (no input for
+ * a while, or its page hidden) or active again. Every connection starts active.
+ */
+export const SetActivityData = z.strictObject({
+  idle: z.boolean(),
 });
 
 /** Body of `POST /api/properties/:id/wishlist` and `/viewings` with `publisher` auth (optional). */
@@ -84,11 +105,13 @@ export const SocialProofActivity = z.object({
 
 export type AgentStatus = z.infer<typeof AgentStatus>;
 export type ChosenAgentStatus = z.infer<typeof ChosenAgentStatus>;
+export type UserPresence = z.infer<typeof UserPresence>;
 export type ViewerCount = z.infer<typeof ViewerCount>;
 export type SocialProof = z.infer<typeof SocialProof>;
 export type ViewersState = z.infer<typeof ViewersState>;
 export type PresenceStatus = z.infer<typeof PresenceStatus>;
 export type SetAgentStatusData = z.infer<typeof SetAgentStatusData>;
+export type SetActivityData = z.infer<typeof SetActivityData>;
 export type SocialProofActivityBody = z.infer<typeof SocialProofActivityBody>;
 export type SocialProofActivity = z.infer<typeof SocialProofActivity>;
 
@@ -102,4 +125,5 @@ export interface PresenceEvents {
 /** Presence commands, by name, for the `SinyalCommands` registry. */
 export interface PresenceCommands {
   'presence:set_agent_status': { data: SetAgentStatusData; result: PresenceStatus };
+  'presence:set_activity': { data: SetActivityData; result: PresenceStatus };
 }

@@ -96,6 +96,17 @@ export class MemberRefresher<Data> {
   }
 
   /**
+   * Changes the data this node keeps for `member` of `group` (what a re-add restores), if it
+   * holds the member, and runs `write`, the store's change, in the member's order.
+   */
+  update<T>(group: string, member: string, change: (data: Data) => Data, write: () => Promise<T>): Promise<T> {
+    const members = this.#held.get(group);
+    const data = members?.get(member);
+    if (members && data !== undefined) members.set(member, change(data));
+    return this.#queue.run(queueKey(group, member), write);
+  }
+
+  /**
    * Stops refreshing and forgets what this node holds: unless removed, those members expire
    * within `ttlMs`. Later removals still run; a later add starts refreshing again.
    */

@@ -4,13 +4,15 @@ import { startExpiryRecount } from './expiryRecount';
 import { createPresenceContext } from './presenceContext';
 import { STATUS_KIND, VIEWERS_KIND } from './roomNames';
 import { startRolloverWatch } from './rolloverWatch';
+import { setActivityCommand } from './setActivityCommand';
 import { setAgentStatusCommand } from './setAgentStatusCommand';
 import { socialProofRoutes } from './socialProofRoutes';
 import { connectionTracker, statusRoomKind } from './userStatus';
 import { viewersRoomKind } from './viewersRoomKind';
 
 export { DEFAULT_PRESENCE_OPTIONS, DEFAULT_PRESENCE_RATE_LIMITS, isAgentByRoleClaim, type ActivityAuth, type PresenceOptions, type StatusVisibility } from './options';
-export type { ActivityKind, PresenceStore, UserPresenceRecord } from './store';
+export type { ActivityKind, PresenceStore, SessionIdleChange, UserPresenceRecord } from './store';
+export { userPresenceOf } from './userPresence';
 export { MemoryPresenceStore } from './memoryPresenceStore';
 export { RedisPresenceStore, type RedisPresenceStoreOptions } from './redisPresenceStore';
 export { socialProofWindows, type SocialProofWindows } from './socialProofWindows';
@@ -18,11 +20,12 @@ export { STATUS_KIND, VIEWERS_KIND, statusRoom, viewersRoom } from './roomNames'
 
 /**
  * Presence & social proof: "N people are viewing this property" (unique users, live,
- * coalesced), wishlist-today / viewings-this-week counters, and user online status with
- * `lastSeen` plus agent status (`online | busy | offline`, estimated availability).
+ * coalesced), wishlist-today / viewings-this-week counters, and user status
+ * (`online | away | offline` with `lastSeen`) plus agent status (`online | busy | offline`,
+ * estimated availability).
  *
  * Adds room kinds `viewers` (`viewers:<propertyId>`) and `status` (`status:<userId>`), the
- * command `presence:set_agent_status`, and the routes `POST /api/properties/:id/wishlist`,
+ * commands `presence:set_agent_status` and `presence:set_activity`, and the routes `POST /api/properties/:id/wishlist`,
  * `POST /api/properties/:id/viewings`, `GET /api/properties/:id/presence`. A feature
  * instance belongs to one server: once stopped it pushes nothing more, and closes its store
  * (if the store has `close`). On several nodes, give each a `RedisPresenceStore` on the
@@ -48,7 +51,7 @@ export function presenceFeature(options: PresenceOptions = {}): Feature {
   return {
     name: 'presence',
     rooms: { [VIEWERS_KIND]: viewersRoomKind(ctx), [STATUS_KIND]: statusRoomKind(ctx) },
-    commands: { 'presence:set_agent_status': setAgentStatusCommand(ctx) },
+    commands: { 'presence:set_agent_status': setAgentStatusCommand(ctx), 'presence:set_activity': setActivityCommand(ctx) },
     rateLimits: DEFAULT_PRESENCE_RATE_LIMITS,
     routes: socialProofRoutes(ctx),
     onConnect: connections.onConnect,

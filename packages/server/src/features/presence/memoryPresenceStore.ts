@@ -1,8 +1,10 @@
 import type { ChosenAgentStatus } from '@sinyal/protocol/schema';
-import type { ActivityKind, PresenceStore, UserPresenceRecord } from './store';
+import type { ActivityKind, PresenceStore, SessionIdleChange, UserPresenceRecord } from './store';
 
 interface UserEntry {
   sessions: Set<string>;
+  /** The connected sessions flagged idle (a subset of `sessions`). */
+  idle: Set<string>;
   lastSeen: number | null;
   agent: { status: ChosenAgentStatus; availableAt: number | null } | null;
 }
@@ -68,14 +70,27 @@ export class MemoryPresenceStore implements PresenceStore {
 
   async disconnectSession(userId: string, sessionId: string, at: number): Promise<UserPresenceRecord> {
     const entry = this.users.get(userId);
-    if (!entry) return { sessions: 0, lastSeen: null, agent: null };
+    if (!entry) return stranger();
+    entry.idle.delete(sessionId);
     if (entry.sessions.delete(sessionId) && entry.sessions.size === 0) entry.lastSeen = at;
     return this.record(entry);
   }
 
+  async setSessionIdle(userId: string, sessionId: string, idle: boolean): Promise<SessionIdleChange> {
+    const entry = this.users.get(userId);
+    if (!entry) return { changed: false, record: stranger() };
+    let changed = false;
+    if (entry.sessions.has(sessionId) && entry.idle.has(sessionId) !== idle) {
+      if (idle) entry.idle.add(sessionId);
+      else entry.idle.delete(sessionId);
+      changed = true;
+    }
+    return { changed, record: this.record(entry) };
+  }
+
   async getUser(userId: string): Promise<UserPresenceRecord> {
     const entry = this.users.get(userId);
-    return entry ? this.record(entry) : { sessions: 0, lastSeen: null, agent: null };
+    return entry ? this.record(entry) : stranger();
   }
 
   async setAgentStatus(userId: string, status: ChosenAgentStatus, availableAt: number | null): Promise<UserPresenceRecord> {
@@ -107,12 +122,12 @@ export class MemoryPresenceStore implements PresenceStore {
 
   private entry(userId: string): UserEntry {
     let entry = this.users.get(userId);
-    if (!entry) this.users.set(userId, (entry = { sessions: new Set(), lastSeen: null, agent: null }));
+    if (!entry) this.users.set(userId, (entry = { sessions: new Set(), idle: new Set(), lastSeen: null, agent: null }));
     return entry;
   }
 
   private record(entry: UserEntry): UserPresenceRecord {
-    return { sessions: entry.sessions.size, lastSeen: entry.lastSeen, agent: entry.agent && { ...entry.agent } };
+    return { sessions: entry.sessions.size, idleSessions: entry.idle.size, lastSeen: entry.lastSeen, agent: entry.agent && { ...entry.agent } };
   }
 
   /** When `kind` enters a newer window, forget every counter of the old ones (keys end in a window number: `d:<day>`, `w:<week>`). */
@@ -126,6 +141,11 @@ export class MemoryPresenceStore implements PresenceStore {
       if (key.startsWith(prefix) && counter.window !== window) this.activity.delete(key);
     }
   }
+}
+
+/** The record of a user never seen. */
+function stranger(): UserPresenceRecord {
+  return { sessions: 0, idleSessions: 0, lastSeen: null, agent: null };
 }
 
 /** The number after the last `:` of a window key (`d:20412` → 20412); NaN if none. */

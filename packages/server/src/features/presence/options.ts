@@ -94,13 +94,16 @@ export interface PresenceOptions {
 }
 
 /**
- * Default per-action rate limit of `presence:set_agent_status` (per user;
- * `ServerOptions.rateLimits` overrides it): every change is pushed to everyone watching
- * the agent. Viewing is joining a room (bounded by the per-user frame limit and
- * `limits.maxRoomsPerSession`), not a command.
+ * Default per-action rate limits of the presence commands (per user, all connections
+ * together; `ServerOptions.rateLimits` overrides them by name): every agent status change is
+ * pushed to everyone watching the agent; activity follows the user's hands (a tab hidden and
+ * shown again is two changes), so it gets a larger burst — the client's activity tracker
+ * sends its latest state again after a `rate_limited`. Viewing is joining a room (bounded by
+ * the per-user frame limit and `limits.maxRoomsPerSession`), not a command.
  */
 export const DEFAULT_PRESENCE_RATE_LIMITS: Readonly<Record<string, ActionRateLimit>> = Object.freeze({
   'presence:set_agent_status': { perSecond: 1, burst: 5 },
+  'presence:set_activity': { perSecond: 2, burst: 10 },
 });
 
 /** Default values of {@link PresenceOptions}. */

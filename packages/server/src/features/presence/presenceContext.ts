@@ -9,6 +9,7 @@ import { DEFAULT_PRESENCE_OPTIONS, isAgentByRoleClaim, type ActivityAuth, type P
 import { statusRoom, viewersRoom } from './roomNames';
 import { socialProofWindows } from './socialProofWindows';
 import type { PresenceStore, UserPresenceRecord } from './store';
+import { userPresenceOf } from './userPresence';
 
 /** Everything the parts of the presence feature share, built once per feature instance. */
 export interface PresenceContext {
@@ -42,11 +43,13 @@ export interface PresenceContext {
 
 /** A user's public status from the stored record. */
 export function presenceStatusOf(userId: string, record: UserPresenceRecord): PresenceStatus {
-  const online = record.sessions > 0;
+  const presence = userPresenceOf(record);
+  const online = presence !== 'offline';
   const agentStatus = record.agent ? (online ? record.agent.status : 'offline') : null;
   return {
     userId,
     online,
+    presence,
     lastSeen: record.lastSeen,
     agentStatus,
     availableAt: agentStatus === 'busy' ? (record.agent?.availableAt ?? null) : null,

@@ -4,7 +4,7 @@ import { MemberRefresher } from '../../redis/memberRefresher';
 import type { RedisStore } from '../../redis/redisStore';
 import { REDIS_CLOCK_FUNCTIONS, Script } from '../../redis/redisScripts';
 import type { ChosenAgentStatus } from '@sinyal/protocol/schema';
-import type { ActivityKind, PresenceStore, UserPresenceRecord } from './store';
+import type { ActivityKind, PresenceStore, SessionIdleChange, UserPresenceRecord } from './store';
 
 /** Options of {@link RedisPresenceStore}. */
 export interface RedisPresenceStoreOptions {
@@ -24,8 +24,10 @@ const ACTIVITY_MARGIN_MS = 60 * 60 * 1000;
 const DEFAULT_AGENT = JSON.stringify({ status: 'online', availableAt: null });
 
 /**
- * A user: KEYS[1] hash (lastSeen, agent JSON), KEYS[2] zset of session ids scored by expiry.
- * When the last session expires, lastSeen becomes its expiry time.
+ * A user: KEYS[1] hash (lastSeen, agent JSON), KEYS[2] zset of session ids scored by expiry,
+ * KEYS[3] set of the session ids flagged idle. When the last session expires, lastSeen becomes
+ * its expiry time; an expired session's idle flag goes with it, and only flags of sessions in
+ * KEYS[2] are counted.
  */
 const LUA_USER = `${REDIS_CLOCK_FUNCTIONS}
 local function purge(now)
@@ -33,34 +35,55 @@ local function purge(now)
   local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', cutoff, 'WITHSCORES')
   if #expired == 0 then return false end
   redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', cutoff)
+  for i = 1, #expired, 2 do redis.call('SREM', KEYS[3], expired[i]) end
   return expired[#expired]
 end
 local function expire(now)
   local last = purge(now)
   if last and redis.call('ZCARD', KEYS[2]) == 0 then redis.call('HSET', KEYS[1], 'lastSeen', last) end
 end
+local function idle_sessions()
+  local count = 0
+  for _, session in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+    if redis.call('ZSCORE', KEYS[2], session) then count = count + 1 end
+  end
+  return count
+end
 local function record()
-  return {redis.call('ZCARD', KEYS[2]), redis.call('HGET', KEYS[1], 'lastSeen'), redis.call('HGET', KEYS[1], 'agent')}
+  return {redis.call('ZCARD', KEYS[2]), redis.call('HGET', KEYS[1], 'lastSeen'), redis.call('HGET', KEYS[1], 'agent'), idle_sessions()}
 end`;
 
-/** ARGV: sessionId, at, asAgent ('1'/'0'), default agent JSON, ttlMs. Returns the record. */
+/** ARGV: sessionId, at, asAgent ('1'/'0'), default agent JSON, ttlMs, idle ('1'/'0': a re-add keeps the flag). Returns the record. */
 const CONNECT_SESSION = `${LUA_USER}
 local now = redis_now_ms()
 expire(now)
 if redis.call('ZCARD', KEYS[2]) == 0 then redis.call('HSET', KEYS[1], 'lastSeen', ARGV[2]) end
 redis.call('ZADD', KEYS[2], fmt_ms(now + tonumber(ARGV[5])), ARGV[1])
+if ARGV[6] == '1' then redis.call('SADD', KEYS[3], ARGV[1]) else redis.call('SREM', KEYS[3], ARGV[1]) end
 if ARGV[3] == '1' and redis.call('HEXISTS', KEYS[1], 'agent') == 0 then redis.call('HSET', KEYS[1], 'agent', ARGV[4]) end
 return record()`;
 
 /** ARGV: sessionId, at. Returns the record. */
 const DISCONNECT_SESSION = `${LUA_USER}
 local removed = redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('SREM', KEYS[3], ARGV[1])
 local last = purge(redis_now_ms())
 if redis.call('ZCARD', KEYS[2]) == 0 then
   if removed == 1 then redis.call('HSET', KEYS[1], 'lastSeen', ARGV[2])
   elseif last then redis.call('HSET', KEYS[1], 'lastSeen', last) end
 end
 return record()`;
+
+/** ARGV: sessionId, idle ('1'/'0'). Flags a connected session only. Returns the record and 1 when the flag changed. */
+const SET_SESSION_IDLE = `${LUA_USER}
+expire(redis_now_ms())
+local changed = 0
+if redis.call('ZSCORE', KEYS[2], ARGV[1]) then
+  if ARGV[2] == '1' then changed = redis.call('SADD', KEYS[3], ARGV[1]) else changed = redis.call('SREM', KEYS[3], ARGV[1]) end
+end
+local reply = record()
+reply[5] = changed
+return reply`;
 
 /** Returns the record. */
 const GET_USER = `${LUA_USER}
@@ -99,15 +122,23 @@ return 1`;
 
 const connectScript = new Script(CONNECT_SESSION);
 const disconnectScript = new Script(DISCONNECT_SESSION);
+const setSessionIdleScript = new Script(SET_SESSION_IDLE);
 const getUserScript = new Script(GET_USER);
 const setAgentScript = new Script(SET_AGENT_STATUS);
 const recordActivityScript = new Script(RECORD_ACTIVITY);
 
-type RecordReply = [number, string | null, string | null];
+type RecordReply = [number, string | null, string | null, number];
 
-function toRecord([sessions, lastSeen, agent]: RecordReply): UserPresenceRecord {
+/** What this node remembers of each of its sessions, to add it again as it was (see `MemberRefresher`). */
+interface HeldSession {
+  asAgent: boolean;
+  idle: boolean;
+}
+
+function toRecord([sessions, lastSeen, agent, idleSessions]: RecordReply): UserPresenceRecord {
   return {
     sessions: Number(sessions),
+    idleSessions: Number(idleSessions),
     lastSeen: lastSeen === null ? null : Number(lastSeen),
     agent: agent === null ? null : (JSON.parse(agent) as UserPresenceRecord['agent']),
   };
@@ -136,7 +167,9 @@ function activityTtlMs(window: string): number {
  * dies without cleaning up stops counting within `ttlMs`: every script purges expired members
  * first. Viewers are an {@link ExpiringMembers} (the same structure as the users in an auction
  * room); a user's sessions are kept alive by a {@link MemberRefresher}, and a user whose last
- * session expired is offline with `lastSeen` = that expiry.
+ * session expired is offline with `lastSeen` = that expiry. A session's idle flag lives in a
+ * set beside the sessions and goes when its session is removed or expires; a re-added session
+ * gets its flag back.
  * Activity counters expire one window (plus an hour) after their last write.
  *
  * @example
@@ -152,8 +185,8 @@ export class RedisPresenceStore implements PresenceStore {
   private readonly prefix: string;
   /** Viewers per property: distinct users, this node's sessions kept alive. */
   private readonly viewers: ExpiringMembers;
-  /** This node's sessions per user (member: session id, data: asAgent), kept alive and re-added by `connectSession`. */
-  private readonly sessions: MemberRefresher<boolean>;
+  /** This node's sessions per user (member: session id, data: agent and idle flags), kept alive and re-added as they were. */
+  private readonly sessions: MemberRefresher<HeldSession>;
 
   constructor(
     private readonly redis: RedisStore,
@@ -170,17 +203,18 @@ export class RedisPresenceStore implements PresenceStore {
         return { members, users: `${members}:users` };
       },
     });
-    this.sessions = new MemberRefresher<boolean>(redis, {
+    this.sessions = new MemberRefresher<HeldSession>(redis, {
       ttlMs,
       keys: (userId) => [this.userKeys(userId)[1]],
       keyTtlMs: 0,
-      readd: (userId, sessionId, asAgent) => this.runConnect(userId, sessionId, Date.now(), asAgent),
+      readd: (userId, sessionId, held) => this.runConnect(userId, sessionId, Date.now(), held),
     });
   }
 
-  private userKeys(userId: string): [string, string] {
+  /** The user's hash, session zset and idle set (one hash tag: one cluster slot). */
+  private userKeys(userId: string): [string, string, string] {
     const hash = `${this.prefix}user:{${userId}}`;
-    return [hash, `${hash}:sessions`];
+    return [hash, `${hash}:sessions`, `${hash}:idle`];
   }
 
   private activityKeys(kind: ActivityKind, propertyId: string): [string, string] {
@@ -209,12 +243,21 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   connectSession(userId: string, sessionId: string, at: number, asAgent: boolean): Promise<UserPresenceRecord> {
-    return this.sessions.add(userId, sessionId, asAgent, () => this.runConnect(userId, sessionId, at, asAgent));
+    const held = { asAgent, idle: false };
+    return this.sessions.add(userId, sessionId, held, () => this.runConnect(userId, sessionId, at, held));
   }
 
-  private async runConnect(userId: string, sessionId: string, at: number, asAgent: boolean): Promise<UserPresenceRecord> {
-    const args = [sessionId, String(at), asAgent ? '1' : '0', DEFAULT_AGENT, this.membershipTtlMs];
+  private async runConnect(userId: string, sessionId: string, at: number, { asAgent, idle }: HeldSession): Promise<UserPresenceRecord> {
+    const args = [sessionId, String(at), asAgent ? '1' : '0', DEFAULT_AGENT, this.membershipTtlMs, idle ? '1' : '0'];
     return toRecord((await connectScript.run(await this.client(), this.userKeys(userId), args)) as RecordReply);
+  }
+
+  setSessionIdle(userId: string, sessionId: string, idle: boolean): Promise<SessionIdleChange> {
+    // This node's copy follows, so a re-add after Redis lost the session restores the flag too.
+    return this.sessions.update(userId, sessionId, (held) => ({ ...held, idle }), async () => {
+      const reply = (await setSessionIdleScript.run(await this.client(), this.userKeys(userId), [sessionId, idle ? '1' : '0'])) as [...RecordReply, number];
+      return { changed: Number(reply[4]) === 1, record: toRecord(reply.slice(0, 4) as RecordReply) };
+    });
   }
 
   disconnectSession(userId: string, sessionId: string, at: number): Promise<UserPresenceRecord> {

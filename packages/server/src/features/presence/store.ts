@@ -7,10 +7,20 @@ export type ActivityKind = 'wishlist' | 'viewing';
 export interface UserPresenceRecord {
   /** Connections of this user open right now, on every node. */
   sessions: number;
+  /** How many of those connections said they are idle (`presence:set_activity`); at most `sessions`. */
+  idleSessions: number;
   /** When the user came online (while online) or when their last connection closed; `null` if never seen. */
   lastSeen: number | null;
   /** Set once the user connected as an agent: the status they chose, kept across reconnects. */
   agent: { status: ChosenAgentStatus; availableAt: number | null } | null;
+}
+
+/** What {@link PresenceStore.setSessionIdle} did. */
+export interface SessionIdleChange {
+  /** Whether the session's flag changed: false when it already was so, or the session is not connected. */
+  changed: boolean;
+  /** The user's record after the call. */
+  record: UserPresenceRecord;
 }
 
 /**
@@ -20,7 +30,9 @@ export interface UserPresenceRecord {
  *
  * Concurrency contract (what a Redis/Lua implementation must keep):
  * - Viewer and session membership are **sets keyed by session id**: adding the same
- *   session twice, or removing one that is not there, changes nothing. Each method
+ *   session twice, or removing one that is not there, changes nothing. A session's idle
+ *   flag belongs to the session: it goes when the session is removed or expires, and only
+ *   a connected session can be flagged. Each method
  *   returns the count *after* its own change, computed atomically with it (one Lua
  *   script or MULTI), so concurrent calls from several nodes never lose an update.
  * - For one session, the feature issues add/remove in order (it queues them per
@@ -46,9 +58,17 @@ export interface PresenceStore {
    * record (status `online`) unless they already have one. Returns the user's record after the change.
    */
   connectSession(userId: string, sessionId: string, at: number, asAgent: boolean): Promise<UserPresenceRecord>;
-  /** A connection closed at `at`; when it was the last one, `lastSeen` becomes `at`. Returns the record after the change. */
+  /**
+   * A connection closed at `at` (its idle flag goes with it); when it was the last one,
+   * `lastSeen` becomes `at`. Returns the record after the change.
+   */
   disconnectSession(userId: string, sessionId: string, at: number): Promise<UserPresenceRecord>;
-  /** The user's record (`sessions: 0, lastSeen: null, agent: null` for a stranger). */
+  /**
+   * Flags a connected session idle (`true`) or active (`false`; every session starts active).
+   * Setting the flag it already has, or flagging a session that is not connected, changes nothing.
+   */
+  setSessionIdle(userId: string, sessionId: string, idle: boolean): Promise<SessionIdleChange>;
+  /** The user's record (`sessions: 0, idleSessions: 0, lastSeen: null, agent: null` for a stranger). */
   getUser(userId: string): Promise<UserPresenceRecord>;
   /** Stores an agent's chosen status. Returns the record after the change. */
   setAgentStatus(userId: string, status: ChosenAgentStatus, availableAt: number | null): Promise<UserPresenceRecord>;
