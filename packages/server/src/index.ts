@@ -133,5 +133,8 @@ export {
   type NotificationFeatureOptions,
   type NotificationStore,
   type NotifyOutcome,
+  type ScheduledNotification,
+  type ScheduledMatch,
+  type ScheduleResult,
 } from './features/notification';
 export { platformFeatures, type PlatformFeatures, type PlatformFeaturesOptions } from './features/platform';
