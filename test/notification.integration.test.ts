@@ -291,6 +291,53 @@ describe('notifications', () => {
     await until(() => ana.store.getSnapshot().unreadCount === 26);
   });
 
+  it('scheduled over REST: a client receives the reminder live when it fires; reschedule and cancel by key, publisher only', async () => {
+    const { inbox, api, clock } = await setup();
+    const ana = await inbox('ana');
+    const start = clock.now();
+    const viewing = { userId: 'ana', category: 'appointment', type: 'viewing_reminder', title: 'Viewing in 3 hours', body: 'Rumah Kemang', data: { viewingId: '123' } };
+    const scheduled = await api('POST', '/api/notifications', { ...viewing, at: start + 3_600_000, key: 'viewing:123:h-3h' });
+    expect(scheduled.status).toBe(200);
+    const outcome = (await scheduled.json()) as { notification: Notification; delivery: string; dueAt: number; key: string };
+    expect(outcome).toMatchObject({ delivery: 'scheduled', dueAt: start + 3_600_000, key: 'viewing:123:h-3h' });
+    await api('POST', '/api/notifications', { ...viewing, title: 'Viewing tomorrow', at: start + 1_800_000, key: 'viewing:123:h-1d' });
+    await api('POST', '/api/notifications', { ...viewing, title: 'Payment due', at: start + 1_000, key: 'payment:9' });
+    // The viewing moves an hour later: its reminders are scheduled again under the same keys.
+    const moved = await api('POST', '/api/notifications', { ...viewing, title: 'Viewing in 3 hours (moved)', at: start + 7_200_000, key: 'viewing:123:h-3h' });
+    const movedId = ((await moved.json()) as { notification: Notification }).notification.id;
+    const listed = (await (await api('GET', '/api/notifications/scheduled?userId=ana')).json()) as { items: Array<{ key: string; at: number }> };
+    expect(listed.items.map((entry) => [entry.key, entry.at - start])).toEqual([
+      ['payment:9', 1_000],
+      ['viewing:123:h-1d', 1_800_000],
+      ['viewing:123:h-3h', 7_200_000],
+    ]);
+    expect(await (await api('DELETE', '/api/notifications/scheduled?userId=ana&key=payment:9')).json()).toEqual({ cancelled: ['payment:9'] });
+    expect(await (await api('DELETE', `/api/notifications/scheduled?userId=ana&prefix=${encodeURIComponent('viewing:123:h-1')}`)).json()).toEqual({ cancelled: ['viewing:123:h-1d'] });
+
+    expect((await api('POST', '/api/notifications', { ...viewing, at: start + 1 }, null)).status).toBe(401);
+    expect((await api('DELETE', '/api/notifications/scheduled?userId=ana&key=x', undefined, null)).status).toBe(401);
+    expect((await api('GET', '/api/notifications/scheduled?userId=ana', undefined, null)).status).toBe(401);
+    expect((await api('POST', '/api/notifications', { ...viewing, at: 'tomorrow' })).status).toBe(400);
+    expect((await api('POST', '/api/notifications', { ...viewing, at: start + 0.5 })).status).toBe(400);
+    expect((await api('POST', '/api/notifications', { ...viewing, key: 'k' })).status).toBe(400); // a key without a time
+    expect((await api('POST', '/api/notifications', { ...viewing, at: start + 367 * 86_400_000 })).status).toBe(400);
+    expect((await api('DELETE', '/api/notifications/scheduled?userId=ana')).status).toBe(400);
+    expect((await api('DELETE', '/api/notifications/scheduled?userId=ana&key=a&prefix=a')).status).toBe(400);
+    expect((await api('DELETE', '/api/notifications/scheduled?key=a')).status).toBe(400);
+
+    clock.advance(3_600_000); // the old time of the moved reminder
+    await sleep(80);
+    expect(ana.titles()).toEqual([]);
+    clock.advance(3_600_000);
+    await until(() => ana.titles().length === 1);
+    expect(ana.store.getSnapshot().items[0]).toMatchObject({ id: movedId, title: 'Viewing in 3 hours (moved)', category: 'appointment', data: { viewingId: '123' } });
+    expect(ana.store.getSnapshot().unreadCount).toBe(1);
+    clock.advance(86_400_000);
+    await sleep(80);
+    expect(ana.titles()).toEqual(['Viewing in 3 hours (moved)']);
+    expect(await (await api('GET', '/api/notifications/scheduled?userId=ana')).json()).toEqual({ items: [] });
+  });
+
   it('watched property updates become property alerts when the two features are wired', async () => {
     let wired: ReturnType<typeof notificationFeature> | undefined;
     const properties = propertyFeature({

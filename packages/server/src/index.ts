@@ -135,5 +135,8 @@ export {
   type NotificationFeatureOptions,
   type NotificationStore,
   type NotifyOutcome,
+  type ScheduledNotification,
+  type ScheduledMatch,
+  type ScheduleResult,
 } from './features/notification';
 export { platformFeatures, type PlatformFeatures, type PlatformFeaturesOptions } from './features/platform';

@@ -2,7 +2,7 @@
 // implementation: memoryNotificationStore.test.ts (memory) and notificationStores.test.ts (Redis).
 import { expect, it, type describe } from 'vitest';
 import type { Notification, SavedSearch } from '@sinyal/protocol/schema';
-import type { NotificationStore } from '../src/features/notification/store';
+import type { NotificationStore, ScheduledNotification } from '../src/features/notification/store';
 
 export const item = (id: string, createdAt: number, extra: Partial<Notification> = {}): Notification => ({
   id,
@@ -20,6 +20,15 @@ const search = (id: string, createdAt: number, city?: string, extra: Partial<Sav
   criteria: { ...(city === undefined ? {} : { city }), ...extra },
   createdAt,
 });
+
+export const scheduledEntry = (userId: string, key: string, at: number, title = key): ScheduledNotification => ({
+  userId,
+  key,
+  at,
+  notification: item(`${userId}-${key}`.replace(/[^a-z0-9]/gi, ''), at, { title, priority: 'instant', data: { price: 4_500_000_000.5, ratio: 0.1 + 0.2 } }),
+});
+
+const keysOf = (list: ScheduledNotification[]) => list.map((entry) => `${entry.userId}/${entry.key}@${entry.at}`);
 
 const sortCandidates = (list: Array<{ userId: string; search: SavedSearch }>) =>
   [...list].sort((a, b) => (a.userId + a.search.id < b.userId + b.search.id ? -1 : 1));
@@ -193,6 +202,93 @@ export function notificationStoreContract(describeFn: typeof describe, name: str
       await store.hold('u', 'batched', held, 10);
       held[0]!.title = 'changed';
       expect((await store.takeDue(10))[0]!.items[0]!.title).toBe('h');
+    });
+
+    it('schedules per (user, key), lists a user\'s soonest first, counts all', async () => {
+      const store = await make();
+      const limit = { maxPerUser: 10 };
+      expect(await store.schedule(scheduledEntry('ana', 'viewing:123:h-1d', 5000), limit)).toBe('added');
+      expect(await store.schedule(scheduledEntry('ana', 'viewing:123:h-3h', 9000), limit)).toBe('added');
+      expect(await store.schedule(scheduledEntry('ana', 'payment:7', 7000), limit)).toBe('added');
+      expect(await store.schedule(scheduledEntry('an', 'aviewing:123:h-1d', 6000), limit)).toBe('added'); // another user, same member bytes if not length-prefixed
+      expect(keysOf(await store.scheduledFor('ana'))).toEqual(['ana/viewing:123:h-1d@5000', 'ana/payment:7@7000', 'ana/viewing:123:h-3h@9000']);
+      expect(keysOf(await store.scheduledFor('an'))).toEqual(['an/aviewing:123:h-1d@6000']);
+      expect(await store.scheduledFor('nobody')).toEqual([]);
+      expect(await store.scheduledCount()).toBe(4);
+      // Exactly as stored, numbers included.
+      expect((await store.scheduledFor('an'))[0]).toEqual(scheduledEntry('an', 'aviewing:123:h-1d', 6000));
+    });
+
+    it('scheduling a key again replaces it: the old time no longer fires, the new one does', async () => {
+      const store = await make();
+      const limit = { maxPerUser: 10 };
+      await store.schedule(scheduledEntry('ana', 'viewing:123:h-1d', 5000, 'old'), limit);
+      expect(await store.schedule(scheduledEntry('ana', 'viewing:123:h-1d', 8000, 'new'), limit)).toBe('replaced');
+      expect(await store.scheduledCount()).toBe(1);
+      expect(await store.takeDueScheduled(7999, 100)).toEqual([]);
+      const due = await store.takeDueScheduled(8000, 100);
+      expect(due).toEqual([scheduledEntry('ana', 'viewing:123:h-1d', 8000, 'new')]);
+      expect(await store.scheduledCount()).toBe(0);
+    });
+
+    it('onlyIfAbsent keeps a taken key; a new key beyond maxPerUser is refused, a replacement is not', async () => {
+      const store = await make();
+      await store.schedule(scheduledEntry('ana', 'a', 100, 'first'), { maxPerUser: 2 });
+      expect(await store.schedule(scheduledEntry('ana', 'a', 200, 'second'), { maxPerUser: 2, onlyIfAbsent: true })).toBe('kept');
+      expect(await store.schedule(scheduledEntry('ana', 'b', 200), { maxPerUser: 2, onlyIfAbsent: true })).toBe('added');
+      expect(await store.schedule(scheduledEntry('ana', 'c', 300), { maxPerUser: 2 })).toBe('full');
+      expect(await store.schedule(scheduledEntry('ana', 'b', 400), { maxPerUser: 2 })).toBe('replaced');
+      expect(await store.schedule(scheduledEntry('ben', 'c', 300), { maxPerUser: 2 })).toBe('added'); // per user
+      expect(keysOf(await store.scheduledFor('ana'))).toEqual(['ana/a@100', 'ana/b@400']);
+      expect((await store.scheduledFor('ana'))[0]!.notification.title).toBe('first');
+      await store.cancelScheduled('ana', { key: 'a' });
+      expect(await store.schedule(scheduledEntry('ana', 'c', 300), { maxPerUser: 2 })).toBe('added'); // room again
+    });
+
+    it('cancels by key and by prefix, only the user\'s own, and says which keys went', async () => {
+      const store = await make();
+      const limit = { maxPerUser: 10 };
+      for (const key of ['viewing:123:h-1d', 'viewing:123:h-3h', 'viewing:1234:h-1d', 'viewing:12:h-1d', 'payment:7']) await store.schedule(scheduledEntry('ana', key, 1000), limit);
+      await store.schedule(scheduledEntry('ben', 'viewing:123:h-1d', 1000), limit);
+      expect(await store.cancelScheduled('ana', { prefix: 'viewing:123:' })).toEqual(['viewing:123:h-1d', 'viewing:123:h-3h']);
+      expect(await store.cancelScheduled('ana', { prefix: 'viewing:123:' })).toEqual([]);
+      expect(await store.cancelScheduled('ana', { key: 'payment:7' })).toEqual(['payment:7']);
+      expect(await store.cancelScheduled('ana', { key: 'payment:7' })).toEqual([]);
+      expect(await store.cancelScheduled('ana', { key: 'viewing:12' })).toEqual([]); // a key is matched whole
+      expect(keysOf(await store.scheduledFor('ana'))).toEqual(['ana/viewing:1234:h-1d@1000', 'ana/viewing:12:h-1d@1000']);
+      expect(keysOf(await store.scheduledFor('ben'))).toEqual(['ben/viewing:123:h-1d@1000']);
+      expect(await store.cancelScheduled('nobody', { prefix: 'v' })).toEqual([]);
+      expect((await store.takeDueScheduled(1000, 100)).map((entry) => `${entry.userId}/${entry.key}`).sort()).toEqual(['ana/viewing:1234:h-1d', 'ana/viewing:12:h-1d', 'ben/viewing:123:h-1d']);
+    });
+
+    it('takeDueScheduled returns each due one once, soonest first, at most limit at a time', async () => {
+      const store = await make();
+      const limit = { maxPerUser: 100 };
+      for (let i = 0; i < 7; i++) await store.schedule(scheduledEntry(`u${i % 3}`, `k${i}`, 1000 + 10 * (6 - i)), limit);
+      expect(await store.takeDueScheduled(999, 100)).toEqual([]);
+      const first = await store.takeDueScheduled(1030, 2);
+      expect(keysOf(first)).toEqual(['u0/k6@1000', 'u2/k5@1010']);
+      const rest = await store.takeDueScheduled(1030, 100);
+      expect(keysOf(rest)).toEqual(['u1/k4@1020', 'u0/k3@1030']);
+      expect(await store.takeDueScheduled(1030, 100)).toEqual([]);
+      expect(await store.takeDueScheduled(5000, 0)).toEqual([]);
+      // Concurrent takes on one store: each once.
+      const taken = (await Promise.all([store.takeDueScheduled(5000, 1), store.takeDueScheduled(5000, 100), store.takeDueScheduled(5000, 100)])).flat();
+      expect(keysOf(taken).sort()).toEqual(['u0/k0@1060', 'u1/k1@1050', 'u2/k2@1040']);
+      expect(await store.scheduledCount()).toBe(0);
+      expect(await store.scheduledFor('u0')).toEqual([]);
+      // A taken key is free again.
+      expect(await store.schedule(scheduledEntry('u0', 'k0', 2000), { maxPerUser: 1 })).toBe('added');
+    });
+
+    it('scheduled values are copies', async () => {
+      const store = await make();
+      const entry = scheduledEntry('ana', 'k', 10);
+      await store.schedule(entry, { maxPerUser: 10 });
+      entry.notification.title = 'changed';
+      const [listed] = await store.scheduledFor('ana');
+      listed!.notification.title = 'changed too';
+      expect((await store.takeDueScheduled(10, 10))[0]!.notification.title).toBe('k');
     });
   });
 }

@@ -1,14 +1,16 @@
 // RedisNotificationStore on a real Redis: the NotificationStore contract, then what only a
 // shared store has to do — two nodes ticking at once deliver each held lane once, concurrent
-// quota checks never overshoot — and an unreachable Redis.
+// quota checks never overshoot, scheduled notifications fire once across nodes and survive a
+// restart — and an unreachable Redis.
 import { expect, it } from 'vitest';
-import { notificationFeature } from '../src/features/notification';
+import { notificationFeature, type NotificationFeatureOptions } from '../src/features/notification';
 import { RedisNotificationStore } from '../src/features/notification/redisNotificationStore';
-import type { HeldLane } from '../src/features/notification/store';
+import type { HeldLane, ScheduledNotification } from '../src/features/notification/store';
 import { createServer, SinyalServerError } from '../src';
 import { RawClient, SECRET, sleep } from './helpers';
 import { REDIS_URL, redisTestScope } from '../../../test-utils/redis';
-import { item, notificationStoreContract } from './notificationStoreContract';
+import { item, notificationStoreContract, scheduledEntry } from './notificationStoreContract';
+import { feedOf, reminder, scheduledNotificationsContract, T0 } from './scheduledNotificationsContract';
 
 const redisTest = await redisTestScope();
 const { freshPrefix, closeAfter } = redisTest;
@@ -21,6 +23,17 @@ function node(keyPrefix: string, url = REDIS_URL): RedisNotificationStore {
 const batchesOf = (client: RawClient) => client.pending().filter((f) => (f as { t: string; name?: string }).t === 'event' && (f as { name: string }).name === 'notification:batch');
 
 notificationStoreContract(redisTest.describe, 'RedisNotificationStore', () => node(freshPrefix()));
+
+/** A server (one node) with a notification feature on a RedisNotificationStore under `keys`, closed after the test. */
+async function featureNode(keys: string, options: NotificationFeatureOptions) {
+  const redisStore = redisTest.node({ prefix: keys });
+  const store = new RedisNotificationStore(redisStore);
+  const notifications = notificationFeature({ ...options, store });
+  const server = closeAfter(await createServer({ auth: { secret: SECRET }, logger: null, store: redisStore, features: [notifications] }));
+  return { server, notifications, store };
+}
+
+scheduledNotificationsContract(redisTest.describe, 'RedisNotificationStore', (options) => featureNode(freshPrefix(), options));
 
 redisTest.describe('RedisNotificationStore across nodes', () => {
   it('two nodes taking due lanes at once deliver every lane exactly once, even while lanes are being held', async () => {
@@ -51,6 +64,27 @@ redisTest.describe('RedisNotificationStore across nodes', () => {
     // Every item came out in the lane it was held in.
     for (const lane of taken) for (const i of lane.items) expect(lanes[Number(i.id.slice(1)) % 3]).toBe(lane.lane);
     expect(await a.takeDue(Number.MAX_SAFE_INTEGER)).toEqual([]);
+  });
+
+  it('two nodes taking due scheduled notifications at once get each exactly once, while more are scheduled and replaced', async () => {
+    const keys = freshPrefix();
+    const [a, b] = [node(keys), node(keys)];
+    const limit = { maxPerUser: 1000 };
+    const schedule = (n: number) => (n % 2 ? a : b).schedule(scheduledEntry(`user-${n % 7}`, `k:${n}`, 1000 + (n % 13)), limit);
+    for (let n = 0; n < 100; n++) await schedule(n);
+    const taken: ScheduledNotification[] = [];
+    const take = async (store: RedisNotificationStore) => {
+      for (let round = 0; round < 8; round++) taken.push(...(await store.takeDueScheduled(2000, 7)));
+    };
+    const scheduleMore = async () => {
+      for (let n = 100; n < 160; n++) await schedule(n);
+    };
+    await Promise.all([take(a), take(b), take(a), take(b), scheduleMore()]);
+    taken.push(...(await a.takeDueScheduled(2000, 1000)), ...(await b.takeDueScheduled(2000, 1000)));
+    const fired = taken.map((entry) => `${entry.userId}/${entry.key}`);
+    expect(fired.length).toBe(160);
+    expect(new Set(fired).size).toBe(160);
+    expect(await a.scheduledCount()).toBe(0);
   });
 
   it('concurrent consumeQuota on two nodes never grants more than the limit', async () => {
@@ -124,5 +158,49 @@ redisTest.describe('notification feature on Redis stores', () => {
     // (Sorted: ids made on two nodes in the same millisecond tie-break either way in the inbox.)
     expect((await a.store.list('bob', { limit: 10 })).items.map((n) => n.title).sort()).toEqual(['m0', 'm1', 'm2']);
     expect(await b.store.unreadCount('bob')).toBe(3);
+  });
+});
+
+redisTest.describe('scheduled notifications on Redis across nodes and restarts', () => {
+  const options = (clock: { now: () => number }): NotificationFeatureOptions => ({ now: clock.now, tickMs: 3_600_000, onError: () => {} });
+
+  it('survive a node restart: a new node on the same Redis fires what the old one scheduled, once', async () => {
+    const keys = freshPrefix();
+    let time = T0;
+    const clock = { now: () => time };
+    const before = await featureNode(keys, options(clock));
+    await before.notifications.notify('ana', reminder('Viewing tomorrow'), { at: T0 + 60_000, key: 'viewing:123:h-1d' });
+    await before.notifications.notify('ana', reminder('cancelled after the restart'), { at: T0 + 60_000, key: 'viewing:124:h-1d' });
+    await before.server.close();
+
+    const after = await featureNode(keys, options(clock));
+    const ana = await feedOf(after.server, 'ana');
+    expect((await after.notifications.scheduled('ana')).map((entry) => entry.key)).toEqual(['viewing:123:h-1d', 'viewing:124:h-1d']);
+    await expect(after.notifications.cancelScheduled('ana', { prefix: 'viewing:124:' })).resolves.toEqual({ cancelled: ['viewing:124:h-1d'] });
+    time = T0 + 59_999;
+    await after.notifications.flushDue();
+    expect((await after.store.list('ana', { limit: 10 })).items).toEqual([]);
+    time = T0 + 60_000;
+    await after.notifications.flushDue();
+    await after.notifications.flushDue();
+    expect((await after.store.list('ana', { limit: 10 })).items.map((n) => n.title)).toEqual(['Viewing tomorrow']);
+    await ana.client.next('event', (e) => e.name === 'notification:new');
+    expect(ana.notifications()).toEqual(['new Viewing tomorrow']);
+  });
+
+  it('two nodes ticking at once fire each scheduled notification exactly once', async () => {
+    const keys = freshPrefix();
+    let time = T0;
+    const clock = { now: () => time };
+    const [a, b] = [await featureNode(keys, options(clock)), await featureNode(keys, options(clock))];
+    const ana = await feedOf(b.server, 'ana');
+    for (let i = 0; i < 20; i++) await (i % 2 ? a : b).notifications.notify('ana', reminder(`r${i}`), { at: T0 + 1000 + (i % 4), key: `r:${i}` });
+    time = T0 + 2000;
+    await Promise.all([a.notifications.flushDue(), b.notifications.flushDue(), a.notifications.flushDue(), b.notifications.flushDue()]);
+    const titles = (await a.store.list('ana', { limit: 100 })).items.map((n) => n.title);
+    expect(titles.sort()).toEqual(Array.from({ length: 20 }, (_, i) => `r${i}`).sort());
+    await ana.client.next('event', (e) => e.name === 'notification:unread' && (e.data as { count: number }).count === 20);
+    await sleep(100); // any duplicate would be in the feed by now
+    expect([...ana.notifications()].sort()).toEqual(Array.from({ length: 20 }, (_, i) => `new r${i}`).sort());
   });
 });

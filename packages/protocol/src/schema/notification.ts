@@ -88,8 +88,29 @@ export const NotificationPageSchema = z.object({
   nextBefore: z.string().nullable(),
 });
 
-/** Body of `POST /api/notifications` (publisher). */
-export const NotifyBodySchema = NotificationInputSchema.extend({ userId: z.string().min(1).max(128) });
+/**
+ * Names a scheduled notification among its user's (`viewing:123:h-1d`): 1–200 printable
+ * ASCII characters, no spaces. Scheduling a key again replaces it; cancel by key or prefix.
+ */
+export const ScheduleKeySchema = z.string().regex(/^[\x21-\x7e]{1,200}$/, 'key must be 1-200 printable ASCII characters without spaces');
+
+/** When to deliver a notification: at server time `at` (ms since the epoch), named `key`. */
+export const NotificationScheduleSchema = z
+  .object({
+    at: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+    key: ScheduleKeySchema.optional(),
+  })
+  .strict();
+
+/**
+ * Body of `POST /api/notifications` (publisher). With `at` (and optionally `key`) the
+ * notification is scheduled: delivered at server time `at`, at once when `at` is not in the future.
+ */
+export const NotifyBodySchema = NotificationInputSchema.extend({
+  userId: z.string().min(1).max(128),
+  at: NotificationScheduleSchema.shape.at.optional(),
+  key: ScheduleKeySchema.optional(),
+});
 
 /** What a saved search matches; every given field must match. */
 export const SavedSearchCriteriaSchema = z
@@ -133,6 +154,8 @@ export type NotificationPage = z.infer<typeof NotificationPageSchema>;
 export type SavedSearchCriteria = z.infer<typeof SavedSearchCriteriaSchema>;
 export type SavedSearch = z.infer<typeof SavedSearchSchema>;
 export type Listing = z.infer<typeof ListingBodySchema>;
+/** When to deliver a scheduled notification (`notify(userId, input, { at, key })`). */
+export type NotificationSchedule = z.infer<typeof NotificationScheduleSchema>;
 
 /** Events the notification feature publishes into a user's feed, by name. */
 export type NotificationEvents = {

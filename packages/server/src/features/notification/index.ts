@@ -1,4 +1,4 @@
-import type { NotificationInput, NotificationPreferences } from '@sinyal/protocol/schema';
+import type { NotificationInput, NotificationPreferences, NotificationSchedule } from '@sinyal/protocol/schema';
 import { NotificationPreferencesSchema } from '@sinyal/protocol/schema';
 import { SinyalServerError } from '../../errors';
 import type { Feature } from '../../api/feature';
@@ -10,11 +10,13 @@ import { DEFAULT_NOTIFICATION_OPTIONS, DEFAULT_NOTIFICATION_RATE_LIMITS, type No
 import type { RateWindow } from './rateWindows';
 import { notificationRoutes } from './routes';
 import { SavedSearches } from './savedSearches';
+import { ScheduledNotifications } from './scheduledNotifications';
+import type { ScheduledMatch, ScheduledNotification } from './store';
 
 export { DEFAULT_NOTIFICATION_OPTIONS, DEFAULT_NOTIFICATION_RATE_LIMITS, type NotificationFeatureOptions, type NotificationRateLimit } from './options';
 export { MemoryNotificationStore } from './memoryStore';
 export { RedisNotificationStore } from './redisNotificationStore';
-export type { NotificationStore, DeliveryLane, HeldLane, InboxCursor } from './store';
+export type { NotificationStore, DeliveryLane, HeldLane, InboxCursor, ScheduledNotification, ScheduledMatch, ScheduleResult } from './store';
 export type { NotifyOutcome } from './notificationDelivery';
 export type { RateWindow } from './rateWindows';
 export { quietHoursEnd } from './quietHours';
@@ -27,15 +29,42 @@ export { propertyAlertFor } from './propertyAlerts';
  * `SinyalServerError` (`bad_request`) for invalid input.
  */
 export interface NotificationFeature extends Feature {
-  /** Notifies one user: delivered now (`instant`) or held (`batched`, `digest`). */
-  notify(userId: string, input: NotificationInput): Promise<NotifyOutcome>;
-  /** Notifies each user (e.g. a property's watchers); one failure does not stop the others. Resolves to the failures. */
-  notifyMany(userIds: readonly string[], input: NotificationInput): Promise<Array<{ userId: string; error: unknown }>>;
+  /**
+   * Notifies one user: delivered now (`instant`) or held (`batched`, `digest`). With
+   * `schedule`, at server time `schedule.at` instead (`delivery: 'scheduled'`), through the
+   * same rules then; `schedule.key` names it so that scheduling the key again replaces it
+   * and {@link cancelScheduled} removes it (without a key, the notification's id is its key).
+   * A time that is not in the future delivers at once. Throws `bad_request` for an invalid
+   * `at` or `key` or a time beyond `maxScheduleAheadMs`, `conflict` for a new key beyond
+   * `maxScheduledPerUser`.
+   *
+   * @example
+   * ```ts
+   * const viewingAt = Date.parse('2025-03-10T10:00:00+07:00');
+   * const reminder = { category: 'appointment', type: 'viewing_reminder', title: 'Viewing tomorrow 10:00', body: 'Rumah Kemang' } as const;
+   * await notifications.notify('u-1', reminder, { at: viewingAt - 86_400_000, key: 'viewing:123:h-1d' });
+   * await notifications.notify('u-1', { ...reminder, title: 'Viewing at 10:00' }, { at: viewingAt - 3 * 3_600_000, key: 'viewing:123:h-3h' });
+   * // The viewing moves: schedule the same keys again. It is cancelled: one call.
+   * await notifications.cancelScheduled('u-1', { prefix: 'viewing:123:' });
+   * ```
+   */
+  notify(userId: string, input: NotificationInput, schedule?: NotificationSchedule): Promise<NotifyOutcome>;
+  /** Notifies each user (e.g. a property's watchers), scheduled alike when `schedule` is given; one failure does not stop the others. Resolves to the failures. */
+  notifyMany(userIds: readonly string[], input: NotificationInput, schedule?: NotificationSchedule): Promise<Array<{ userId: string; error: unknown }>>;
+  /**
+   * Cancels a user's scheduled notifications: the one with `key`, or every one whose key
+   * starts with `prefix` (`viewing:123:` — end a prefix with a separator, or `viewing:12`
+   * also matches `viewing:123:…`). Resolves to the keys cancelled (none when already fired
+   * or unknown). Throws `bad_request` unless exactly one of `key` and `prefix` is a valid key.
+   */
+  cancelScheduled(userId: string, match: ScheduledMatch): Promise<{ cancelled: string[] }>;
+  /** A user's scheduled notifications that have not fired yet, soonest first. */
+  scheduled(userId: string): Promise<ScheduledNotification[]>;
   /** Announces a new listing: notifies every user with a matching saved search. */
   announceListing(listing: unknown): Promise<{ notified: string[] }>;
   /** Sets a user's preferences (as the `notification:set_preferences` command does). */
   setPreferences(userId: string, preferences: Partial<NotificationPreferences>): Promise<NotificationPreferences>;
-  /** Releases every held notification that is due now, without waiting for the next tick. */
+  /** Releases every held and scheduled notification that is due now, without waiting for the next tick. */
   flushDue(): Promise<void>;
 }
 
@@ -71,6 +100,8 @@ export function notificationFeature(options: NotificationFeatureOptions = {}): N
   const defaultPreferences = NotificationPreferencesSchema.parse(options.defaultPreferences ?? defaults.defaultPreferences);
   let server: SinyalServer | undefined;
   let timer: ReturnType<typeof setInterval> | undefined;
+  let ticking: Promise<void> | undefined;
+  const onError = options.onError ?? ((error: unknown, context: { userId?: string; stage: string }) => console.error('[sinyal] notification feature:', context, error));
   const delivery = new NotificationDelivery({
     store,
     server: () => server,
@@ -80,7 +111,7 @@ export function notificationFeature(options: NotificationFeatureOptions = {}): N
     windows,
     defaultPreferences,
     maxInbox: positive('maxInbox', options.maxInbox ?? defaults.maxInbox),
-    onError: options.onError ?? ((error, context) => console.error('[sinyal] notification feature:', context, error)),
+    onError,
   });
   const searches = new SavedSearches({
     store,
@@ -90,30 +121,55 @@ export function notificationFeature(options: NotificationFeatureOptions = {}): N
     alertPriority: options.listingAlertPriority ?? defaults.listingAlertPriority,
     ...(options.formatPrice ? { formatPrice: options.formatPrice } : {}),
   });
+  const scheduled = new ScheduledNotifications({
+    store,
+    delivery,
+    now,
+    maxPerUser: positive('maxScheduledPerUser', options.maxScheduledPerUser ?? defaults.maxScheduledPerUser),
+    maxAheadMs: positive('maxScheduleAheadMs', options.maxScheduleAheadMs ?? defaults.maxScheduleAheadMs),
+    onError,
+  });
   const commands = notificationCommands(delivery, store);
+  const notify = (userId: string, input: NotificationInput, schedule?: NotificationSchedule) =>
+    schedule === undefined ? delivery.notify(userId, input) : scheduled.schedule(userId, input, schedule);
+  /** Fires due scheduled notifications (into the delivery path), then releases due lanes. One at a time. */
+  const tick = (): Promise<void> =>
+    (ticking ??= (async () => {
+      try {
+        if (server) await scheduled.fireDue();
+      } catch (error) {
+        onError(error, { stage: 'scheduled' });
+      }
+      await delivery.tick(); // catches its own errors
+    })().finally(() => {
+      ticking = undefined;
+    }));
 
   return {
     name: 'notification',
     commands,
     rateLimits: DEFAULT_NOTIFICATION_RATE_LIMITS,
-    routes: notificationRoutes(delivery, store, searches),
+    routes: notificationRoutes(delivery, store, searches, scheduled),
     start(running) {
       server = running;
+      scheduled.register(running.metrics);
       // tick() catches its own errors.
-      timer = setInterval(() => void delivery.tick(), tickMs);
+      timer = setInterval(() => void tick(), tickMs);
       timer.unref();
     },
-    stop() {
+    async stop() {
       clearInterval(timer);
       timer = undefined;
+      // A tick under way finishes while the server can still deliver (what it took from the store is not lost).
+      await ticking;
       server = undefined;
     },
-    notify: (userId, input) => delivery.notify(userId, input),
-    async notifyMany(userIds, input) {
+    notify,
+    async notifyMany(userIds, input, schedule) {
       const failures: Array<{ userId: string; error: unknown }> = [];
       for (const userId of userIds) {
         try {
-          await delivery.notify(userId, input);
+          await notify(userId, input, schedule);
         } catch (error) {
           failures.push({ userId, error });
         }
@@ -128,6 +184,11 @@ export function notificationFeature(options: NotificationFeatureOptions = {}): N
       await store.setPreferences(userId, next);
       return next;
     },
-    flushDue: () => delivery.tick(),
+    cancelScheduled: (userId, match) => scheduled.cancel(userId, match),
+    scheduled: (userId) => scheduled.list(userId),
+    async flushDue() {
+      await ticking; // one that started before the caller's change of time…
+      await tick(); // …then one that sees it
+    },
   };
 }

@@ -1,12 +1,18 @@
 import type { Notification, NotificationPreferences, SavedSearch } from '@sinyal/protocol/schema';
 import { windowIndex, type RateWindow } from './rateWindows';
-import type { DeliveryLane, HeldLane, InboxCursor, NotificationStore } from './store';
+import { scheduledMember } from './scheduledMember';
+import type { DeliveryLane, HeldLane, InboxCursor, NotificationStore, ScheduledMatch, ScheduledNotification, ScheduleResult } from './store';
 
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 /** Newest first: `createdAt` descending, then `id` descending. */
 function newestFirst(a: { createdAt: number; id: string }, b: { createdAt: number; id: string }): number {
   return b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
+}
+
+/** As Redis orders members: bytewise (UTF-8). */
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 /**
@@ -19,6 +25,9 @@ export class MemoryNotificationStore implements NotificationStore {
   readonly #quota = new Map<string, Map<string, number>>();
   readonly #preferences = new Map<string, NotificationPreferences>();
   readonly #searches = new Map<string, SavedSearch[]>();
+  /** Scheduled notifications by {@link scheduledMember} (user, key), and each user's keys. */
+  readonly #scheduled = new Map<string, ScheduledNotification>();
+  readonly #scheduledKeys = new Map<string, Set<string>>();
 
   async saveDelivered(userId: string, items: readonly Notification[], maxInbox: number): Promise<void> {
     const inbox = this.#inboxes.get(userId) ?? [];
@@ -85,6 +94,51 @@ export class MemoryNotificationStore implements NotificationStore {
       due.push({ ...held, items: [...held.items].sort((a, b) => a.createdAt - b.createdAt) });
     }
     return due;
+  }
+
+  async schedule(entry: ScheduledNotification, options: { maxPerUser: number; onlyIfAbsent?: boolean }): Promise<ScheduleResult> {
+    const member = scheduledMember(entry.userId, entry.key);
+    const keys = this.#scheduledKeys.get(entry.userId) ?? new Set<string>();
+    const exists = this.#scheduled.has(member);
+    if (exists && options.onlyIfAbsent) return 'kept';
+    if (!exists && keys.size >= options.maxPerUser) return 'full';
+    this.#scheduled.set(member, copy(entry));
+    keys.add(entry.key);
+    this.#scheduledKeys.set(entry.userId, keys);
+    return exists ? 'replaced' : 'added';
+  }
+
+  async cancelScheduled(userId: string, match: ScheduledMatch): Promise<string[]> {
+    const keys = this.#scheduledKeys.get(userId);
+    if (!keys) return [];
+    const cancelled = [...keys].filter((key) => ('key' in match ? key === match.key : key.startsWith(match.prefix))).sort(byteOrder);
+    for (const key of cancelled) this.#forgetScheduled(userId, key);
+    return cancelled;
+  }
+
+  async scheduledFor(userId: string): Promise<ScheduledNotification[]> {
+    const keys = [...(this.#scheduledKeys.get(userId) ?? [])];
+    return copy(keys.map((key) => this.#scheduled.get(scheduledMember(userId, key))!)).sort((a, b) => a.at - b.at || byteOrder(a.key, b.key));
+  }
+
+  async takeDueScheduled(now: number, limit: number): Promise<ScheduledNotification[]> {
+    const due = [...this.#scheduled.entries()]
+      .filter(([, entry]) => entry.at <= now)
+      .sort(([memberA, a], [memberB, b]) => a.at - b.at || byteOrder(memberA, memberB))
+      .slice(0, Math.max(0, limit));
+    for (const [, entry] of due) this.#forgetScheduled(entry.userId, entry.key);
+    return due.map(([, entry]) => entry);
+  }
+
+  async scheduledCount(): Promise<number> {
+    return this.#scheduled.size;
+  }
+
+  #forgetScheduled(userId: string, key: string): void {
+    this.#scheduled.delete(scheduledMember(userId, key));
+    const keys = this.#scheduledKeys.get(userId);
+    keys?.delete(key);
+    if (keys?.size === 0) this.#scheduledKeys.delete(userId);
   }
 
   async consumeQuota(userId: string, wanted: number, windows: readonly RateWindow[], now: number, force: boolean): Promise<number> {

@@ -26,8 +26,11 @@ export interface NotificationDeliveryDeps {
   onError: (error: unknown, context: { userId?: string; stage: string }) => void;
 }
 
-/** Whether {@link NotificationDelivery.notify} delivered at once or is holding the notification. */
-export type NotifyOutcome = { notification: Notification; delivery: 'delivered' | 'held'; dueAt?: number };
+/**
+ * What became of a notification: `delivered` at once, `held` in a lane until `dueAt`, or
+ * `scheduled` for `dueAt` under `key` (`notify(userId, input, { at, key })`).
+ */
+export type NotifyOutcome = { notification: Notification; delivery: 'delivered' | 'held' | 'scheduled'; dueAt?: number; key?: string };
 
 const USER_ID = /^.{1,128}$/s;
 
@@ -76,16 +79,32 @@ export class NotificationDelivery {
 
   /** Validates `input`, then delivers it (instant) or holds it (batched, digest). */
   async notify(userId: string, input: NotificationInput): Promise<NotifyOutcome> {
+    const notification = this.create(userId, input, this.deps.now());
+    return this.dispatch(userId, notification);
+  }
+
+  /**
+   * Validates `userId` and `input` (`bad_request`) and makes the notification, created at
+   * `createdAt`; nothing is stored or sent.
+   */
+  create(userId: string, input: NotificationInput, createdAt: number): Notification {
     if (typeof userId !== 'string' || !USER_ID.test(userId)) throw new SinyalServerError('bad_request', 'userId must be a string of 1-128 characters');
     const parsed = NotificationInputSchema.safeParse(input);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new SinyalServerError('bad_request', `${issue?.path.join('.') || 'notification'}: ${issue?.message ?? 'invalid'}`);
     }
-    const server = this.server();
     const { data, ...fields } = parsed.data;
-    const createdAt = this.deps.now();
-    const notification: Notification = { id: this.#newId(createdAt), ...fields, ...(data === undefined ? {} : { data }), createdAt };
+    return { id: this.#newId(createdAt), ...fields, ...(data === undefined ? {} : { data }), createdAt };
+  }
+
+  /**
+   * Sends a notification made by {@link create} down the delivery path: an `instant` one
+   * to the user's feed at once, a `batched` / `digest` one into its lane, due a window after
+   * now (or sooner, with the lane's earlier items).
+   */
+  async dispatch(userId: string, notification: Notification): Promise<NotifyOutcome> {
+    const server = this.server();
     if (notification.priority === 'instant') {
       await this.users.run(userId, async () => {
         if (this.deps.windows.length > 0) await this.deps.store.consumeQuota(userId, 1, this.deps.windows, this.deps.now(), true);
@@ -95,7 +114,7 @@ export class NotificationDelivery {
     }
     const lane: DeliveryLane = notification.priority;
     const wait = lane === 'batched' ? this.deps.batchWindowMs : this.deps.digestIntervalMs;
-    const dueAt = await this.deps.store.hold(userId, lane, [notification], notification.createdAt + wait);
+    const dueAt = await this.deps.store.hold(userId, lane, [notification], this.deps.now() + wait);
     return { notification, delivery: 'held', dueAt };
   }
 

@@ -17,7 +17,7 @@ export interface NotificationRateLimit {
 /** Options of {@link notificationFeature}. */
 export interface NotificationFeatureOptions {
   /**
-   * Where inboxes, held notifications, quotas, preferences and saved searches live.
+   * Where inboxes, held and scheduled notifications, quotas, preferences and saved searches live.
    * @default new MemoryNotificationStore()
    */
   store?: NotificationStore;
@@ -44,8 +44,8 @@ export interface NotificationFeatureOptions {
    */
   defaultPreferences?: NotificationPreferences;
   /**
-   * How often held notifications are checked for delivery; the precision of batch
-   * windows, digests, quiet hours and deferrals.
+   * How often held and scheduled notifications are checked for delivery; the precision of
+   * batch windows, digests, quiet hours, deferrals and scheduled times.
    * @default 1000
    */
   tickMs?: number;
@@ -56,6 +56,18 @@ export interface NotificationFeatureOptions {
   maxInbox?: number;
   /** @default 20 */
   maxSavedSearchesPerUser?: number;
+  /**
+   * Scheduled notifications one user may have waiting; scheduling a new key beyond it is
+   * refused with `conflict` (replacing a key the user has is always allowed).
+   * @default 1000
+   */
+  maxScheduledPerUser?: number;
+  /**
+   * How far ahead a notification may be scheduled (`at` at most now + this); further is
+   * refused with `bad_request`.
+   * @default 31_622_400_000 (366 days)
+   */
+  maxScheduleAheadMs?: number;
   /**
    * Priority of the `new_listing` alerts sent for saved-search matches.
    * @default 'batched'
@@ -104,5 +116,7 @@ export const DEFAULT_NOTIFICATION_OPTIONS = {
   tickMs: 1000,
   maxInbox: 500,
   maxSavedSearchesPerUser: 20,
+  maxScheduledPerUser: 1000,
+  maxScheduleAheadMs: 366 * 86_400_000,
   listingAlertPriority: 'batched',
 } as const satisfies Omit<Required<NotificationFeatureOptions>, 'store' | 'now' | 'onError' | 'formatPrice'>;

@@ -3,7 +3,8 @@ import type { Notification, NotificationPreferences, SavedSearch } from '@sinyal
 import type { RedisStore } from '../../redis/redisStore';
 import { Script } from '../../redis/redisScripts';
 import { windowIndex, type RateWindow } from './rateWindows';
-import type { DeliveryLane, HeldLane, InboxCursor, NotificationStore } from './store';
+import { scheduledMember } from './scheduledMember';
+import type { DeliveryLane, HeldLane, InboxCursor, NotificationStore, ScheduledMatch, ScheduledNotification, ScheduleResult } from './store';
 
 // Notifications, searches and preferences are stored as the JSON JavaScript wrote; the scripts
 // move those strings around but never decode and re-encode them (Lua's cjson would print
@@ -121,6 +122,72 @@ end
 if #due > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1]) end
 return out`;
 
+// Scheduled notifications: a due zset (member scored by `at`), a hash (member → the
+// ScheduledNotification's JSON) and a lexicographic index (every member with score 0), where
+// one user's keys — or those of them starting with a prefix — are one ZRANGEBYLEX range.
+// Members are scheduledMember(userId, key); keys are printable ASCII, so '\255' ends a range.
+
+/**
+ * KEYS: due zset, items hash, key index. ARGV: member, at, JSON, maxPerUser, the user's member
+ * prefix, onlyIfAbsent ('1'/'0'). Returns 'added', 'replaced', 'kept' or 'full'.
+ */
+const SCHEDULE = `
+local exists = redis.call('HEXISTS', KEYS[2], ARGV[1]) == 1
+if exists and ARGV[6] == '1' then return 'kept' end
+if not exists and redis.call('ZLEXCOUNT', KEYS[3], '[' .. ARGV[5], '[' .. ARGV[5] .. '\\255') >= tonumber(ARGV[4]) then return 'full' end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+redis.call('ZADD', KEYS[3], 0, ARGV[1])
+if exists then return 'replaced' end
+return 'added'`;
+
+/**
+ * KEYS: due zset, items hash, key index. ARGV: the user's member prefix, '1' for a prefix match
+ * ('0': one key), the key or key prefix. Removes the matches; returns their keys, bytewise sorted.
+ */
+const CANCEL_SCHEDULED = `
+local first = ARGV[1] .. ARGV[3]
+local members
+if ARGV[2] == '1' then
+  members = redis.call('ZRANGEBYLEX', KEYS[3], '[' .. first, '[' .. first .. '\\255')
+elseif redis.call('HEXISTS', KEYS[2], first) == 1 then
+  members = {first}
+else
+  members = {}
+end
+local keys = {}
+for i, member in ipairs(members) do
+  redis.call('ZREM', KEYS[1], member)
+  redis.call('HDEL', KEYS[2], member)
+  redis.call('ZREM', KEYS[3], member)
+  keys[i] = string.sub(member, #ARGV[1] + 1)
+end
+return keys`;
+
+/** KEYS: items hash, key index. ARGV: the user's member prefix. Returns the JSON of each of the user's scheduled notifications. */
+const SCHEDULED_FOR = `
+local out = {}
+for _, member in ipairs(redis.call('ZRANGEBYLEX', KEYS[2], '[' .. ARGV[1], '[' .. ARGV[1] .. '\\255')) do
+  local json = redis.call('HGET', KEYS[1], member)
+  if json then out[#out + 1] = json end
+end
+return out`;
+
+/**
+ * KEYS: due zset, items hash, key index. ARGV: now, limit. Removes and returns (JSON) up to
+ * limit scheduled notifications due at now, soonest first (then by member, as ZRANGEBYSCORE orders).
+ */
+const TAKE_DUE_SCHEDULED = `
+local out = {}
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))) do
+  local json = redis.call('HGET', KEYS[2], member)
+  if json then out[#out + 1] = json end
+  redis.call('ZREM', KEYS[1], member)
+  redis.call('HDEL', KEYS[2], member)
+  redis.call('ZREM', KEYS[3], member)
+end
+return out`;
+
 /**
  * KEYS: one counter per window (the window the call falls in). ARGV: wanted, force ('1'/'0'),
  * then per window: max, TTL ms. Grants what every window allows (all with force), counts it.
@@ -177,6 +244,10 @@ const markAllReadScript = new Script(MARK_ALL_READ);
 const holdScript = new Script(HOLD);
 const takeDueScript = new Script(TAKE_DUE);
 const consumeQuotaScript = new Script(CONSUME_QUOTA);
+const scheduleScript = new Script(SCHEDULE);
+const cancelScheduledScript = new Script(CANCEL_SCHEDULED);
+const scheduledForScript = new Script(SCHEDULED_FOR);
+const takeDueScheduledScript = new Script(TAKE_DUE_SCHEDULED);
 const addSearchScript = new Script(ADD_SEARCH);
 const removeSearchScript = new Script(REMOVE_SEARCH);
 const savedSearchesScript = new Script(SAVED_SEARCHES);
@@ -208,6 +279,9 @@ const byCreatedAt = (a: Notification, b: Notification) => a.createdAt - b.create
  *   and the `readAt` of read marks; trimmed to `maxInbox` in the same script that adds.
  * - Held lanes: one hash of lanes and one sorted set of their due times, so {@link RedisNotificationStore.takeDue} takes
  *   each due lane exactly once however many nodes tick at once.
+ * - Scheduled notifications: one hash, one sorted set of due times and one key index for every
+ *   user, so {@link RedisNotificationStore.takeDueScheduled} fires each exactly once however many
+ *   nodes tick at once, and they survive a node's restart.
  * - Rate limits: a counter per (user, window) with a TTL to the window's end, checked and counted in one script.
  * - Preferences as JSON; saved searches per user with an index by lower-cased city.
  *
@@ -238,6 +312,12 @@ export class RedisNotificationStore implements NotificationStore {
   /** Due zset, held hash: every user's lanes, in one slot so {@link RedisNotificationStore.takeDue} is one script. */
   private heldKeys(): [string, string] {
     return [`${this.prefix}{held}:due`, `${this.prefix}{held}:lanes`];
+  }
+
+  /** Due zset, items hash, key index: every user's scheduled notifications, in one slot so {@link RedisNotificationStore.takeDueScheduled} is one script. */
+  private scheduledKeys(): [string, string, string] {
+    const base = `${this.prefix}{scheduled}`;
+    return [`${base}:due`, `${base}:items`, `${base}:keys`];
   }
 
   private searchKeys(userId: string): [string, string] {
@@ -304,6 +384,34 @@ export class RedisNotificationStore implements NotificationStore {
       due.push({ userId: member.slice(colon + 1), lane: member.slice(0, colon) as DeliveryLane, dueAt: Number(reply[i + 1]), items: items.sort(byCreatedAt) });
     }
     return due;
+  }
+
+  async schedule(entry: ScheduledNotification, options: { maxPerUser: number; onlyIfAbsent?: boolean }): Promise<ScheduleResult> {
+    const json = JSON.stringify({ userId: entry.userId, key: entry.key, at: entry.at, notification: entry.notification });
+    const args = [scheduledMember(entry.userId, entry.key), String(entry.at), json, String(options.maxPerUser), scheduledMember(entry.userId, ''), options.onlyIfAbsent ? '1' : '0'];
+    return (await scheduleScript.run(await this.client(), this.scheduledKeys(), args)) as ScheduleResult;
+  }
+
+  async cancelScheduled(userId: string, match: ScheduledMatch): Promise<string[]> {
+    const args = 'key' in match ? [scheduledMember(userId, ''), '0', match.key] : [scheduledMember(userId, ''), '1', match.prefix];
+    return (await cancelScheduledScript.run(await this.client(), this.scheduledKeys(), args)) as string[];
+  }
+
+  async scheduledFor(userId: string): Promise<ScheduledNotification[]> {
+    const [, items, index] = this.scheduledKeys();
+    const rows = (await scheduledForScript.run(await this.client(), [items, index], [scheduledMember(userId, '')])) as string[];
+    return rows.map((json) => JSON.parse(json) as ScheduledNotification).sort((a, b) => a.at - b.at || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  async takeDueScheduled(now: number, limit: number): Promise<ScheduledNotification[]> {
+    const count = Math.max(0, Math.floor(limit));
+    if (count === 0) return [];
+    const rows = (await takeDueScheduledScript.run(await this.client(), this.scheduledKeys(), [String(now), String(count)])) as string[];
+    return rows.map((json) => JSON.parse(json) as ScheduledNotification);
+  }
+
+  async scheduledCount(): Promise<number> {
+    return (await this.client()).zcard(this.scheduledKeys()[0]);
   }
 
   async consumeQuota(userId: string, wanted: number, windows: readonly RateWindow[], now: number, force: boolean): Promise<number> {

@@ -3,6 +3,7 @@ import { SinyalServerError } from '../../errors';
 import type { Route } from '../../api/routes';
 import type { NotificationDelivery } from './notificationDelivery';
 import type { SavedSearches } from './savedSearches';
+import type { ScheduledNotifications } from './scheduledNotifications';
 import type { InboxCursor, NotificationStore } from './store';
 
 const DEFAULT_PAGE = 20;
@@ -28,12 +29,15 @@ function pageLimit(text: string | null): number {
 
 /**
  * - `GET /api/notifications?limit=&before=` (user) → `{ items, unreadCount, nextBefore }`, newest first;
- * - `POST /api/notifications` (publisher) `{ userId, category, type, title, body, priority?, data? }` → `{ notification, delivery }`;
+ * - `POST /api/notifications` (publisher) `{ userId, category, type, title, body, priority?, data?, at?, key? }` → `{ notification, delivery, dueAt?, key? }`
+ *   (with `at`: scheduled for then, under `key`);
+ * - `GET /api/notifications/scheduled?userId=` (publisher) → `{ items }`, the user's scheduled notifications, soonest first;
+ * - `DELETE /api/notifications/scheduled?userId=&key=` or `&prefix=` (publisher) → `{ cancelled }`, the keys cancelled;
  * - `POST /api/saved-searches` (user) `{ criteria, name? }` → the saved search;
  * - `GET /api/saved-searches` (user) → `{ items }`; `DELETE /api/saved-searches/:id` (user);
  * - `POST /api/listings` (publisher) a new listing → `{ notified }`, the users whose saved search matched.
  */
-export function notificationRoutes(delivery: NotificationDelivery, store: NotificationStore, searches: SavedSearches): Route[] {
+export function notificationRoutes(delivery: NotificationDelivery, store: NotificationStore, searches: SavedSearches, scheduled: ScheduledNotifications): Route[] {
   return [
     {
       method: 'GET',
@@ -58,9 +62,29 @@ export function notificationRoutes(delivery: NotificationDelivery, store: Notifi
           const issue = parsed.error.issues[0];
           throw new SinyalServerError('bad_request', `${issue?.path.map(String).join('.') || 'body'}: ${issue?.message ?? 'invalid'}`);
         }
-        const { userId, ...input } = parsed.data;
-        return delivery.notify(userId, input);
+        const { userId, at, key, ...input } = parsed.data;
+        if (at === undefined) {
+          if (key !== undefined) throw new SinyalServerError('bad_request', 'key: names a scheduled notification, give at too');
+          return delivery.notify(userId, input);
+        }
+        return scheduled.schedule(userId, input, { at, ...(key === undefined ? {} : { key }) });
       },
+    },
+    {
+      method: 'GET',
+      path: '/api/notifications/scheduled',
+      auth: 'publisher',
+      handler: async ({ query }) => ({ items: await scheduled.list(query.get('userId') ?? '') }),
+    },
+    {
+      method: 'DELETE',
+      path: '/api/notifications/scheduled',
+      auth: 'publisher',
+      handler: ({ query }) =>
+        scheduled.cancel(query.get('userId') ?? '', {
+          ...(query.has('key') ? { key: query.get('key') } : {}),
+          ...(query.has('prefix') ? { prefix: query.get('prefix') } : {}),
+        }),
     },
     { method: 'POST', path: '/api/saved-searches', auth: 'user', handler: ({ user, body }) => searches.add(user!.id, body) },
     { method: 'GET', path: '/api/saved-searches', auth: 'user', handler: async ({ user }) => ({ items: await searches.list(user!.id) }) },

@@ -12,6 +12,28 @@ export interface HeldLane {
   items: Notification[];
 }
 
+/**
+ * A notification waiting for its time: `notify(userId, input, { at, key })`. It is made
+ * (id, `createdAt`) when scheduled and goes through the normal delivery path at `at`.
+ * `key` names it among the user's scheduled notifications (`viewing:123:h-1d`).
+ */
+export interface ScheduledNotification {
+  userId: string;
+  key: string;
+  /** Server time (ms) it is due. */
+  at: number;
+  notification: Notification;
+}
+
+/**
+ * What {@link NotificationStore.schedule} did: stored a new key, replaced what the key held,
+ * left a taken key alone (`onlyIfAbsent`), or refused a new key (the user has `maxPerUser`).
+ */
+export type ScheduleResult = 'added' | 'replaced' | 'kept' | 'full';
+
+/** Which of a user's scheduled notifications to cancel: one `key`, or every key starting with `prefix`. */
+export type ScheduledMatch = { key: string } | { prefix: string };
+
 /** Position in a user's inbox (newest first): items strictly older than it. */
 export interface InboxCursor {
   createdAt: number;
@@ -26,6 +48,8 @@ export interface InboxCursor {
  * - held notifications are lanes per (user, lane) indexed by due time, and
  *   {@link takeDue} removes what it returns, so two nodes ticking at once never
  *   deliver a lane twice;
+ * - scheduled notifications are indexed by due time and by (user, key);
+ *   {@link takeDueScheduled} removes what it returns, so each fires once;
  * - {@link consumeQuota} checks and counts in one step (INCRBY + EXPIRE in Lua), so
  *   concurrent deliveries cannot overshoot a limit.
  */
@@ -48,6 +72,24 @@ export interface NotificationStore {
   hold(userId: string, lane: DeliveryLane, items: readonly Notification[], dueAt: number): Promise<number>;
   /** Removes and returns every lane due at `now` (`dueAt <= now`), items oldest first. */
   takeDue(now: number): Promise<HeldLane[]>;
+
+  /**
+   * Stores a scheduled notification under (userId, key), replacing what the key held (a
+   * reschedule: the old one will not fire). A new key is refused (`'full'`) when the user
+   * already has `maxPerUser`. With `onlyIfAbsent`, a taken key is left as it is (`'kept'`).
+   */
+  schedule(entry: ScheduledNotification, options: { maxPerUser: number; onlyIfAbsent?: boolean }): Promise<ScheduleResult>;
+  /** Removes the user's scheduled notifications that `match`; resolves to their keys, sorted. */
+  cancelScheduled(userId: string, match: ScheduledMatch): Promise<string[]>;
+  /** The user's scheduled notifications, soonest first (then by key). */
+  scheduledFor(userId: string): Promise<ScheduledNotification[]>;
+  /**
+   * Removes and returns up to `limit` scheduled notifications due at `now` (`at <= now`),
+   * soonest first. One atomic step: two nodes taking at once never both get one.
+   */
+  takeDueScheduled(now: number, limit: number): Promise<ScheduledNotification[]>;
+  /** How many scheduled notifications are waiting, all users together (for /metrics). */
+  scheduledCount(): Promise<number>;
 
   /**
    * Grants up to `wanted` deliveries so that no window exceeds its `max` (all `wanted`
