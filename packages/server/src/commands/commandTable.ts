@@ -54,9 +54,9 @@ export function commandTable(ctx: CommandsContext, entries: Record<string, Comma
 /** `retryAfterMs` sent with a transient refusal that names none. */
 export const TRANSIENT_RETRY_MS = 1000;
 
-async function execute(ctx: CommandsContext, handler: CommandHandler, command: CommandContext): Promise<CommandOutcome> {
+async function execute(ctx: CommandsContext, handler: CommandHandler, commandId: string, command: CommandContext): Promise<CommandOutcome> {
   // Inside the dedupe: a repeat of an answered command id gets its answer without a token.
-  const limited = ctx.actionLimiter.take(command.user.id, command.name);
+  const limited = ctx.actionLimiter.take(command.user.id, command.name, { sessionId: command.sessionId, commandId });
   if (!limited.ok) {
     ctx.metrics.limited('action');
     return { ok: false, code: 'rate_limited', msg: `too many "${command.name}" commands`, retryAfterMs: limited.retryAfterMs };
@@ -93,6 +93,6 @@ export function runCommand(ctx: CommandsContext, commandId: string, onWait: () =
   if (!ctx.fanout.health().ok) return Promise.resolve({ ok: false, code: 'unavailable', msg: 'server cannot reach its store, retry later', retryAfterMs: 1000 });
   const definition = ctx.commands.get(command.name);
   if (!definition) return Promise.resolve({ ok: false, code: 'not_found', msg: `unknown command "${command.name}"` });
-  if (definition.idempotent) return execute(ctx, definition.handler, command);
-  return ctx.deduper.run(commandKey(command.user.id, commandId), command.user.id, () => execute(ctx, definition.handler, command), onWait);
+  if (definition.idempotent) return execute(ctx, definition.handler, commandId, command);
+  return ctx.deduper.run(commandKey(command.user.id, commandId), command.user.id, () => execute(ctx, definition.handler, commandId, command), onWait);
 }

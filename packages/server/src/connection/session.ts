@@ -4,6 +4,7 @@ import { CloseCodes, PROTOCOL_VERSION, type ClientFrame, type CommandFrame, type
 import { parseClientFrame } from '@sinyal/protocol/schema';
 import type { AuthUser } from '../auth/authenticator';
 import { runCommand } from '../commands/commandTable';
+import { RefusalHold } from '../limits/refusalHold';
 import type { ServerContext } from './context';
 import type { HeartbeatPeer } from './heartbeat';
 import { joinRoom, type RoomSession } from '../rooms/join';
@@ -26,6 +27,11 @@ const LEADING_ID = /"id"\s*:\s*"([^"\\]{1,64})"/;
  * The `id` near the start of a frame that is refused unparsed (over the rate limit). Only
  * used to address the `rate_limited` nack; nothing is decided on it.
  */
+/** A frame that starts as a command (`{"t":"cmd"`): only used to hold later commands behind a refused one, never to let one through. */
+const LEADING_CMD = /^\s*\{\s*"t"\s*:\s*"cmd"/;
+/** The one key of a connection's {@link RefusalHold} for its frame limit. */
+const FRAME_HOLD_KEY = 'frames';
+
 function leadingId(text: string): string | undefined {
   return LEADING_ID.exec(text.slice(0, 256))?.[1];
 }
@@ -83,6 +89,8 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
   private closing = false;
   /** Close code the server sent (its own `close`, or ws refusing a frame), for the metrics. */
   private closedWith: number | undefined;
+  /** Keeps commands in order across refusals by the frame limit; created at the first one. */
+  private frameHold: RefusalHold | undefined;
   /** Shutting down: frames not yet started are skipped (the client re-sends them elsewhere). */
   private draining = false;
   private frames = 0;
@@ -298,14 +306,25 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
       // address the nack, so a client's outbox can retry) is read from the frame's start.
       metrics.messageIn('rate_limited');
       metrics.limited('user');
-      return this.reject(leadingId(text), 'rate_limited', 'too many messages', decision.retryAfterMs);
+      const id = leadingId(text);
+      if (id !== undefined && LEADING_CMD.test(text)) this.holdAfter(id, decision.retryAfterMs);
+      return this.reject(id, 'rate_limited', 'too many messages', decision.retryAfterMs);
     }
     const parsed = parseClientFrame(text);
     // `leave` frees resources, so it is honoured even over the limit: decided on the parsed type.
     if (!decision.ok && !(parsed.ok && parsed.frame.t === 'leave')) {
       metrics.messageIn('rate_limited');
       metrics.limited('user');
+      if (parsed.ok && parsed.frame.t === 'cmd') this.holdAfter(parsed.frame.id, decision.retryAfterMs);
       return this.reject(parsed.ok ? frameId(parsed.frame) : parsed.id, 'rate_limited', 'too many messages', decision.retryAfterMs);
+    }
+    // A command after one refused above waits behind it, so a refusal never reorders commands.
+    if (parsed.ok && parsed.frame.t === 'cmd' && this.frameHold) {
+      const held = this.frameHold.check(FRAME_HOLD_KEY, parsed.frame.id);
+      if (!held.ok) {
+        metrics.messageIn('rate_limited');
+        return this.reject(parsed.frame.id, 'rate_limited', 'too many messages', held.retryAfterMs);
+      }
     }
     metrics.messageIn(parsed.ok ? parsed.frame.t : 'invalid');
     if (!this.greeted) {
@@ -330,6 +349,11 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
    * `limits.messagesPerSecond`: a client that backs off as told never runs out; one that
    * floods does, and is closed before its frames cost more than that.
    */
+  /** A command `id` was refused by the frame limit: later commands wait behind it ({@link RefusalHold}). */
+  private holdAfter(id: string, retryAfterMs: number): void {
+    (this.frameHold ??= new RefusalHold()).refused(FRAME_HOLD_KEY, id, retryAfterMs);
+  }
+
   private mayExceedLimit(): boolean {
     const { limits } = this.ctx;
     this.overLimit ??= new TokenBucket(limits.messagesPerSecond, limits.overLimitFrames);
@@ -472,6 +496,7 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
     clearTimeout(this.killTimer);
     this.leaveAllRooms();
     this.announceDisconnect();
+    this.ctx.actionLimiter.forgetSession(this.id);
   }
 
   /** Tells features the connection is gone, exactly once, as soon as it is closing. */

@@ -1,3 +1,5 @@
+import { REFUSAL_HOLD_GRACE_MS, RefusalHold } from './refusalHold';
+
 interface Bucket {
   tokens: number;
   updatedAt: number;
@@ -127,11 +129,14 @@ export class ActionRateLimiter {
   private readonly fallback: ActionLimitConfig | undefined;
   /** Names configured `false`: never limited, not even by `'*'`. */
   private readonly unlimited = new Set<string>();
+  /** Keeps each connection's commands in order across refusals. */
+  private readonly holds: RefusalHold;
 
   constructor(
     limits: Readonly<Record<string, ActionLimitConfig | false>> = {},
     private readonly now: () => number = Date.now,
   ) {
+    this.holds = new RefusalHold(REFUSAL_HOLD_GRACE_MS, now);
     for (const [name, limit] of Object.entries(limits)) {
       if (limit === false) {
         this.unlimited.add(name);
@@ -150,20 +155,37 @@ export class ActionRateLimiter {
 
   /**
    * Takes a token for `user` running `command`. Pass only names of existing commands:
-   * with a `'*'` limit each name gets its own bucket.
+   * with a `'*'` limit each name gets its own bucket. With `order` (the connection and the
+   * command's id), a command after one refused on the same connection is refused too until
+   * that one comes back, so refusals never let a later command overtake an earlier one
+   * ({@link RefusalHold}).
    */
-  take(user: string, command: string): RateDecision {
+  take(user: string, command: string, order?: { sessionId: string; commandId: string }): RateDecision {
     if (this.unlimited.has(command)) return { ok: true };
     let limiter = this.limiters.get(command);
     if (!limiter && this.fallback) {
       limiter = new RateLimiter(this.fallback.perSecond, this.fallback.burst!, this.now);
       this.limiters.set(command, limiter);
     }
-    return limiter ? limiter.take(user) : { ok: true };
+    if (!limiter) return { ok: true };
+    if (!order) return limiter.take(user);
+    // A command after one refused on the same connection waits behind it (see RefusalHold).
+    const key = `${order.sessionId}\0${command}`;
+    const held = this.holds.check(key, order.commandId);
+    if (!held.ok) return held;
+    const decision = limiter.take(user);
+    if (!decision.ok) this.holds.refused(key, order.commandId, decision.retryAfterMs);
+    return decision;
+  }
+
+  /** Forgets the holds of a closed connection. */
+  forgetSession(sessionId: string): void {
+    this.holds.prune(`${sessionId}\0`);
   }
 
   prune(): void {
     for (const limiter of this.limiters.values()) limiter.prune();
+    this.holds.prune();
   }
 }
 
