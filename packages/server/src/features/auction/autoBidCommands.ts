@@ -4,12 +4,7 @@ import { SinyalServerError } from '../../errors';
 import type { AuctionContext } from './auctionContext';
 import type { AuctionLifecycle } from './auctionLifecycle';
 import { announceStep } from './bidAnnouncements';
-import { overRateLimit, rejectionError, requireBidder } from './placeBid';
-
-function invalid(command: string, error: { issues: Array<{ path: PropertyKey[]; message: string }> }): SinyalServerError {
-  const issue = error.issues[0];
-  return new SinyalServerError('invalid_frame', `${command}: ${issue ? `${issue.path.join('.') || 'data'}: ${issue.message}` : 'invalid data'}`);
-}
+import { invalidData, overRateLimit, rejectionError, requireBidder } from './placeBid';
 
 /**
  * `auction:set_auto_bid { auctionId, max }`: bid for me up to `max` (proxy bidding, rules in
@@ -24,7 +19,7 @@ function invalid(command: string, error: { issues: Array<{ path: PropertyKey[]; 
 export function setAutoBidCommand(ctx: AuctionContext, lifecycle: AuctionLifecycle): CommandHandler {
   return async ({ user, data }): Promise<SetAutoBidResult> => {
     const parsed = SetAutoBidData.safeParse(data);
-    if (!parsed.success) throw invalid('auction:set_auto_bid', parsed.error);
+    if (!parsed.success) throw invalidData('auction:set_auto_bid', parsed.error);
     const { auctionId, max } = parsed.data;
     await requireBidder(ctx, user, auctionId);
     const outcome = await ctx.store.setAutoBid({ auctionId, userId: user.id, max, now: ctx.now(), rateLimit: ctx.bidRateLimit, auditLimit: ctx.auditLimit });
@@ -50,7 +45,7 @@ export function setAutoBidCommand(ctx: AuctionContext, lifecycle: AuctionLifecyc
 export function cancelAutoBidCommand(ctx: AuctionContext): CommandHandler {
   return async ({ user, data }): Promise<CancelAutoBidResult> => {
     const parsed = CancelAutoBidData.safeParse(data);
-    if (!parsed.success) throw invalid('auction:cancel_auto_bid', parsed.error);
+    if (!parsed.success) throw invalidData('auction:cancel_auto_bid', parsed.error);
     const { auctionId } = parsed.data;
     const outcome = await ctx.store.cancelAutoBid(auctionId, user.id, ctx.now(), ctx.auditLimit);
     if (!outcome) throw new SinyalServerError('not_found', `auction "${auctionId}" does not exist`);

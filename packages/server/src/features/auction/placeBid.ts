@@ -35,6 +35,12 @@ function rawAttempt(data: unknown): { auctionId: string | undefined; amount: num
   };
 }
 
+/** The refusal of a command's malformed data: `invalid_frame` naming the first problem. */
+export function invalidData(command: string, error: { issues: Array<{ path: PropertyKey[]; message: string }> }): SinyalServerError {
+  const issue = error.issues[0];
+  return new SinyalServerError('invalid_frame', `${command}: ${issue ? `${issue.path.map(String).join('.') || 'data'}: ${issue.message}` : 'invalid data'}`);
+}
+
 /** `authorize` first: a user who may not bid in the auction writes nothing to its audit trail. */
 export async function requireBidder(ctx: AuctionContext, user: AuthUser, auctionId: string): Promise<void> {
   if (!ctx.authorize || (await ctx.authorize({ user, auctionId, action: 'bid' }))) return;
@@ -71,8 +77,7 @@ export function placeBidCommand(ctx: AuctionContext, lifecycle: AuctionLifecycle
         if (recorded && !recorded.recorded) throw overRateLimit(ctx, recorded.retryAfterMs);
         if (recorded) ctx.auditDrops.count('trimmed', recorded.trimmed);
       }
-      const issue = parsed.error.issues[0];
-      throw new SinyalServerError('invalid_frame', `auction:place_bid: ${issue ? `${issue.path.join('.') || 'data'}: ${issue.message}` : 'invalid data'}`);
+      throw invalidData('auction:place_bid', parsed.error);
     }
     const { auctionId, amount } = parsed.data;
     await requireBidder(ctx, user, auctionId);

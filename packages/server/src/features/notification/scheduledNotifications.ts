@@ -28,6 +28,10 @@ function badRequest(what: string, issues: ReadonlyArray<{ path: PropertyKey[]; m
   return new SinyalServerError('bad_request', `${issue?.path.map(String).join('.') || what}: ${issue?.message ?? 'invalid'}`);
 }
 
+function requireUserId(userId: unknown): void {
+  if (typeof userId !== 'string' || userId.length === 0 || userId.length > 128) throw new SinyalServerError('bad_request', 'userId must be a string of 1-128 characters');
+}
+
 /** Checks a cancel request: exactly one of `key` and `prefix`, each a valid key (`bad_request` otherwise). */
 function parseMatch(match: unknown): ScheduledMatch {
   const { key, prefix } = (match ?? {}) as { key?: unknown; prefix?: unknown };
@@ -75,13 +79,13 @@ export class ScheduledNotifications {
 
   /** Cancels the user's scheduled notifications with `key`, or whose key starts with `prefix`; resolves to the keys cancelled. */
   async cancel(userId: string, match: unknown): Promise<{ cancelled: string[] }> {
-    if (typeof userId !== 'string' || userId.length === 0 || userId.length > 128) throw new SinyalServerError('bad_request', 'userId must be a string of 1-128 characters');
+    requireUserId(userId);
     return { cancelled: await this.deps.store.cancelScheduled(userId, parseMatch(match)) };
   }
 
   /** The user's scheduled notifications, soonest first. */
   list(userId: string): Promise<ScheduledNotification[]> {
-    if (typeof userId !== 'string' || userId.length === 0 || userId.length > 128) throw new SinyalServerError('bad_request', 'userId must be a string of 1-128 characters');
+    requireUserId(userId);
     return this.deps.store.scheduledFor(userId);
   }
 
