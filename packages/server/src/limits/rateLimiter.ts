@@ -170,11 +170,13 @@ export class ActionRateLimiter {
     if (!limiter) return { ok: true };
     if (!order) return limiter.take(user);
     // A command after one refused on the same connection waits behind it (see RefusalHold).
-    const key = `${order.sessionId}\0${command}`;
-    const held = this.holds.check(key, order.commandId);
-    if (!held.ok) return held;
+    // Nothing held (the usual case): no key to build on the way to the bucket.
+    if (this.holds.size > 0) {
+      const held = this.holds.check(`${order.sessionId}\0${command}`, order.commandId);
+      if (!held.ok) return held;
+    }
     const decision = limiter.take(user);
-    if (!decision.ok) this.holds.refused(key, order.commandId, decision.retryAfterMs);
+    if (!decision.ok) this.holds.refused(`${order.sessionId}\0${command}`, order.commandId, decision.retryAfterMs);
     return decision;
   }
 
