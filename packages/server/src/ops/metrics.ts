@@ -70,6 +70,8 @@ export class ServerMetrics {
       history?: () => StoreStats | undefined;
       /** TCP connections held (WebSocket + HTTP) and their cap, `limits.maxConnections`. */
       sockets?: { count: () => number; limit: number };
+      /** HTTP transport connections, the downstream bytes they queue, and the per-connection bound (`limits.maxBufferedBytes`). */
+      http?: () => { connections: number; queuedBytes: number; maxBytesPerConnection: number };
     },
     private readonly commandNames: () => ReadonlySet<string> | ReadonlyMap<string, unknown>,
     options: { processMetrics?: boolean } = {},
@@ -121,6 +123,12 @@ export class ServerMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
+    const http = sources.http;
+    if (http) {
+      gauge(registers, 'sinyal_http_connections', 'Open HTTP transport connections (the fallback; also counted in sinyal_connections)', () => http().connections);
+      gauge(registers, 'sinyal_http_queued_bytes', 'Downstream bytes HTTP transport connections hold for their next stream write or poll', () => http().queuedBytes);
+      gauge(registers, 'sinyal_http_queued_bytes_max', 'Bound of the queued bytes of one HTTP connection (limits.maxBufferedBytes): over it the connection is closed with 4009', () => http().maxBytesPerConnection);
+    }
     const redis = sources.redis;
     if (redis && redis() !== undefined) {
       new Gauge({

@@ -1,0 +1,219 @@
+// The server's HTTP fallback transport over real HTTP on 127.0.0.1: the same session, frames,
+// auth, origin check and limits as the WebSocket path, with SSE or long-poll downstream and
+// POSTed upstream batches.
+import { createDevToken, type SinyalServer } from '@sinyal/server';
+import { afterEach, describe, expect, it } from 'vitest';
+import { SECRET, startServer, until } from '../test-utils/harness';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function server(options: Parameters<typeof startServer>[0] = {}): Promise<SinyalServer> {
+  const s = await startServer(options);
+  cleanups.push(() => s.close());
+  return s;
+}
+
+type Frame = { t: string; [key: string]: unknown };
+
+/** A raw HTTP-transport peer: open, a downstream (stream or poll) and POSTed batches. */
+async function peer(s: SinyalServer, user: string, headers: Record<string, string> = {}) {
+  const base = `${s.httpUrl}/ws/http`;
+  const auth = { authorization: `Bearer ${await createDevToken(SECRET, user)}`, ...headers };
+  const opened = await fetch(`${base}/open`, { method: 'POST', headers: auth });
+  expect(opened.status).toBe(200);
+  const { sid } = (await opened.json()) as { sid: string };
+  const frames: Frame[] = [];
+  let close: { code: number; reason: string } | undefined;
+  const controller = new AbortController();
+  cleanups.push(() => controller.abort());
+  const send = (...batch: unknown[]) =>
+    fetch(`${base}/send?sid=${sid}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(batch.map((f) => (typeof f === 'string' ? f : JSON.stringify(f)))) });
+  /** Reads the SSE stream into `frames` until it ends. */
+  const stream = async () => {
+    const res = await fetch(`${base}/stream?sid=${sid}`, { headers: auth, signal: controller.signal });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    void (async () => {
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          buffer += value;
+          let end: number;
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const data = block.split('\n').find((l) => l.startsWith('data: '))?.slice(6);
+            if (data === undefined) continue;
+            if (block.startsWith('event: close')) close = JSON.parse(data) as typeof close;
+            else frames.push(JSON.parse(data) as Frame);
+          }
+        }
+      } catch {
+        // aborted
+      }
+    })();
+  };
+  const poll = async () => {
+    const res = await fetch(`${base}/poll?sid=${sid}`, { headers: auth, signal: controller.signal });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { frames: string[]; close?: typeof close };
+    for (const f of body.frames) frames.push(JSON.parse(f) as Frame);
+    if (body.close) close = body.close;
+    return body;
+  };
+  return { sid, base, auth, frames, send, stream, poll, controller, closed: () => close };
+}
+
+describe('HTTP transport: the session over SSE + POST', () => {
+  it('hello → welcome, join and publish, ping → pong, all over one stream and POSTed batches', async () => {
+    const s = await server();
+    const p = await peer(s, 'alice');
+    await p.stream();
+    expect((await p.send({ t: 'hello', v: 1 }, { t: 'join', id: 'j1', room: 'demo:http' }, { t: 'ping', ts: 1 })).status).toBe(204);
+    await until(() => p.frames.some((f) => f.t === 'joined') && p.frames.some((f) => f.t === 'pong'));
+    expect(p.frames[0]).toMatchObject({ t: 'welcome', user: 'alice' });
+    await s.publish('demo:http', 'demo:message', { from: 'server', n: 1 });
+    await p.send({ t: 'cmd', id: 'c1', name: 'publish', room: 'demo:http', data: { event: 'demo:message', data: { from: 'alice', n: 2 } } });
+    await until(() => p.frames.some((f) => f.t === 'ack' && f.id === 'c1'));
+    await until(() => p.frames.filter((f) => f.t === 'event').length === 2);
+    expect(p.frames.filter((f) => f.t === 'event').map((f) => [(f.data as { n: number }).n, f.seq])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+    expect(s.connections()).toBe(1);
+  });
+
+  it('a second stream on one connection is refused (409); a cut stream ends the session', async () => {
+    const s = await server();
+    const p = await peer(s, 'alice');
+    await p.stream();
+    await p.send({ t: 'hello', v: 1 });
+    await until(() => p.frames.length === 1);
+    const second = await fetch(`${p.base}/stream?sid=${p.sid}`, { headers: p.auth });
+    expect(second.status).toBe(409);
+    expect(await second.json()).toMatchObject({ code: 'conflict' });
+    p.controller.abort();
+    await until(() => s.connections() === 0);
+    const after = await p.send({ t: 'ping', ts: 1 });
+    expect(after.status).toBe(404);
+  });
+
+  it('the server closing the session ends the stream with its close code', async () => {
+    const s = await server();
+    const p = await peer(s, 'alice');
+    await p.stream();
+    await p.send({ t: 'hello', v: 1 });
+    await until(() => p.frames.length === 1);
+    await s.disconnectUser('alice', { code: 4001, reason: 'bye' });
+    await until(() => p.closed() !== undefined);
+    expect(p.closed()).toEqual({ code: 4001, reason: 'bye' });
+    await until(() => s.connections() === 0);
+  });
+});
+
+describe('HTTP transport: long-poll', () => {
+  it('a poll answers queued frames at once, waits for the next ones, and carries the close', async () => {
+    const s = await server();
+    const p = await peer(s, 'bob');
+    await p.send({ t: 'hello', v: 1 }, { t: 'join', id: 'j1', room: 'demo:poll' });
+    // The welcome and the join's answer may come in one answer or two.
+    for (let polls = 0; polls < 2 && !p.frames.some((f) => f.t === 'joined'); polls++) expect((await p.poll()).frames.length).toBeGreaterThan(0);
+    expect(p.frames.map((f) => f.t)).toEqual(['welcome', 'joined']);
+    const waiting = p.poll();
+    await new Promise((r) => setTimeout(r, 50));
+    await s.publish('demo:poll', 'demo:message', { from: 'server', n: 7 });
+    await waiting;
+    expect(p.frames.at(-1)).toMatchObject({ t: 'event', seq: 1, data: { n: 7 } });
+    await s.disconnectUser('bob', { code: 4001, reason: 'bye' });
+    await p.poll();
+    expect(p.closed()).toEqual({ code: 4001, reason: 'bye' });
+    await until(() => s.connections() === 0);
+  });
+
+  it('a connection with no stream or poll for the heartbeat timeout is closed', async () => {
+    const s = await server({ limits: { heartbeatTimeoutMs: 300 } });
+    await peer(s, 'carol');
+    expect(s.connections()).toBe(1);
+    await until(() => s.connections() === 0, 5000);
+  });
+});
+
+describe('HTTP transport: auth, origin, limits', () => {
+  it('refuses a missing or bad token (401) and a foreign origin (403) at open', async () => {
+    const s = await server({ origins: ['https://app.example.com'] });
+    const base = `${s.httpUrl}/ws/http`;
+    expect((await fetch(`${base}/open`, { method: 'POST' })).status).toBe(401);
+    expect((await fetch(`${base}/open`, { method: 'POST', headers: { authorization: 'Bearer nope' } })).status).toBe(401);
+    const token = await createDevToken(SECRET, 'alice');
+    const foreign = await fetch(`${base}/open`, { method: 'POST', headers: { authorization: `Bearer ${token}`, origin: 'https://evil.example' } });
+    expect(foreign.status).toBe(403);
+    const ok = await fetch(`${base}/open`, { method: 'POST', headers: { authorization: `Bearer ${token}`, origin: 'https://app.example.com' } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect((await fetch(`${base}/nothing`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
+    expect((await fetch(`${base}/open`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(405);
+  });
+
+  it("another user's token cannot use a connection (404), nor can a made-up sid", async () => {
+    const s = await server();
+    const p = await peer(s, 'alice');
+    const mallory = { authorization: `Bearer ${await createDevToken(SECRET, 'mallory')}`, 'content-type': 'application/json' };
+    const hijack = await fetch(`${p.base}/send?sid=${p.sid}`, { method: 'POST', headers: mallory, body: JSON.stringify([JSON.stringify({ t: 'hello', v: 1 })]) });
+    expect(hijack.status).toBe(404);
+    expect((await fetch(`${p.base}/stream?sid=${p.sid}`, { headers: mallory })).status).toBe(404);
+    expect((await fetch(`${p.base}/poll?sid=made-up`, { headers: p.auth })).status).toBe(404);
+  });
+
+  it('bad batches get a typed 400, oversized ones 413; an oversized frame closes the session with 1009', async () => {
+    const s = await server({ limits: { maxFrameBytes: 1024 } });
+    const p = await peer(s, 'alice');
+    await p.stream();
+    const post = (body: string) => fetch(`${p.base}/send?sid=${p.sid}`, { method: 'POST', headers: { ...p.auth, 'content-type': 'application/json' }, body });
+    for (const body of ['not json', '[]', '{"t":"hello"}', '[1,2]']) {
+      const res = await post(body);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ code: 'bad_request' });
+    }
+    const huge = await post(JSON.stringify(['x'.repeat(5000)]));
+    expect(huge.status).toBe(413);
+    expect(await huge.json()).toMatchObject({ code: 'too_large' });
+    expect(s.connections()).toBe(1);
+    await p.send({ t: 'hello', v: 1 });
+    await until(() => p.frames.length === 1);
+    await p.send('x'.repeat(2000));
+    await until(() => p.closed() !== undefined);
+    expect(p.closed()!.code).toBe(1009);
+    await until(() => s.connections() === 0);
+  });
+
+  it('counts toward the per-user connection cap like a WebSocket', async () => {
+    const s = await server({ limits: { maxConnectionsPerUser: 2 } });
+    await peer(s, 'dave');
+    await peer(s, 'dave');
+    const token = await createDevToken(SECRET, 'dave');
+    const third = await fetch(`${s.httpUrl}/ws/http/open`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(third.status).toBe(429);
+    expect(await third.json()).toMatchObject({ code: 'rate_limited' });
+  });
+
+  it('a connection whose queued downstream passes maxBufferedBytes is closed (4009) and /metrics shows the queue', async () => {
+    const s = await server({ limits: { maxBufferedBytes: 4096 } });
+    const p = await peer(s, 'erin');
+    await p.send({ t: 'hello', v: 1 }, { t: 'join', id: 'j1', room: 'demo:big' });
+    await until(() => s.localMembers('demo:big') === 1);
+    const text = await (await fetch(`${s.httpUrl}/metrics`)).text();
+    expect(text).toMatch(/^sinyal_http_connections 1$/m);
+    expect(text).toMatch(/^sinyal_http_queued_bytes [1-9]\d*$/m);
+    expect(text).toMatch(/^sinyal_http_queued_bytes_max 4096$/m);
+    for (let n = 0; n < 20; n++) await s.publish('demo:big', 'demo:message', { from: 'server', n, text: 'y'.repeat(500) });
+    await until(() => s.connections() === 0);
+    const body = await p.poll().catch(() => undefined);
+    expect(body).toBeUndefined();
+  });
+});
