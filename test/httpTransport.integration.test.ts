@@ -18,26 +18,30 @@ async function server(options: Parameters<typeof startServer>[0] = {}): Promise<
 
 type Frame = { t: string; [key: string]: unknown };
 
-/** A raw HTTP-transport peer: open, a downstream (stream or poll) and POSTed batches. */
-async function peer(s: SinyalServer, user: string, headers: Record<string, string> = {}) {
+/**
+ * A raw HTTP-transport peer: a connection opened by its stream (`GET stream`) or for
+ * long-polling (`POST open`), and numbered POSTed batches.
+ */
+async function peer(s: SinyalServer, user: string, mode: 'stream' | 'poll' = 'poll', headers: Record<string, string> = {}) {
   const base = `${s.httpUrl}/ws/http`;
   const auth = { authorization: `Bearer ${await createDevToken(SECRET, user)}`, ...headers };
-  const opened = await fetch(`${base}/open`, { method: 'POST', headers: auth });
-  expect(opened.status).toBe(200);
-  const { sid } = (await opened.json()) as { sid: string };
   const frames: Frame[] = [];
   let close: { code: number; reason: string } | undefined;
+  let sid = '';
   const controller = new AbortController();
   cleanups.push(() => controller.abort());
-  const send = (...batch: unknown[]) =>
-    fetch(`${base}/send?sid=${sid}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(batch.map((f) => (typeof f === 'string' ? f : JSON.stringify(f)))) });
-  /** Reads the SSE stream into `frames` until it ends. */
-  const stream = async () => {
-    const res = await fetch(`${base}/stream?sid=${sid}`, { headers: auth, signal: controller.signal });
+  if (mode === 'poll') {
+    const opened = await fetch(`${base}/open`, { method: 'POST', headers: auth });
+    expect(opened.status).toBe(200);
+    sid = ((await opened.json()) as { sid: string }).sid;
+  } else {
+    const res = await fetch(`${base}/stream`, { headers: auth, signal: controller.signal });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
+    let opened = () => {};
+    const open = new Promise<void>((resolve) => (opened = resolve));
     void (async () => {
       try {
         for (;;) {
@@ -50,7 +54,10 @@ async function peer(s: SinyalServer, user: string, headers: Record<string, strin
             buffer = buffer.slice(end + 2);
             const data = block.split('\n').find((l) => l.startsWith('data: '))?.slice(6);
             if (data === undefined) continue;
-            if (block.startsWith('event: close')) close = JSON.parse(data) as typeof close;
+            if (block.startsWith('event: open')) {
+              sid = (JSON.parse(data) as { sid: string }).sid;
+              opened();
+            } else if (block.startsWith('event: close')) close = JSON.parse(data) as typeof close;
             else frames.push(JSON.parse(data) as Frame);
           }
         }
@@ -58,7 +65,11 @@ async function peer(s: SinyalServer, user: string, headers: Record<string, strin
         // aborted
       }
     })();
-  };
+    await open;
+  }
+  let batch = 0;
+  const post = (body: string, n = batch++) => fetch(`${base}/send?sid=${sid}&n=${n}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body });
+  const send = (...list: unknown[]) => post(JSON.stringify(list.map((f) => (typeof f === 'string' ? f : JSON.stringify(f)))));
   const poll = async () => {
     const res = await fetch(`${base}/poll?sid=${sid}`, { headers: auth, signal: controller.signal });
     expect(res.status).toBe(200);
@@ -67,14 +78,13 @@ async function peer(s: SinyalServer, user: string, headers: Record<string, strin
     if (body.close) close = body.close;
     return body;
   };
-  return { sid, base, auth, frames, send, stream, poll, controller, closed: () => close };
+  return { sid, base, auth, frames, send, post, poll, controller, closed: () => close };
 }
 
 describe('HTTP transport: the session over SSE + POST', () => {
   it('hello → welcome, join and publish, ping → pong, all over one stream and POSTed batches', async () => {
     const s = await server();
-    const p = await peer(s, 'alice');
-    await p.stream();
+    const p = await peer(s, 'alice', 'stream');
     expect((await p.send({ t: 'hello', v: 1 }, { t: 'join', id: 'j1', room: 'demo:http' }, { t: 'ping', ts: 1 })).status).toBe(204);
     await until(() => p.frames.some((f) => f.t === 'joined') && p.frames.some((f) => f.t === 'pong'));
     expect(p.frames[0]).toMatchObject({ t: 'welcome', user: 'alice' });
@@ -89,25 +99,40 @@ describe('HTTP transport: the session over SSE + POST', () => {
     expect(s.connections()).toBe(1);
   });
 
-  it('a second stream on one connection is refused (409); a cut stream ends the session', async () => {
+  it('a stream connection cannot be polled (409); a cut stream ends the session', async () => {
     const s = await server();
-    const p = await peer(s, 'alice');
-    await p.stream();
+    const p = await peer(s, 'alice', 'stream');
     await p.send({ t: 'hello', v: 1 });
     await until(() => p.frames.length === 1);
-    const second = await fetch(`${p.base}/stream?sid=${p.sid}`, { headers: p.auth });
-    expect(second.status).toBe(409);
-    expect(await second.json()).toMatchObject({ code: 'conflict' });
+    const poll = await fetch(`${p.base}/poll?sid=${p.sid}`, { headers: p.auth });
+    expect(poll.status).toBe(409);
+    expect(await poll.json()).toMatchObject({ code: 'conflict' });
     p.controller.abort();
     await until(() => s.connections() === 0);
     const after = await p.send({ t: 'ping', ts: 1 });
     expect(after.status).toBe(404);
   });
 
+  it('numbered batches are handed on in their order, whatever order they arrive in; a repeat is ignored', async () => {
+    const s = await server();
+    const p = await peer(s, 'alice', 'stream');
+    const frames = (...list: object[]) => JSON.stringify(list.map((f) => JSON.stringify(f)));
+    expect((await p.post(frames({ t: 'join', id: 'j1', room: 'demo:order' }), 1)).status).toBe(204);
+    expect((await p.post(frames({ t: 'ping', ts: 2 }), 2)).status).toBe(204);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(p.frames).toEqual([]); // waiting for batch 0
+    expect((await p.post(frames({ t: 'hello', v: 1 }), 0)).status).toBe(204);
+    await until(() => p.frames.length === 3);
+    expect(p.frames.map((f) => f.t)).toEqual(['welcome', 'pong', 'joined'].sort((a, b) => (a === 'welcome' ? -1 : b === 'welcome' ? 1 : 0)));
+    expect((await p.post(frames({ t: 'hello', v: 1 }), 0)).status).toBe(204); // a repeat: no second hello
+    await p.post(frames({ t: 'ping', ts: 3 }), 3);
+    await until(() => p.frames.length === 4);
+    expect(p.frames.at(-1)).toMatchObject({ t: 'pong', ts: 3 });
+  });
+
   it('the server closing the session ends the stream with its close code', async () => {
     const s = await server();
-    const p = await peer(s, 'alice');
-    await p.stream();
+    const p = await peer(s, 'alice', 'stream');
     await p.send({ t: 'hello', v: 1 });
     await until(() => p.frames.length === 1);
     await s.disconnectUser('alice', { code: 4001, reason: 'bye' });
@@ -164,23 +189,23 @@ describe('HTTP transport: auth, origin, limits', () => {
     const s = await server();
     const p = await peer(s, 'alice');
     const mallory = { authorization: `Bearer ${await createDevToken(SECRET, 'mallory')}`, 'content-type': 'application/json' };
-    const hijack = await fetch(`${p.base}/send?sid=${p.sid}`, { method: 'POST', headers: mallory, body: JSON.stringify([JSON.stringify({ t: 'hello', v: 1 })]) });
+    const hijack = await fetch(`${p.base}/send?sid=${p.sid}&n=0`, { method: 'POST', headers: mallory, body: JSON.stringify([JSON.stringify({ t: 'hello', v: 1 })]) });
     expect(hijack.status).toBe(404);
-    expect((await fetch(`${p.base}/stream?sid=${p.sid}`, { headers: mallory })).status).toBe(404);
+    expect((await fetch(`${p.base}/poll?sid=${p.sid}`, { headers: mallory })).status).toBe(404);
     expect((await fetch(`${p.base}/poll?sid=made-up`, { headers: p.auth })).status).toBe(404);
   });
 
   it('bad batches get a typed 400, oversized ones 413; an oversized frame closes the session with 1009', async () => {
     const s = await server({ limits: { maxFrameBytes: 1024 } });
-    const p = await peer(s, 'alice');
-    await p.stream();
-    const post = (body: string) => fetch(`${p.base}/send?sid=${p.sid}`, { method: 'POST', headers: { ...p.auth, 'content-type': 'application/json' }, body });
+    const p = await peer(s, 'alice', 'stream');
     for (const body of ['not json', '[]', '{"t":"hello"}', '[1,2]']) {
-      const res = await post(body);
+      const res = await p.post(body, 0);
       expect(res.status).toBe(400);
       expect(await res.json()).toMatchObject({ code: 'bad_request' });
     }
-    const huge = await post(JSON.stringify(['x'.repeat(5000)]));
+    const noNumber = await fetch(`${p.base}/send?sid=${p.sid}`, { method: 'POST', headers: p.auth, body: '["{}"]' });
+    expect(noNumber.status).toBe(400);
+    const huge = await p.post(JSON.stringify(['x'.repeat(5000)]), 0);
     expect(huge.status).toBe(413);
     expect(await huge.json()).toMatchObject({ code: 'too_large' });
     expect(s.connections()).toBe(1);

@@ -239,6 +239,8 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     open: (user, socket, req) => openHttp(user, socket, req),
     maxFrameBytes: limits.maxFrameBytes,
     idleMs: limits.heartbeatTimeoutMs,
+    // Several nodes: a POST that reaches a node not holding its connection goes through the fan-out.
+    ...(store.createFanout ? { forward: (message) => fanout.publishControl(message) } : {}),
   });
 
   const wss = new WebSocketServer({
@@ -468,6 +470,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   fanout.start({
     deliver: (room, frame, exceptUser) => registry.broadcast(room, frame, exceptUser),
     control: (message) => {
+      if (message.t === 'http' || message.t === 'http-close') return httpTransport.deliver(message);
       if (message.t === 'revoke') revocations.note(message.room, message.user);
       for (const session of [...(sessionsByUser.get(message.user) ?? [])]) {
         if (message.t === 'revoke') session.revoke(message.room, message.reason);

@@ -52,10 +52,11 @@ function parseEvents(buffer: string, onEvent: (name: string, data: string) => vo
 }
 
 /**
- * The HTTP transport's client side, shaped like a WebSocket for the connection: `POST
- * <url>/http/open`, then the downstream over one streaming response (server-sent events, read
- * with fetch streaming so the token stays in the `Authorization` header) or long-polls, and
- * the frames sent as POSTed batches, one request at a time, in order. Any request that fails
+ * The HTTP transport's client side, shaped like a WebSocket for the connection: the downstream
+ * over one streaming response that opens the connection (`GET <url>/http/stream`: server-sent
+ * events, read with fetch streaming so the token stays in the `Authorization` header) or, where
+ * that stream is buffered, `POST <url>/http/open` and long-polls; the frames sent as numbered
+ * POSTed batches, one request at a time, in order. Any request that fails
  * ends the connection (close 1006), as a broken socket would: the client reconnects and
  * resumes, and nothing is lost or doubled (rooms resume by `(epoch, seq)`, commands keep their
  * ids).
@@ -78,6 +79,8 @@ export class HttpSocket implements WebSocketLike {
   #sid: string | undefined;
   #out: string[] = [];
   #sending = false;
+  /** Number of the next POSTed batch: the server hands batches on in this order. */
+  #batch = 0;
 
   constructor(url: string, protocols: string | string[] | undefined, options: HttpTransportOptions, shared: { poll: boolean }) {
     const target = new URL(url);
@@ -114,43 +117,35 @@ export class HttpSocket implements WebSocketLike {
     return fetchImpl(this.#base + path, { ...init, headers: { ...this.#headers, ...(init.headers as Record<string, string>) }, ...(abortable ? { signal: init.signal ?? this.#abort.signal } : {}) });
   }
 
-  async #open(): Promise<string> {
-    const response = await this.#request('open', { method: 'POST' });
-    // A refusal (401, 403, 429…) fails the attempt; the connection's status probe tells which.
-    if (!response.ok) throw new Error(`open refused (${response.status})`);
-    return ((await response.json()) as { sid: string }).sid;
-  }
-
   async #run(): Promise<void> {
     try {
-      let sid = await this.#open();
       if (!this.#shared.poll) {
         const stream = new AbortController();
         this.#abort.signal.addEventListener('abort', () => stream.abort());
-        // The headers and the first bytes (the server writes a comment at once) must come in time.
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        const flowing = this.#request(`stream?sid=${sid}`, { signal: stream.signal }).then(async (response) => {
+        // The stream opens the connection; its first event (`open`, with the id) must come in time.
+        const reading = this.#request('stream', { signal: stream.signal }).then((response) => {
           if (!response.ok || !response.body) throw new Error(`stream refused (${response.status})`);
-          const reader = response.body.getReader();
-          return { reader, first: await reader.read() };
+          return this.#readStream(response.body.getReader());
         });
-        const expired = new Promise<undefined>((resolve) => {
-          timer = setTimeout(() => resolve(undefined), this.#options.streamTimeoutMs ?? 3000);
-        });
-        const first = await Promise.race([flowing, expired]);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const buffered = await Promise.race([
+          reading.then(() => false),
+          new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(this.readyState === CONNECTING), this.#options.streamTimeoutMs ?? 3000);
+          }),
+        ]);
         clearTimeout(timer);
-        if (first) {
-          this.#sid = sid;
-          this.#opened();
-          return await this.#readStream(first.reader, first.first);
-        }
+        if (!buffered) return await reading;
         // Nothing came through: a proxy buffers the response. Long-poll, on a new connection
         // (the server ends the old one with its stream).
         this.#shared.poll = true;
         stream.abort();
-        flowing.catch(() => {});
-        sid = await this.#open();
+        reading.catch(() => {});
       }
+      const response = await this.#request('open', { method: 'POST' });
+      // A refusal (401, 403, 429…) fails the attempt; the connection's status probe tells which.
+      if (!response.ok) throw new Error(`open refused (${response.status})`);
+      const { sid } = (await response.json()) as { sid: string };
       this.#sid = sid;
       this.#opened();
       await this.#pollLoop(sid);
@@ -159,15 +154,19 @@ export class HttpSocket implements WebSocketLike {
     }
   }
 
-  async #readStream(reader: ReadableStreamDefaultReader<Uint8Array>, first: ReadableStreamReadResult<Uint8Array>): Promise<void> {
+  async #readStream(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
     const decoder = new TextDecoder();
     let buffer = '';
-    for (let chunk = first; !chunk.done; chunk = await reader.read()) {
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
       buffer = parseEvents(buffer + decoder.decode(chunk.value, { stream: true }), (name, data) => {
-        if (name === 'close') {
+        if (this.readyState === CLOSED) return;
+        if (name === 'open') {
+          this.#sid = (JSON.parse(data) as { sid: string }).sid;
+          this.#opened();
+        } else if (name === 'close') {
           const { code, reason } = JSON.parse(data) as { code: number; reason: string };
           this.#die(code, reason);
-        } else this.#deliver(data);
+        } else if (this.readyState === OPEN) this.#deliver(data);
       });
       if (this.readyState === CLOSED) return;
     }
@@ -193,7 +192,7 @@ export class HttpSocket implements WebSocketLike {
         let chars = 0;
         let count = 0;
         while (count < this.#out.length && (count === 0 || chars + this.#out[count]!.length < MAX_BATCH_CHARS)) chars += this.#out[count++]!.length;
-        const response = await this.#request(`send?sid=${this.#sid!}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(this.#out.splice(0, count)) });
+        const response = await this.#request(`send?sid=${this.#sid!}&n=${this.#batch++}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(this.#out.splice(0, count)) });
         if (!response.ok) this.#die(response.status === 413 ? MESSAGE_TOO_BIG : ABNORMAL, `send refused (${response.status})`);
       }
     } catch {

@@ -71,7 +71,7 @@ export class ServerMetrics {
       /** TCP connections held (WebSocket + HTTP) and their cap, `limits.maxConnections`. */
       sockets?: { count: () => number; limit: number };
       /** HTTP transport connections, the downstream bytes they queue, and the per-connection bound (`limits.maxBufferedBytes`). */
-      http?: () => { connections: number; queuedBytes: number; maxBytesPerConnection: number };
+      http?: () => { connections: number; queuedBytes: number; maxBytesPerConnection: number; forwarded: number };
     },
     private readonly commandNames: () => ReadonlySet<string> | ReadonlyMap<string, unknown>,
     options: { processMetrics?: boolean } = {},
@@ -127,6 +127,15 @@ export class ServerMetrics {
     if (http) {
       gauge(registers, 'sinyal_http_connections', 'Open HTTP transport connections (the fallback; also counted in sinyal_connections)', () => http().connections);
       gauge(registers, 'sinyal_http_queued_bytes', 'Downstream bytes HTTP transport connections hold for their next stream write or poll', () => http().queuedBytes);
+      new Counter({
+        name: 'sinyal_http_forwarded_total',
+        help: 'HTTP transport requests (frame batches, closes) this node passed through the fan-out to the node holding their connection (no sticky sessions)',
+        registers,
+        collect() {
+          this.reset();
+          this.inc(http().forwarded);
+        },
+      });
       gauge(registers, 'sinyal_http_queued_bytes_max', 'Bound of the queued bytes of one HTTP connection (limits.maxBufferedBytes): over it the connection is closed with 4009', () => http().maxBytesPerConnection);
     }
     const redis = sources.redis;

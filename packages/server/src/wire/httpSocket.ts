@@ -30,6 +30,10 @@ const CLOSED = 3;
 /** Close code of a connection that died without a close (what ws reports). */
 const ABNORMAL = 1006;
 const MESSAGE_TOO_BIG = 1009;
+/** Close code for "reconnect": a batch of frames went missing between nodes. */
+const TRY_AGAIN_LATER = 1013;
+/** Batches that arrived ahead of a missing one, at most (the client has one POST in flight). */
+const MAX_HELD_BATCHES = 4;
 
 /** How the downstream of an {@link HttpSocket} reaches the client. */
 export type HttpDownstream = 'stream' | 'poll';
@@ -72,6 +76,10 @@ export class HttpSocket extends EventEmitter implements SessionSocket {
   #flushScheduled = false;
   #paused = false;
   #closeFrame: { code: number; reason: string } | undefined;
+  /** Number of the next batch of inbound frames; later ones wait for it (see {@link HttpSocket.receiveBatch}). */
+  #nextBatch = 0;
+  readonly #held = new Map<number, readonly string[]>();
+  #gapTimer: NodeJS.Timeout | undefined;
   readonly #options: HttpSocketOptions;
 
   constructor(options: HttpSocketOptions) {
@@ -95,6 +103,28 @@ export class HttpSocket extends EventEmitter implements SessionSocket {
     this.#queue.push(text);
     this.#queuedBytes += Buffer.byteLength(text);
     this.#scheduleFlush();
+  }
+
+  /**
+   * Takes the client's batch number `n` (0, 1, 2… per connection). Batches are handed on in
+   * their order, whichever node's route brought them first (another node forwards a POST
+   * through the fan-out, which may arrive after the next POST reached this node directly); a
+   * repeat is ignored. A batch still missing after `idleMs`, or more than 4 waiting behind
+   * one, closes the connection with 1013 (the client reconnects and re-sends what was not
+   * answered).
+   */
+  receiveBatch(n: number, frames: readonly string[]): void {
+    if (n < this.#nextBatch || this.#held.has(n) || this.readyState !== OPEN) return;
+    this.#held.set(n, frames);
+    for (let next = this.#held.get(this.#nextBatch); next; next = this.#held.get(this.#nextBatch)) {
+      this.#held.delete(this.#nextBatch++);
+      this.receive(next);
+    }
+    clearTimeout(this.#gapTimer);
+    if (this.#held.size === 0) return;
+    if (this.#held.size > MAX_HELD_BATCHES) return this.close(TRY_AGAIN_LATER, 'frames missing');
+    this.#gapTimer = setTimeout(() => this.close(TRY_AGAIN_LATER, 'frames missing'), this.#options.idleMs);
+    this.#gapTimer.unref();
   }
 
   /** Hands inbound frames (one POSTed batch, in order) to the session, as ws' `message` events. */
@@ -144,8 +174,8 @@ export class HttpSocket extends EventEmitter implements SessionSocket {
       // nginx and friends: do not buffer this response.
       'X-Accel-Buffering': 'no',
     });
-    // A comment at once: the client knows the stream flows (a buffering proxy holds it back).
-    res.write(': open\n\n');
+    // The connection's id at once: the client knows the stream flows (a buffering proxy holds it back).
+    res.write(`event: open\ndata: ${JSON.stringify({ sid: this.id })}\n\n`);
     this.#flush();
   }
 
@@ -233,6 +263,8 @@ export class HttpSocket extends EventEmitter implements SessionSocket {
     this.readyState = CLOSED;
     clearTimeout(this.#pollTimer);
     clearTimeout(this.#idleTimer);
+    clearTimeout(this.#gapTimer);
+    this.#held.clear();
     this.#queue = [];
     this.#queuedBytes = 0;
     const res = this.#res;
