@@ -79,7 +79,7 @@ export class ServerMetrics {
     const registers = [this.registry];
     new Gauge({
       name: 'sinyal_connections',
-      help: 'Open WebSocket connections on this server',
+      help: 'Open connections on this server (WebSocket and HTTP transport)',
       registers,
       collect() {
         this.set(sources.connections());
