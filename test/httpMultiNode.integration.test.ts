@@ -1,10 +1,11 @@
 // The HTTP transport on two nodes sharing Redis, behind a round-robin load balancer with no
-// sticky sessions: a stream is held by the node that served it, and a POST that reaches the
-// other node is passed to it through the fan-out, in order. Runs in CI (needs Redis).
+// sticky sessions: a connection is held by the node that opened it; a POST or a long-poll that
+// reaches the other node is passed to it through the fan-out (the poll's answer comes back the
+// same way), in order. Runs in CI (needs Redis).
 import { httpTransport } from '@sinyal/client/http';
-import type { SinyalServer } from '@sinyal/server';
+import { createDevToken, type SinyalServer } from '@sinyal/server';
 import { expect, it } from 'vitest';
-import { connect, record, sleep, startServer, until } from '../test-utils/harness';
+import { connect, record, SECRET, sleep, startServer, until } from '../test-utils/harness';
 import { createLoadBalancer } from '../test-utils/loadBalancer';
 import { redisTestScope } from '../test-utils/redis';
 
@@ -18,14 +19,14 @@ async function metric(s: SinyalServer, name: string): Promise<number> {
 }
 
 redisTest.describe('HTTP transport on two nodes without sticky sessions', () => {
-  it('events and commands exactly once, in order, while POSTs land on the node that does not hold the stream', async () => {
+  for (const longPoll of [false, true]) it(`${longPoll ? 'long-poll' : 'stream'}: events and commands exactly once, in order, while requests land on the node that does not hold the connection`, async () => {
     const prefix = redisTest.freshPrefix();
     const nodes: SinyalServer[] = [];
     for (let i = 0; i < 2; i++) nodes.push(closeAfter(await startServer({ store: redisTest.node({ prefix }), limits: { messagesPerSecond: 1000, burst: 1000 } })));
     const lb = await createLoadBalancer({ backends: nodes.map((n) => n.port) });
     cleanup(() => lb.close());
     const users = ['ana', 'ben'];
-    const clients = users.map((user) => closeAfter(connect(`ws://127.0.0.1:${lb.port}/ws`, user, { WebSocket: httpTransport() })));
+    const clients = users.map((user) => closeAfter(connect(`ws://127.0.0.1:${lb.port}/ws`, user, { WebSocket: httpTransport({ longPoll }) })));
     const recs = clients.map((c) => record(c, 'demo:lb'));
     await until(() => recs.every((r) => r.room.getSnapshot().status === 'joined') && clients.every((c) => c.state === 'open'));
 
@@ -46,9 +47,42 @@ redisTest.describe('HTTP transport on two nodes without sticky sessions', () => 
       for (const user of users) expect(r.items.filter((i) => i.from === user).map((i) => i.n)).toEqual(Array.from({ length: 60 }, (_, k) => k * 5));
       expect(r.resets).toEqual([]);
     }
-    // The POSTs did cross nodes (the client's keep-alive connection for them is not the stream's).
+    // Requests did cross nodes (the client's keep-alive connections land where the balancer sends them).
     const forwarded = (await metric(nodes[0]!, 'sinyal_http_forwarded_total')) + (await metric(nodes[1]!, 'sinyal_http_forwarded_total'));
     expect(forwarded).toBeGreaterThan(0);
     expect([...lb.routed.values()].every((count) => count > 0)).toBe(true);
+  });
+
+  it('a connection opened on one node, polled and posted to only through the other', async () => {
+    const prefix = redisTest.freshPrefix();
+    const [a, b] = [closeAfter(await startServer({ store: redisTest.node({ prefix }) })), closeAfter(await startServer({ store: redisTest.node({ prefix }) }))];
+    const auth = { authorization: `Bearer ${await createDevToken(SECRET, 'cleo')}` };
+    const { sid } = (await (await fetch(`${a.httpUrl}/ws/http/open`, { method: 'POST', headers: auth })).json()) as { sid: string };
+    const viaB = (path: string, init: RequestInit = {}) => fetch(`${b.httpUrl}/ws/http/${path}`, { ...init, headers: { ...auth, 'content-type': 'application/json' } });
+    const batch = (n: number, ...frames: object[]) => viaB(`send?sid=${sid}&n=${n}`, { method: 'POST', body: JSON.stringify(frames.map((f) => JSON.stringify(f))) });
+    const received: Array<{ t: string; [k: string]: unknown }> = [];
+    const poll = async () => {
+      const res = await viaB(`poll?sid=${sid}`);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { frames: string[]; close?: { code: number } };
+      received.push(...body.frames.map((f) => JSON.parse(f) as { t: string }));
+      return body;
+    };
+    const waiting = poll(); // held by b, answered by a through Redis
+    expect((await batch(0, { t: 'hello', v: 1 }, { t: 'join', id: 'j1', room: 'demo:cross' })).status).toBe(204);
+    await waiting;
+    while (!received.some((f) => f.t === 'joined')) await poll();
+    expect(received.map((f) => f.t)).toEqual(['welcome', 'joined']);
+    expect(a.connections()).toBe(1);
+    expect(b.connections()).toBe(0);
+    const next = poll();
+    await sleep(50);
+    await b.publish('demo:cross', 'demo:message', { from: 'server', n: 1 });
+    await next;
+    expect(received.at(-1)).toMatchObject({ t: 'event', seq: 1, data: { n: 1 } });
+    // Closed through b as well.
+    expect((await viaB(`close?sid=${sid}`, { method: 'POST' })).status).toBe(204);
+    await until(() => a.connections() === 0);
+    expect((await metric(b, 'sinyal_http_forwarded_total')) >= 5).toBe(true);
   });
 });

@@ -471,7 +471,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     deliver: (room, frame, exceptUser) => registry.broadcast(room, frame, exceptUser),
     deliverText: (room, text, epoch, seq) => registry.broadcastText(room, text, seq, epoch),
     control: (message) => {
-      if (message.t === 'http' || message.t === 'http-close') return httpTransport.deliver(message);
+      if (message.t !== 'revoke' && message.t !== 'disconnect') return httpTransport.deliver(message);
       if (message.t === 'revoke') revocations.note(message.room, message.user);
       for (const session of [...(sessionsByUser.get(message.user) ?? [])]) {
         if (message.t === 'revoke') session.revoke(message.room, message.reason);

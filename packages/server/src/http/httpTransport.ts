@@ -1,11 +1,17 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthUser } from '../auth/authenticator';
 import type { ControlMessage } from '../store/types';
-import { HttpSocket } from '../wire/httpSocket';
+import { HttpSocket, responseSink, type PollSink } from '../wire/httpSocket';
 import { sendJson, type Refusal } from './requestListener';
 
 /** A long-poll with nothing to carry is answered empty after this long (below common proxy timeouts). */
 export const HTTP_POLL_MS = 25_000;
+/** A poll passed to another node that has no answer this long after its wait: its connection is gone (404). */
+const FORWARDED_POLL_GRACE_MS = 5_000;
+
+/** The control messages of the HTTP transport (see `ControlMessage`). */
+export type HttpControlMessage = Extract<ControlMessage, { t: 'http' | 'http-close' | 'http-poll' | 'http-answer' }>;
 
 /** What the HTTP transport needs from the server. */
 export interface HttpTransportDeps {
@@ -27,7 +33,7 @@ export interface HttpTransportDeps {
    * to every node through the fan-out's control channel; the holder takes it ({@link HttpTransport.deliver}).
    * Without it (one node) such a request is answered 404.
    */
-  forward?: (message: Extract<ControlMessage, { t: 'http' | 'http-close' }>) => Promise<void>;
+  forward?: (message: HttpControlMessage) => Promise<void>;
 }
 
 /** The HTTP transport's routes and its connections. */
@@ -35,7 +41,7 @@ export interface HttpTransport {
   /** Handles `<path>/http/<action>`; answers every request it is given. */
   handle(req: IncomingMessage, res: ServerResponse, action: string, query: URLSearchParams, cors: Record<string, string>): void;
   /** A request forwarded by another node: taken if this node holds its connection (for that user). */
-  deliver(message: Extract<ControlMessage, { t: 'http' | 'http-close' }>): void;
+  deliver(message: HttpControlMessage): void;
   /** Open HTTP connections, the downstream bytes they queue, and requests passed to other nodes so far (for /metrics). */
   stats(): { connections: number; queuedBytes: number; forwarded: number };
 }
@@ -98,16 +104,32 @@ function readFrames(req: IncomingMessage, maxBytes: number): Promise<string[]> {
  * The `sid` is unguessable and bound to the user who opened it: another user's token gets
  * `404`, as does a closed or unknown connection (the client then opens a new one and resumes).
  * On several nodes (`forward`), a `send` or `close` for a connection another node holds is
- * passed to it through the fan-out, so the stream needs no sticky session; a long-poll does
- * (its polls must reach the node that holds the connection).
+ * passed to it through the fan-out, and so is a poll (held where it arrived; the holder sends
+ * the answer back through the fan-out): no sticky sessions needed.
  */
 export function createHttpTransport(deps: HttpTransportDeps): HttpTransport {
   const sockets = new Map<string, { socket: HttpSocket; user: string }>();
   let forwarded = 0;
-  const forward = async (message: Extract<ControlMessage, { t: 'http' | 'http-close' }>) => {
+  const forward = async (message: HttpControlMessage) => {
     forwarded++;
     await deps.forward!(message);
   };
+  /** This node, for the answers to the polls it passes on. */
+  const node = randomBytes(9).toString('base64url');
+  /** Polls this node holds for connections on other nodes, by poll id. */
+  const remotePolls = new Map<string, { res: ServerResponse; timer: NodeJS.Timeout; cors: Record<string, string> }>();
+  const pollMs = deps.pollMs ?? HTTP_POLL_MS;
+  /** A poll another node holds for a connection of this node: its answer goes back through the fan-out. */
+  const remoteSink = (holder: string, poll: string): PollSink => ({
+    answer(body, done) {
+      forward({ t: 'http-answer', node: holder, poll, body }).catch(() => {});
+      done();
+    },
+    abort() {
+      const body = JSON.stringify({ frames: [], close: { code: 1006, reason: 'connection lost' } });
+      forward({ t: 'http-answer', node: holder, poll, body }).catch(() => {});
+    },
+  });
   const maxBatchBytes = 4 * deps.maxFrameBytes;
 
   const admit = async (req: IncomingMessage): Promise<AuthUser> => {
@@ -148,10 +170,24 @@ export function createHttpTransport(deps: HttpTransportDeps): HttpTransport {
       }
       case 'poll': {
         const socket = local(sid, user.id);
-        if (!socket) throw notFound();
-        if (socket.mode === 'stream') throw new HttpRefusal({ status: 409, code: 'conflict', msg: 'this connection streams' });
-        for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
-        return socket.attachPoll(res);
+        if (socket) {
+          if (socket.mode === 'stream') throw new HttpRefusal({ status: 409, code: 'conflict', msg: 'this connection streams' });
+          for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
+          return socket.attachPoll(responseSink(res, socket));
+        }
+        if (!deps.forward) throw notFound();
+        // Another node may hold the connection: it answers through the fan-out.
+        const poll = randomBytes(9).toString('base64url');
+        const timer = setTimeout(() => {
+          remotePolls.delete(poll);
+          sendJson(res, 404, { code: 'not_found', msg: 'no such HTTP connection (closed, or never opened)' }, cors);
+        }, pollMs + FORWARDED_POLL_GRACE_MS);
+        remotePolls.set(poll, { res, timer, cors });
+        res.once('close', () => {
+          clearTimeout(timer);
+          remotePolls.delete(poll);
+        });
+        return forward({ t: 'http-poll', sid, user: user.id, node, poll });
       }
       case 'send': {
         const n = /^\d{1,15}$/.test(query.get('n') ?? '') ? Number(query.get('n')) : Number.NaN;
@@ -187,13 +223,24 @@ export function createHttpTransport(deps: HttpTransportDeps): HttpTransport {
       });
     },
     deliver(message) {
+      if (message.t === 'http-answer') {
+        const waiting = message.node === node && typeof message.body === 'string' ? remotePolls.get(message.poll) : undefined;
+        if (!waiting) return;
+        clearTimeout(waiting.timer);
+        remotePolls.delete(message.poll);
+        waiting.res.writeHead(200, { ...waiting.cors, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': String(Buffer.byteLength(message.body)) });
+        waiting.res.end(message.body);
+        return;
+      }
       if (typeof message.sid !== 'string' || typeof message.user !== 'string') return;
       const socket = local(message.sid, message.user);
       if (!socket) return;
       if (message.t === 'http-close') {
         socket.close(1000, 'closed by the client');
         socket.terminate();
-      } else if (Number.isSafeInteger(message.n) && Array.isArray(message.frames) && message.frames.every((f) => typeof f === 'string')) {
+      } else if (message.t === 'http-poll') {
+        if (socket.mode !== 'stream' && typeof message.node === 'string' && typeof message.poll === 'string') socket.attachPoll(remoteSink(message.node, message.poll));
+      } else if (message.t === 'http' && Number.isSafeInteger(message.n) && Array.isArray(message.frames) && message.frames.every((f) => typeof f === 'string')) {
         socket.receiveBatch(message.n, message.frames);
       }
     },

@@ -129,7 +129,7 @@ export class ServerMetrics {
       gauge(registers, 'sinyal_http_queued_bytes', 'Downstream bytes HTTP transport connections hold for their next stream write or poll', () => http().queuedBytes);
       new Counter({
         name: 'sinyal_http_forwarded_total',
-        help: 'HTTP transport requests (frame batches, closes) this node passed through the fan-out to the node holding their connection (no sticky sessions)',
+        help: 'HTTP transport requests (frame batches, closes, polls and their answers) this node passed through the fan-out to the node holding their connection (no sticky sessions)',
         registers,
         collect() {
           this.reset();

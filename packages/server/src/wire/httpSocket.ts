@@ -35,6 +35,30 @@ const TRY_AGAIN_LATER = 1013;
 /** Batches that arrived ahead of a missing one, at most (the client has one POST in flight). */
 const MAX_HELD_BATCHES = 4;
 
+/** A long-poll waiting for its answer, on this node or on another one. */
+export interface PollSink {
+  /** Sends the answer (JSON `{frames, close?}`); `done` once it is out. */
+  answer(body: string, done: () => void): void;
+  /** The connection is gone: the request gets no answer (or one that says so). */
+  abort(): void;
+}
+
+/** A long-poll request of this node as a {@link PollSink}; one closed unanswered breaks `socket`. */
+export function responseSink(res: ServerResponse, socket: HttpSocket): PollSink {
+  const sink: PollSink = {
+    answer(body, done) {
+      if (res.destroyed) return;
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': String(Buffer.byteLength(body)) });
+      res.end(body, done);
+    },
+    abort: () => res.destroy(),
+  };
+  res.once('close', () => {
+    if (!res.writableFinished) socket.pollGone(sink);
+  });
+  return sink;
+}
+
 /** How the downstream of an {@link HttpSocket} reaches the client. */
 export type HttpDownstream = 'stream' | 'poll';
 
@@ -70,7 +94,10 @@ export class HttpSocket extends EventEmitter implements SessionSocket {
   mode: HttpDownstream | undefined;
   #queue: string[] = [];
   #queuedBytes = 0;
+  /** The stream's response. */
   #res: ServerResponse | undefined;
+  /** The long-poll waiting for frames. */
+  #poll: PollSink | undefined;
   #pollTimer: NodeJS.Timeout | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
   #flushScheduled = false;
@@ -182,14 +209,23 @@ export class HttpSocket extends EventEmitter implements SessionSocket {
   /**
    * Attaches a long-poll: answered at once when frames are queued, else with the first ones
    * that come, else empty after `pollMs`. A newer poll answers an older one (empty) first.
+   * The poll is a {@link PollSink}: this node's own request ({@link responseSink}), or one
+   * another node holds (the answer travels back through the fan-out).
    */
-  attachPoll(res: ServerResponse): void {
+  attachPoll(sink: PollSink): void {
+    if (this.readyState === CLOSED) return sink.abort();
     this.mode = 'poll';
-    if (this.#res) this.#answerPoll();
-    this.#attach(res);
+    if (this.#poll) this.#answerPoll();
+    clearTimeout(this.#idleTimer);
+    this.#poll = sink;
     this.#pollTimer = setTimeout(() => this.#answerPoll(), this.#options.pollMs);
     this.#pollTimer.unref();
     if (this.#queue.length > 0 || this.#closeFrame) this.#flush();
+  }
+
+  /** A local poll's request went away unanswered: the connection is broken. */
+  pollGone(sink: PollSink): void {
+    if (this.#poll === sink) this.#finish(this.#closeFrame?.code ?? ABNORMAL, this.#closeFrame?.reason ?? '');
   }
 
   #attach(res: ServerResponse): void {
@@ -212,12 +248,13 @@ export class HttpSocket extends EventEmitter implements SessionSocket {
   }
 
   #flush(): void {
-    const res = this.#res;
-    if (!res || this.readyState === CLOSED) return;
+    if (this.readyState === CLOSED) return;
     if (this.mode === 'poll') {
       if (this.#queue.length > 0 || this.#closeFrame) this.#answerPoll();
       return;
     }
+    const res = this.#res;
+    if (!res) return;
     let chunk = '';
     for (const frame of this.#queue) chunk += `data: ${frame}\n\n`;
     this.#queue = [];
@@ -228,25 +265,23 @@ export class HttpSocket extends EventEmitter implements SessionSocket {
   }
 
   #answerPoll(): void {
-    const res = this.#res;
-    if (!res) return;
+    const sink = this.#poll;
+    if (!sink) return;
     clearTimeout(this.#pollTimer);
-    this.#res = undefined;
+    this.#poll = undefined;
     const body = JSON.stringify({ frames: this.#queue, ...(this.#closeFrame ? { close: this.#closeFrame } : {}) });
     this.#queue = [];
     this.#queuedBytes = 0;
-    res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': String(Buffer.byteLength(body)) });
-    if (this.#closeFrame) this.#endWith(res, body);
-    else {
-      res.end(body);
-      this.#armIdle();
-    }
+    const closing = this.#closeFrame;
+    // With the close in it, the socket is closed once the answer is out.
+    sink.answer(body, closing ? () => this.#finish(closing.code, closing.reason) : () => {});
+    if (!closing) this.#armIdle();
   }
 
   /** Ends `res` with the close frame written: the socket is closed once it is out. */
-  #endWith(res: ServerResponse, body?: string): void {
+  #endWith(res: ServerResponse): void {
     const { code, reason } = this.#closeFrame!;
-    res.end(body, () => this.#finish(code, reason));
+    res.end(() => this.#finish(code, reason));
   }
 
   #armIdle(): void {
@@ -270,6 +305,9 @@ export class HttpSocket extends EventEmitter implements SessionSocket {
     const res = this.#res;
     this.#res = undefined;
     if (res && !res.writableFinished) res.destroy();
+    const poll = this.#poll;
+    this.#poll = undefined;
+    poll?.abort();
     this.#options.onClosed();
     this.emit('close', code, Buffer.from(reason));
   }
