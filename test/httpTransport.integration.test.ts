@@ -241,4 +241,27 @@ describe('HTTP transport: auth, origin, limits', () => {
     const body = await p.poll().catch(() => undefined);
     expect(body).toBeUndefined();
   });
+
+  it('a flood over the rate limit closes the connection with 1008 and the cool-down refuses a new one (429), as for a WebSocket', async () => {
+    const s = await server({ limits: { messagesPerSecond: 5, burst: 5, overLimitFrames: 5, floodCooldownMs: 60_000 } });
+    const p = await peer(s, 'fred', 'stream');
+    await p.send({ t: 'hello', v: 1 });
+    await until(() => p.frames.length === 1);
+    await p.send(...Array.from({ length: 40 }, (_, i) => ({ t: 'ping', ts: i })));
+    await until(() => p.closed() !== undefined);
+    expect(p.closed()!.code).toBe(1008);
+    expect(p.frames.some((f) => f.t === 'nack' || f.t === 'error')).toBe(true);
+    const again = await fetch(`${p.base}/open`, { method: 'POST', headers: p.auth });
+    expect(again.status).toBe(429);
+  });
+
+  it('a server shutting down closes its HTTP connections with 1012 (the close event ends the stream)', async () => {
+    const s = await startServer();
+    const p = await peer(s, 'gina', 'stream');
+    await p.send({ t: 'hello', v: 1 });
+    await until(() => p.frames.length === 1);
+    await s.close();
+    await until(() => p.closed() !== undefined);
+    expect(p.closed()).toEqual({ code: 1012, reason: 'service restart' });
+  });
 });
