@@ -25,8 +25,14 @@ redisTest.describe('HTTP transport on two nodes without sticky sessions', () => 
     for (let i = 0; i < 2; i++) nodes.push(closeAfter(await startServer({ store: redisTest.node({ prefix }), limits: { messagesPerSecond: 1000, burst: 1000 } })));
     const lb = await createLoadBalancer({ backends: nodes.map((n) => n.port) });
     cleanup(() => lb.close());
+    // An HTTP (layer 7) balancer without stickiness: each request to the next node in turn. (The
+    // TCP balancer alone would keep a client's keep-alive connection on one node by accident.)
+    const balanced = (): typeof fetch => {
+      let turn = 0;
+      return (input, init) => fetch(String(input).replace(`:${lb.port}/`, `:${nodes[turn++ % 2]!.port}/`), init);
+    };
     const users = ['ana', 'ben'];
-    const clients = users.map((user) => closeAfter(connect(`ws://127.0.0.1:${lb.port}/ws`, user, { WebSocket: httpTransport({ longPoll }) })));
+    const clients = users.map((user) => closeAfter(connect(`ws://127.0.0.1:${lb.port}/ws`, user, { WebSocket: httpTransport({ longPoll, fetch: balanced() }) })));
     const recs = clients.map((c) => record(c, 'demo:lb'));
     await until(() => recs.every((r) => r.room.getSnapshot().status === 'joined') && clients.every((c) => c.state === 'open'));
 
@@ -47,10 +53,10 @@ redisTest.describe('HTTP transport on two nodes without sticky sessions', () => 
       for (const user of users) expect(r.items.filter((i) => i.from === user).map((i) => i.n)).toEqual(Array.from({ length: 60 }, (_, k) => k * 5));
       expect(r.resets).toEqual([]);
     }
-    // Requests did cross nodes (the client's keep-alive connections land where the balancer sends them).
+    // About every other request reached the node not holding its connection.
     const forwarded = (await metric(nodes[0]!, 'sinyal_http_forwarded_total')) + (await metric(nodes[1]!, 'sinyal_http_forwarded_total'));
-    expect(forwarded).toBeGreaterThan(0);
-    expect([...lb.routed.values()].every((count) => count > 0)).toBe(true);
+    expect(forwarded).toBeGreaterThan(10);
+    expect(nodes.map((n) => n.connections()).reduce((a, b) => a + b)).toBe(2);
   });
 
   it('a connection opened on one node, polled and posted to only through the other', async () => {
