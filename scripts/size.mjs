@@ -14,7 +14,7 @@ client.room('demo:lobby').on('demo:message', (m) => console.log(m));`,
   },
   {
     name: 'client HTTP fallback (@sinyal/client/http)',
-    budget: undefined,
+    budget: 2500,
     code: `export * from '@sinyal/client/http';`,
     external: ['@sinyal/protocol'],
   },
