@@ -55,6 +55,25 @@ describe('HTTP transport only', () => {
     });
   }
 
+  it('a burst larger than one POST goes out in several batches, in order', async () => {
+    const { url } = await setup({ limits: { messagesPerSecond: 1000, burst: 1000 } });
+    const requests: string[] = [];
+    const spy: typeof fetch = (input, init) => {
+      requests.push(String(input).replace(/^.*\/http\//, '').replace(/\?.*$/, ''));
+      return fetch(input, init);
+    };
+    const c = client(url, 'alice', { WebSocket: httpTransport({ fetch: spy }) });
+    const rec = record(c, 'demo:burst');
+    await until(() => c.state === 'open' && rec.room.getSnapshot().status === 'joined');
+    const before = requests.filter((r) => r === 'send').length;
+    // 60 messages of ~4 KB: about 240 KB of frames, several POSTs of at most 64 K characters.
+    const sent = Array.from({ length: 60 }, (_, n) => rec.room.publish('demo:message', { from: 'alice', n, text: 'z'.repeat(4000) }).done);
+    await Promise.all(sent);
+    await until(() => rec.items.length === 60);
+    expect(rec.items.map((i) => i.n)).toEqual([...Array(60).keys()]);
+    expect(requests.filter((r) => r === 'send').length - before).toBeGreaterThanOrEqual(4);
+  });
+
   it('a refused token ends in failed (the status probe reads the refusal), not a reconnect loop', async () => {
     const { url } = await setup();
     const c = client(url, 'alice', { WebSocket: httpTransport(), token: 'not-a-token' });

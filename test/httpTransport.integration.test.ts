@@ -264,4 +264,32 @@ describe('HTTP transport: auth, origin, limits', () => {
     await until(() => p.closed() !== undefined);
     expect(p.closed()).toEqual({ code: 1012, reason: 'service restart' });
   });
+
+  it('hostile requests (random actions, methods, sids, numbers and bodies) get typed answers only; the server keeps serving', async () => {
+    const s = await server({ limits: { maxFrameBytes: 2048 } });
+    const p = await peer(s, 'hank', 'stream');
+    await p.send({ t: 'hello', v: 1 });
+    await until(() => p.frames.length === 1);
+    const pick = <T>(list: readonly T[]): T => list[Math.floor(Math.random() * list.length)]!;
+    const bodies = ['', 'null', '[]', '[""]', '["{}"]', '[[]]', '{"a":1}', '["' + 'x'.repeat(3000) + '"]', '\u0000\uffff', '[' + '"{}",'.repeat(50) + '"{}"]', '["{\\"t\\":\\"cmd\\"}"]'];
+    const statuses = new Set<number>();
+    for (let i = 0; i < 300; i++) {
+      const action = pick(['open', 'stream', 'poll', 'send', 'close', 'x', '', '../health', 'send/extra']);
+      const method = pick(['GET', 'POST', 'PUT', 'DELETE']);
+      const sid = pick([p.sid, '', 'x', p.sid + 'x', '%00', 'a'.repeat(500)]);
+      const n = pick(['0', '1', '-1', '1e3', 'abc', '99999999999999999999', '']);
+      const controller = new AbortController();
+      const res = await fetch(`${p.base}/${action}?sid=${encodeURIComponent(sid)}&n=${n}`, {
+        method,
+        headers: { ...p.auth, 'content-type': 'application/json' },
+        ...(method === 'GET' ? {} : { body: pick(bodies) }),
+        signal: controller.signal,
+      });
+      statuses.add(res.status);
+      if (res.headers.get('content-type')?.startsWith('application/json')) expect(await res.json()).toBeTypeOf('object');
+      controller.abort(); // streams opened by GET stream end here
+    }
+    expect([...statuses].every((status) => [200, 204, 400, 404, 405, 409, 413, 429].includes(status))).toBe(true);
+    expect((await fetch(`${s.httpUrl}/health`)).status).toBe(200);
+  });
 });
