@@ -1,0 +1,180 @@
+// @sinyal/client/tabs against the real server over real sockets: "tabs" in one process with
+// one Web Locks registry, Node's BroadcastChannel and one localStorage (test-utils/fakeTabs);
+// closing a tab releases its locks and kills its sockets without a goodbye, as a browser does.
+// The same scenarios run in Chromium in test/e2e/sharedTabs.e2e.ts.
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeBrowser, type FakeTab } from '../test-utils/fakeTabs';
+import { createFaultProxy } from '../test-utils/faultProxy';
+import { record, startServer, until } from '../test-utils/harness';
+
+let server: Awaited<ReturnType<typeof startServer>>;
+let browser: FakeBrowser;
+let url: string;
+
+async function setUp(options: Parameters<typeof startServer>[0] = {}) {
+  server = await startServer(options);
+  url = server.url;
+  browser = new FakeBrowser();
+}
+
+afterEach(async () => {
+  browser?.closeAll();
+  await server?.close();
+});
+
+const open = (tab: FakeTab) => tab.client.state === 'open';
+const leaderOf = (tabs: FakeTab[]) => tabs.filter((tab) => !tab.dead && tab.role === 'leader');
+
+describe('@sinyal/client/tabs: one connection for all tabs', () => {
+  it('three tabs share one connection; each gets every event once; a room joined by all is one membership', async () => {
+    await setUp();
+    const tabs = [browser.open(url, 'alice'), browser.open(url, 'alice'), browser.open(url, 'alice')];
+    await until(() => tabs.every(open));
+    expect(leaderOf(tabs)).toHaveLength(1);
+    expect(tabs.filter((tab) => tab.role === 'follower')).toHaveLength(2);
+    expect(server.connections()).toBe(1);
+
+    const feeds = tabs.map((tab) => record(tab.client, 'demo:lobby'));
+    await until(() => feeds.every((feed) => feed.room.getSnapshot().status === 'joined'));
+    expect(server.localMembers('demo:lobby')).toBe(1);
+    for (let n = 1; n <= 5; n++) await tabs[n % 3]!.client.room('demo:lobby').publish('demo:message', { from: 'alice', n }).done;
+    await until(() => feeds.every((feed) => feed.items.length >= 5));
+    for (const feed of feeds) expect(feed.items.map((item) => item.n)).toEqual([1, 2, 3, 4, 5]);
+    expect(server.connections()).toBe(1);
+  });
+
+  it('mixed rooms per tab: each room is one membership, each tab gets only its rooms; a leave by the last tab leaves', async () => {
+    await setUp();
+    const [a, b, c] = [browser.open(url, 'alice'), browser.open(url, 'alice'), browser.open(url, 'alice')];
+    const aOne = record(a.client, 'demo:one');
+    const bOne = record(b.client, 'demo:one');
+    const bTwo = record(b.client, 'demo:two');
+    const cThree = record(c.client, 'demo:three');
+    await until(() => [aOne, bOne, bTwo, cThree].every((feed) => feed.room.getSnapshot().status === 'joined'));
+    expect(['demo:one', 'demo:two', 'demo:three'].map((room) => server.localMembers(room))).toEqual([1, 1, 1]);
+    await server.publish('demo:one', 'demo:message', { from: 'srv', n: 1 });
+    await server.publish('demo:two', 'demo:message', { from: 'srv', n: 2 });
+    await server.publish('demo:three', 'demo:message', { from: 'srv', n: 3 });
+    await until(() => aOne.items.length === 1 && bOne.items.length === 1 && bTwo.items.length === 1 && cThree.items.length === 1);
+    expect([aOne, bOne, bTwo, cThree].map((feed) => feed.items.map((item) => item.n))).toEqual([[1], [1], [2], [3]]);
+    // demo:one stays joined while b is in it; it is left when b leaves too.
+    aOne.off();
+    await new Promise((done) => setTimeout(done, 100));
+    expect(server.localMembers('demo:one')).toBe(1);
+    bOne.off();
+    await until(() => server.localMembers('demo:one') === 0);
+    expect(server.localMembers('demo:two')).toBe(1);
+  });
+
+  it('a tab opened later joins the shared connection and gets the room from its head', async () => {
+    await setUp();
+    const first = browser.open(url, 'alice');
+    const feed = record(first.client, 'demo:lobby');
+    await until(() => feed.room.getSnapshot().status === 'joined');
+    await first.client.room('demo:lobby').publish('demo:message', { from: 'alice', n: 1 }).done;
+    const late = browser.open(url, 'alice');
+    await until(() => open(late));
+    expect(late.role).toBe('follower');
+    const lateFeed = record(late.client, 'demo:lobby');
+    await until(() => lateFeed.room.getSnapshot().status === 'joined');
+    await late.client.room('demo:lobby').publish('demo:message', { from: 'alice', n: 2 }).done;
+    await until(() => feed.items.length === 2 && lateFeed.items.length === 1);
+    expect(lateFeed.items.map((item) => item.n)).toEqual([2]);
+    expect(server.connections()).toBe(1);
+  });
+
+  it('closing the leader hands over: nothing lost or duplicated, commands in flight answered once with their ids', async () => {
+    await setUp();
+    // 150 ms each way between the leader and the server: when the leader tab goes, the server
+    // has run commands whose acks are still on their way back (and lost with the socket).
+    const proxy = await createFaultProxy({ targetPort: server.port });
+    url = `ws://127.0.0.1:${proxy.port}/ws`;
+    const tabs = [browser.open(url, 'alice'), browser.open(url, 'alice'), browser.open(url, 'alice')];
+    await until(() => tabs.every(open));
+    const leader = leaderOf(tabs)[0]!;
+    const followers = tabs.filter((tab) => tab !== leader);
+    const feeds = followers.map((tab) => record(tab.client, 'demo:lobby'));
+    await until(() => feeds.every((feed) => feed.room.getSnapshot().status === 'joined'));
+    proxy.setDelay(150);
+    const sent = followers.flatMap((tab, t) => Array.from({ length: 10 }, (_, i) => tab.client.room('demo:lobby').publish('demo:message', { from: `f${t}`, n: i })));
+    await until(() => sent.every((command) => command.status === 'sent'));
+    await new Promise((done) => setTimeout(done, 200)); // at the server, not yet answered here
+    expect(sent.filter((command) => command.status === 'acked')).toHaveLength(0);
+    leader.kill();
+    proxy.setDelay(0);
+    const closedAt = Date.now();
+    await until(() => leaderOf(followers).length === 1 && followers.every(open), 2000);
+    expect(Date.now() - closedAt).toBeLessThan(2000);
+    await Promise.all(sent.map((command) => command.done));
+    await until(() => feeds.every((feed) => feed.items.length >= 20));
+    await new Promise((done) => setTimeout(done, 200));
+    for (const feed of feeds) {
+      const seqs = feed.items.map((item) => item.seq!);
+      expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+      expect(new Set(seqs).size).toBe(20); // 20 commands, 20 events: none ran twice, none lost
+      expect(feed.items).toHaveLength(20);
+      for (const t of [0, 1]) expect(feed.items.filter((item) => item.from === `f${t}`).map((item) => item.n)).toEqual([...Array(10).keys()]);
+    }
+    expect(server.connections()).toBe(1);
+    await proxy.close();
+  });
+
+  it('a command from a tab closed right after sending is delivered once, even when the leader goes too', async () => {
+    await setUp();
+    const [leader, writer, reader] = [browser.open(url, 'alice'), browser.open(url, 'alice'), browser.open(url, 'alice')];
+    await until(() => [leader, writer, reader].every(open));
+    expect(leader.role).toBe('leader');
+    const watch = record(reader.client, 'demo:lobby');
+    const own = record(writer.client, 'demo:lobby');
+    await until(() => watch.room.getSnapshot().status === 'joined' && own.room.getSnapshot().status === 'joined');
+    // The writer sends and is closed at once, then the leader goes too: the journal has it.
+    for (let n = 0; n < 3; n++) writer.client.room('demo:lobby').publish('demo:message', { from: 'writer', n });
+    writer.kill();
+    leader.kill();
+    await until(() => reader.role === 'leader' && open(reader), 2000);
+    await until(() => watch.items.length >= 3);
+    await new Promise((done) => setTimeout(done, 300));
+    expect(watch.items.map((item) => item.n)).toEqual([0, 1, 2]);
+    // Every answered command is gone from the shared outbox.
+    await until(() => [...Array(browser.storage.length).keys()].every((i) => !browser.storage.key(i)?.includes(':cmd:')));
+  });
+
+  it('signing out in one tab signs out every tab and closes the connection', async () => {
+    await setUp();
+    const tabs = [browser.open(url, 'alice'), browser.open(url, 'alice'), browser.open(url, 'alice')];
+    await until(() => tabs.every(open));
+    tabs.find((tab) => tab.role === 'follower')!.client.close();
+    await until(() => tabs.every((tab) => tab.client.state === 'closed' && tab.role === 'closed'));
+    await until(() => server.connections() === 0);
+  });
+
+  it('two users in one browser never share', async () => {
+    await setUp();
+    const tabs = [browser.open(url, 'alice'), browser.open(url, 'bob'), browser.open(url, 'alice')];
+    await until(() => tabs.every(open));
+    expect(tabs.map((tab) => tab.role)).toEqual(['leader', 'leader', 'follower']);
+    expect(tabs.map((tab) => tab.client.user)).toEqual(['alice', 'bob', 'alice']);
+    expect(server.connections()).toBe(2);
+  });
+
+  it('when the real connection drops, every tab reconnects through the leader and resumes its rooms', async () => {
+    await setUp();
+    const proxy = await createFaultProxy({ targetPort: server.port });
+    url = `ws://127.0.0.1:${proxy.port}/ws`;
+    const tabs = [browser.open(url, 'alice'), browser.open(url, 'alice')];
+    await until(() => tabs.every(open));
+    const feeds = tabs.map((tab) => record(tab.client, 'demo:lobby'));
+    await until(() => feeds.every((feed) => feed.room.getSnapshot().status === 'joined'));
+    await server.publish('demo:lobby', 'demo:message', { from: 'srv', n: 1 });
+    await until(() => feeds.every((feed) => feed.items.length === 1));
+    // Cut the real connection (the network between the leader and the server).
+    expect(proxy.cutAll()).toBe(1);
+    await until(() => tabs.some((tab) => !open(tab)));
+    await server.publish('demo:lobby', 'demo:message', { from: 'srv', n: 2 });
+    await until(() => tabs.every(open) && feeds.every((feed) => feed.items.length === 2));
+    for (const feed of feeds) expect(feed.items.map((item) => item.n)).toEqual([1, 2]);
+    expect(server.connections()).toBe(1);
+    expect(proxy.accepted()).toBe(2);
+    await proxy.close();
+  });
+});
