@@ -29,6 +29,8 @@ interface PendingJoin {
   orphan?: string;
 }
 
+const ACTIVITY = 'presence:set_activity';
+
 /** Whose a command in flight is: a live tab's link, or nobody's (its tab is gone). */
 type Owner = string | undefined;
 
@@ -68,6 +70,9 @@ export class Hub {
   #socket: WebSocketLike | undefined;
   #welcome: WelcomeFrame | undefined;
   #joinCounter = 0;
+  /** What each tab last said of its activity, and what the connection last told the server. */
+  readonly #idle = new Map<string, boolean>();
+  #reportedIdle = false;
   #isUp = false;
   #stopped = false;
 
@@ -191,6 +196,8 @@ export class Hub {
     this.#positions.clear();
     this.#joins.clear();
     this.#commands.clear();
+    this.#idle.clear();
+    this.#reportedIdle = false;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
   }
@@ -345,6 +352,7 @@ export class Hub {
         return;
       case 'cmd':
         if (typeof frame.id !== 'string') return;
+        if ((frame as { name?: unknown }).name === ACTIVITY && !this.#activity(conn, frame.id, (frame as { data?: { idle?: unknown } }).data?.idle)) return;
         this.#commands.set(frame.id, conn);
         this.#config.journal.markSent(frame.id);
         this.#write(text);
@@ -352,10 +360,30 @@ export class Hub {
     }
   }
 
+  /**
+   * `presence:set_activity` speaks for the connection, which is every tab's: it is idle only
+   * when every tab is. A tab's report goes to the server only when it changes that; otherwise
+   * it is answered here. Returns whether the frame goes on.
+   */
+  #activity(conn: string, id: string | undefined, idle: unknown): boolean {
+    if (typeof idle === 'boolean') this.#idle.set(conn, idle);
+    else this.#idle.delete(conn);
+    const all = [...this.#links.keys()].every((link) => this.#idle.get(link) === true);
+    if (all === this.#reportedIdle) {
+      if (id !== undefined) this.#toLink(conn, { t: 'ack', id });
+      return false;
+    }
+    this.#reportedIdle = all;
+    // A tab's own report carries the new state; a closed tab's change gets one of ours (answer unused).
+    if (id === undefined) this.#write({ t: 'cmd', id: `h~a${++this.#joinCounter}`, name: ACTIVITY, data: { idle: all } });
+    return true;
+  }
+
   #closeLink(conn: string): void {
     const link = this.#links.get(conn);
     if (!link) return;
     this.#links.delete(conn);
+    if (this.#idle.has(conn) || this.#reportedIdle) this.#activity(conn, undefined, undefined);
     for (const room of link.rooms) this.#release(room, conn);
     // Its commands in flight are nobody's now; their tab re-sends them on its next link,
     // or, if the tab is gone, the journal has them.
