@@ -3,9 +3,11 @@
 // closing a tab releases its locks and kills its sockets without a goodbye, as a browser does.
 // The same scenarios run in Chromium in test/e2e/sharedTabs.e2e.ts.
 import { afterEach, describe, expect, it } from 'vitest';
+import { activityTracker, userStatusStore, type ActivitySource } from '../packages/client/src/presence';
+import { presenceFeature } from '../packages/server/src/features/presence';
 import { FakeBrowser, type FakeTab } from '../test-utils/fakeTabs';
 import { createFaultProxy } from '../test-utils/faultProxy';
-import { record, startServer, until } from '../test-utils/harness';
+import { connect, record, startServer, until } from '../test-utils/harness';
 
 let server: Awaited<ReturnType<typeof startServer>>;
 let browser: FakeBrowser;
@@ -177,4 +179,51 @@ describe('@sinyal/client/tabs: one connection for all tabs', () => {
     expect(proxy.accepted()).toBe(2);
     await proxy.close();
   });
+
+  it('the shared connection is away only when every tab is idle, and online again when any tab is active or the idle ones close', async () => {
+    await setUp({ features: [presenceFeature({ coalesceMs: 30, logger: null, statusVisibility: 'everyone', propertyExists: () => true })] });
+    const observer = connect(url, 'obs');
+    const dana = userStatusStore(observer, 'dana');
+    const stopWatching = dana.subscribe(() => {});
+    await until(() => dana.getSnapshot().status === 'joined');
+    const tabs = [browser.open(url, 'dana'), browser.open(url, 'dana'), browser.open(url, 'dana')];
+    const pages = tabs.map(() => manualPage());
+    const trackers = tabs.map((tab, i) => activityTracker(tab.client, { source: pages[i]!.source }));
+    const stops = trackers.map((tracker) => tracker.subscribe(() => {}));
+    await until(() => tabs.every(open) && dana.getSnapshot().presence === 'online');
+    pages[0]!.hide();
+    pages[1]!.hide();
+    await until(() => trackers[0]!.getSnapshot().idle && trackers[1]!.getSnapshot().idle);
+    await new Promise((done) => setTimeout(done, 300));
+    expect(dana.getSnapshot().presence).toBe('online'); // the third tab is still in use
+    pages[2]!.hide();
+    await until(() => dana.getSnapshot().presence === 'away');
+    pages[1]!.show();
+    await until(() => dana.getSnapshot().presence === 'online');
+    // The one active tab closes: the two left are idle.
+    tabs[1]!.kill();
+    await until(() => dana.getSnapshot().presence === 'away');
+    expect(server.connections()).toBe(2); // dana's one, the observer's
+    stops.forEach((stop) => stop());
+    stopWatching();
+    observer.close();
+  });
 });
+
+/** A page the test hides and shows (the activity tracker's source). */
+function manualPage() {
+  let hidden = false;
+  let onVisibilityChange = () => {};
+  const source: ActivitySource = {
+    isHidden: () => hidden,
+    listen(_onInput, visibility) {
+      onVisibilityChange = visibility;
+      return () => {};
+    },
+  };
+  const set = (value: boolean) => {
+    hidden = value;
+    onVisibilityChange();
+  };
+  return { source, hide: () => set(true), show: () => set(false) };
+}

@@ -4,7 +4,7 @@
  * @module
  */
 import { browserEnvironment, memoryStorage, newId, SinyalClient, type ClientOptions, type CommandOptions, type PendingCommand } from '@sinyal/client';
-import type { SinyalCommands, SinyalEvents } from '@sinyal/protocol';
+import type { CommandShape, SinyalCommands, SinyalEvents } from '@sinyal/protocol';
 import { Hub } from './hub';
 import { Journal } from './journal';
 import { scopeNames, shortId, type ChannelLike, type LockManagerLike, type TabMessage } from './link';
@@ -49,6 +49,9 @@ export interface TabsSnapshot {
   /** The sharing scope, once known. */
   key: string | undefined;
 }
+
+type DataOf<C, N extends keyof C> = C[N] extends CommandShape ? C[N]['data'] : unknown;
+type ResultOf<C, N extends keyof C> = C[N] extends CommandShape ? C[N]['result'] : unknown;
 
 interface Browser {
   navigator?: { locks?: LockManagerLike };
@@ -132,17 +135,17 @@ export class SharedClient<Events extends object = SinyalEvents, Commands extends
    * outbox first, so it is delivered — once, with its id — even if this tab closes before
    * the server answers. Volatile commands are not recorded.
    */
-  override command<Name extends Extract<keyof Commands, string>>(name: Name, data: Parameters<SinyalClient<Events, Commands>['command']>[1], options: CommandOptions = {}): PendingCommand<never> {
+  override command<Name extends Extract<keyof Commands, string>>(name: Name, data: DataOf<Commands, Name>, options: CommandOptions = {}): PendingCommand<ResultOf<Commands, Name>> {
     const journal = this.#journal;
-    if (!journal || options.volatile) return super.command(name, data as never, options) as PendingCommand<never>;
+    if (!journal || options.volatile) return super.command(name, data, options);
     const id = options.id ?? newId();
     const recorded = journal.put({ id, name, room: options.room, data, createdAt: Date.now(), tab: this.#tab } as Parameters<Journal['put']>[0]);
-    const command = super.command(name, data as never, { ...options, id });
+    const command = super.command(name, data, { ...options, id });
     if (recorded) {
       const forget = () => journal.delete(id);
       command.done.then(forget, forget);
     }
-    return command as PendingCommand<never>;
+    return command;
   }
 
   async #start(link: TabLink): Promise<void> {
