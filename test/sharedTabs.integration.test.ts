@@ -150,6 +150,14 @@ describe('@sinyal/client/tabs: one connection for all tabs', () => {
     await until(() => server.connections() === 0);
   });
 
+  it('a token the server refuses ends in failed in every tab, with the server\'s reason', async () => {
+    await setUp();
+    const tabs = [browser.open(url, 'alice', { token: 'not-a-token' }), browser.open(url, 'alice', { token: 'not-a-token' })];
+    await until(() => tabs.every((tab) => tab.client.state === 'failed'));
+    for (const tab of tabs) expect(tab.client.getSnapshot().error?.code).toBe('unauthorized');
+    expect(server.connections()).toBe(0);
+  });
+
   it('two users in one browser never share', async () => {
     await setUp();
     const tabs = [browser.open(url, 'alice'), browser.open(url, 'bob'), browser.open(url, 'alice')];

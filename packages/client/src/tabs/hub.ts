@@ -87,6 +87,9 @@ export class Hub {
       const up = this.client.state === 'open' && this.#welcome !== undefined;
       if (up && !this.#isUp) this.#up();
       else if (!up && this.#isUp) this.#down(1006, this.client.state);
+      // Gave up (e.g. the token refused twice): the waiting tabs' handshakes fail, so each asks
+      // the server why (the client's status probe) and ends in `failed` with its answer.
+      if (this.client.state === 'failed') this.#refuseWaiting(1006, 'connection failed');
     });
   }
 
@@ -102,7 +105,11 @@ export class Hub {
     this.#stopWatching.abort();
     this.client.close();
     this.#down(1001, 'leader stopped');
-    for (const conn of this.#waiting.keys()) this.#post({ k: 'closed', conn, code: 1001, reason: 'leader stopped' });
+    this.#refuseWaiting(1001, 'leader stopped');
+  }
+
+  #refuseWaiting(code: number, reason: string): void {
+    for (const conn of this.#waiting.keys()) this.#post({ k: 'closed', conn, code, reason });
     this.#waiting.clear();
   }
 
