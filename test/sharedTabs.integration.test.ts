@@ -158,6 +158,23 @@ describe('@sinyal/client/tabs: one connection for all tabs', () => {
     expect(server.connections()).toBe(0);
   });
 
+  it('malformed messages on the tabs channel are reported as invalid_frame and ignored; the tabs keep working', async () => {
+    await setUp();
+    const errors: unknown[] = [];
+    const tabs = [browser.open(url, 'alice', { onError: (error) => errors.push(error) }), browser.open(url, 'alice', { onError: (error) => errors.push(error) })];
+    await until(() => tabs.every(open));
+    const feeds = tabs.map((tab) => record(tab.client, 'demo:lobby'));
+    await until(() => feeds.every((feed) => feed.room.getSnapshot().status === 'joined'));
+    const intruder = new BroadcastChannel('sinyal:tabs:v1:alice');
+    for (const junk of [null, 'x', 42, { k: 'recv', to: 5, text: '{}' }, { k: 'open' }, { k: 'send', conn: 'nobody', text: 'not json' }, { k: 'nope' }]) intruder.postMessage(junk);
+    await until(() => errors.length >= 12); // 6 malformed ones, each seen by both tabs (and the leader)
+    intruder.close();
+    expect(errors.every((error) => (error as { code?: string }).code === 'invalid_frame')).toBe(true);
+    await tabs[1]!.client.room('demo:lobby').publish('demo:message', { from: 'alice', n: 1 }).done;
+    await until(() => feeds.every((feed) => feed.items.length === 1));
+    expect(server.connections()).toBe(1);
+  });
+
   it('two users in one browser never share', async () => {
     await setUp();
     const tabs = [browser.open(url, 'alice'), browser.open(url, 'bob'), browser.open(url, 'alice')];

@@ -157,7 +157,11 @@ export class Hub {
           this.onclose?.(event);
         };
         inner.onmessage = (event: { data: unknown }) => {
-          if (hub.#socket === this) hub.#fromServer(String(event.data));
+          try {
+            if (hub.#socket === this) hub.#fromServer(String(event.data));
+          } catch (error) {
+            (hub.client.options.onError ?? console.error)(error); // never into the socket loop; the client still gets the frame
+          }
           this.onmessage?.(event);
         };
       }

@@ -3,11 +3,11 @@
  * {@link createSharedClient}.
  * @module
  */
-import { browserEnvironment, memoryStorage, newId, SinyalClient, type ClientOptions, type CommandOptions, type PendingCommand } from '@sinyal/client';
+import { browserEnvironment, memoryStorage, newId, SinyalClient, SinyalError, type ClientOptions, type CommandOptions, type PendingCommand } from '@sinyal/client';
 import type { CommandShape, SinyalCommands, SinyalEvents } from '@sinyal/protocol';
 import { Hub } from './hub';
 import { Journal } from './journal';
-import { scopeNames, shortId, type ChannelLike, type LockManagerLike, type TabMessage } from './link';
+import { isTabMessage, scopeNames, shortId, type ChannelLike, type LockManagerLike, type TabMessage } from './link';
 import { TabLink } from './tabSocket';
 
 export type { ChannelLike, LockManagerLike } from './link';
@@ -44,7 +44,7 @@ export type TabRole = 'starting' | 'leader' | 'follower' | 'alone' | 'closed';
 /** This tab's part in the sharing, stable until it changes. */
 export interface TabsSnapshot {
   role: TabRole;
-  /** This tab's id (its lock is `sinyal:tabs:<key>:tab:<id>`). */
+  /** This tab's id (its lock is `sinyal:tabs:v1:<key>:tab:<id>`). */
   tab: string;
   /** The sharing scope, once known. */
   key: string | undefined;
@@ -163,11 +163,11 @@ export class SharedClient<Events extends object = SinyalEvents, Commands extends
     const open = tabs.channel ?? ((name: string) => new browser.BroadcastChannel!(name));
     this.#journal = new Journal(names.journal, tabs.maxJournal ?? options.outbox?.maxSize ?? 1000, () => tabs.storage ?? browser.localStorage);
     const channel = (this.#channel = open(names.channel));
-    channel.onmessage = (event) => {
-      const message = event.data as TabMessage;
-      if (message.k === 'signout') this.#shutDown();
-      else link.receive(message);
-    };
+    channel.onmessage = (event) =>
+      this.#guard(event.data, (message) => {
+        if (message.k === 'signout') this.#shutDown();
+        else link.receive(message);
+      });
     link.channel = channel;
     const signal = this.#abort.signal;
     // This tab's own lock, held for its life: the leader learns this tab is gone when the browser releases it.
@@ -201,7 +201,7 @@ export class SharedClient<Events extends object = SinyalEvents, Commands extends
       tabLock,
       ttlMs: options.outbox?.ttlMs ?? 300_000,
     });
-    channel.onmessage = (event) => hub.receive(event.data as TabMessage);
+    channel.onmessage = (event) => this.#guard(event.data, (message) => hub.receive(message));
     this.#hub = { hub, channel };
     if (this.#snapshot.role !== 'starting') this.#set({ role: 'leader' });
   }
@@ -217,6 +217,17 @@ export class SharedClient<Events extends object = SinyalEvents, Commands extends
     this.#abort.abort();
     for (const release of this.#release) release();
     this.#channel?.close();
+  }
+
+  /** Handles a channel message; a malformed one, or whatever the handling throws, is reported (`onError`), never thrown. */
+  #guard(data: unknown, handle: (message: TabMessage) => void): void {
+    const report = this.#options.onError ?? console.error;
+    if (!isTabMessage(data)) return report(new SinyalError('invalid_frame', 'tabs: malformed message on the tabs channel, ignored'));
+    try {
+      handle(data);
+    } catch (error) {
+      report(error);
+    }
   }
 
   #set(patch: Partial<TabsSnapshot>): void {

@@ -7,7 +7,7 @@ export interface JournalEntry extends OutboxRecord {
 
 /**
  * The commands of every tab that are not yet answered, in the origin's `localStorage`, one
- * key per command (`sinyal:tabs:<key>:cmd:<id>`), so a tab writes its own without reading
+ * key per command (`sinyal:tabs:v1:<key>:cmd:<id>`), so a tab writes its own without reading
  * or rewriting anyone else's. A tab records a command here (synchronously, before handing it
  * to the leader); the leader deletes it when the server answers. A command whose tab has gone
  * is sent by the leader from here, with its id. Bounded: beyond `max` entries a command is
