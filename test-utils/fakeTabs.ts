@@ -108,7 +108,7 @@ export class FakeBrowser {
   readonly tabs: FakeTab[] = [];
 
   /** Opens a tab with a shared client for `user`. */
-  open(url: string, user: string, options: Partial<ClientOptions> = {}): FakeTab {
+  open(url: string, user: string, options: Partial<SharedClientOptions> = {}): FakeTab {
     const tab = new FakeTab(this, url, user, options);
     this.tabs.push(tab);
     return tab;
@@ -130,7 +130,7 @@ export class FakeTab {
     readonly browser: FakeBrowser,
     url: string,
     user: string,
-    options: Partial<ClientOptions>,
+    options: Partial<SharedClientOptions>,
   ) {
     const tab = this;
     class TabWebSocket extends WebSocket {
@@ -149,6 +149,7 @@ export class FakeTab {
       onError: () => {},
       ...options,
       tabs: {
+        ...options.tabs,
         key: user,
         storage: browser.storage,
         locks: browser.locks.manager(this),

@@ -175,6 +175,22 @@ describe('@sinyal/client/tabs: one connection for all tabs', () => {
     expect(server.connections()).toBe(1);
   });
 
+  it('the shared outbox is bounded (tabs.maxJournal): beyond it commands stay in their tab only, and are still delivered', async () => {
+    await setUp();
+    const tabs = [browser.open(url, 'alice', { tabs: { maxJournal: 2 } }), browser.open(url, 'alice', { tabs: { maxJournal: 2 } })];
+    await until(() => tabs.every(open));
+    const feed = record(tabs[0]!.client, 'demo:lobby');
+    const own = record(tabs[1]!.client, 'demo:lobby');
+    await until(() => feed.room.getSnapshot().status === 'joined' && own.room.getSnapshot().status === 'joined');
+    const journal = () => [...Array(browser.storage.length).keys()].filter((i) => browser.storage.key(i)?.includes(':cmd:')).length;
+    const sent = Array.from({ length: 6 }, (_, n) => tabs[1]!.client.room('demo:lobby').publish('demo:message', { from: 'alice', n }));
+    expect(journal()).toBe(2);
+    await Promise.all(sent.map((command) => command.done));
+    await until(() => feed.items.length === 6);
+    expect(feed.items.map((item) => item.n)).toEqual([0, 1, 2, 3, 4, 5]);
+    await until(() => journal() === 0);
+  });
+
   it('two users in one browser never share', async () => {
     await setUp();
     const tabs = [browser.open(url, 'alice'), browser.open(url, 'bob'), browser.open(url, 'alice')];
