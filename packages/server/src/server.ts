@@ -432,6 +432,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   context.commands = commandTable(context, Object.fromEntries(commandHandlers));
   fanout.start({
     deliver: (room, frame, exceptUser) => registry.broadcast(room, frame, exceptUser),
+    deliverText: (room, text, epoch, seq) => registry.broadcastText(room, text, seq, epoch),
     control: (message) => {
       if (message.t === 'revoke') revocations.note(message.room, message.user);
       for (const session of [...(sessionsByUser.get(message.user) ?? [])]) {
