@@ -2,11 +2,12 @@
 // React and Vue examples, one browser context (one origin, one user), several pages, against
 // the example server. Real Web Locks, BroadcastChannel and localStorage; closing a page is
 // the browser closing a tab.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ExampleServer } from '../../examples/server/exampleServer.mjs';
-import { chatMessages, e2eEnabled, launchBrowser, repoRoot, serveStatic, startServer, until, type Browsing } from './harness';
+import { chatMessages, e2eEnabled, launchBrowser, outputDir, repoRoot, serveStatic, startServer, until, type Browsing } from './harness';
 
 const enabled = e2eEnabled();
 
@@ -95,6 +96,9 @@ describe.skipIf(!enabled).each([
     await until('a new leader', async () => (await roles(rest)).filter((r) => r === 'leader').length === 1, 5000);
     await until('every page connected again', async () => (await Promise.all(rest.map(state))).every((s) => s === 'open'), 5000);
     const handover = Date.now() - closedAt;
+    // The measured handover (closing the page → every other page connected through the new leader), not printed.
+    mkdirSync(outputDir, { recursive: true });
+    writeFileSync(join(outputDir, `${appName}-tabs-handover.json`), JSON.stringify({ handoverMs: handover, pages: rest.length }) + '\n');
     expect(handover).toBeLessThan(2000);
     expect(live.connections()).toBe(1);
     for (const tab of rest.filter((tab) => tab !== open[3])) {
