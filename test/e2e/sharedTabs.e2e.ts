@@ -126,13 +126,15 @@ describe.skipIf(!enabled).each([
     expect(await late.page.evaluate(() => Object.keys(localStorage).filter((key) => key.includes(':cmd:')))).toEqual([]);
   });
 
-  it('signing out in one page closes every page’s connection', async () => {
+  it('signing out in one page (switch person) signs out every page and closes the connection', async () => {
     server = await startServer();
     context = await browsing.browser.newContext({ viewport: { width: 1180, height: 860 } });
     const open = [await openTab('/'), await openTab('/'), await openTab('/')];
     expect(server.server.connections()).toBe(1);
-    await open[1]!.page.evaluate(() => (window as unknown as { sinyal: { close(): void } }).sinyal.close());
-    await until('every page signed out', async () => (await Promise.all(open.map(state))).every((s) => s === 'closed'), 5000);
+    // "Switch to another person" signs out: every page of this user says so.
+    await open[1]!.page.getByTestId('me').click();
+    await until('every page signed out', async () => (await Promise.all(open.filter((_, i) => i !== 1).map(state))).every((s) => s === 'closed'), 5000);
+    for (const tab of [open[0]!, open[2]!]) expect(await tab.page.getByTestId('connection').getAttribute('data-state')).toBe('closed');
     await until('the connection closed', () => server!.server.connections() === 0, 5000);
   });
 });

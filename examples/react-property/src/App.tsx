@@ -34,6 +34,9 @@ export function App({ me, initialCatalog }: { me: DemoUser; initialCatalog: Demo
   const refreshCatalog = useCallback(() => void fetchCatalog().then(setCatalog, () => {}), []);
   const names = Object.fromEntries(catalog.users.map((user) => [user.id, user.name]));
   const search = location.search;
+  const client = useSinyal();
+  // Leaving for the sign-in page signs out: with `?tabs=shared`, every tab of this user.
+  const signOut = () => client.close();
   useEffect(() => {
     if (route.name === 'list') document.title = 'Homes for sale · Sinyal Homes';
     if (route.name === 'inbox') document.title = 'Inbox · Sinyal Homes';
@@ -50,7 +53,7 @@ export function App({ me, initialCatalog }: { me: DemoUser; initialCatalog: Demo
         <span className="spacer" />
         <TabRole />
         <NotificationBell me={me} />
-        <a className="me" data-testid="me" href={signInHref()} title="Switch to another person">
+        <a className="me" data-testid="me" href={signInHref()} title="Switch to another person" onClick={signOut}>
           <span className="avatar" aria-hidden="true">{initials(me.name)}</span>
           <span className="name">{me.name}</span>
           <span className="role">{me.role === 'agent' ? 'Agent' : 'Buyer'}</span>

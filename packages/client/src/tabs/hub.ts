@@ -122,7 +122,7 @@ export class Hub {
         if (this.ready) this.#open(message.conn, message.tab);
         else {
           this.#waiting.set(message.conn, message.tab);
-          // A client that failed (token refused twice, gave up) or closed is tried again when a tab asks.
+          // A client that gave up (token refused twice, attempts exhausted) is tried again when a tab asks.
           if (this.client.state === 'failed') this.client.connect();
         }
         return;
