@@ -191,6 +191,40 @@ describe('@sinyal/client/tabs: one connection for all tabs', () => {
     await until(() => journal() === 0);
   });
 
+  it('a room taken away by the server (revoke) is left in every tab that was in it, and the membership is gone', async () => {
+    await setUp();
+    const tabs = [browser.open(url, 'alice'), browser.open(url, 'alice'), browser.open(url, 'alice')];
+    const rooms = tabs.slice(0, 2).map((tab) => tab.client.room('private:alice'));
+    const stops = rooms.map((room) => room.retain());
+    const other = record(tabs[2]!.client, 'demo:lobby');
+    await until(() => rooms.every((room) => room.getSnapshot().status === 'joined') && other.room.getSnapshot().status === 'joined');
+    expect(server.localMembers('private:alice')).toBe(1);
+    await server.revoke('private:alice', 'alice', 'shared elsewhere');
+    await until(() => rooms.every((room) => room.getSnapshot().error?.code === 'forbidden'));
+    expect(server.localMembers('private:alice')).toBe(0);
+    expect(other.room.getSnapshot().status).toBe('joined'); // a tab not in the room is not told
+    stops.forEach((stop) => stop());
+  });
+
+  it('a tab whose join is over the join rate limit waits and retries; the other tabs in the room keep getting every event once', async () => {
+    await setUp({ limits: { joinsPerSecond: 2, joinBurst: 1 } } as Parameters<typeof startServer>[0]);
+    const [a, b] = [browser.open(url, 'alice'), browser.open(url, 'alice')];
+    const first = record(a.client, 'demo:lobby');
+    await until(() => first.room.getSnapshot().status === 'joined');
+    const second = record(b.client, 'demo:lobby'); // refused (rate_limited), retried by its client
+    for (let n = 1; n <= 3; n++) await server.publish('demo:lobby', 'demo:message', { from: 'srv', n });
+    await until(() => second.room.getSnapshot().status === 'joined', 5000);
+    await server.publish('demo:lobby', 'demo:message', { from: 'srv', n: 4 });
+    await until(() => first.items.length === 4 && second.items.length >= 1);
+    await new Promise((done) => setTimeout(done, 100));
+    expect(first.items.map((item) => item.n)).toEqual([1, 2, 3, 4]);
+    expect(second.items.at(-1)?.n).toBe(4);
+    expect(new Set(second.items.map((item) => item.n)).size).toBe(second.items.length);
+    expect(server.localMembers('demo:lobby')).toBe(1);
+    const limited = (await server.metrics.getSingleMetric('sinyal_rate_limited_total')!.get()).values.find((value) => value.labels.scope === 'join');
+    expect(limited?.value).toBeGreaterThan(0); // the second tab's join was refused at least once
+  });
+
   it('two users in one browser never share', async () => {
     await setUp();
     const tabs = [browser.open(url, 'alice'), browser.open(url, 'bob'), browser.open(url, 'alice')];

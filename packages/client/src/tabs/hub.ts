@@ -281,14 +281,16 @@ export class Hub {
   }
 
   /**
-   * A join was refused, which (even for a re-join) took the connection out of the room. Its
-   * tab is told; the other tabs in the room are put back in from the last position seen, so
-   * they lose nothing; if that fails for good, they are told they left.
+   * A join was refused. Its tab is told. Any refusal but a rate limit (even of a re-join)
+   * took the connection out of the room: the other tabs in it are put back in from the last
+   * position seen, so they lose nothing; if that fails for good, they are told they left.
    */
   #joinRefused(join: PendingJoin, frame: Extract<ServerFrame, { t: 'nack' }>): void {
     const { room } = join;
     if (join.link) this.#toLink(join.link.conn, { ...frame, id: join.link.id });
     if (join.orphan) this.#orphanRefused(join.orphan, new SinyalError(frame.code, frame.msg, frame.retryAfterMs));
+    // A join over the rate limit is refused before anything else: the membership stays.
+    if (frame.code === 'rate_limited') return;
     const others = [...(this.#rooms.get(room) ?? [])].filter((holder) => holder !== join.link?.conn && this.#links.has(holder));
     if (!others.length) return;
     if (join.link || RETRYABLE_ERROR_CODES.includes(frame.code)) {
