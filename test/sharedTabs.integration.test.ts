@@ -225,6 +225,27 @@ describe('@sinyal/client/tabs: one connection for all tabs', () => {
     expect(limited?.value).toBeGreaterThan(0); // the second tab's join was refused at least once
   });
 
+  it('a reset answering one tab\'s join goes to that tab only; the others keep their position and get every event once', async () => {
+    await setUp();
+    const [a, b] = [browser.open(url, 'alice'), browser.open(url, 'alice')];
+    await until(() => open(a) && open(b));
+    const first = record(a.client, 'demo:lobby');
+    await until(() => first.room.getSnapshot().status === 'joined');
+    for (let n = 1; n <= 2; n++) await server.publish('demo:lobby', 'demo:message', { from: 'srv', n });
+    // Tab b comes back with a position of a stream the server no longer has (another epoch).
+    const room = b.client.room('demo:lobby');
+    room.handleJoined({ t: 'joined', id: 'earlier', room: 'demo:lobby', epoch: 'an-epoch-long-gone', seq: 1, resumed: false });
+    const second = record(b.client, 'demo:lobby');
+    room.rejoin();
+    await until(() => second.resets.length === 1);
+    expect(second.resets).toEqual(['epoch_changed']);
+    await server.publish('demo:lobby', 'demo:message', { from: 'srv', n: 3 });
+    await until(() => first.items.length === 3 && second.items.length === 1);
+    expect(first.resets).toEqual([]);
+    expect(first.items.map((item) => item.n)).toEqual([1, 2, 3]);
+    expect(second.items.map((item) => item.n)).toEqual([3]);
+  });
+
   it('two users in one browser never share', async () => {
     await setUp();
     const tabs = [browser.open(url, 'alice'), browser.open(url, 'bob'), browser.open(url, 'alice')];

@@ -63,6 +63,8 @@ export class Hub {
   readonly #rooms = new Map<string, Set<string>>();
   readonly #positions = new Map<string, { epoch: string; seq: number }>();
   readonly #joins = new Map<string, PendingJoin>();
+  /** Per room, whose join was answered last (a link, or `*` for the leader's own): a `reset` that follows is theirs. */
+  readonly #resetTo = new Map<string, string>();
   readonly #commands = new Map<string, Owner>();
   readonly #watched = new Set<string>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
@@ -206,6 +208,7 @@ export class Hub {
     this.#rooms.clear();
     this.#positions.clear();
     this.#joins.clear();
+    this.#resetTo.clear();
     this.#commands.clear();
     this.#idle.clear();
     this.#reportedIdle = false;
@@ -230,7 +233,12 @@ export class Hub {
           const position = this.#positions.get(frame.room);
           if (frame.t === 'reset' || position?.epoch !== frame.epoch || frame.seq > position.seq) this.#positions.set(frame.room, { epoch: frame.epoch, seq: frame.seq });
         }
-        const to = [...(this.#rooms.get(frame.room) ?? [])].filter((holder) => this.#links.has(holder));
+        // A reset answers the join just answered (the server sends it right after `joined`):
+        // it goes to that join's tab alone; the others' positions were never in question.
+        const joiner = frame.t === 'reset' ? this.#resetTo.get(frame.room) : undefined;
+        if (frame.t === 'reset') this.#resetTo.delete(frame.room);
+        const holders = joiner !== undefined && joiner !== '*' ? [joiner] : [...(this.#rooms.get(frame.room) ?? [])];
+        const to = holders.filter((holder) => this.#links.has(holder));
         if (to.length) this.#post({ k: 'recv', to, text });
         return;
       }
@@ -239,6 +247,7 @@ export class Hub {
         if (!join) return;
         this.#joins.delete(frame.id);
         if (!frame.resumed && !this.#positions.has(frame.room)) this.#positions.set(frame.room, { epoch: frame.epoch, seq: frame.seq });
+        this.#resetTo.set(frame.room, join.link?.conn ?? '*');
         if (join.link) this.#toLink(join.link.conn, { ...frame, id: join.link.id });
         if (join.orphan) this.#sendOrphan(join.orphan);
         return;
@@ -414,6 +423,7 @@ export class Hub {
     if (!holders?.delete(holder) || holders.size) return;
     this.#rooms.delete(room);
     this.#positions.delete(room);
+    this.#resetTo.delete(room);
     this.#write({ t: 'leave', room });
   }
 
