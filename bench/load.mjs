@@ -223,7 +223,7 @@ async function drain(phase, expected, sendEnd, { drainTimeoutMs = 8000, quietMs 
 }
 
 /** Waits until no delivery arrived for `quietMs` (a backlog of an overloaded step drained), at most `timeoutMs`. */
-async function settle(quietMs = 300, timeoutMs = 5000) {
+async function settle(quietMs = 300, timeoutMs = 3000) {
   const t0 = now();
   while (now() - lastDeliveryAt < quietMs && now() - t0 < timeoutMs) await sleep(20);
   return r1(now() - t0);
@@ -337,6 +337,55 @@ serve({
     state.connTokens = undefined;
     state.clients.push(...r.clients);
     return { opened: r.clients.length, failed: r.failed, openMs: r.openMs, loadCpuMs: r.loadCpuMs, loadCpuPct: r.loadCpuPct, errors: r.errors };
+  },
+
+  // ---------------- (e) soak: n connections in n/2 two-person rooms, idle but for their pings and a slow chat
+  async soakSetup({ proto, url, secret, n }) {
+    const r = await setupClients({ proto, url, secret, n, roomOf: (i) => `bench:p${i >> 1}`, prefix: 'soak' });
+    state.clients = r.clients;
+    return { opened: r.clients.length, failed: r.failed, openMs: r.openMs, errors: r.errors };
+  },
+  /**
+   * `rate` chat messages/s (from the intended send time, as in the ladder steps) for
+   * `durationMs`, while every connection pings every `pingEveryMs` (staggered, like the SDK's
+   * heartbeat): deliveries, latency, connections closed meanwhile, CPU of the server and of
+   * this process.
+   */
+  async soakRun({ rate, durationMs, drainTimeoutMs, serverPid, pingEveryMs = 25_000 }) {
+    const clients = state.clients;
+    const open0 = clients.filter((c) => !c.closed).length;
+    const slices = Math.max(1, Math.round(pingEveryMs / 1000));
+    let tick = 0;
+    const pinger = setInterval(() => {
+      const slice = tick++ % slices;
+      for (let i = slice; i < clients.length; i += slices) {
+        const c = clients[i];
+        if (c.ws.readyState === WebSocket.OPEN) c.ws.send(`{"t":"ping","ts":${Date.now()}}`);
+      }
+    }, 1000);
+    try {
+      const phase = newPhase();
+      for (const c of clients) c.onDelivery = phase.deliver;
+      const srv0 = procSample(serverPid);
+      const load0 = procSample();
+      const machine0 = machineSample();
+      const { sent, sendMs, lagMs } = await pace(rate, durationMs, (k, intended) => {
+        const c = clients[(k * 7919) % clients.length];
+        c.publish(`bench:p${c.idx >> 1}`, payload(intended));
+      });
+      const drained = await drain(phase, sent * 2, phase.start + sendMs, { drainTimeoutMs });
+      const server = procDelta(srv0, procSample(serverPid));
+      const load = procDelta(load0, procSample());
+      const machine = machineDelta(machine0, machineSample(), (server.cpuMs ?? 0) + (load.cpuMs ?? 0));
+      const open1 = clients.filter((c) => !c.closed).length;
+      return {
+        rate, sent, expected: sent * 2, delivered: phase.count, deliveredRatio: sent ? Math.round((phase.count / (sent * 2)) * 1000) / 1000 : null, drained,
+        latencyMs: phase.hist.summary(), sendLagMs: lagMs, behind: (lagMs.p99 ?? 0) > BEHIND_P99_MS, server, load, machine,
+        openAtStart: open0, openAtEnd: open1, disconnects: open0 - open1,
+      };
+    } finally {
+      clearInterval(pinger);
+    }
   },
 
   async closeAll() {

@@ -17,7 +17,11 @@
 //   --subscribers=N --chat-clients=N --connections=N --storm-clients=N   override sizes
 //   --publishers=N                fan-out: N members publish in turn (default 1), e.g. a busy room
 //   --cpu-prof                    --cpu-prof the Sinyal server child during fan-out / chat (use with --only=)
-//   --out=FILE                    JSON output (default bench/results/latest.json)
+//   --out=FILE                    JSON output (default bench/results/latest.json; with --soak bench/results/soak.json)
+//   --soak                        only the soak: N idle Sinyal-protocol connections (pinging like the SDK) in
+//                                 two-person rooms + a slow chat, for M minutes: server memory slope,
+//                                 disconnects, latency (the Sinyal servers of --servers, default sinyal)
+//   --soak-connections=N --soak-minutes=M --soak-rate=R   soak size (default 10,000, 5 min, 100 msg/s)
 //   --servers=…,sinyal@DIR        also run the Sinyal server built into DIR (a copy of
 //                                 packages/server/dist placed under node_modules/ so that its imports
 //                                 resolve), to compare builds in the same run; repeatable
@@ -29,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 import { spawnChild } from './lib/rpc.mjs';
 import { fmtInt, r1, table } from './lib/stats.mjs';
 import { machineDelta, machineSample, procDelta, procSample } from './lib/proc.mjs';
-import { buildTables, classify, describeRun, label as LABEL } from './lib/report.mjs';
+import { buildTables, classify, describeRun, label as LABEL, slopePerMin } from './lib/report.mjs';
 import { measureSizes } from './size.mjs';
 import { summarise } from './prof-summary.mjs';
 
@@ -42,6 +46,7 @@ const args = Object.fromEntries(
   }),
 );
 const quick = Boolean(args.quick);
+const soakOnly = Boolean(args.soak);
 const only = args.only ? new Set(String(args.only).split(',')) : null;
 const want = (s) => !only || only.has(s);
 const servers = args.servers ? String(args.servers).split(',') : ['sinyal', 'sinyal-unbatched', 'socketio', 'ws'];
@@ -50,8 +55,9 @@ const list = (k, def) => (args[k] !== undefined ? String(args[k]).split(',').map
 const repeat = num('repeat', quick ? 1 : 3);
 for (const [k, v] of Object.entries({ repeat })) if (!(Number.isInteger(v) && v >= 1)) throw new TypeError(`--${k} must be a positive integer`);
 
-// Sizes. Full: 4 servers × 3 repeats; fan-out ≈ 5 min, chat ≈ 3 min, connections ≈ 2 min,
-// storm ≈ 2 min, size + decode < 1 min on 2 cores.
+// Sizes. Full, on 2 idle cores: 4 servers × 3 repeats; fan-out ≈ 6 min (the servers that
+// cannot carry the top steps spend up to 4 s draining and 3 s settling after each), chat ≈ 3 min,
+// connections ≈ 2 min, storm ≈ 2 min, size + decode ≈ 1 min: ≈ 13–14 min.
 const cfg = quick
   ? {
       subscribers: num('subscribers', 200), publishers: num('publishers', 1),
@@ -66,13 +72,15 @@ const cfg = quick
       subscribers: num('subscribers', 1000), publishers: num('publishers', 1),
       // 20…400 msg/s × 1,000 = 20k…400k deliveries/s offered.
       fanoutRates: list('fanout-rates', [20, 50, 100, 200, 400]), latencyRate: 50,
-      warmupMs: num('warmup-ms', 1000), stepMs: num('step-ms', 2500), drainTimeoutMs: 5000,
+      warmupMs: num('warmup-ms', 1000), stepMs: num('step-ms', 2000), drainTimeoutMs: 4000,
       chatClients: num('chat-clients', 2000), chatRates: list('chat-rates', [500, 2000, 4000]),
       connections: num('connections', 10_000), connWarmup: 1000,
       stormClients: num('storm-clients', 2000), stormRooms: 100,
       decodeN: 200_000,
     };
 if (!cfg.fanoutRates.includes(cfg.latencyRate)) cfg.latencyRate = cfg.fanoutRates[0];
+Object.assign(cfg, { soakConnections: num('soak-connections', 10_000), soakMinutes: num('soak-minutes', 5), soakRate: num('soak-rate', 100) });
+for (const k of ['soakConnections', 'soakMinutes', 'soakRate']) if (!(cfg[k] > 0)) throw new TypeError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be a positive number`);
 
 const SECRET = randomBytes(32).toString('base64url');
 const notes = [];
@@ -103,7 +111,7 @@ function machine() {
   };
 }
 
-async function withPair(server, { prof = false } = {}, fn) {
+async function withPair(server, { prof = false, lifetimeMs } = {}, fn) {
   const execArgv = ['--expose-gc'];
   if (prof) execArgv.push('--cpu-prof', `--cpu-prof-dir=${here}results/prof`);
   const env = {
@@ -111,8 +119,8 @@ async function withPair(server, { prof = false } = {}, fn) {
     ...(altDist(server) ? { BENCH_SINYAL_DIST: altDist(server) } : {}),
     ...(server === 'sinyal-unbatched' ? { BENCH_BATCH_WRITES: '0' } : {}),
   };
-  const srv = spawnChild(`${here}servers/${protoOf(server)}.mjs`, { execArgv, env, name: `${server}-server` });
-  const load = spawnChild(`${here}load.mjs`, { execArgv: ['--max-old-space-size=4096'], name: 'load' });
+  const srv = spawnChild(`${here}servers/${protoOf(server)}.mjs`, { execArgv, env, name: `${server}-server`, lifetimeMs });
+  const load = spawnChild(`${here}load.mjs`, { execArgv: ['--max-old-space-size=4096'], name: 'load', lifetimeMs });
   try {
     const info = await srv.rpc('start');
     return await fn(srv, load, info);
@@ -218,27 +226,81 @@ function decode() {
   });
 }
 
+/**
+ * Soak: `soakConnections` connections in two-person rooms, each pinging every 25 s, and a
+ * chat of `soakRate` msg/s over them for `soakMinutes`, after a warm-up (10 % of the time,
+ * at most 30 s). The server's memory is sampled without forcing a GC (a full GC would pause
+ * the server being measured) and once after GC at each end; the slope is fitted by least
+ * squares (bytes per minute).
+ */
+async function soak(server) {
+  const durationMs = cfg.soakMinutes * 60_000;
+  const warmupMs = Math.min(30_000, durationMs / 10);
+  const sampleMs = Math.max(1000, Math.round(durationMs / 60));
+  return withPair(server, { lifetimeMs: durationMs + warmupMs + 20 * 60_000 }, async (srv, load, info) => {
+    const setup = await load.rpc('soakSetup', { proto: 'sinyal', url: info.url, secret: SECRET, n: cfg.soakConnections }, 900_000);
+    console.log(`    ${LABEL(server)} soak: ${setup.opened}/${cfg.soakConnections} connections open in ${setup.openMs} ms; warm-up ${warmupMs} ms, then ${cfg.soakMinutes} min at ${cfg.soakRate} msg/s`);
+    await load.rpc('soakRun', { rate: cfg.soakRate, durationMs: warmupMs, drainTimeoutMs: 5000, serverPid: srv.child.pid }, warmupMs + 120_000);
+    const memStart = await srv.rpc('mem');
+    const t0 = performance.now();
+    const samples = [];
+    let stop = false;
+    let wake = () => {};
+    const sampler = (async () => {
+      while (!stop) {
+        await new Promise((r) => {
+          wake = r;
+          setTimeout(r, sampleMs);
+        });
+        if (stop) break;
+        const m = await srv.rpc('memNow');
+        samples.push({ tMs: Math.round(performance.now() - t0), rss: m.rss, heapUsed: m.heapUsed, external: m.external });
+      }
+    })();
+    let run;
+    try {
+      run = await load.rpc('soakRun', { rate: cfg.soakRate, durationMs, drainTimeoutMs: 10_000, serverPid: srv.child.pid }, durationMs + 120_000);
+    } finally {
+      stop = true;
+      wake();
+      await sampler;
+    }
+    const memEnd = await srv.rpc('mem');
+    const serverConnections = await srv.rpc('connections');
+    const out = {
+      requested: cfg.soakConnections, setup, warmupMs, durationMs, sampleMs, phase: run,
+      serverConnectionsAtEnd: serverConnections, memStart, memEnd, samples,
+      heapSlopeBytesPerMin: slopePerMin(samples, 'heapUsed'), rssSlopeBytesPerMin: slopePerMin(samples, 'rss'),
+      serverUsPerMessage: usPer(run.server.cpuMs, run.sent),
+    };
+    console.log(`    ${LABEL(server)} soak: ${run.disconnects} disconnects, ${serverConnections} server connections at the end; p99 ${run.latencyMs.p99} ms; heap slope ${fmtInt(out.heapSlopeBytesPerMin)} B/min, RSS slope ${fmtInt(out.rssSlopeBytesPerMin)} B/min over ${samples.length} samples; ${boundText(run)}`);
+    return out;
+  });
+}
+
 // ------------------------------------------------------------------ main
 const started = performance.now();
 const results = {
   schema: 2,
+  kind: soakOnly ? 'soak' : 'suite',
   machine: machine(),
   flags: { argv, quick, repeat, only: only ? [...only] : null, servers },
   config: cfg,
   sizes: null,
   decode: null,
-  runs: { fanout: [], chat: [], connections: [], storm: [] },
+  runs: { fanout: [], chat: [], connections: [], storm: [], soak: [] },
   notes,
 };
 console.log(`Sinyal bench (${quick ? 'quick' : 'full'}, ${repeat} repeat${repeat === 1 ? '' : 's'}) on ${results.machine.cpuModel}, ${results.machine.cores} cores, Node ${results.machine.node}, load avg ${results.machine.loadavgAtStart.join(' ')}`);
 console.log(`sizes: ${JSON.stringify(cfg)}`);
 if (results.machine.loadavgAtStart[0] > results.machine.cores * 0.5) note(`the machine was already busy at start (load average ${results.machine.loadavgAtStart[0]} on ${results.machine.cores} cores): absolute figures are noisy`);
 
-const need = cfg.connections + cfg.connWarmup + 1000;
+const need = (soakOnly ? cfg.soakConnections : cfg.connections + cfg.connWarmup) + 1000;
 if (results.machine.ulimitN && results.machine.ulimitN < need) {
-  const scaled = Math.max(100, results.machine.ulimitN - cfg.connWarmup - 1000);
-  note(`ulimit -n is ${results.machine.ulimitN}: scaling the connections scenario from ${cfg.connections} to ${scaled}`);
-  cfg.connections = scaled;
+  const key = soakOnly ? 'soakConnections' : 'connections';
+  const scaled = Math.max(100, results.machine.ulimitN - (soakOnly ? 0 : cfg.connWarmup) - 1000);
+  note(`ulimit -n is ${results.machine.ulimitN}: scaling the ${soakOnly ? 'soak' : 'connections scenario'} from ${cfg[key]} to ${scaled}`);
+  cfg[key] = scaled;
 }
 
 const step = async (name, fn) => {
@@ -251,19 +313,24 @@ const step = async (name, fn) => {
   }
 };
 
-await step('size', async () => {
-  results.sizes = await measureSizes();
-});
-await step('decode', async () => {
-  results.decode = await decode();
-});
-const scenarios = { fanout, chat, connections, storm };
+if (!soakOnly) {
+  await step('size', async () => {
+    results.sizes = await measureSizes();
+  });
+  await step('decode', async () => {
+    results.decode = await decode();
+  });
+}
+const soakServers = servers.filter((s) => protoOf(s) === 'sinyal');
+if (soakOnly) results.flags.servers = args.servers ? soakServers : ['sinyal'];
+const scenarios = soakOnly ? { soak } : { fanout, chat, connections, storm };
 for (const [scenario, run] of Object.entries(scenarios)) {
-  await step(scenario, async () => {
-    for (let rep = 0; rep < repeat; rep++) {
+  await step(scenario === 'soak' ? 'soak' : scenario, async () => {
+    for (let rep = 0; rep < (soakOnly ? 1 : repeat); rep++) {
       // Rotated order: repeat 0 runs A B C D, repeat 1 B C D A, …
-      const order = servers.map((_, i) => servers[(i + rep) % servers.length]);
-      console.log(`  repeat ${rep + 1}/${repeat}: ${order.map(LABEL).join(' → ')}`);
+      const names = results.flags.servers;
+      const order = names.map((_, i) => names[(i + rep) % names.length]);
+      console.log(`  repeat ${rep + 1}/${soakOnly ? 1 : repeat}: ${order.map(LABEL).join(' → ')}`);
       for (const [position, s] of order.entries()) {
         try {
           results.runs[scenario].push({ rep, position, server: s, ...(await run(s)) });
@@ -308,7 +375,7 @@ for (const line of describeRun(results)) print(line);
 if (notes.length) print(`Notes:\n${notes.map((n) => `- ${n}`).join('\n')}`);
 
 console.log(`\n${out.join('\n')}`);
-const file = args.out ? String(args.out) : `${here}results/latest.json`;
+const file = args.out ? String(args.out) : `${here}results/${soakOnly ? 'soak' : 'latest'}.json`;
 mkdirSync(`${here}results`, { recursive: true });
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 rmSync(`${here}results/.cache`, { recursive: true, force: true });

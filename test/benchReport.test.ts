@@ -2,9 +2,9 @@
 // the bound, when a step is no measure, medians and ranges over repeats, the generated section.
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM module of the bench, without types
-import { agg, boundOf, buildTables, classify, fmtAgg, NOT_A_MEASURE } from '../bench/lib/report.mjs';
+import { agg, boundOf, buildTables, classify, fmtAgg, NOT_A_MEASURE, slopePerMin } from '../bench/lib/report.mjs';
 // @ts-expect-error plain ESM module of the bench, without types
-import { END, renderSection, replaceSection, START } from '../bench/report-md.mjs';
+import { END, renderSection, replaceSection, SOAK_END, SOAK_START, START } from '../bench/report-md.mjs';
 // @ts-expect-error plain ESM module of the bench, without types
 import { machineDelta, machineSample, procCpuMs, procDelta, procSample } from '../bench/lib/proc.mjs';
 
@@ -98,6 +98,36 @@ describe('bench report rules', () => {
     expect(updated.endsWith(`${END}\n\nmore prose\n`)).toBe(true);
     expect(() => replaceSection('# no markers', section)).toThrow(/no <!-- bench:generated:start -->/);
     expect(() => renderSection({ ...results, schema: 1 })).toThrow(/older bench/);
+  });
+
+  it('fits the memory slope of a soak by least squares, in bytes per minute', () => {
+    const line = [0, 30_000, 60_000, 90_000, 120_000].map((tMs) => ({ tMs, heapUsed: 50e6 + (tMs / 60_000) * 1000 }));
+    expect(slopePerMin(line, 'heapUsed')).toBe(1000);
+    // A sawtooth around a flat line has no slope.
+    const flat = Array.from({ length: 60 }, (_, i) => ({ tMs: i * 5000, heapUsed: 50e6 + (i % 2 ? 4e6 : -4e6) }));
+    expect(Math.abs(slopePerMin(flat, 'heapUsed'))).toBeLessThan(0.1 * 4e6);
+    expect(slopePerMin([{ tMs: 0, heapUsed: 1 }], 'heapUsed')).toBeNull();
+  });
+
+  it('writes a soak into its own section of the document', () => {
+    const phase = { openAtStart: 10, openAtEnd: 10, disconnects: 0, deliveredRatio: 1, latencyMs: { p50: 1, p99: 3, max: 9 }, server: { cpuPct: 5 }, load: { cpuPct: 5 }, machine: { othersCpuPct: 1 }, behind: false, drained: true };
+    const run = { rep: 0, position: 0, server: 'sinyal', requested: 10, phase, samples: [{}, {}], heapSlopeBytesPerMin: 2048, rssSlopeBytesPerMin: -1024, memStart: { heapUsed: 2 ** 20 }, memEnd: { heapUsed: 2 ** 21 }, serverUsPerMessage: 99 };
+    const results = {
+      schema: 2,
+      kind: 'soak',
+      flags: { argv: ['--soak'], quick: false, repeat: 3, servers: ['sinyal'] },
+      config: { soakConnections: 10, soakRate: 100, soakMinutes: 5 },
+      machine: { date: 'd', cpuModel: 'cpu', cores: 2, totalMemMB: 1024, platform: 'linux', node: 'v20', loadavgAtStart: [0, 0, 0], loadavgAtEnd: [0, 0, 0] },
+      runs: { soak: [run] },
+      totalSeconds: 1,
+    };
+    const section = renderSection(results);
+    expect(section.startsWith(SOAK_START) && section.endsWith(SOAK_END)).toBe(true);
+    expect(section).toContain('| Sinyal (batched) | 10 / 10 (of 10) | 0 | 100 % | 1 | 3 | 9 | 2.0 KB/min (2 samples) | -1.0 KB/min | 1.0 → 2.0 MB | 99 | 5 | 5 | neither |');
+    const doc = `${START}\nsuite\n${END}\n${SOAK_START}\nold soak\n${SOAK_END}\n`;
+    const updated = replaceSection(doc, section);
+    expect(updated).toContain(`${START}\nsuite\n${END}`);
+    expect(updated).not.toContain('old soak');
   });
 
   it('reads CPU time and write calls of a process, and the machine, from /proc', () => {

@@ -70,6 +70,21 @@ export function fmtAgg(a, digits = 1, unit = '') {
   return `${round(a.median, digits)} [${round(a.min, digits)}–${round(a.max, digits)}]${unit}`;
 }
 
+/** Least-squares slope of `key` over `samples` ({ tMs, [key]: bytes }), in bytes per minute. */
+export function slopePerMin(samples, key) {
+  const pts = samples.filter((p) => typeof p[key] === 'number').map((p) => [p.tMs / 60_000, p[key]]);
+  if (pts.length < 2) return null;
+  const mx = pts.reduce((a, [x]) => a + x, 0) / pts.length;
+  const my = pts.reduce((a, [, y]) => a + y, 0) / pts.length;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of pts) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den ? Math.round(num / den) : null;
+}
+
 const kb = (b) => (b == null ? '-' : `${(b / 1024).toFixed(2)} KB`);
 const okRuns = (results, scenario) => (results.runs?.[scenario] ?? []).filter((r) => !r.error);
 const serversOf = (results) => results.flags.servers;
@@ -215,6 +230,21 @@ export function buildTables(results) {
     });
   }
 
+  const soaks = okRuns(results, 'soak');
+  if (soaks.length) {
+    out.push({
+      id: 'soak',
+      title: `(e) Soak: ${fmtIntOrDash(cfg.soakConnections)} connections in two-person rooms, each pinging every 25 s, + ${cfg.soakRate} chat msg/s for ${cfg.soakMinutes} min (after a warm-up)`,
+      headers: ['server', 'open at start / end', 'disconnects', 'delivered', 'p50 ms', 'p99 ms', 'max ms', 'heap slope', 'RSS slope', 'heap after GC start → end', 'srv CPU µs/message', 'srv CPU %', 'load CPU %', 'bound'],
+      rows: soaks.map(({ phase: p, ...r }) => [
+        label(r.server), `${fmtIntOrDash(p.openAtStart)} / ${fmtIntOrDash(p.openAtEnd)} (of ${fmtIntOrDash(r.requested)})`, fmtIntOrDash(p.disconnects), `${Math.round(p.deliveredRatio * 1000) / 10} %`,
+        p.latencyMs.p50, p.latencyMs.p99, p.latencyMs.max,
+        `${r.heapSlopeBytesPerMin == null ? '-' : (r.heapSlopeBytesPerMin / 1024).toFixed(1)} KB/min (${r.samples.length} samples)`, `${r.rssSlopeBytesPerMin == null ? '-' : (r.rssSlopeBytesPerMin / 1024).toFixed(1)} KB/min`,
+        `${(r.memStart.heapUsed / 2 ** 20).toFixed(1)} → ${(r.memEnd.heapUsed / 2 ** 20).toFixed(1)} MB`, r.serverUsPerMessage, p.server.cpuPct, p.load.cpuPct, boundOf([p]).text,
+      ]),
+    });
+  }
+
   // Sinyal ÷ socket.io at the same offered rate.
   const cmp = [];
   const pairs = servers.includes('socketio') ? servers.filter((s) => s === 'sinyal' || s === 'sinyal-unbatched') : [];
@@ -270,11 +300,16 @@ export function buildTables(results) {
 export function describeRun(results) {
   const m = results.machine;
   const cfg = results.config;
+  const sizes = results.kind === 'soak'
+    ? `Sizes: soak ${cfg.soakConnections} connections, ${cfg.soakRate} msg/s, ${cfg.soakMinutes} min.`
+    : `Sizes: fan-out ${cfg.subscribers} subscribers at ${cfg.fanoutRates.join(', ')} msg/s; chat ${cfg.chatClients} clients at ${cfg.chatRates.join(', ')} msg/s; each step ${cfg.warmupMs} ms warm-up + ${cfg.stepMs} ms measured; connections ${cfg.connWarmup} warm-up + ${cfg.connections} measured; storm ${cfg.stormClients} clients.`;
   return [
     `Run of ${m.date} (${results.totalSeconds} s${results.flags.quick ? ', --quick: a smoke run of the suite, sizes too small to be figures' : ''}).`,
     `Machine: ${m.cpuModel}, ${m.cores} cores, ${fmtIntOrDash(m.totalMemMB)} MB RAM, ${m.platform}, Node ${m.node}, ulimit -n ${m.ulimitN ?? '?'}, ephemeral ports ${m.ephemeralPorts ?? '?'}.`,
     `Load average (1, 5, 15 min) at start ${m.loadavgAtStart.join(' ')}, at end ${(m.loadavgAtEnd ?? []).join(' ')}.`,
-    `Flags: \`${results.flags.argv.length ? results.flags.argv.join(' ') : '(none)'}\`; ${results.flags.repeat} repeat(s), servers alternating in rotated order within each repeat: ${results.flags.servers.map(label).join(', ')}.`,
-    `Sizes: fan-out ${cfg.subscribers} subscribers at ${cfg.fanoutRates.join(', ')} msg/s; chat ${cfg.chatClients} clients at ${cfg.chatRates.join(', ')} msg/s; each step ${cfg.warmupMs} ms warm-up + ${cfg.stepMs} ms measured; connections ${cfg.connWarmup} warm-up + ${cfg.connections} measured; storm ${cfg.stormClients} clients.`,
+    results.kind === 'soak'
+      ? `Flags: \`${results.flags.argv.join(' ')}\`; server${results.flags.servers.length === 1 ? '' : 's'}: ${results.flags.servers.map(label).join(', ')}.`
+      : `Flags: \`${results.flags.argv.length ? results.flags.argv.join(' ') : '(none)'}\`; ${results.flags.repeat} repeat(s), servers alternating in rotated order within each repeat: ${results.flags.servers.map(label).join(', ')}.`,
+    sizes,
   ];
 }
