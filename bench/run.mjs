@@ -172,14 +172,15 @@ async function connections(server) {
     const m0 = machineSample();
     const r = await load.rpc('connOpen', { proto, url: info.url, n: cfg.connections, first: cfg.connWarmup }, 600_000);
     const cpu = procDelta(s0, procSample(srv.child.pid));
-    const machine = machineDelta(m0, machineSample(), cpu.cpuMs + procDelta(l0, procSample(load.child.pid)).cpuMs);
+    const loadCpu = procDelta(l0, procSample(load.child.pid));
+    const machine = machineDelta(m0, machineSample(), cpu.cpuMs + loadCpu.cpuMs);
     const mem1 = await srv.rpc('mem');
     const conns = await srv.rpc('connections');
     const per = (k) => (r.opened ? Math.round((mem1[k] - mem0[k]) / r.opened) : null);
     const out = {
       requested: cfg.connections, warmupOpened: warm.opened, opened: r.opened, failed: r.failed, serverConnections: conns, openMs: r.openMs,
-      connsPerSec: Math.round((r.opened / r.openMs) * 1000), serverCpuMs: cpu.cpuMs, serverCpuPct: r1((cpu.cpuMs / r.openMs) * 100), serverUsPerConn: usPer(cpu.cpuMs, r.opened),
-      loadCpuMs: r.loadCpuMs, loadCpuPct: r.loadCpuPct,
+      connsPerSec: Math.round((r.opened / r.openMs) * 1000), serverCpuMs: cpu.cpuMs, serverCpuPct: cpu.cpuPct, serverUsPerConn: usPer(cpu.cpuMs, r.opened),
+      loadCpuMs: loadCpu.cpuMs, loadCpuPct: loadCpu.cpuPct,
       rssPerConnBytes: per('rss'), heapUsedPerConnBytes: per('heapUsed'), externalPerConnBytes: per('external'),
       machine, serverMemBefore: mem0, serverMemAfter: mem1, errors: r.errors,
     };
