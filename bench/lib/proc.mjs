@@ -47,29 +47,39 @@ export function procDelta(a, b) {
   };
 }
 
-/** CPU time of the whole machine so far (all cores, from /proc/stat), in ms: busy and idle. */
+/**
+ * CPU time of the whole machine so far (all cores, from /proc/stat), in ms: time in tasks
+ * (user, nice, system, and steal — time the hypervisor gave to other guests), in interrupts
+ * (irq, softirq: over loopback that is mostly the measured processes' own network traffic,
+ * which a kernel with IRQ time accounting charges to no process), and idle.
+ */
 export function machineSample() {
   try {
     const line = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0];
     const [user, nice, system, idle, iowait = 0, irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
     const toMs = (ticks) => (ticks * 1000) / ticksPerSecond;
-    return { busyMs: toMs(user + nice + system + irq + softirq + steal), idleMs: toMs(idle + iowait), at: performance.now() };
+    return { taskMs: toMs(user + nice + system + steal), irqMs: toMs(irq + softirq), idleMs: toMs(idle + iowait), at: performance.now() };
   } catch {
     return null;
   }
 }
 
 /**
- * The machine between two samples: busy share of all its cores (%), and the CPU (% of one
- * core) used by processes other than `ours` (the CPU ms of the processes measured).
+ * The machine between two samples: busy share of all its cores (%), interrupt time (% of one
+ * core), and the CPU (% of one core) used by processes other than ours (`oursCpuMs`: the CPU
+ * ms of the processes measured). Interrupt time is left out of the others' share, since it
+ * cannot be told apart from our own traffic's.
  */
 export function machineDelta(a, b, oursCpuMs = 0) {
   if (!a || !b) return null;
-  const busy = b.busyMs - a.busyMs;
-  const total = busy + (b.idleMs - a.idleMs);
+  const task = b.taskMs - a.taskMs;
+  const irq = b.irqMs - a.irqMs;
+  const total = task + irq + (b.idleMs - a.idleMs);
   const wallMs = b.at - a.at;
+  const pctOfCore = (ms) => (wallMs > 0 ? Math.round((ms / wallMs) * 1000) / 10 : null);
   return {
-    busyPct: total > 0 ? Math.round((busy / total) * 1000) / 10 : null,
-    othersCpuPct: wallMs > 0 ? Math.round((Math.max(0, busy - oursCpuMs) / wallMs) * 1000) / 10 : null,
+    busyPct: total > 0 ? Math.round(((task + irq) / total) * 1000) / 10 : null,
+    irqCpuPct: pctOfCore(irq),
+    othersCpuPct: pctOfCore(Math.max(0, task - oursCpuMs)),
   };
 }
