@@ -78,6 +78,10 @@ const cfg = quick
       stormClients: num('storm-clients', 2000), stormRooms: 100,
       decodeN: 200_000,
     };
+for (const [k, v] of Object.entries(cfg)) {
+  const ok = Array.isArray(v) ? v.length > 0 && v.every((x) => Number.isFinite(x) && x > 0) : Number.isFinite(v) && v >= 0;
+  if (!ok) throw new TypeError(`bench: ${k} must be ${Array.isArray(v) ? 'a list of positive numbers' : 'a non-negative number'} (got ${v})`);
+}
 if (!cfg.fanoutRates.includes(cfg.latencyRate)) cfg.latencyRate = cfg.fanoutRates[0];
 Object.assign(cfg, { soakConnections: num('soak-connections', 10_000), soakMinutes: num('soak-minutes', 5), soakRate: num('soak-rate', 100) });
 for (const k of ['soakConnections', 'soakMinutes', 'soakRate']) if (!(cfg[k] > 0)) throw new TypeError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be a positive number`);
