@@ -24,6 +24,13 @@ client.room('demo:lobby').on('demo:message', (m) => console.log(m));`,
     code: `export * from '@sinyal/client';`,
   },
   {
+    name: 'client core + tabs: createSharedClient + room',
+    budget: undefined,
+    code: `import { createSharedClient } from '@sinyal/client/tabs';
+const client = createSharedClient({ url: 'wss://example.test/ws', token: () => 't' });
+client.room('demo:lobby').on('demo:message', (m) => console.log(m));`,
+  },
+  {
     name: '@sinyal/react (all hooks; excl. client, react)',
     budget: ADAPTER_BUDGET,
     code: `export * from '@sinyal/react';`,

@@ -1,10 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', http: 'src/http/index.ts' },
+  entry: { index: 'src/index.ts', http: 'src/http/index.ts', tabs: 'src/tabs/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
   target: 'es2022',
   treeshake: true,
+  // The tabs entry uses the core through the package's own name: one copy of the client's classes.
+  external: ['@sinyal/client'],
 });
