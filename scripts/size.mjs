@@ -13,6 +13,12 @@ const client = createClient({ url: 'wss://example.test/ws', token: () => 't' });
 client.room('demo:lobby').on('demo:message', (m) => console.log(m));`,
   },
   {
+    name: 'client HTTP fallback (@sinyal/client/http)',
+    budget: 2500,
+    code: `export * from '@sinyal/client/http';`,
+    external: ['@sinyal/protocol'],
+  },
+  {
     name: 'client everything (all exports)',
     budget: undefined,
     code: `export * from '@sinyal/client';`,

@@ -29,6 +29,19 @@ export interface FaultProxy {
   setDelay(ms: number): void;
   /** Refuse (reset) new connections while true, e.g. to simulate the server being unreachable. */
   refuse(refusing: boolean): void;
+  /**
+   * While true, a connection that asks for a WebSocket upgrade is reset (a middlebox that
+   * breaks upgrades); plain HTTP requests pass. Answers nothing; counts them in `upgradesRefused`.
+   */
+  refuseUpgrades(refusing: boolean): void;
+  /** Upgrade requests reset by {@link FaultProxy.refuseUpgrades} so far. */
+  upgradesRefused(): number;
+  /**
+   * While true, nothing of a response with `Content-Type: text/event-stream` reaches the client
+   * (a proxy that buffers whole responses, in front of a stream that does not end); other
+   * responses pass.
+   */
+  bufferEventStreams(buffering: boolean): void;
   /** Connections currently open through the proxy. */
   connections(): number;
   /** Total connections accepted so far. */
@@ -42,15 +55,28 @@ export async function createFaultProxy(options: { targetPort: number; targetHost
   let refusing = false;
   let delayMs = 0;
   let accepted = 0;
+  let refusingUpgrades = false;
+  let upgradesRefused = 0;
+  let buffering = false;
 
   /** While stalled: resolves when the stall ends. */
   let stallOver: Promise<void> | undefined;
   let endStall = () => {};
 
-  const pipe = (from: net.Socket, to: net.Socket) => {
+  const pipe = (from: net.Socket, to: net.Socket, direction: 'up' | 'down') => {
     // A promise chain per direction keeps chunk order under any delay or stall.
     let chain = Promise.resolve();
-    from.on('data', (chunk) => {
+    /** An event stream behind a buffering proxy: nothing more of it gets through. */
+    let held = false;
+    from.on('data', (chunk: Buffer) => {
+      if (direction === 'up' && refusingUpgrades && /\r\nupgrade:\s*websocket/i.test(chunk.toString('latin1'))) {
+        upgradesRefused++;
+        from.destroy();
+        to.destroy();
+        return;
+      }
+      if (direction === 'down' && buffering && /\r\ncontent-type:\s*text\/event-stream/i.test(chunk.toString('latin1'))) held = true;
+      if (held) return;
       const wait = delayMs;
       chain = chain
         .then(() => (wait > 0 ? new Promise<void>((resolve) => setTimeout(resolve, wait)) : undefined))
@@ -77,8 +103,8 @@ export async function createFaultProxy(options: { targetPort: number; targetHost
     };
     client.on('error', teardown).on('close', teardown);
     upstream.on('error', teardown).on('close', teardown);
-    pipe(client, upstream);
-    pipe(upstream, client);
+    pipe(client, upstream, 'up');
+    pipe(upstream, client, 'down');
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as net.AddressInfo).port;
@@ -107,6 +133,13 @@ export async function createFaultProxy(options: { targetPort: number; targetHost
     },
     refuse(value) {
       refusing = value;
+    },
+    refuseUpgrades(value) {
+      refusingUpgrades = value;
+    },
+    upgradesRefused: () => upgradesRefused,
+    bufferEventStreams(value) {
+      buffering = value;
     },
     connections: () => pairs.size,
     accepted: () => accepted,

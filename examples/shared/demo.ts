@@ -4,6 +4,7 @@
 // ⚠️ DEMO ONLY: tokens come from `GET /demo/login?user=…` of the example server, which hands
 // one to anyone. In your app, `token` calls your own backend (session cookie → short JWT).
 import { createClient, type ClientOptions, type SinyalClient } from '@sinyal/client';
+import { httpFallback, httpTransport } from '@sinyal/client/http';
 import { createSharedClient } from '@sinyal/client/tabs';
 import { formatPrice, formatTime } from './format.mjs';
 import type { PropertyKind } from './houseArt';
@@ -44,6 +45,12 @@ export const serverHttpUrl = (params.get('server') ?? (import.meta.env.VITE_SINY
 export const serverWsUrl = `${serverHttpUrl.replace(/^http/, 'ws')}/ws`;
 /** `?user=buyer-1`: two windows with two users = two people. */
 export const userId = params.get('user');
+/**
+ * `?transport=http`: over HTTP only (`@sinyal/client/http`: a stream, or long-polls where a
+ * proxy buffers it); `?transport=auto`: WebSocket first, HTTP where upgrades fail or the browser
+ * has no WebSocket, and back when they work. Without it: WebSocket.
+ */
+export const transport = params.get('transport');
 
 /**
  * Options of the activity tracker every page turns on: `?idleAfter=20` reports this tab idle
@@ -92,6 +99,7 @@ export function createDemoClient(user: string): SinyalClient {
     // A dead connection (network gone while the socket looks open — e.g. DevTools'
     // "Offline", a train tunnel) is noticed within 5 + 2.5 s instead of the default 15 s.
     heartbeat: { intervalMs: 5000, timeoutMs: 2500 },
+    ...(transport === 'http' ? { WebSocket: httpTransport() } : transport === 'auto' ? { WebSocket: httpFallback() } : {}),
   };
   // The hooks and composables take either: a shared client is a SinyalClient.
   const client = sharedTabs ? createSharedClient({ ...options, tabs: { key: user } }) : createClient(options);

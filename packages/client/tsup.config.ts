@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', tabs: 'src/tabs/index.ts' },
+  entry: { index: 'src/index.ts', http: 'src/http/index.ts', tabs: 'src/tabs/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

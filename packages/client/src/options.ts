@@ -16,7 +16,11 @@ export interface ClientOptions {
    * asks for a new one once; refused twice in a row, it stops in `failed`.
    */
   token?: TokenSource;
-  /** WebSocket implementation. @default globalThis.WebSocket (pass `ws` in Node < 22) */
+  /**
+   * WebSocket implementation, or a transport of the same shape: `httpFallback()` from
+   * `@sinyal/client/http` (WebSocket first, HTTP where upgrades fail), `httpTransport()` (HTTP only).
+   * @default globalThis.WebSocket (pass `ws` in Node < 22)
+   */
   WebSocket?: WebSocketConstructor;
   /** Reconnect backoff. @default DEFAULT_BACKOFF (full jitter, 0.5 s → 20 s, unlimited attempts) */
   reconnect?: Partial<BackoffOptions>;

@@ -34,6 +34,8 @@ import { SinyalServerError } from './errors';
 import { RoomName } from '@sinyal/protocol/schema';
 import { Session } from './connection/session';
 import { FlushScheduler } from './wire/flushScheduler';
+import type { HttpSocket, SessionSocket } from './wire/httpSocket';
+import { createHttpTransport } from './http/httpTransport';
 import { MemoryStore } from './store/memoryStore';
 import type { Store } from './store/types';
 
@@ -209,6 +211,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
       },
       history: () => store.stats?.(),
       sockets: { count: () => caps.sockets, limit: limits.maxConnections },
+      http: () => ({ ...httpTransport.stats(), maxBytesPerConnection: limits.maxBufferedBytes }),
     },
     () => context.commands,
     { processMetrics: metricsConfig.processMetrics },
@@ -232,6 +235,15 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
       return { status: 401, code: 'unauthorized', msg: error instanceof AuthError ? error.message : 'token invalid' };
     }
   };
+
+  const httpTransport = createHttpTransport({
+    admit,
+    open: (user, socket, req) => openHttp(user, socket, req),
+    maxFrameBytes: limits.maxFrameBytes,
+    idleMs: limits.heartbeatTimeoutMs,
+    // Several nodes: a POST that reaches a node not holding its connection goes through the fan-out.
+    ...(store.createFanout ? { forward: (message) => fanout.publishControl(message) } : {}),
+  });
 
   const wss = new WebSocketServer({
     noServer: true,
@@ -262,6 +274,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
       isClosing: () => closing,
       overCapacity: () => caps.overCapacity(),
       health: () => fanout.health(),
+      httpTransport: (req, res, action, query, cors) => httpTransport.handle(req, res, action, query, cors),
       ...(metricsConfig.enabled ? { metrics: { path: metricsConfig.path, serve: (req: IncomingMessage, res: ServerResponse) => metrics.serve(req, res, metricsConfig.token) } } : {}),
       route: createRouter(
         {
@@ -289,6 +302,48 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   const refuse = (socket: Duplex, refusal: Refusal): void => {
     metrics.refused(refusal.status);
     refuseUpgrade(socket, refusal);
+  };
+
+  /** The checks after the token, shared by upgrades and HTTP connections: flood cool-down, per-user cap. */
+  const admitUser = (user: AuthUser): Refusal | undefined => {
+    const cooling = cooldowns.remainingMs(user.id);
+    if (cooling > 0) return { status: 429, code: 'rate_limited', msg: `connection closed for flooding: retry in ${Math.ceil(cooling / 1000)} s` };
+    if ((connectionsPerUser.get(user.id) ?? 0) >= limits.maxConnectionsPerUser) {
+      logger.warn({ user: user.id }, 'too many connections for user');
+      return { status: 429, code: 'rate_limited', msg: 'too many connections for this user' };
+    }
+    return undefined;
+  };
+
+  const startSession = (socket: SessionSocket, user: AuthUser): void => {
+    const session = new Session(socket, user, context, flusher);
+    sessions.add(session);
+    let mine = sessionsByUser.get(user.id);
+    if (!mine) sessionsByUser.set(user.id, (mine = new Set()));
+    mine.add(session);
+    void session.whenClosed.then(() => {
+      sessions.delete(session);
+      mine.delete(session);
+      if (mine.size === 0 && sessionsByUser.get(user.id) === mine) sessionsByUser.delete(user.id);
+    });
+    logger.debug?.({ sid: session.id, user: user.id }, 'connection opened');
+  };
+
+  /** An HTTP transport connection: the upgrade's checks, then the same session. */
+  const openHttp = (user: AuthUser, socket: HttpSocket, req: IncomingMessage): Refusal | undefined => {
+    if (closing) return { status: 503, code: 'unavailable', msg: 'server shutting down' };
+    if (!fanout.health().ok) return { status: 503, code: 'unavailable', msg: 'server cannot reach its store' };
+    const refusal = admitUser(user);
+    if (refusal) return refusal;
+    const releaseAddress = caps.admitAddress(addressKey(clientIp(req)));
+    if (typeof releaseAddress !== 'function') return releaseAddress;
+    countConnection(user.id, 1);
+    socket.on('close', () => {
+      countConnection(user.id, -1);
+      releaseAddress();
+    });
+    startSession(socket, user);
+    return undefined;
   };
 
   const upgrade = async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
@@ -326,31 +381,13 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     }
     if (closing) return refuse(socket, { status: 503, code: 'unavailable', msg: 'server shutting down' });
     const user = result;
-    const cooling = cooldowns.remainingMs(user.id);
-    if (cooling > 0) {
-      return refuse(socket, { status: 429, code: 'rate_limited', msg: `connection closed for flooding: retry in ${Math.ceil(cooling / 1000)} s` });
-    }
-    if ((connectionsPerUser.get(user.id) ?? 0) >= limits.maxConnectionsPerUser) {
-      logger.warn({ user: user.id }, 'too many connections for user');
-      return refuse(socket, { status: 429, code: 'rate_limited', msg: 'too many connections for this user' });
-    }
+    const refusal = admitUser(user);
+    if (refusal) return refuse(socket, refusal);
     // Counted from here (not from the upgrade callback) so concurrent upgrades cannot overshoot the limit.
     countConnection(user.id, 1);
     socket.once('close', () => countConnection(user.id, -1));
 
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const session = new Session(ws, user, context, flusher);
-      sessions.add(session);
-      let mine = sessionsByUser.get(user.id);
-      if (!mine) sessionsByUser.set(user.id, (mine = new Set()));
-      mine.add(session);
-      void session.whenClosed.then(() => {
-        sessions.delete(session);
-        mine.delete(session);
-        if (mine.size === 0 && sessionsByUser.get(user.id) === mine) sessionsByUser.delete(user.id);
-      });
-      logger.debug?.({ sid: session.id, user: user.id }, 'connection opened');
-    });
+    wss.handleUpgrade(req, socket, head, (ws) => startSession(ws, user));
   };
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     upgrade(req, socket, head).catch((err: unknown) => {
@@ -436,6 +473,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     deliver: (room, frame, exceptUser) => registry.broadcast(room, frame, exceptUser),
     deliverText: (room, text, epoch, seq) => registry.broadcastText(room, text, seq, epoch),
     control: (message) => {
+      if (message.t !== 'revoke' && message.t !== 'disconnect') return httpTransport.deliver(message);
       if (message.t === 'revoke') revocations.note(message.room, message.user);
       for (const session of [...(sessionsByUser.get(message.user) ?? [])]) {
         if (message.t === 'revoke') session.revoke(message.room, message.reason);

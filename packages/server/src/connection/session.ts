@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import WebSocket, { type RawData } from 'ws';
+import type { SessionSocket } from '../wire/httpSocket';
 import { CloseCodes, PROTOCOL_VERSION, type ClientFrame, type CommandFrame, type ErrorCode, type HelloFrame, type JoinFrame, type LeaveFrame, type ServerFrame } from '@sinyal/protocol';
 import { parseClientFrame } from '@sinyal/protocol/schema';
 import type { AuthUser } from '../auth/authenticator';
@@ -65,7 +66,8 @@ function wsErrorCloseCode(err: Error & { code?: string }): number | undefined {
 }
 
 /**
- * One connected, authenticated socket. Joins, leaves and commands are handled strictly in
+ * One connected, authenticated socket: a WebSocket, or the HTTP transport's connection
+ * (`wire/httpSocket.ts`), which looks the same from here. Joins, leaves and commands are handled strictly in
  * arrival order (a promise chain), so a client may pipeline `hello`, joins and commands
  * without waiting, and its commands run in the order sent even when handlers are async.
  * `ping` is answered at once and refused frames (bad, over the rate limit) are answered at
@@ -105,7 +107,7 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
   private killTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly ws: WebSocket,
+    private readonly ws: SessionSocket,
     readonly user: AuthUser,
     private readonly ctx: ServerContext,
     /** Write batching shared by the server's connections; `null`: every frame is its own socket write. */

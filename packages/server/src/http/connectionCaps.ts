@@ -12,7 +12,7 @@ import type { Refusal } from './requestListener';
  *   upgrade is refused with 503 and a plain HTTP request (other than `/health` and the
  *   metrics) with 503 and `Connection: close`; past the cap plus a headroom
  *   ({@link hardLimit}) new TCP connections are dropped as they are accepted, unanswered.
- * - **Per address**: WebSocket connections, open or being upgraded, per client address
+ * - **Per address**: WebSocket and HTTP-transport connections, open or being upgraded, per client address
  *   (found with `trustProxy`; an IPv6 client counts per /64). Past it an upgrade is refused
  *   with 429. Plain HTTP requests are not counted here: they are short (timeouts) and REST
  *   is rate-limited per user.
@@ -64,15 +64,25 @@ export class ConnectionCaps {
    * says why not.
    */
   admitUpgrade(address: string, socket: Duplex): Refusal | undefined {
+    const admitted = this.admitAddress(address);
+    if (typeof admitted !== 'function') return admitted;
+    socket.once('close', admitted);
+    return undefined;
+  }
+
+  /**
+   * Admits one more connection from `address` (an HTTP transport connection, or an upgrade):
+   * answers the function that releases it (call it once, when the connection closes), or why not.
+   */
+  admitAddress(address: string): Refusal | (() => void) {
     if (this.overCapacity()) return { status: 503, code: 'unavailable', msg: 'server at its connection limit, try another node or later' };
     const count = this.#perAddress.get(address) ?? 0;
     if (count >= this.maxPerAddress) return { status: 429, code: 'rate_limited', msg: 'too many connections from this address' };
     this.#perAddress.set(address, count + 1);
-    socket.once('close', () => {
+    return () => {
       const left = (this.#perAddress.get(address) ?? 1) - 1;
       if (left <= 0) this.#perAddress.delete(address);
       else this.#perAddress.set(address, left);
-    });
-    return undefined;
+    };
   }
 }

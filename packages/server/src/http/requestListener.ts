@@ -79,6 +79,8 @@ export interface HttpDeps {
   overCapacity?: () => boolean;
   /** REST routes of the server and its features; returns false when no route matches. */
   route?: (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams, cors: Record<string, string>) => boolean;
+  /** The HTTP fallback transport (`httpTransport.ts`), served under `<path>/http/<action>`. */
+  httpTransport?: (req: IncomingMessage, res: ServerResponse, action: string, query: URLSearchParams, cors: Record<string, string>) => void;
 }
 
 export { json as sendJson };
@@ -91,6 +93,7 @@ export { json as sendJson };
  * - `GET <path>` with `Authorization: Bearer <token>` → the auth probe: the same origin and
  *   token checks as the upgrade, answered `200 {ok:true, user}` or `401/403 {code, msg}`,
  *   so a browser client can tell "token refused" from "network down" after a failed handshake;
+ * - `<path>/http/<action>` → the HTTP fallback transport (`httpTransport.ts`);
  * - the REST routes (`routes.ts`): chat list, history, notifications, the publish API…;
  * - CORS for allowed origins on all of them (with `OPTIONS` preflight);
  * - anything else → `404`.
@@ -157,6 +160,10 @@ export function createRequestListener(deps: HttpDeps): (req: IncomingMessage, re
     }
     if (origin !== undefined && !originAllowed) {
       json(res, 403, { code: 'forbidden', msg: 'origin not allowed' }, readable);
+      return;
+    }
+    if (deps.httpTransport && path.startsWith(`${deps.path}/http/`)) {
+      deps.httpTransport(req, res, path.slice(deps.path.length + 6), url.searchParams, cors);
       return;
     }
     if (path !== deps.path) {

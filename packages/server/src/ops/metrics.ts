@@ -70,6 +70,8 @@ export class ServerMetrics {
       history?: () => StoreStats | undefined;
       /** TCP connections held (WebSocket + HTTP) and their cap, `limits.maxConnections`. */
       sockets?: { count: () => number; limit: number };
+      /** HTTP transport connections, the downstream bytes they queue, and the per-connection bound (`limits.maxBufferedBytes`). */
+      http?: () => { connections: number; queuedBytes: number; maxBytesPerConnection: number; forwarded: number };
     },
     private readonly commandNames: () => ReadonlySet<string> | ReadonlyMap<string, unknown>,
     options: { processMetrics?: boolean } = {},
@@ -77,7 +79,7 @@ export class ServerMetrics {
     const registers = [this.registry];
     new Gauge({
       name: 'sinyal_connections',
-      help: 'Open WebSocket connections on this server',
+      help: 'Open connections on this server (WebSocket and HTTP transport)',
       registers,
       collect() {
         this.set(sources.connections());
@@ -121,6 +123,21 @@ export class ServerMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     });
+    const http = sources.http;
+    if (http) {
+      gauge(registers, 'sinyal_http_connections', 'Open HTTP transport connections (the fallback; also counted in sinyal_connections)', () => http().connections);
+      gauge(registers, 'sinyal_http_queued_bytes', 'Downstream bytes HTTP transport connections hold for their next stream write or poll', () => http().queuedBytes);
+      new Counter({
+        name: 'sinyal_http_forwarded_total',
+        help: 'HTTP transport requests (frame batches, closes, polls and their answers) this node passed through the fan-out to the node holding their connection (no sticky sessions)',
+        registers,
+        collect() {
+          this.reset();
+          this.inc(http().forwarded);
+        },
+      });
+      gauge(registers, 'sinyal_http_queued_bytes_max', 'Bound of the queued bytes of one HTTP connection (limits.maxBufferedBytes): over it the connection is closed with 4009', () => http().maxBytesPerConnection);
+    }
     const redis = sources.redis;
     if (redis && redis() !== undefined) {
       new Gauge({

@@ -128,10 +128,18 @@ export interface Store {
 /**
  * An order for every node about one user's connections: `revoke` removes them from a
  * room (they get `left`), `disconnect` closes them. See `server.revoke` / `disconnectUser`.
+ * `http`, `http-close` and `http-poll` carry an HTTP transport request that reached a node
+ * other than the one holding the connection `sid` (a balancer without sticky sessions): batch
+ * `n` of the client's frames, its close, or a long-poll held by `node` under the id `poll`,
+ * whose answer (`http-answer`) the holder sends back to that node.
  */
 export type ControlMessage =
   | { t: 'revoke'; room: string; user: string; reason: string }
-  | { t: 'disconnect'; user: string; code: number; reason: string };
+  | { t: 'disconnect'; user: string; code: number; reason: string }
+  | { t: 'http'; sid: string; user: string; n: number; frames: string[] }
+  | { t: 'http-close'; sid: string; user: string }
+  | { t: 'http-poll'; sid: string; user: string; node: string; poll: string }
+  | { t: 'http-answer'; node: string; poll: string; body: string };
 
 /** Where a fan-out delivers: this node's room registry, plus a signal that delivery broke. */
 export interface FanoutListener {

@@ -1,4 +1,5 @@
 import type WebSocket from 'ws';
+import type { SessionSocket } from './httpSocket';
 import type { CorkableSocket } from './flushScheduler';
 
 /**
@@ -28,7 +29,7 @@ interface WsSender {
 type WsWithInternals = { _socket?: CorkableSocket; _sender?: Partial<WsSender> };
 
 /** The connection's TCP socket, for corking around a batch of writes; `null` if ws exposes none. */
-export function socketOf(ws: WebSocket): CorkableSocket | null {
+export function socketOf(ws: SessionSocket): CorkableSocket | null {
   return (ws as unknown as WsWithInternals)._socket ?? null;
 }
 
@@ -42,7 +43,7 @@ export function socketOf(ws: WebSocket): CorkableSocket | null {
 export type FrameWriter = (framed: Buffer) => boolean;
 
 /** The pre-framed writer of `ws`'s connection (see {@link FrameWriter}); `null` when it has none. */
-export function frameWriterOf(ws: WebSocket): FrameWriter | null {
+export function frameWriterOf(ws: SessionSocket): FrameWriter | null {
   const sender = (ws as unknown as WsWithInternals)._sender;
   if (ws.extensions !== '' || !sender || typeof sender.sendFrame !== 'function' || typeof sender._state !== 'number' || !Array.isArray(sender._queue)) return null;
   const raw = sender as WsSender;
