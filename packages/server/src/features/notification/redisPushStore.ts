@@ -6,7 +6,7 @@ import type { AddPushSubscriptionResult, PushStore, StoredPushSubscription } fro
 
 /**
  * KEYS: owner hash (endpoint → userId), records hash (endpoint → JSON), the user's zset
- * (endpoints scored by createdAt), the zset of the endpoint's current owner (or the user's
+ * (endpoints scored by createdAt: a record's JSON leaves it out), the zset of the endpoint's current owner (or the user's
  * own again). ARGV: endpoint, userId, JSON, createdAt, maxPerUser, maxTotal, the owner the
  * caller read ('' for none). Returns {'retry'} when the owner changed since it was read,
  * {'full'}, or {'ok', dropped endpoints…}.
@@ -41,12 +41,16 @@ redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('ZREM', KEYS[3], ARGV[1])
 return 1`;
 
-/** KEYS: records hash, the user's zset. Returns the user's records (JSON), oldest first. */
+/** KEYS: records hash, the user's zset. Returns {JSON, createdAt, …}: the user's records, oldest first. */
 const LIST = `
 local out = {}
-for _, endpoint in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  local json = redis.call('HGET', KEYS[1], endpoint)
-  if json then out[#out + 1] = json end
+local entries = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
+for i = 1, #entries, 2 do
+  local json = redis.call('HGET', KEYS[1], entries[i])
+  if json then
+    out[#out + 1] = json
+    out[#out + 1] = entries[i + 1]
+  end
 end
 return out`;
 
@@ -110,7 +114,8 @@ export class RedisPushStore implements PushStore {
     for (let attempt = 0; ; attempt++) {
       const owner = (await client.hget(this.ownerKey(), subscription.endpoint)) ?? '';
       const keys = [this.ownerKey(), this.recordsKey(), this.userKey(userId), this.userKey(owner === '' ? userId : owner)];
-      const args = [subscription.endpoint, userId, JSON.stringify(subscription), subscription.createdAt, Math.max(1, Math.floor(bounds.maxPerUser)), Math.max(0, Math.floor(bounds.maxTotal)), owner];
+      const { createdAt, ...record } = subscription;
+      const args = [subscription.endpoint, userId, JSON.stringify(record), createdAt, Math.max(1, Math.floor(bounds.maxPerUser)), Math.max(0, Math.floor(bounds.maxTotal)), owner];
       const [status, ...dropped] = (await addScript.run(client, keys, args)) as string[];
       if (status === 'full') return 'full';
       if (status === 'ok') return { dropped };
@@ -124,8 +129,10 @@ export class RedisPushStore implements PushStore {
   }
 
   async pushSubscriptions(userId: string): Promise<StoredPushSubscription[]> {
-    const records = (await listScript.run(await this.client(), [this.recordsKey(), this.userKey(userId)], [])) as string[];
-    return records.map((json) => JSON.parse(json) as StoredPushSubscription);
+    const reply = (await listScript.run(await this.client(), [this.recordsKey(), this.userKey(userId)], [])) as string[];
+    const out: StoredPushSubscription[] = [];
+    for (let i = 0; i < reply.length; i += 2) out.push({ ...(JSON.parse(reply[i]!) as Omit<StoredPushSubscription, 'createdAt'>), createdAt: Number(reply[i + 1]) });
+    return out;
   }
 
   async pushSubscriptionCount(): Promise<number> {

@@ -240,34 +240,45 @@ export class WebPushNotifications {
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
+  /**
+   * One push: `web-push` signs (VAPID) and encrypts (aes128gcm) the request, `fetch` sends it
+   * with one deadline for the whole exchange. 201/202 are success; 404/410 mean the
+   * subscription is gone and it is removed; anything else is a counted, logged failure.
+   */
   async #send(userId: string, subscription: StoredPushSubscription, payload: string, urgency: 'high' | 'normal' | 'low'): Promise<void> {
     const { vapid, timeoutMs, ttlSeconds } = this.#options;
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    let status: number | undefined;
     try {
-      const request = webpush.sendNotification({ endpoint: subscription.endpoint, keys: subscription.keys }, payload, {
+      const request = webpush.generateRequestDetails({ endpoint: subscription.endpoint, keys: subscription.keys }, payload, {
         vapidDetails: vapid,
         TTL: ttlSeconds,
         urgency,
-        timeout: timeoutMs,
         contentEncoding: 'aes128gcm',
       });
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`push service did not answer within ${timeoutMs} ms`)), timeoutMs);
+      const response = await fetch(request.endpoint, {
+        method: request.method,
+        headers: request.headers,
+        body: new Uint8Array(request.body),
+        redirect: 'error',
+        signal: AbortSignal.timeout(timeoutMs),
       });
-      await Promise.race([request, deadline]);
-      this.#sent?.inc({ result: 'sent' });
-    } catch (error) {
-      const status = (error as { statusCode?: unknown }).statusCode;
+      status = response.status;
+      await response.arrayBuffer().catch(() => undefined);
+      if (status >= 200 && status < 300) {
+        this.#sent?.inc({ result: 'sent' });
+        return;
+      }
       if (status === 404 || status === 410) {
         // The push service says the subscription is gone (unsubscribed, expired): forget it.
         this.#sent?.inc({ result: 'expired' });
         await this.store.removePushSubscription(userId, subscription.endpoint);
         return;
       }
+      throw new Error(`the push service answered ${status}`);
+    } catch (error) {
       this.#sent?.inc({ result: 'failed' });
-      this.#onError(error instanceof Error ? new Error(`push to ${new URL(subscription.endpoint).host} failed${typeof status === 'number' ? ` (${status})` : ''}: ${error.message}`) : error, { userId, stage: 'push' });
-    } finally {
-      clearTimeout(timer);
+      const reason = error instanceof Error && error.name === 'TimeoutError' ? `the push service did not answer within ${timeoutMs} ms` : error instanceof Error ? error.message : String(error);
+      this.#onError(new Error(`push to ${new URL(subscription.endpoint).host} failed${status === undefined ? '' : ` (${status})`}: ${reason}`, { cause: error }), { userId, stage: 'push' });
     }
   }
 
