@@ -21,19 +21,18 @@ client.room('demo:lobby').on('demo:message', (m) => console.log(m));`,
     name: '@sinyal/client/push (Web Push, its own entry)',
     budget: undefined,
     code: `export * from '@sinyal/client/push';`,
-    external: ['@sinyal/client', '@sinyal/protocol'],
   },
   {
     name: '@sinyal/react (all hooks; excl. client, react)',
     budget: ADAPTER_BUDGET,
     code: `export * from '@sinyal/react';`,
-    external: ['react', 'react/jsx-runtime', '@sinyal/client', '@sinyal/client/push', '@sinyal/protocol'],
+    external: ['react', 'react/jsx-runtime', '@sinyal/client', '@sinyal/protocol'],
   },
   {
     name: '@sinyal/vue (all composables; excl. client, vue)',
     budget: ADAPTER_BUDGET,
     code: `export * from '@sinyal/vue';`,
-    external: ['vue', '@sinyal/client', '@sinyal/client/push', '@sinyal/protocol'],
+    external: ['vue', '@sinyal/client', '@sinyal/protocol'],
   },
 ];
 
