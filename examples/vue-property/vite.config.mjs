@@ -10,6 +10,8 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 // and drop `resolve.alias`.
 export default defineConfig({
   root: here('.'),
+  // The service worker (sinyal-sw.js), shared by both example apps, served from the site root.
+  publicDir: here('../shared/public'),
   plugins: [vue()],
   resolve: {
     alias: {

@@ -149,4 +149,5 @@ export {
   type RedisPushStoreOptions,
   type VapidKeys,
 } from './features/notification';
+export { loadDevVapidKeys, generateVapidKeys, type DevVapidKeys } from './cli/devVapid';
 export { platformFeatures, type PlatformFeatures, type PlatformFeaturesOptions } from './features/platform';

@@ -13,6 +13,11 @@ export interface DevVapidKeys {
 const PUBLIC = /^[A-Za-z0-9_-]{87}$/;
 const PRIVATE = /^[A-Za-z0-9_-]{43}$/;
 
+/** A new VAPID key pair (P-256, base64url), e.g. for a test or a demo; a production server keeps one pair for good. */
+export function generateVapidKeys(): { publicKey: string; privateKey: string } {
+  return webpush.generateVAPIDKeys();
+}
+
 /**
  * Reads the development VAPID key pair from `path`, or generates one and writes it there
  * (mode 0600) when the file is missing. Generated once: a new key pair would invalidate every
