@@ -1,4 +1,4 @@
-// Web Push in Chromium: the built React example app on 127.0.0.1 (a secure context) registers
+// Web Push in Chromium: each built example app (React, Vue) on 127.0.0.1 (a secure context) registers
 // its service worker (sinyal-sw.js) through the "Notify me when I'm away" control; pushes are
 // then delivered to the worker through the DevTools protocol (ServiceWorker.deliverPushMessage),
 // as a push service would deliver them. The worker must tell an open window and show nothing
@@ -12,14 +12,14 @@ import type { ExampleServer } from '../../examples/server/exampleServer.mjs';
 
 const enabled = e2eEnabled();
 
-describe.runIf(enabled)('Web Push in Chromium (React example app)', () => {
+describe.runIf(enabled).each(['react-property', 'vue-property'])('Web Push in Chromium (%s example app)', (appName) => {
   let browsing: Browsing;
   let app: { url: string; close(): Promise<void> };
   let server: ExampleServer;
 
   beforeAll(async () => {
     browsing = await launchBrowser();
-    app = await serveStatic(`${repoRoot}examples/react-property/dist`);
+    app = await serveStatic(`${repoRoot}examples/${appName}/dist`);
     server = await startServer();
   });
   afterAll(async () => {
