@@ -205,6 +205,28 @@ describe('Web Push delivery', () => {
     expect((await pushed()).map((push) => push.title)).toEqual(['a message']);
   });
 
+  it('pushes only the categories the user chose (pushCategories), among those the server pushes', async () => {
+    const { subscribe, notifications, pushed, metric, online, server } = await setup({}, { categories: ['message', 'property_alert', 'appointment'] });
+    await subscribe('ana');
+    await notifications.setPreferences('ana', { pushCategories: ['message', 'transaction'] });
+    await notifications.notify('ana', alert('an alert', { category: 'property_alert', type: 'price_drop' }));
+    await notifications.notify('ana', alert('a payment', { category: 'transaction', type: 'payment_due' }));
+    await notifications.notify('ana', alert('a message'));
+    expect((await pushed()).map((push) => push.title)).toEqual(['a message']);
+    expect(await metric('sinyal_notification_push_skipped_total{reason="preferences"}')).toBe(1);
+
+    // The command sets it too; invalid categories are refused.
+    const { client } = await online('ana');
+    const typed = client as unknown as SinyalClient<object, { 'notification:set_preferences': { data: unknown; result: unknown } }>;
+    expect(await typed.request('notification:set_preferences', { pushCategories: [] })).toMatchObject({ pushCategories: [] });
+    await expect(typed.request('notification:set_preferences', { pushCategories: ['gossip'] })).rejects.toMatchObject({ code: 'invalid_frame' });
+    client.close();
+    await until(() => server.connections() === 0);
+    await notifications.notify('ana', alert('another message'));
+    expect((await pushed()).map((push) => push.title)).toEqual(['a message']);
+    expect(await metric('sinyal_notification_push_skipped_total{reason="preferences"}')).toBe(2);
+  });
+
   it('removes a subscription the push service says is gone (404, 410); counts other failures and keeps the subscription', async () => {
     const { service, subscribe, notifications, pushed, as, metric, errors } = await setup({}, { timeoutMs: 300 });
     const gone = await subscribe('ana');

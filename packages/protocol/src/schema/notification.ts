@@ -55,6 +55,11 @@ export const NotificationPreferencesSchema = z.object({
   quietHours: z.object({ start: ClockTime, end: ClockTime }).nullable(),
   /** The user's offset from UTC in minutes (WIB = 420). */
   utcOffsetMinutes: z.number().int().min(-720).max(840),
+  /**
+   * The categories pushed (Web Push) to the user's devices while they are away, among those
+   * the server pushes; absent: all of those. `[]`: none (the inbox still has everything).
+   */
+  pushCategories: z.array(NotificationCategorySchema).max(4).optional(),
 });
 
 // ── events (in the user's feed) ───────────────────────────────────────────────

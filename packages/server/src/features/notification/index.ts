@@ -113,7 +113,14 @@ export function notificationFeature(options: NotificationFeatureOptions = {}): N
   let timer: ReturnType<typeof setInterval> | undefined;
   let ticking: Promise<void> | undefined;
   const onError = options.onError ?? ((error: unknown, context: { userId?: string; stage: string }) => console.error('[sinyal] notification feature:', context, error));
-  const push = options.push && new WebPushNotifications(options.push, { store: options.push.store ?? new MemoryPushStore(), now, onError });
+  const push =
+    options.push &&
+    new WebPushNotifications(options.push, {
+      store: options.push.store ?? new MemoryPushStore(),
+      now,
+      onError,
+      preferences: async (userId) => (await store.getPreferences(userId)) ?? defaultPreferences,
+    });
   const delivery = new NotificationDelivery({
     store,
     server: () => server,

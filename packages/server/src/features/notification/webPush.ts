@@ -1,6 +1,6 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import webpush from 'web-push';
-import { PushSubscriptionBodySchema, type Notification, type NotificationCategory, type PushSubscriptionInfo } from '@sinyal/protocol/schema';
+import { PushSubscriptionBodySchema, type Notification, type NotificationCategory, type NotificationPreferences, type PushSubscriptionInfo } from '@sinyal/protocol/schema';
 import { SinyalServerError } from '../../errors';
 import type { DeliveryLane } from './store';
 import { storedSubscription, type PushStore, type StoredPushSubscription } from './pushStore';
@@ -116,7 +116,18 @@ export class WebPushNotifications {
   #sent?: Counter<'result'>;
   #skipped?: Counter<'reason'>;
 
-  constructor(options: NotificationPushOptions, deps: { store: PushStore; now: () => number; onError: (error: unknown, context: { userId?: string; stage: string }) => void }) {
+  readonly #preferences: (userId: string) => Promise<NotificationPreferences>;
+
+  constructor(
+    options: NotificationPushOptions,
+    deps: {
+      store: PushStore;
+      now: () => number;
+      /** The user's preferences (their `pushCategories`). */
+      preferences: (userId: string) => Promise<NotificationPreferences>;
+      onError: (error: unknown, context: { userId?: string; stage: string }) => void;
+    },
+  ) {
     const { vapid } = options;
     // Throws a clear error for malformed keys or subject, before the server starts.
     webpush.getVapidHeaders('https://push.example', 'mailto:check@example.com', vapid.publicKey, vapid.privateKey, 'aes128gcm');
@@ -140,6 +151,7 @@ export class WebPushNotifications {
     this.store = deps.store;
     this.#now = deps.now;
     this.#onError = deps.onError;
+    this.#preferences = deps.preferences;
   }
 
   get publicKey(): string {
@@ -184,16 +196,23 @@ export class WebPushNotifications {
   }
 
   /**
-   * Notifications were delivered to the user's feed: if the user has no connection open and
-   * their category reaches users who are away, send them to each of the user's devices.
-   * Returns at once; the sends are queued (bounded by `maxPending`).
+   * Notifications were delivered to the user's feed: if the user has no connection open,
+   * send those of the categories pushed (the server's `categories`, narrowed by the user's
+   * `pushCategories`) to each of the user's devices. Returns at once; the sends are queued
+   * (bounded by `maxPending`).
    */
   delivered(userId: string, items: readonly Notification[], reason: 'new' | DeliveryLane): void {
-    const wanted = items.filter((item) => this.#options.categories.has(item.category));
-    if (wanted.length === 0) return;
+    const pushable = items.filter((item) => this.#options.categories.has(item.category));
+    if (pushable.length === 0) return;
     this.#enqueue(userId, async () => {
       if (await this.store.isConnected(userId)) {
         this.#skipped?.inc({ reason: 'connected' });
+        return;
+      }
+      const chosen = (await this.#preferences(userId)).pushCategories;
+      const wanted = chosen === undefined ? pushable : pushable.filter((item) => chosen.includes(item.category));
+      if (wanted.length === 0) {
+        this.#skipped?.inc({ reason: 'preferences' });
         return;
       }
       const subscriptions = await this.store.pushSubscriptions(userId);
@@ -313,6 +332,6 @@ export class WebPushNotifications {
     });
     new Gauge({ name: 'sinyal_notification_push_pending_limit', help: 'maxPending: most Web Push messages waiting on this node', registers: [registry] }).set(this.#options.maxPending);
     this.#sent = new Counter({ name: 'sinyal_notification_push_sent_total', help: 'Web Push messages by result: sent, expired (404/410: subscription removed), failed, dropped (queue full)', labelNames: ['result'], registers: [registry] });
-    this.#skipped = new Counter({ name: 'sinyal_notification_push_skipped_total', help: 'Deliveries not pushed: the user was connected (they got it live), or had no subscription', labelNames: ['reason'], registers: [registry] });
+    this.#skipped = new Counter({ name: 'sinyal_notification_push_skipped_total', help: 'Deliveries not pushed: the user was connected (they got it live), had no subscription, or chose not to get these categories pushed (preferences)', labelNames: ['reason'], registers: [registry] });
   }
 }
