@@ -9,64 +9,13 @@ import webpush from 'web-push';
 import { afterEach, describe, expect, it } from 'vitest';
 import { notificationFeature } from '../packages/server/src/features/notification';
 import { connect, SECRET, startServer, until } from '../test-utils/harness';
-import { startMockPushService, type MockPushService } from '../test-utils/mockPushService';
+import { fakePushBrowser as fakeBrowser } from '../test-utils/fakePushBrowser';
+import { startMockPushService } from '../test-utils/mockPushService';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
-
-/** A browser with a service worker whose push manager subscribes devices of `service`. */
-function fakeBrowser(service: MockPushService, permissionAnswer: NotificationPermission = 'granted') {
-  let permission: NotificationPermission = 'default';
-  let current: (PushSubscription & { unsubscribed: boolean }) | null = null;
-  const registered: string[] = [];
-  const subscribeKeys: Uint8Array[] = [];
-  const pushManager = {
-    getSubscription: async () => current,
-    subscribe: async ({ applicationServerKey }: { applicationServerKey: Uint8Array }) => {
-      subscribeKeys.push(applicationServerKey);
-      const device = service.subscribe();
-      const subscription = {
-        endpoint: device.endpoint,
-        device: device.device,
-        options: { applicationServerKey: applicationServerKey.buffer },
-        unsubscribed: false,
-        toJSON: () => ({ endpoint: device.endpoint, expirationTime: null, keys: device.keys }),
-        unsubscribe: async () => {
-          subscription.unsubscribed = true;
-          if (current === (subscription as unknown)) current = null;
-          return true;
-        },
-      };
-      current = subscription as unknown as PushSubscription & { unsubscribed: boolean };
-      return current;
-    },
-  };
-  const registration = { pushManager } as unknown as ServiceWorkerRegistration;
-  let active = false;
-  const navigator = {
-    serviceWorker: {
-      register: async (url: string) => {
-        registered.push(url);
-        active = true;
-        return registration;
-      },
-      getRegistration: async () => (active ? registration : undefined),
-      get ready() {
-        return Promise.resolve(registration);
-      },
-    },
-  } as unknown as Navigator;
-  const Notification = {
-    get permission() {
-      return permission;
-    },
-    requestPermission: async () => (permission = permissionAnswer),
-  } as unknown as typeof globalThis.Notification;
-  (globalThis as { PushManager?: unknown }).PushManager ??= class {};
-  return { environment: { navigator, Notification, isSecureContext: true }, registered, subscribeKeys, current: () => current };
-}
 
 async function setup() {
   const service = await startMockPushService();

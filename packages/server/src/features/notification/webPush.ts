@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import webpush from 'web-push';
 import { PushSubscriptionBodySchema, type Notification, type NotificationCategory, type NotificationPreferences, type PushSubscriptionInfo } from '@sinyal/protocol/schema';
@@ -102,6 +104,40 @@ function urgencyOf(items: readonly Notification[], reason: 'new' | DeliveryLane)
 }
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * POSTs a push request and resolves to the response's status; rejects when the push service
+ * does not answer within `timeoutMs` (the whole exchange, not only an idle socket) or the
+ * connection fails. Redirects are not followed. With `node:https` (`node:http` for the local
+ * endpoints tests allow) rather than the global `fetch`, which a page environment may replace.
+ */
+function post(endpoint: string, headers: Record<string, string>, body: Buffer | null, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(endpoint);
+    const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+    const request = send(url, { method: 'POST', headers: { ...headers, 'Content-Length': String(body?.length ?? 0) } }, (response) => {
+      response.resume(); // the body is not needed
+      response.on('end', () => {
+        clearTimeout(timer);
+        resolve(response.statusCode ?? 0);
+      });
+      response.on('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+      response.on('close', () => {
+        clearTimeout(timer);
+        if (!response.complete) reject(new Error(`the push service did not answer within ${timeoutMs} ms`));
+      });
+    });
+    const timer = setTimeout(() => request.destroy(new Error(`the push service did not answer within ${timeoutMs} ms`)), timeoutMs);
+    request.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    request.end(body ?? undefined);
+  });
+}
 
 /** Everything about Web Push in the notification feature: subscriptions, the delivery rule, the requests to push services. */
 export class WebPushNotifications {
@@ -260,8 +296,8 @@ export class WebPushNotifications {
   }
 
   /**
-   * One push: `web-push` signs (VAPID) and encrypts (aes128gcm) the request, `fetch` sends it
-   * with one deadline for the whole exchange. 201/202 are success; 404/410 mean the
+   * One push: `web-push` signs (VAPID) and encrypts (aes128gcm) the request, {@link post}
+   * sends it with one deadline for the whole exchange. 201/202 are success; 404/410 mean the
    * subscription is gone and it is removed; anything else is a counted, logged failure.
    */
   async #send(userId: string, subscription: StoredPushSubscription, payload: string, urgency: 'high' | 'normal' | 'low'): Promise<void> {
@@ -274,15 +310,7 @@ export class WebPushNotifications {
         urgency,
         contentEncoding: 'aes128gcm',
       });
-      const response = await fetch(request.endpoint, {
-        method: request.method,
-        headers: request.headers,
-        body: new Uint8Array(request.body),
-        redirect: 'error',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      status = response.status;
-      await response.arrayBuffer().catch(() => undefined);
+      status = await post(request.endpoint, request.headers, request.body, timeoutMs);
       if (status >= 200 && status < 300) {
         this.#sent?.inc({ result: 'sent' });
         return;
@@ -296,7 +324,7 @@ export class WebPushNotifications {
       throw new Error(`the push service answered ${status}`);
     } catch (error) {
       this.#sent?.inc({ result: 'failed' });
-      const reason = error instanceof Error && error.name === 'TimeoutError' ? `the push service did not answer within ${timeoutMs} ms` : error instanceof Error ? error.message : String(error);
+      const reason = error instanceof Error ? error.message : String(error);
       this.#onError(new Error(`push to ${new URL(subscription.endpoint).host} failed${status === undefined ? '' : ` (${status})`}: ${reason}`, { cause: error }), { userId, stage: 'push' });
     }
   }
