@@ -149,5 +149,5 @@ export {
   type RedisPushStoreOptions,
   type VapidKeys,
 } from './features/notification';
-export { loadDevVapidKeys, generateVapidKeys, type DevVapidKeys } from './cli/devVapid';
+export { loadDevVapidKeys, generateVapidKeys, type DevVapidKeys } from './features/notification/devVapid';
 export { platformFeatures, type PlatformFeatures, type PlatformFeaturesOptions } from './features/platform';

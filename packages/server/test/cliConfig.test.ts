@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadDevVapidKeys } from '../src/cli/devVapid';
+import { loadDevVapidKeys } from '../src/features/notification/devVapid';
 import { CliError, resolveCliConfig, startupMessage, type CliConfig } from '../src/cli/cliConfig';
 
 const JWT = 'j'.repeat(40);

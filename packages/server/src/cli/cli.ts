@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { createDevToken } from '../auth/authenticator';
 import { CLI_USAGE, CliError, resolveCliConfig, startupMessage } from './cliConfig';
-import { loadDevVapidKeys } from './devVapid';
+import { loadDevVapidKeys } from '../features/notification/devVapid';
 import { devTokenRoute } from '../http/devTokenRoute';
 import { createPinoLogger } from '../ops/logger';
 import { platformFeatures } from '../features/platform';
