@@ -20,8 +20,8 @@ export interface ReceivedPush {
   vapidKey: string;
 }
 
-/** How the service answers the next messages to a device: accept (201), refuse with a status, or never answer. */
-export type DeviceBehaviour = { status: number } | 'hang';
+/** How the service answers the next messages to a device: accept (201), refuse with a status, never answer, or cut the connection. */
+export type DeviceBehaviour = { status: number } | 'hang' | 'reset';
 
 /** A subscription as the browser gives it (`PushSubscription.toJSON()`). */
 export interface MockSubscription {
@@ -112,6 +112,10 @@ export async function startMockPushService() {
       requests.push(device);
       if (entry.behaviour === 'hang') {
         hanging.add(req);
+        return;
+      }
+      if (entry.behaviour === 'reset') {
+        req.socket.destroy();
         return;
       }
       if (entry.behaviour.status !== 201) {

@@ -8,7 +8,7 @@ import webpush from 'web-push';
 import { afterEach, describe, expect, it } from 'vitest';
 import { notificationsStore } from '../packages/client/src/notification/notificationsStore';
 import type { NotificationInput } from '../packages/protocol/src/schema/notification';
-import { notificationFeature, type NotificationFeatureOptions, type NotificationPushOptions } from '../packages/server/src/features/notification';
+import { MemoryPushStore, notificationFeature, type NotificationFeatureOptions, type NotificationPushOptions } from '../packages/server/src/features/notification';
 import { connect, SECRET, startServer, until } from '../test-utils/harness';
 import { startMockPushService, type MockPushService } from '../test-utils/mockPushService';
 
@@ -254,6 +254,34 @@ describe('Web Push delivery', () => {
     await pushed();
     expect(service.requests.filter((device) => device === gone.device || device === missing.device)).toHaveLength(2);
     expect(service.for(fine.device)).toHaveLength(2);
+  });
+
+  it('a push service that cuts the connection, or a push store that fails, costs the push only: the in-app delivery and the server carry on', async () => {
+    const failing = new MemoryPushStore();
+    let storeDown = false;
+    const isConnected = failing.isConnected.bind(failing);
+    failing.isConnected = async (userId) => {
+      if (storeDown) throw new Error('push store unreachable');
+      return isConnected(userId);
+    };
+    const { service, subscribe, notifications, pushed, online, metric, errors, server } = await setup({}, { store: failing });
+    const cut = await subscribe('ana');
+    const fine = await subscribe('ana');
+    service.setBehaviour(cut.device, 'reset');
+    await notifications.notify('ana', alert('one'));
+    expect((await pushed()).map((push) => push.title)).toEqual(['one']);
+    expect(service.for(fine.device)).toHaveLength(1);
+    expect(await metric('sinyal_notification_push_sent_total{result="failed"}')).toBe(1);
+
+    storeDown = true;
+    await notifications.notify('ana', alert('two'));
+    await notifications.push!.idle();
+    expect(errors.filter((e) => e.stage === 'push').map((e) => String(e.error))).toContain('Error: push store unreachable');
+    expect(await metric('sinyal_notification_push_sent_total{result="failed"}')).toBe(2);
+    // The inbox has both; the server still answers.
+    const { store } = await online('ana');
+    await until(() => store.getSnapshot().items.length === 2);
+    expect(server.connections()).toBe(1);
   });
 
   it('drops pushes beyond maxPending (counted; the inbox keeps them)', async () => {
