@@ -48,6 +48,7 @@ describe('push options', () => {
     expect(() => notificationFeature({ push: { vapid: { publicKey: keys.publicKey, privateKey: 'short', subject: 'mailto:a@b.example' } } })).toThrow(/private key/i);
     expect(() => notificationFeature({ push: { vapid: { ...keys, subject: 'a@b.example' } } })).toThrow(/subject/);
     expect(() => notificationFeature({ push: { vapid: { ...keys, subject: 'mailto:a@b.example' }, maxPending: 0 } })).toThrow(/push.maxPending must be a positive integer/);
+    expect(() => notificationFeature({ push: { vapid: { ...keys, subject: 'mailto:a@b.example' }, categories: ['message', 'gossip' as never] } })).toThrow(/gossip is not a category/);
     expect(notificationFeature({ push: { vapid: { ...keys, subject: 'https://rumah.example/contact' } } }).push?.publicKey).toBe(keys.publicKey);
     expect(notificationFeature({}).push).toBeUndefined();
   });

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import webpush from 'web-push';
-import { PushSubscriptionBodySchema, type Notification, type NotificationCategory, type NotificationPreferences, type PushSubscriptionInfo } from '@sinyal/protocol/schema';
+import { NotificationCategorySchema, PushSubscriptionBodySchema, type Notification, type NotificationCategory, type NotificationPreferences, type PushSubscriptionInfo } from '@sinyal/protocol/schema';
 import { SinyalServerError } from '../../errors';
 import type { DeliveryLane } from './store';
 import { storedSubscription, type PushStore, type StoredPushSubscription } from './pushStore';
@@ -151,7 +151,6 @@ export class WebPushNotifications {
   #idle: Array<() => void> = [];
   #sent?: Counter<'result'>;
   #skipped?: Counter<'reason'>;
-
   readonly #preferences: (userId: string) => Promise<NotificationPreferences>;
 
   constructor(
@@ -173,9 +172,12 @@ export class WebPushNotifications {
       if (!(Number.isInteger(n) && n > 0)) throw new TypeError(`notificationFeature: push.${name} must be a positive integer`);
       return n;
     };
+    const categories = options.categories ?? NotificationCategorySchema.options;
+    const unknown = categories.find((category) => !NotificationCategorySchema.safeParse(category).success);
+    if (unknown !== undefined) throw new TypeError(`notificationFeature: push.categories: ${String(unknown)} is not a category (${NotificationCategorySchema.options.join(', ')})`);
     this.#options = {
       vapid,
-      categories: new Set(options.categories ?? ['property_alert', 'message', 'appointment', 'transaction']),
+      categories: new Set(categories),
       maxSubscriptionsPerUser: count('maxSubscriptionsPerUser', options.maxSubscriptionsPerUser, 10),
       maxSubscriptions: count('maxSubscriptions', options.maxSubscriptions, 100_000),
       maxPending: count('maxPending', options.maxPending, 1000),
