@@ -6,6 +6,7 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 export const sourceAliases = {
   '@sinyal/protocol/schema': here('./packages/protocol/src/schema/index.ts'),
   '@sinyal/protocol': here('./packages/protocol/src/index.ts'),
+  '@sinyal/client/tabs': here('./packages/client/src/tabs/index.ts'),
   '@sinyal/client/push': here('./packages/client/src/push.ts'),
   '@sinyal/client': here('./packages/client/src/index.ts'),
   '@sinyal/server': here('./packages/server/src/index.ts'),

@@ -6,6 +6,13 @@ import WebSocket from 'ws';
 import { createDevToken } from '@sinyal/server';
 import { serve } from './lib/rpc.mjs';
 import { Histogram, cpuMs, r1 } from './lib/stats.mjs';
+import { machineDelta, machineSample, procDelta, procSample } from './lib/proc.mjs';
+
+/**
+ * A phase whose sends were, at the 99th percentile, more than this behind their schedule
+ * was not offered the rate it names: its load generator fell behind (load-bound).
+ */
+const BEHIND_P99_MS = 25;
 
 const BTS = Buffer.from('"bts":');
 const TEXT = 'Halo! Is the 2BR unit on Jl. Kemang still available for viewing?'; // 64 chars
@@ -13,8 +20,9 @@ const now = () => performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let idCounter = 0;
 
-function payload() {
-  return `{"bts":${now().toFixed(3)},"text":"${TEXT}"}`;
+/** `bts`: the message's *intended* send time (its slot in the schedule), not when it was actually sent. */
+function payload(intended) {
+  return `{"bts":${intended.toFixed(3)},"text":"${TEXT}"}`;
 }
 
 function extractBts(buf) {
@@ -154,30 +162,49 @@ async function closeClients(clients, timeoutMs = 10_000) {
   for (const c of clients) if (!c.closed) c.ws.terminate();
 }
 
-/** Sends `rate` frames/s for `durationMs` (catching up each 2 ms tick); resolves with the count sent. */
+/**
+ * Sends `rate` frames/s for `durationMs` on a fixed schedule: frame k is due at
+ * start + k / rate, and `sendOne(k, intended)` gets that intended time, which the frame
+ * carries, so a latency is measured from when the message should have left (a load
+ * generator that falls behind shows as latency, not as a slower offered rate). Every late
+ * frame is sent at the next check (every 1 ms). Resolves with the count sent and how far
+ * behind schedule the sends were (`lagMs`).
+ */
 function pace(rate, durationMs, sendOne) {
   const total = Math.floor((rate * durationMs) / 1000);
+  const interval = 1000 / rate;
   const start = now();
+  const lag = new Histogram();
   let sent = 0;
   return new Promise((resolve) => {
-    const timer = setInterval(() => {
-      const elapsed = now() - start;
-      const due = Math.min(total, Math.floor((rate * elapsed) / 1000));
-      while (sent < due) sendOne(sent++);
+    const tick = () => {
+      const t = now();
+      while (sent < total) {
+        const intended = start + sent * interval;
+        if (intended > t) break;
+        lag.record(t - intended);
+        sendOne(sent++, intended);
+      }
       if (sent >= total) {
         clearInterval(timer);
-        resolve({ sent, sendMs: now() - start });
+        resolve({ sent, sendMs: now() - start, lagMs: lag.summary() });
       }
-    }, 2);
+    };
+    const timer = setInterval(tick, 1);
+    tick();
   });
 }
 
-/** A measured phase: deliveries stamped before `start` (previous phases) are ignored. */
+/** Time of the last delivery of any phase (for {@link settle}). */
+let lastDeliveryAt = 0;
+
+/** A measured phase: deliveries stamped before `start` (a warm-up, earlier phases) are not counted. */
 function newPhase() {
   const phase = { start: now(), count: 0, last: 0, hist: new Histogram() };
   phase.deliver = (bts) => {
-    if (bts < phase.start) return;
     const t = now();
+    lastDeliveryAt = t;
+    if (bts < phase.start) return;
     phase.count++;
     phase.last = t;
     phase.hist.record(t - bts);
@@ -195,36 +222,68 @@ async function drain(phase, expected, sendEnd, { drainTimeoutMs = 8000, quietMs 
   }
 }
 
-function phaseResult(phase, { sent, expected, cpu0, wall0 }) {
-  const end = phase.last || now();
-  const activeMs = end - phase.start;
-  const wallMs = now() - wall0;
-  const loadCpu = cpuMs(cpu0, process.cpuUsage());
+/** Waits until no delivery arrived for `quietMs` (a backlog of an overloaded step drained), at most `timeoutMs`. */
+async function settle(quietMs = 300, timeoutMs = 3000) {
+  const t0 = now();
+  while (now() - lastDeliveryAt < quietMs && now() - t0 < timeoutMs) await sleep(20);
+  return r1(now() - t0);
+}
+
+/**
+ * One step of a fixed ladder: `warmupMs` at `rate` (not counted), then `durationMs` at
+ * `rate`, measured: deliveries of the measured messages, their latency from the intended
+ * send time, and the CPU (user + system, from /proc) and write system calls of the server
+ * (`serverPid`) and of this process between the start of the measured sends and the end
+ * of their drain. Then waits for any backlog to drain before the next step.
+ */
+async function ladderStep({ rate, warmupMs, durationMs, drainTimeoutMs, serverPid, recipients, perMessage, sendOne }) {
+  const warm = newPhase();
+  for (const c of recipients) c.onDelivery = warm.deliver;
+  if (warmupMs > 0) await pace(rate, warmupMs, sendOne);
+  const phase = newPhase();
+  for (const c of recipients) c.onDelivery = phase.deliver;
+  const srv0 = procSample(serverPid);
+  const load0 = procSample();
+  const machine0 = machineSample();
+  const { sent, sendMs, lagMs } = await pace(rate, durationMs, sendOne);
+  const expected = sent * perMessage;
+  const drained = await drain(phase, expected, phase.start + sendMs, { drainTimeoutMs });
+  const server = procDelta(srv0, procSample(serverPid));
+  const load = procDelta(load0, procSample());
+  const machine = machineDelta(machine0, machineSample(), (server.cpuMs ?? 0) + (load.cpuMs ?? 0));
+  const settleMs = await settle();
+  const activeMs = (phase.last || now()) - phase.start;
   return {
+    rate,
     sent,
     expected,
     delivered: phase.count,
     deliveredRatio: expected ? Math.round((phase.count / expected) * 1000) / 1000 : null,
+    drained,
     activeMs: r1(activeMs),
     deliveriesPerSec: activeMs > 0 ? Math.round((phase.count / activeMs) * 1000) : 0,
     latencyMs: phase.hist.summary(),
-    loadCpuMs: r1(loadCpu),
-    loadWallMs: r1(wallMs),
-    loadCpuPct: r1((loadCpu / wallMs) * 100),
+    sendLagMs: lagMs,
+    behind: (lagMs.p99 ?? 0) > BEHIND_P99_MS,
+    server,
+    load,
+    machine,
+    settleMs,
   };
 }
 
 // ---------------------------------------------------------------- state
 const state = { clients: [], publishers: [], sdk: [] };
 
-async function setupClients({ proto, url, secret, n, roomOf, prefix }) {
-  const tokens = proto === 'sinyal' ? await signTokens(secret, prefix, n) : undefined;
+async function setupClients({ proto, url, secret, n, roomOf, prefix, tokens }) {
+  tokens ??= proto === 'sinyal' ? await signTokens(secret, prefix, n) : undefined;
   const errors = new Map();
   const cpu0 = process.cpuUsage();
   const t0 = now();
   const { clients, failed } = await openMany({ proto, url, n, tokens, roomOf, onOpenError: (e) => errors.set(String(e.message).slice(0, 80), (errors.get(String(e.message).slice(0, 80)) ?? 0) + 1) });
   const openMs = now() - t0;
-  return { clients, failed, openMs: r1(openMs), loadCpuMs: r1(cpuMs(cpu0, process.cpuUsage())), errors: Object.fromEntries(errors) };
+  const loadCpuMs = cpuMs(cpu0, process.cpuUsage());
+  return { clients, failed, openMs: r1(openMs), loadCpuMs: r1(loadCpuMs), loadCpuPct: openMs > 0 ? r1((loadCpuMs / openMs) * 100) : null, errors: Object.fromEntries(errors) };
 }
 
 serve({
@@ -235,18 +294,15 @@ serve({
     state.clients = r.clients;
     return { opened: r.clients.length, publishers: state.publishers.length, failed: r.failed, openMs: r.openMs, errors: r.errors };
   },
-  async fanoutRun({ rate, durationMs, drainTimeoutMs }) {
-    const phase = newPhase();
-    for (const c of state.clients) c.onDelivery = phase.deliver;
-    const cpu0 = process.cpuUsage();
-    const wall0 = now();
+  async fanoutRun({ rate, warmupMs, durationMs, drainTimeoutMs, serverPid }) {
     const pubs = state.publishers;
     for (const pub of pubs) pub.onDelivery = () => {}; // publishers are members too (they get every event); not counted
     // Round-robin over the publishers (with one publisher: all from the same connection).
-    const { sent, sendMs } = await pace(rate, durationMs, (k) => pubs[k % pubs.length].publish('bench:fan', payload()));
-    const expected = sent * state.clients.length;
-    const drained = await drain(phase, expected, wall0 + sendMs, { drainTimeoutMs });
-    return { rate, subscribers: state.clients.length, drained, ...phaseResult(phase, { sent, expected, cpu0, wall0 }) };
+    const step = await ladderStep({
+      rate, warmupMs, durationMs, drainTimeoutMs, serverPid, recipients: state.clients, perMessage: state.clients.length,
+      sendOne: (k, intended) => pubs[k % pubs.length].publish('bench:fan', payload(intended)),
+    });
+    return { subscribers: state.clients.length, ...step };
   },
 
   // ---------------- (b) chat: `clients` clients in clients/2 two-person rooms
@@ -255,27 +311,81 @@ serve({
     state.clients = r.clients;
     return { opened: r.clients.length, failed: r.failed, openMs: r.openMs, errors: r.errors };
   },
-  async chatRun({ totalRate, durationMs, drainTimeoutMs }) {
-    const phase = newPhase();
-    for (const c of state.clients) c.onDelivery = phase.deliver;
-    const cpu0 = process.cpuUsage();
-    const wall0 = now();
+  async chatRun({ rate, warmupMs, durationMs, drainTimeoutMs, serverPid }) {
     const clients = state.clients;
-    // Round-robin with a stride so consecutive messages come from different rooms.
-    const { sent, sendMs } = await pace(totalRate, durationMs, (k) => {
-      const c = clients[(k * 7919) % clients.length];
-      c.publish(`bench:p${c.idx >> 1}`, payload());
+    // Round-robin with a stride so consecutive messages come from different rooms; both members
+    // of the room receive each message (the sender's echo included).
+    const step = await ladderStep({
+      rate, warmupMs, durationMs, drainTimeoutMs, serverPid, recipients: clients, perMessage: 2,
+      sendOne: (k, intended) => {
+        const c = clients[(k * 7919) % clients.length];
+        c.publish(`bench:p${c.idx >> 1}`, payload(intended));
+      },
     });
-    const expected = sent * 2; // both members of the room receive it (the sender's echo included)
-    const drained = await drain(phase, expected, wall0 + sendMs, { drainTimeoutMs });
-    return { totalRate, clients: clients.length, drained, ...phaseResult(phase, { sent, expected, cpu0, wall0 }) };
+    return { clients: clients.length, ...step };
   },
 
   // ---------------- (c) connections: open n, each joins one room shared by 10
-  async connOpen({ proto, url, secret, n }) {
-    const r = await setupClients({ proto, url, secret, n, roomOf: (i) => `bench:c${Math.floor(i / 10)}`, prefix: 'conn' });
+  /** Signs the tokens of connections `first`…`first + n - 1` (before any timed phase). */
+  async connPrepare({ proto, secret, first = 0, n }) {
+    state.connTokens = proto === 'sinyal' ? await signTokens(secret, `conn${first}-`, n) : undefined;
+    return true;
+  },
+  /** Opens the prepared `n` connections (numbered from `first`, for their rooms) and keeps them open. */
+  async connOpen({ proto, url, n, first = 0 }) {
+    const r = await setupClients({ proto, url, n, tokens: state.connTokens, roomOf: (i) => `bench:c${Math.floor((first + i) / 10)}` });
+    state.connTokens = undefined;
+    state.clients.push(...r.clients);
+    return { opened: r.clients.length, failed: r.failed, openMs: r.openMs, loadCpuMs: r.loadCpuMs, loadCpuPct: r.loadCpuPct, errors: r.errors };
+  },
+
+  // ---------------- (e) soak: n connections in n/2 two-person rooms, idle but for their pings and a slow chat
+  async soakSetup({ proto, url, secret, n }) {
+    const r = await setupClients({ proto, url, secret, n, roomOf: (i) => `bench:p${i >> 1}`, prefix: 'soak' });
     state.clients = r.clients;
-    return { opened: r.clients.length, failed: r.failed, openMs: r.openMs, loadCpuMs: r.loadCpuMs, errors: r.errors };
+    return { opened: r.clients.length, failed: r.failed, openMs: r.openMs, errors: r.errors };
+  },
+  /**
+   * `rate` chat messages/s (from the intended send time, as in the ladder steps) for
+   * `durationMs`, while every connection pings every `pingEveryMs` (staggered, like the SDK's
+   * heartbeat): deliveries, latency, connections closed meanwhile, CPU of the server and of
+   * this process.
+   */
+  async soakRun({ rate, durationMs, drainTimeoutMs, serverPid, pingEveryMs = 25_000 }) {
+    const clients = state.clients;
+    const open0 = clients.filter((c) => !c.closed).length;
+    const slices = Math.max(1, Math.round(pingEveryMs / 1000));
+    let tick = 0;
+    const pinger = setInterval(() => {
+      const slice = tick++ % slices;
+      for (let i = slice; i < clients.length; i += slices) {
+        const c = clients[i];
+        if (c.ws.readyState === WebSocket.OPEN) c.ws.send(`{"t":"ping","ts":${Date.now()}}`);
+      }
+    }, 1000);
+    try {
+      const phase = newPhase();
+      for (const c of clients) c.onDelivery = phase.deliver;
+      const srv0 = procSample(serverPid);
+      const load0 = procSample();
+      const machine0 = machineSample();
+      const { sent, sendMs, lagMs } = await pace(rate, durationMs, (k, intended) => {
+        const c = clients[(k * 7919) % clients.length];
+        c.publish(`bench:p${c.idx >> 1}`, payload(intended));
+      });
+      const drained = await drain(phase, sent * 2, phase.start + sendMs, { drainTimeoutMs });
+      const server = procDelta(srv0, procSample(serverPid));
+      const load = procDelta(load0, procSample());
+      const machine = machineDelta(machine0, machineSample(), (server.cpuMs ?? 0) + (load.cpuMs ?? 0));
+      const open1 = clients.filter((c) => !c.closed).length;
+      return {
+        rate, sent, expected: sent * 2, delivered: phase.count, deliveredRatio: sent ? Math.round((phase.count / (sent * 2)) * 1000) / 1000 : null, drained,
+        latencyMs: phase.hist.summary(), sendLagMs: lagMs, behind: (lagMs.p99 ?? 0) > BEHIND_P99_MS, server, load, machine,
+        openAtStart: open0, openAtEnd: open1, disconnects: open0 - open1,
+      };
+    } finally {
+      clearInterval(pinger);
+    }
   },
 
   async closeAll() {

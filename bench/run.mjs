@@ -1,15 +1,27 @@
 #!/usr/bin/env node
-// Sinyal benchmark suite: `npm run bench` (full, ~10–15 min on 2 cores) or `npm run bench -- --quick` (< 2 min).
-// Servers (Sinyal, socket.io 4, raw ws) each run in their own child process, the load in another;
-// everything on 127.0.0.1, ephemeral ports, a fresh server + load process per scenario.
+// Sinyal benchmark suite: `npm run bench` (full, sized for ≤ 15 min on 2 cores) or `npm run bench -- --quick` (~1–2 min).
+// Servers (Sinyal batched, Sinyal unbatched, socket.io 4, raw ws) each run in their own child
+// process, the load in another; everything on 127.0.0.1, ephemeral ports, a fresh server +
+// load process per scenario × server × repeat. Within each repeat the servers run one after
+// the other in a rotated order, so that no server always runs first (or last) on a machine
+// whose background load drifts; every figure is reported as median [min–max] over the repeats.
+// The rates are a fixed ladder: every server runs every step; nothing is chosen per server.
+// Then `node bench/report-md.mjs` writes the tables into docs/performance.md.
 // Flags:
 //   --quick                       small sizes, to validate the suite
+//   --repeat=N                    repeats (default 3; --quick 1)
 //   --only=size,decode,fanout,chat,connections,storm
-//   --servers=sinyal,socketio,ws
+//   --servers=sinyal,sinyal-unbatched,socketio,ws
+//   --fanout-rates=R,R,…  --chat-rates=R,R,…   override a ladder (msg/s)
+//   --warmup-ms=N --step-ms=N     warm-up and measured time of each step
 //   --subscribers=N --chat-clients=N --connections=N --storm-clients=N   override sizes
 //   --publishers=N                fan-out: N members publish in turn (default 1), e.g. a busy room
 //   --cpu-prof                    --cpu-prof the Sinyal server child during fan-out / chat (use with --only=)
-//   --out=FILE                    JSON output (default bench/results/latest.json)
+//   --out=FILE                    JSON output (default bench/results/latest.json; with --soak bench/results/soak.json)
+//   --soak                        only the soak: N idle Sinyal-protocol connections (pinging like the SDK) in
+//                                 two-person rooms + a slow chat, for M minutes: server memory slope,
+//                                 disconnects, latency (the Sinyal servers of --servers, default sinyal)
+//   --soak-connections=N --soak-minutes=M --soak-rate=R   soak size (default 10,000, 5 min, 100 msg/s)
 //   --servers=…,sinyal@DIR        also run the Sinyal server built into DIR (a copy of
 //                                 packages/server/dist placed under node_modules/ so that its imports
 //                                 resolve), to compare builds in the same run; repeatable
@@ -19,43 +31,60 @@ import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { spawnChild } from './lib/rpc.mjs';
-import { cpuMs, fmtInt, r1, table } from './lib/stats.mjs';
+import { fmtInt, r1, table } from './lib/stats.mjs';
+import { machineDelta, machineSample, procDelta, procSample } from './lib/proc.mjs';
+import { buildTables, classify, describeRun, label as LABEL, slopePerMin } from './lib/report.mjs';
 import { measureSizes } from './size.mjs';
 import { summarise } from './prof-summary.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
+const argv = process.argv.slice(2);
 const args = Object.fromEntries(
-  process.argv.slice(2).map((a) => {
+  argv.map((a) => {
     const [k, v] = a.replace(/^--/, '').split('=');
     return [k, v ?? true];
   }),
 );
 const quick = Boolean(args.quick);
+const soakOnly = Boolean(args.soak);
 const only = args.only ? new Set(String(args.only).split(',')) : null;
 const want = (s) => !only || only.has(s);
-const servers = args.servers ? String(args.servers).split(',') : ['sinyal', 'socketio', 'ws'];
+const servers = args.servers ? String(args.servers).split(',') : ['sinyal', 'sinyal-unbatched', 'socketio', 'ws'];
 const num = (k, def) => (args[k] !== undefined ? Number(args[k]) : def);
+const list = (k, def) => (args[k] !== undefined ? String(args[k]).split(',').map(Number) : def);
+const repeat = num('repeat', quick ? 1 : 3);
+for (const [k, v] of Object.entries({ repeat })) if (!(Number.isInteger(v) && v >= 1)) throw new TypeError(`--${k} must be a positive integer`);
 
+// Sizes. Full, on 2 idle cores: 4 servers × 3 repeats; fan-out ≈ 6 min (the servers that
+// cannot carry the top steps spend up to 4 s draining and 3 s settling after each), chat ≈ 3 min,
+// connections ≈ 2 min, storm ≈ 2 min, size + decode ≈ 1 min: ≈ 13–14 min.
 const cfg = quick
   ? {
       subscribers: num('subscribers', 200), publishers: num('publishers', 1),
-      latencyRate: 50, latencyMs: 3000,
-      rampRates: [200, 800, 3200], rampStepMs: 1500,
-      chatClients: num('chat-clients', 500), chatRates: [0.5, 2], chatMs: 3000,
-      connections: num('connections', 1000),
-      stormClients: num('storm-clients', 300), stormRooms: 30,
+      fanoutRates: list('fanout-rates', [100, 400]), latencyRate: 100,
+      warmupMs: num('warmup-ms', 500), stepMs: num('step-ms', 1000), drainTimeoutMs: 3000,
+      chatClients: num('chat-clients', 400), chatRates: list('chat-rates', [200, 800]),
+      connections: num('connections', 500), connWarmup: 100,
+      stormClients: num('storm-clients', 200), stormRooms: 20,
       decodeN: 50_000,
     }
   : {
       subscribers: num('subscribers', 1000), publishers: num('publishers', 1),
-      // 50 msg/s × 1000 = 50k deliveries/s: about half of what one shared core delivered in trials.
-      latencyRate: 50, latencyMs: 10_000,
-      rampRates: [25, 50, 100, 200, 400, 800], rampStepMs: 3000,
-      chatClients: num('chat-clients', 5000), chatRates: [0.5, 2], chatMs: 8000,
-      connections: num('connections', 10_000),
-      stormClients: num('storm-clients', 5000), stormRooms: 250,
+      // 20…400 msg/s × 1,000 = 20k…400k deliveries/s offered.
+      fanoutRates: list('fanout-rates', [20, 50, 100, 200, 400]), latencyRate: 50,
+      warmupMs: num('warmup-ms', 1000), stepMs: num('step-ms', 2000), drainTimeoutMs: 4000,
+      chatClients: num('chat-clients', 2000), chatRates: list('chat-rates', [500, 2000, 4000]),
+      connections: num('connections', 10_000), connWarmup: 1000,
+      stormClients: num('storm-clients', 2000), stormRooms: 100,
       decodeN: 200_000,
     };
+for (const [k, v] of Object.entries(cfg)) {
+  const ok = Array.isArray(v) ? v.length > 0 && v.every((x) => Number.isFinite(x) && x > 0) : Number.isFinite(v) && v >= 0;
+  if (!ok) throw new TypeError(`bench: ${k} must be ${Array.isArray(v) ? 'a list of positive numbers' : 'a non-negative number'} (got ${v})`);
+}
+if (!cfg.fanoutRates.includes(cfg.latencyRate)) cfg.latencyRate = cfg.fanoutRates[0];
+Object.assign(cfg, { soakConnections: num('soak-connections', 10_000), soakMinutes: num('soak-minutes', 5), soakRate: num('soak-rate', 100) });
+for (const k of ['soakConnections', 'soakMinutes', 'soakRate']) if (!(cfg[k] > 0)) throw new TypeError(`--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be a positive number`);
 
 const SECRET = randomBytes(32).toString('base64url');
 const notes = [];
@@ -63,12 +92,11 @@ const note = (s) => {
   notes.push(s);
   console.log(`  note: ${s}`);
 };
-const LABEL = { sinyal: 'Sinyal', socketio: 'socket.io 4', ws: 'raw ws (floor)' };
-/** Wire protocol of a server under test (`sinyal@DIR` is another build of the Sinyal server). */
-const protoOf = (server) => (server.startsWith('sinyal@') ? 'sinyal' : server);
+/** Wire protocol of a server under test (`sinyal-unbatched` and `sinyal@DIR` speak Sinyal). */
+const protoOf = (server) => (server.startsWith('sinyal') ? 'sinyal' : server);
 /** Build directory of a `sinyal@DIR` server. */
 const altDist = (server) => (server.startsWith('sinyal@') ? server.slice('sinyal@'.length) : undefined);
-for (const s of servers) if (altDist(s)) LABEL[s] = `Sinyal @${s.slice(7).split('/').filter(Boolean).pop()}`;
+for (const s of servers) if (!['sinyal', 'sinyal-unbatched', 'socketio', 'ws'].includes(s) && !altDist(s)) throw new TypeError(`unknown server ${s}`);
 
 function machine() {
   let ulimit = null;
@@ -87,12 +115,16 @@ function machine() {
   };
 }
 
-async function withPair(server, { prof = false } = {}, fn) {
+async function withPair(server, { prof = false, lifetimeMs } = {}, fn) {
   const execArgv = ['--expose-gc'];
   if (prof) execArgv.push('--cpu-prof', `--cpu-prof-dir=${here}results/prof`);
-  const env = { BENCH_SECRET: SECRET, ...(altDist(server) ? { BENCH_SINYAL_DIST: altDist(server) } : {}) };
-  const srv = spawnChild(`${here}servers/${protoOf(server)}.mjs`, { execArgv, env, name: `${server}-server` });
-  const load = spawnChild(`${here}load.mjs`, { execArgv: ['--max-old-space-size=4096'], name: 'load' });
+  const env = {
+    BENCH_SECRET: SECRET,
+    ...(altDist(server) ? { BENCH_SINYAL_DIST: altDist(server) } : {}),
+    ...(server === 'sinyal-unbatched' ? { BENCH_BATCH_WRITES: '0' } : {}),
+  };
+  const srv = spawnChild(`${here}servers/${protoOf(server)}.mjs`, { execArgv, env, name: `${server}-server`, lifetimeMs });
+  const load = spawnChild(`${here}load.mjs`, { execArgv: ['--max-old-space-size=4096'], name: 'load', lifetimeMs });
   try {
     const info = await srv.rpc('start');
     return await fn(srv, load, info);
@@ -101,69 +133,62 @@ async function withPair(server, { prof = false } = {}, fn) {
   }
 }
 
-/**
- * Runs `fn` and adds the server's CPU time and share of one core over it, and its CPU time per
- * delivery (µs): the figure least disturbed by other work on a shared machine.
- */
-async function measured(srv, fn) {
-  const c0 = await srv.rpc('cpu');
-  const t0 = performance.now();
-  const result = await fn();
-  const wall = performance.now() - t0;
-  const cpu = cpuMs(c0, await srv.rpc('cpu'));
-  const perDelivery = result.delivered ? Math.round((cpu * 1000 * 100) / result.delivered) / 100 : null;
-  return { ...result, serverCpuMs: r1(cpu), serverCpuPct: r1((cpu / wall) * 100), serverCpuUsPerDelivery: perDelivery, wallMs: r1(wall) };
-}
-
-const loadBound = (r) => r.loadCpuPct >= 90;
+const usPer = (cpuMs, n) => (cpuMs == null || !n ? null : Math.round((cpuMs * 1000 * 100) / n) / 100);
+const boundText = (step) => ({ load: 'LOAD-BOUND — not a measure', machine: 'MACHINE SHARED — not a measure', server: 'server-bound', neither: 'bound: neither' })[classify(step)];
 
 // ------------------------------------------------------------------ scenarios
 async function fanout(server) {
   return withPair(server, { prof: Boolean(args['cpu-prof']) && server === 'sinyal' }, async (srv, load, info) => {
-    const setup = await load.rpc('fanoutSetup', { proto: protoOf(server), url: info.url, secret: SECRET, subscribers: cfg.subscribers, publishers: cfg.publishers });
-    const run = (rate, durationMs) => measured(srv, () => load.rpc('fanoutRun', { rate, durationMs, drainTimeoutMs: quick ? 4000 : 8000 }, 120_000));
-    await run(cfg.latencyRate, 1000); // warm-up
-    const latency = await run(cfg.latencyRate, cfg.latencyMs);
+    const setup = await load.rpc('fanoutSetup', { proto: protoOf(server), url: info.url, secret: SECRET, subscribers: cfg.subscribers, publishers: cfg.publishers }, 300_000);
     const steps = [];
-    for (const rate of cfg.rampRates) {
-      const step = await run(rate, cfg.rampStepMs);
+    for (const rate of cfg.fanoutRates) {
+      const step = await load.rpc('fanoutRun', { rate, warmupMs: cfg.warmupMs, durationMs: cfg.stepMs, drainTimeoutMs: cfg.drainTimeoutMs, serverPid: srv.child.pid }, 120_000);
       steps.push(step);
-      console.log(`    ${server} fan-out ${rate} msg/s × ${step.subscribers}: ${fmtInt(step.deliveriesPerSec)} deliveries/s (${Math.round(step.deliveredRatio * 100)} % of offered) p99 ${step.latencyMs.p99} ms, server CPU ${step.serverCpuPct} % (${step.serverCpuUsPerDelivery} µs/delivery), load CPU ${step.loadCpuPct} %`);
-      if (step.deliveredRatio < 0.97 || !step.drained || step.latencyMs.p50 > 250) break; // saturated: stop before buffers explode
+      console.log(`    ${LABEL(server)} fan-out ${rate} msg/s × ${step.subscribers}: ${Math.round(step.deliveredRatio * 1000) / 10} % delivered, ${fmtInt(step.deliveriesPerSec)} deliveries/s, p99 ${step.latencyMs.p99} ms; server ${usPer(step.server.cpuMs, step.delivered)} µs/delivery, CPU ${step.server.cpuPct} %, ${step.server.writes ? r1(step.delivered / step.server.writes) : '-'} deliveries/write; load CPU ${step.load.cpuPct} %, send lag p99 ${step.sendLagMs.p99} ms; others ${step.machine?.othersCpuPct} % CPU; ${boundText(step)}`);
     }
-    const best = steps.reduce((a, b) => (b.deliveriesPerSec > a.deliveriesPerSec ? b : a));
-    return { setup, latency, steps, saturation: { deliveriesPerSec: best.deliveriesPerSec, atRate: best.rate, serverCpuPct: best.serverCpuPct, loadCpuPct: best.loadCpuPct, loadBound: loadBound(best) } };
+    return { setup, steps };
   });
 }
 
 async function chat(server) {
   return withPair(server, { prof: Boolean(args['cpu-prof']) && server === 'sinyal' }, async (srv, load, info) => {
     const setup = await load.rpc('chatSetup', { proto: protoOf(server), url: info.url, secret: SECRET, clients: cfg.chatClients }, 300_000);
-    const levels = [];
-    for (const perClient of cfg.chatRates) {
-      const totalRate = Math.round(perClient * setup.opened);
-      const r = await measured(srv, () => load.rpc('chatRun', { totalRate, durationMs: cfg.chatMs, drainTimeoutMs: quick ? 4000 : 8000 }, 120_000));
-      levels.push({ perClientRate: perClient, ...r, publishedPerSec: Math.round(r.sent / (cfg.chatMs / 1000)) });
-      console.log(`    ${server} chat ${setup.opened} clients × ${perClient} msg/s: ${fmtInt(r.deliveriesPerSec)} deliveries/s (${Math.round(r.deliveredRatio * 100)} %) p99 ${r.latencyMs.p99} ms, server CPU ${r.serverCpuPct} % (${r.serverCpuUsPerDelivery} µs/delivery), load CPU ${r.loadCpuPct} %`);
+    const steps = [];
+    for (const rate of cfg.chatRates) {
+      const step = await load.rpc('chatRun', { rate, warmupMs: cfg.warmupMs, durationMs: cfg.stepMs, drainTimeoutMs: cfg.drainTimeoutMs, serverPid: srv.child.pid }, 120_000);
+      steps.push(step);
+      console.log(`    ${LABEL(server)} chat ${rate} msg/s over ${step.clients} clients: ${Math.round(step.deliveredRatio * 1000) / 10} % delivered, p50 ${step.latencyMs.p50} ms, p99 ${step.latencyMs.p99} ms; server ${usPer(step.server.cpuMs, step.sent)} µs/message, CPU ${step.server.cpuPct} %; load CPU ${step.load.cpuPct} %, send lag p99 ${step.sendLagMs.p99} ms; others ${step.machine?.othersCpuPct} % CPU; ${boundText(step)}`);
     }
-    return { setup, levels };
+    return { setup, steps };
   });
 }
 
-async function connections(server, n) {
+async function connections(server) {
   return withPair(server, {}, async (srv, load, info) => {
+    const proto = protoOf(server);
+    // Warm-up: the first connections are opened (and kept) before anything is measured.
+    await load.rpc('connPrepare', { proto, secret: SECRET, first: 0, n: cfg.connWarmup }, 300_000);
+    const warm = await load.rpc('connOpen', { proto, url: info.url, n: cfg.connWarmup, first: 0 }, 600_000);
+    await load.rpc('connPrepare', { proto, secret: SECRET, first: cfg.connWarmup, n: cfg.connections }, 300_000);
     const mem0 = await srv.rpc('mem');
-    const r = await measured(srv, () => load.rpc('connOpen', { proto: protoOf(server), url: info.url, secret: SECRET, n }, 600_000));
+    const s0 = procSample(srv.child.pid);
+    const l0 = procSample(load.child.pid);
+    const m0 = machineSample();
+    const r = await load.rpc('connOpen', { proto, url: info.url, n: cfg.connections, first: cfg.connWarmup }, 600_000);
+    const cpu = procDelta(s0, procSample(srv.child.pid));
+    const loadCpu = procDelta(l0, procSample(load.child.pid));
+    const machine = machineDelta(m0, machineSample(), cpu.cpuMs + loadCpu.cpuMs);
     const mem1 = await srv.rpc('mem');
     const conns = await srv.rpc('connections');
     const per = (k) => (r.opened ? Math.round((mem1[k] - mem0[k]) / r.opened) : null);
     const out = {
-      requested: n, opened: r.opened, failed: r.failed, serverConnections: conns, openMs: r.openMs,
-      connsPerSec: Math.round((r.opened / r.openMs) * 1000), serverCpuMs: r.serverCpuMs, loadCpuMs: r.loadCpuMs,
+      requested: cfg.connections, warmupOpened: warm.opened, opened: r.opened, failed: r.failed, serverConnections: conns, openMs: r.openMs,
+      connsPerSec: Math.round((r.opened / r.openMs) * 1000), serverCpuMs: cpu.cpuMs, serverCpuPct: cpu.cpuPct, serverUsPerConn: usPer(cpu.cpuMs, r.opened),
+      loadCpuMs: loadCpu.cpuMs, loadCpuPct: loadCpu.cpuPct,
       rssPerConnBytes: per('rss'), heapUsedPerConnBytes: per('heapUsed'), externalPerConnBytes: per('external'),
-      serverMemBefore: mem0, serverMemAfter: mem1, errors: r.errors,
+      machine, serverMemBefore: mem0, serverMemAfter: mem1, errors: r.errors,
     };
-    console.log(`    ${server} connections: ${r.opened}/${n} in ${r.openMs} ms; RSS ${fmtInt(out.rssPerConnBytes)} B/conn, heap ${fmtInt(out.heapUsedPerConnBytes)} B/conn`);
+    console.log(`    ${LABEL(server)} connections: ${r.opened}/${cfg.connections} (after ${warm.opened} warm-up) in ${r.openMs} ms; server ${out.serverUsPerConn} µs/connection, CPU ${out.serverCpuPct} %; load CPU ${out.loadCpuPct} %; RSS ${fmtInt(out.rssPerConnBytes)} B/conn, heap ${fmtInt(out.heapUsedPerConnBytes)} B/conn`);
     await load.rpc('closeAll', {}, 60_000);
     return out;
   });
@@ -180,15 +205,15 @@ async function storm(server) {
       expectSeq = 4; // 3 more events are published into every room right after the restart
     }
     await load.rpc('stormArm');
-    const c0 = await srv.rpc('cpu');
+    const c0 = procSample(srv.child.pid);
     const [restart, result] = await Promise.all([
       srv.rpc('restart', { rooms, publishAfter: 3 }),
       load.rpc('stormWait', { expectSeq, timeoutMs: quick ? 30_000 : 90_000 }, 200_000),
     ]);
-    const serverCpuMs = r1(cpuMs(c0, await srv.rpc('cpu')));
+    const serverCpuMs = r1(procDelta(c0, procSample(srv.child.pid)).cpuMs);
     await load.rpc('stormClose', {}, 60_000);
     const out = { client: protoOf(server) === 'sinyal' ? '@sinyal/client SDK' : server === 'socketio' ? 'socket.io-client SDK' : 'raw ws + reconnect loop', setup, restart, ...result, serverCpuMs };
-    console.log(`    ${server} storm: ${result.rejoined}/${result.clients} re-joined, all in ${result.allRejoinedMs} ms${expectSeq ? `, all caught up in ${result.allCaughtUpMs} ms (${result.resumedJoins} resumed joins, ${result.resets} resets)` : ''}; server CPU ${serverCpuMs} ms`);
+    console.log(`    ${LABEL(server)} storm: ${result.rejoined}/${result.clients} re-joined, all in ${result.allRejoinedMs} ms${expectSeq ? `, all caught up in ${result.allCaughtUpMs} ms (${result.resumedJoins} resumed joins, ${result.resets} resets)` : ''}; server CPU ${serverCpuMs} ms`);
     return out;
   });
 }
@@ -206,18 +231,81 @@ function decode() {
   });
 }
 
+/**
+ * Soak: `soakConnections` connections in two-person rooms, each pinging every 25 s, and a
+ * chat of `soakRate` msg/s over them for `soakMinutes`, after a warm-up (10 % of the time,
+ * at most 30 s). The server's memory is sampled without forcing a GC (a full GC would pause
+ * the server being measured) and once after GC at each end; the slope is fitted by least
+ * squares (bytes per minute).
+ */
+async function soak(server) {
+  const durationMs = cfg.soakMinutes * 60_000;
+  const warmupMs = Math.min(30_000, durationMs / 10);
+  const sampleMs = Math.max(1000, Math.round(durationMs / 60));
+  return withPair(server, { lifetimeMs: durationMs + warmupMs + 20 * 60_000 }, async (srv, load, info) => {
+    const setup = await load.rpc('soakSetup', { proto: 'sinyal', url: info.url, secret: SECRET, n: cfg.soakConnections }, 900_000);
+    console.log(`    ${LABEL(server)} soak: ${setup.opened}/${cfg.soakConnections} connections open in ${setup.openMs} ms; warm-up ${warmupMs} ms, then ${cfg.soakMinutes} min at ${cfg.soakRate} msg/s`);
+    await load.rpc('soakRun', { rate: cfg.soakRate, durationMs: warmupMs, drainTimeoutMs: 5000, serverPid: srv.child.pid }, warmupMs + 120_000);
+    const memStart = await srv.rpc('mem');
+    const t0 = performance.now();
+    const samples = [];
+    let stop = false;
+    let wake = () => {};
+    const sampler = (async () => {
+      while (!stop) {
+        await new Promise((r) => {
+          wake = r;
+          setTimeout(r, sampleMs);
+        });
+        if (stop) break;
+        const m = await srv.rpc('memNow');
+        samples.push({ tMs: Math.round(performance.now() - t0), rss: m.rss, heapUsed: m.heapUsed, external: m.external });
+      }
+    })();
+    let run;
+    try {
+      run = await load.rpc('soakRun', { rate: cfg.soakRate, durationMs, drainTimeoutMs: 10_000, serverPid: srv.child.pid }, durationMs + 120_000);
+    } finally {
+      stop = true;
+      wake();
+      await sampler;
+    }
+    const memEnd = await srv.rpc('mem');
+    const serverConnections = await srv.rpc('connections');
+    const out = {
+      requested: cfg.soakConnections, setup, warmupMs, durationMs, sampleMs, phase: run,
+      serverConnectionsAtEnd: serverConnections, memStart, memEnd, samples,
+      heapSlopeBytesPerMin: slopePerMin(samples, 'heapUsed'), rssSlopeBytesPerMin: slopePerMin(samples, 'rss'),
+      serverUsPerMessage: usPer(run.server.cpuMs, run.sent),
+    };
+    console.log(`    ${LABEL(server)} soak: ${run.disconnects} disconnects, ${serverConnections} server connections at the end; p99 ${run.latencyMs.p99} ms; heap slope ${fmtInt(out.heapSlopeBytesPerMin)} B/min, RSS slope ${fmtInt(out.rssSlopeBytesPerMin)} B/min over ${samples.length} samples; ${boundText(run)}`);
+    return out;
+  });
+}
+
 // ------------------------------------------------------------------ main
 const started = performance.now();
-const results = { machine: machine(), flags: { quick, only: only ? [...only] : null, servers }, config: cfg, sizes: null, decode: null, servers: {}, notes };
-for (const s of servers) results.servers[s] = {};
-console.log(`Sinyal bench (${quick ? 'quick' : 'full'}) on ${results.machine.cpuModel}, ${results.machine.cores} cores, Node ${results.machine.node}, load avg ${results.machine.loadavgAtStart.join(' ')}`);
+const results = {
+  schema: 2,
+  kind: soakOnly ? 'soak' : 'suite',
+  machine: machine(),
+  flags: { argv, quick, repeat, only: only ? [...only] : null, servers },
+  config: cfg,
+  sizes: null,
+  decode: null,
+  runs: { fanout: [], chat: [], connections: [], storm: [], soak: [] },
+  notes,
+};
+console.log(`Sinyal bench (${quick ? 'quick' : 'full'}, ${repeat} repeat${repeat === 1 ? '' : 's'}) on ${results.machine.cpuModel}, ${results.machine.cores} cores, Node ${results.machine.node}, load avg ${results.machine.loadavgAtStart.join(' ')}`);
+console.log(`sizes: ${JSON.stringify(cfg)}`);
 if (results.machine.loadavgAtStart[0] > results.machine.cores * 0.5) note(`the machine was already busy at start (load average ${results.machine.loadavgAtStart[0]} on ${results.machine.cores} cores): absolute figures are noisy`);
 
-const need = cfg.connections + 1000;
+const need = (soakOnly ? cfg.soakConnections : cfg.connections + cfg.connWarmup) + 1000;
 if (results.machine.ulimitN && results.machine.ulimitN < need) {
-  const scaled = Math.max(100, results.machine.ulimitN - 1000);
-  note(`ulimit -n is ${results.machine.ulimitN}: scaling the connections scenario from ${cfg.connections} to ${scaled}`);
-  cfg.connections = scaled;
+  const key = soakOnly ? 'soakConnections' : 'connections';
+  const scaled = Math.max(100, results.machine.ulimitN - (soakOnly ? 0 : cfg.connWarmup) - 1000);
+  note(`ulimit -n is ${results.machine.ulimitN}: scaling the ${soakOnly ? 'soak' : 'connections scenario'} from ${cfg[key]} to ${scaled}`);
+  cfg[key] = scaled;
 }
 
 const step = async (name, fn) => {
@@ -230,23 +318,31 @@ const step = async (name, fn) => {
   }
 };
 
-await step('size', async () => {
-  results.sizes = await measureSizes();
-});
-await step('decode', async () => {
-  results.decode = await decode();
-});
-for (const scenario of ['fanout', 'chat', 'connections', 'storm']) {
-  await step(scenario, async () => {
-    for (const s of servers) {
-      try {
-        if (scenario === 'fanout') results.servers[s].fanout = await fanout(s);
-        if (scenario === 'chat') results.servers[s].chat = await chat(s);
-        if (scenario === 'connections') results.servers[s].connections = await connections(s, cfg.connections);
-        if (scenario === 'storm') results.servers[s].storm = await storm(s);
-      } catch (err) {
-        results.servers[s][scenario] = { error: err.message };
-        note(`${scenario}/${s} failed: ${err.message.split('\n')[0]}`);
+if (!soakOnly) {
+  await step('size', async () => {
+    results.sizes = await measureSizes();
+  });
+  await step('decode', async () => {
+    results.decode = await decode();
+  });
+}
+const soakServers = servers.filter((s) => protoOf(s) === 'sinyal');
+if (soakOnly) results.flags.servers = args.servers ? soakServers : ['sinyal'];
+const scenarios = soakOnly ? { soak } : { fanout, chat, connections, storm };
+for (const [scenario, run] of Object.entries(scenarios)) {
+  await step(scenario === 'soak' ? 'soak' : scenario, async () => {
+    for (let rep = 0; rep < (soakOnly ? 1 : repeat); rep++) {
+      // Rotated order: repeat 0 runs A B C D, repeat 1 B C D A, …
+      const names = results.flags.servers;
+      const order = names.map((_, i) => names[(i + rep) % names.length]);
+      console.log(`  repeat ${rep + 1}/${soakOnly ? 1 : repeat}: ${order.map(LABEL).join(' → ')}`);
+      for (const [position, s] of order.entries()) {
+        try {
+          results.runs[scenario].push({ rep, position, server: s, ...(await run(s)) });
+        } catch (err) {
+          results.runs[scenario].push({ rep, position, server: s, error: err.message });
+          note(`${scenario}/${s} (repeat ${rep + 1}) failed: ${err.message.split('\n')[0]}`);
+        }
       }
     }
   });
@@ -266,59 +362,11 @@ results.machine.loadavgAtEnd = os.loadavg().map(r1);
 results.totalSeconds = r1((performance.now() - started) / 1000);
 
 // ------------------------------------------------------------------ report
-const kb = (b) => (b == null ? '-' : `${(b / 1024).toFixed(2)} KB`);
 const out = [];
 const print = (s = '') => out.push(s);
-if (results.sizes) {
-  print('Client bundle size (esbuild, minified, ESM, browser, production; gzip -9)');
-  print(table(['scenario', 'version', 'min', 'gzip', 'budget'], results.sizes.map((s) => [s.name, s.version, kb(s.minBytes), kb(s.gzipBytes), s.budgetBytes ? `${kb(s.budgetBytes)}${s.overBudget ? ' OVER' : ' ok'}` : '-'])));
-  print();
-}
-if (results.decode) {
-  const d = results.decode;
-  print(`Client decode + dispatch of inbound events in Node (${fmtInt(d.n)} pre-encoded frames, median of ${d.rounds} rounds, browser bundles)`);
-  print(table(['client', 'frame bytes', 'events/s'], [
-    ['@sinyal/client (fake WebSocket → JSON.parse → room → handler)', d.sinyal.frameBytes, fmtInt(d.sinyal.eventsPerSec)],
-    ['socket.io-client (fake transport → engine.io + socket.io-parser → emitter)', d.socketio?.frameBytes ?? '-', d.socketio?.error ?? fmtInt(d.socketio?.eventsPerSec)],
-  ]));
-  print();
-}
-const rows = (scenario, f) => servers.filter((s) => results.servers[s][scenario]).map((s) => {
-  const r = results.servers[s][scenario];
-  return r.error ? [LABEL[s], `error: ${r.error.split('\n')[0].slice(0, 60)}`] : f(s, r);
-});
-if (want('fanout')) {
-  print(`(a) Fan-out, 1 room × ${cfg.subscribers} subscribers (+${cfg.publishers} publisher${cfg.publishers === 1 ? '' : 's'})`);
-  print(table(['server', 'saturation deliv/s', 'at msg/s', 'srv CPU %', 'load CPU %', `p50 ms @${cfg.latencyRate}/s`, 'p99 ms', 'max ms', 'srv CPU %', 'srv µs/deliv', 'load CPU %'], rows('fanout', (s, r) => [
-    LABEL[s], fmtInt(r.saturation.deliveriesPerSec) + (r.saturation.loadBound ? ' (load-bound)' : ''), r.saturation.atRate, r.saturation.serverCpuPct, r.saturation.loadCpuPct,
-    r.latency.latencyMs.p50, r.latency.latencyMs.p99, r.latency.latencyMs.max, r.latency.serverCpuPct, r.latency.serverCpuUsPerDelivery, r.latency.loadCpuPct,
-  ])));
-  print();
-}
-if (want('chat')) {
-  print(`(b) Chat, ${cfg.chatClients} clients in ${cfg.chatClients / 2} two-person rooms (each message delivered to both members)`);
-  const chatRows = [];
-  for (const s of servers) {
-    const r = results.servers[s].chat;
-    if (!r) continue;
-    if (r.error) chatRows.push([LABEL[s], `error: ${r.error.slice(0, 60)}`]);
-    else for (const l of r.levels) chatRows.push([LABEL[s], `${l.perClientRate}/client`, fmtInt(l.totalRate), fmtInt(l.deliveriesPerSec), `${Math.round(l.deliveredRatio * 100)} %`, l.latencyMs.p50, l.latencyMs.p99, l.latencyMs.max, l.serverCpuPct, l.serverCpuUsPerDelivery, l.loadCpuPct + (loadBound(l) ? ' !' : '')]);
-  }
-  print(table(['server', 'rate', 'offered msg/s', 'deliveries/s', 'delivered', 'p50 ms', 'p99 ms', 'max ms', 'srv CPU %', 'srv µs/deliv', 'load CPU %'], chatRows));
-  print();
-}
-if (want('connections')) {
-  print(`(c) Connections: open ${fmtInt(cfg.connections)} (handshake + join a room shared by 10), server memory after GC`);
-  print(table(['server', 'opened', 'time s', 'conn/s', 'RSS/conn', 'heap/conn', 'srv CPU s', 'load CPU s'], rows('connections', (s, r) => [
-    LABEL[s], `${r.opened}/${r.requested}`, (r.openMs / 1000).toFixed(2), fmtInt(r.connsPerSec), kb(r.rssPerConnBytes), kb(r.heapUsedPerConnBytes), (r.serverCpuMs / 1000).toFixed(2), (r.loadCpuMs / 1000).toFixed(2),
-  ])));
-  print();
-}
-if (want('storm')) {
-  print(`(d) Reconnect storm: ${fmtInt(cfg.stormClients)} clients in ${cfg.stormRooms} rooms, server restarted in place`);
-  print(table(['server', 'client', 're-joined', 'all re-joined ms', 'p50 ms', 'p99 ms', 'all resumed ms', 'resumed/reset', 'srv CPU ms', 'load CPU ms'], rows('storm', (s, r) => [
-    LABEL[s], r.client, `${r.rejoined}/${r.clients}`, fmtInt(r.allRejoinedMs), fmtInt(r.rejoinMs?.p50), fmtInt(r.rejoinMs?.p99), r.caughtUp !== undefined ? fmtInt(r.allCaughtUpMs) : 'n/a (no history)', r.caughtUp !== undefined ? `${r.resumedJoins}/${r.resets}` : '-', fmtInt(r.serverCpuMs), fmtInt(r.loadCpuMs),
-  ])));
+for (const t of buildTables(results)) {
+  print(t.title);
+  print(table(t.headers, t.rows));
   print();
 }
 if (results.cpuProfile) {
@@ -328,52 +376,13 @@ if (results.cpuProfile) {
   for (const f of results.cpuProfile.functions.slice(0, 15)) print(`  ${String(f.pct).padStart(5)} %  ${f.name}`);
   print();
 }
-
-// Targets (for information).
-const S = results.servers;
-const targets = [];
-const core = results.sizes?.find((s) => s.name.startsWith('sinyal client core'));
-if (core) targets.push([`client core ≤ ${core.budgetBytes.toLocaleString('en-US')} B gzip`, `${core.gzipBytes.toLocaleString('en-US')} B`, core.overBudget ? 'NOT met' : 'met']);
-for (const a of results.sizes?.filter((s) => s.name.includes('adapter')) ?? []) targets.push([`${a.name.split(' ')[0]} ≤ 2 KB gzip`, kb(a.gzipBytes), a.gzipBytes <= 2048 ? 'met' : 'NOT met']);
-const fs_ = S.sinyal?.fanout, fio = S.socketio?.fanout;
-if (fs_?.saturation && fio?.saturation) {
-  const x = fs_.saturation.deliveriesPerSec / fio.saturation.deliveriesPerSec;
-  targets.push(['fan-out deliveries/s ≥ 2× socket.io', `${x.toFixed(2)}×`, x >= 2 ? 'met' : 'NOT met']);
-  const p = fs_.latency.latencyMs.p99 / fio.latency.latencyMs.p99;
-  targets.push([`fan-out p99 @${cfg.latencyRate}/s ≤ ½ socket.io`, `${p.toFixed(2)}×`, p <= 0.5 ? 'met' : 'NOT met']);
-}
-const cs_ = S.sinyal?.chat, cio_ = S.socketio?.chat;
-for (const l of cs_?.levels ?? []) {
-  const other = cio_?.levels?.find((o) => o.perClientRate === l.perClientRate);
-  if (!other) continue;
-  const p = l.latencyMs.p99 / other.latencyMs.p99;
-  targets.push([`chat p99 @${l.perClientRate}/client ≤ ½ socket.io`, `${p.toFixed(2)}×`, p <= 0.5 ? 'met' : 'NOT met']);
-}
-const cs = S.sinyal?.connections, cio = S.socketio?.connections;
-if (cs?.rssPerConnBytes && cio?.rssPerConnBytes) {
-  const m = cs.rssPerConnBytes / cio.rssPerConnBytes;
-  const h = cs.heapUsedPerConnBytes / cio.heapUsedPerConnBytes;
-  targets.push(['memory/conn ≤ ½ socket.io (RSS)', `${m.toFixed(2)}×`, m <= 0.5 ? 'met' : 'NOT met']);
-  targets.push(['memory/conn ≤ ½ socket.io (heap)', `${h.toFixed(2)}×`, h <= 0.5 ? 'met' : 'NOT met']);
-}
-results.targets = targets.map(([target, value, status]) => ({ target, value, status }));
-if (targets.length) {
-  print('Targets (Sinyal vs socket.io, for information)');
-  print(table(['target', 'Sinyal / socket.io', 'status'], targets));
-  print();
-}
-for (const s of servers) {
-  const f = S[s]?.fanout;
-  if (f?.saturation?.loadBound) note(`${LABEL[s]} fan-out saturation: the load generator used ${f.saturation.loadCpuPct} % of a core — the figure is a lower bound for the server`);
-  for (const l of S[s]?.chat?.levels ?? []) if (loadBound(l)) note(`${LABEL[s]} chat at ${l.perClientRate}/client: load generator at ${l.loadCpuPct} % of a core (load-bound)`);
-}
-print(`Total ${results.totalSeconds} s; load average at start ${results.machine.loadavgAtStart.join(' ')}, at end ${results.machine.loadavgAtEnd.join(' ')}`);
+for (const line of describeRun(results)) print(line);
 if (notes.length) print(`Notes:\n${notes.map((n) => `- ${n}`).join('\n')}`);
 
 console.log(`\n${out.join('\n')}`);
-const file = args.out ? String(args.out) : `${here}results/latest.json`;
+const file = args.out ? String(args.out) : `${here}results/${soakOnly ? 'soak' : 'latest'}.json`;
 mkdirSync(`${here}results`, { recursive: true });
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 rmSync(`${here}results/.cache`, { recursive: true, force: true });
-console.log(`\nwrote ${file}`);
+console.log(`\nwrote ${file}\nnext: node bench/report-md.mjs ${args.out ? file : ''}`.trimEnd());
 process.exit(0);

@@ -18,7 +18,14 @@ client.room('demo:lobby').on('demo:message', (m) => console.log(m));`,
     code: `export * from '@sinyal/client';`,
   },
   {
-    name: '@sinyal/client/push (Web Push, its own entry)',
+    name: 'client core + tabs: createSharedClient + room',
+    budget: undefined,
+    code: `import { createSharedClient } from '@sinyal/client/tabs';
+const client = createSharedClient({ url: 'wss://example.test/ws', token: () => 't' });
+client.room('demo:lobby').on('demo:message', (m) => console.log(m));`,
+  },
+  {
+    name: '@sinyal/client/push (Web Push; with the core it uses)',
     budget: undefined,
     code: `export * from '@sinyal/client/push';`,
   },

@@ -89,6 +89,8 @@ export function serve(handlers) {
 /** Helpers every server child offers. */
 export const processStats = {
   cpu: () => process.cpuUsage(),
+  /** Memory as it is (no forced GC: a full GC would pause the server being measured). */
+  memNow: () => process.memoryUsage(),
   mem: () => {
     if (globalThis.gc) {
       globalThis.gc();

@@ -20,6 +20,8 @@ function options() {
     auth: { secret: SECRET },
     logger: null,
     store,
+    // `sinyal-unbatched` in bench/run.mjs: one socket write per frame per member, as socket.io and ws do.
+    ...(process.env.BENCH_BATCH_WRITES === '0' ? { batchWrites: false } : {}),
     rooms: { bench: { publish: ['bench:msg'], history: 100 } },
     limits: {
       messagesPerSecond: 1e6,

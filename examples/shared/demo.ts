@@ -3,7 +3,8 @@
 //
 // ⚠️ DEMO ONLY: tokens come from `GET /demo/login?user=…` of the example server, which hands
 // one to anyone. In your app, `token` calls your own backend (session cookie → short JWT).
-import { createClient, type SinyalClient } from '@sinyal/client';
+import { createClient, type ClientOptions, type SinyalClient } from '@sinyal/client';
+import { createSharedClient } from '@sinyal/client/tabs';
 import { formatPrice, formatTime } from './format.mjs';
 import type { PropertyKind } from './houseArt';
 import type { IconName } from './icons';
@@ -77,18 +78,39 @@ async function demoToken(user: string): Promise<string> {
   return body.token;
 }
 
+/**
+ * `?tabs=shared`: every tab of this user shares one connection (`@sinyal/client/tabs`); the
+ * header shows whether this tab holds it ("leader") or talks through the one that does.
+ */
+export const sharedTabs = params.get('tabs') === 'shared';
+
 export function createDemoClient(user: string): SinyalClient {
-  const client = createClient({
+  const options: ClientOptions = {
     url: serverWsUrl,
     token: () => demoToken(user),
     reconnect: { initialDelayMs: 300, maxDelayMs: 5000 },
     // A dead connection (network gone while the socket looks open — e.g. DevTools'
     // "Offline", a train tunnel) is noticed within 5 + 2.5 s instead of the default 15 s.
     heartbeat: { intervalMs: 5000, timeoutMs: 2500 },
-  });
+  };
+  // The hooks and composables take either: a shared client is a SinyalClient.
+  const client = sharedTabs ? createSharedClient({ ...options, tabs: { key: user } }) : createClient(options);
   // For the end-to-end tests and your devtools: window.sinyal.state, .outbox…
   (window as unknown as { sinyal: SinyalClient }).sinyal = client;
   return client;
+}
+
+/** How the header names this tab's part in a shared connection. */
+export function tabRoleLabel(role: string): string {
+  if (role === 'leader') return 'Shared connection · held by this tab';
+  if (role === 'follower') return 'Shared connection · through another tab';
+  return role === 'alone' ? 'Own connection (this browser cannot share)' : 'Shared connection · …';
+}
+
+/** This tab's part in a shared connection (`?tabs=shared`), or undefined without sharing. */
+export function tabRole(client: SinyalClient): { subscribe(listener: () => void): () => void; getSnapshot(): string } | undefined {
+  const tabs = (client as { tabs?: { subscribe(listener: () => void): () => void; getSnapshot(): { role: string } } }).tabs;
+  return tabs && { subscribe: (listener) => tabs.subscribe(listener), getSnapshot: () => tabs.getSnapshot().role };
 }
 
 export const statusLabel: Record<string, string> = { available: 'Available', under_offer: 'Under offer', sold: 'Sold', rented: 'Rented' };

@@ -17,6 +17,7 @@ export default defineConfig({
     alias: {
       '@sinyal/protocol/schema': here('../../packages/protocol/src/schema/index.ts'),
       '@sinyal/protocol': here('../../packages/protocol/src/index.ts'),
+      '@sinyal/client/tabs': here('../../packages/client/src/tabs/index.ts'),
       '@sinyal/client/push': here('../../packages/client/src/push.ts'),
       '@sinyal/client': here('../../packages/client/src/index.ts'),
       '@sinyal/vue': here('../../packages/vue/src/index.ts'),

@@ -1,13 +1,12 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts', push: 'src/push.ts' },
+  entry: { index: 'src/index.ts', tabs: 'src/tabs/index.ts', push: 'src/push.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
   target: 'es2022',
   treeshake: true,
-  // Each entry self-contained: the core `index` stays byte-for-byte what it is without `push`
-  // (shared chunks would cost the core bytes); `push` carries its own copy of the few helpers it uses.
-  splitting: false,
+  // The tabs and push entries use the core through the package's own name: one copy of the client's classes.
+  external: ['@sinyal/client'],
 });

@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useState, useSyncExternalStore } from 'react';
-import { useActivityTracker, useChatList } from '@sinyal/react';
-import { activityOptions, fetchCatalog, initials, parseRoute, searchWithout, signInHref, type DemoCatalog, type DemoUser } from '../../shared/demo';
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useActivityTracker, useChatList, useSinyal } from '@sinyal/react';
+import { activityOptions, fetchCatalog, initials, parseRoute, searchWithout, signInHref, tabRole, tabRoleLabel, type DemoCatalog, type DemoUser } from '../../shared/demo';
 import { ConnectionBanner } from './ConnectionBanner';
 import { Icon } from './Icon';
 import { Inbox } from './Inbox';
@@ -13,6 +13,17 @@ const subscribeHash = (onChange: () => void) => {
   return () => window.removeEventListener('hashchange', onChange);
 };
 
+const noRole = { subscribe: () => () => {}, getSnapshot: () => undefined };
+
+/** With `?tabs=shared`: whether this tab holds the connection all the tabs share. */
+function TabRole() {
+  const client = useSinyal();
+  const role = useMemo(() => tabRole(client) ?? noRole, [client]);
+  const value = useSyncExternalStore(role.subscribe, role.getSnapshot);
+  if (!value) return null;
+  return <span className="tab-role" data-testid="tab-role" data-role={value}>{tabRoleLabel(value)}</span>;
+}
+
 export function App({ me, initialCatalog }: { me: DemoUser; initialCatalog: DemoCatalog }) {
   const hash = useSyncExternalStore(subscribeHash, () => location.hash);
   const route = parseRoute(hash);
@@ -23,6 +34,9 @@ export function App({ me, initialCatalog }: { me: DemoUser; initialCatalog: Demo
   const refreshCatalog = useCallback(() => void fetchCatalog().then(setCatalog, () => {}), []);
   const names = Object.fromEntries(catalog.users.map((user) => [user.id, user.name]));
   const search = location.search;
+  const client = useSinyal();
+  // Leaving for the sign-in page signs out: with `?tabs=shared`, every tab of this user.
+  const signOut = () => client.close();
   useEffect(() => {
     if (route.name === 'list') document.title = 'Homes for sale · Sinyal Homes';
     if (route.name === 'inbox') document.title = 'Inbox · Sinyal Homes';
@@ -37,8 +51,9 @@ export function App({ me, initialCatalog }: { me: DemoUser; initialCatalog: Demo
         <a className="brand" href={`${search}#/`} aria-label="Sinyal Homes, all listings"><span className="mark"><Icon name="logo" /></span><span>Sinyal Homes</span></a>
         {me.role === 'agent' && <AgentNav current={route.name === 'inbox'} />}
         <span className="spacer" />
+        <TabRole />
         <NotificationBell me={me} />
-        <a className="me" data-testid="me" href={signInHref()} title="Switch to another person">
+        <a className="me" data-testid="me" href={signInHref()} title="Switch to another person" onClick={signOut}>
           <span className="avatar" aria-hidden="true">{initials(me.name)}</span>
           <span className="name">{me.name}</span>
           <span className="role">{me.role === 'agent' ? 'Agent' : 'Buyer'}</span>

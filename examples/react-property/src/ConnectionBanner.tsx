@@ -1,4 +1,5 @@
 import { useConnectionState, useSinyal, useStore } from '@sinyal/react';
+import { sharedTabs, signInHref } from '../../shared/demo';
 import { Icon } from './Icon';
 
 /** What the app shows for each connection state (docs/reconnection.md). */
@@ -7,6 +8,9 @@ export function ConnectionBanner() {
   // Commands not yet acked by the server (typing signals are not worth mentioning).
   const pending = useStore(useSinyal().outbox).filter((command) => !command.getSnapshot().name.startsWith('chat:typing')).length;
   const queued = pending > 0 ? ` · ${pending} pending ${pending === 1 ? 'change' : 'changes'} will be sent when you are back` : '';
+  // Shared tabs (`?tabs=shared`): signing out in any tab closes every tab's client.
+  if (state === 'closed' && sharedTabs)
+    return <div className="banner failed" role="alert" data-testid="connection" data-state={state}>Signed out in this or another tab. <a href={signInHref()}>Sign in again</a></div>;
   if (state === 'open' || state === 'idle' || state === 'closed') return null;
   if (state === 'connecting') return <div className="banner reconnecting" role="status" data-testid="connection" data-state={state}>Connecting…</div>;
   if (state === 'offline')

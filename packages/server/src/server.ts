@@ -181,8 +181,10 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   }
 
   const registry = new RoomRegistry((room) => fanout.unsubscribe(room));
-  // Merges the frames a connection is sent in one go into one socket write (see FlushScheduler).
-  const flusher = new FlushScheduler();
+  if (options.batchWrites !== undefined && typeof options.batchWrites !== 'boolean') throw new TypeError('batchWrites must be true or false');
+  // Merges the frames a connection is sent in one go into one socket write (see FlushScheduler);
+  // `batchWrites: false` writes every frame on its own.
+  const flusher = options.batchWrites === false ? null : new FlushScheduler();
   const sessions = new Set<Session>();
   /** Each user's open sessions on this node (revoke, disconnectUser). */
   const sessionsByUser = new Map<string, Set<Session>>();
@@ -432,6 +434,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   context.commands = commandTable(context, Object.fromEntries(commandHandlers));
   fanout.start({
     deliver: (room, frame, exceptUser) => registry.broadcast(room, frame, exceptUser),
+    deliverText: (room, text, epoch, seq) => registry.broadcastText(room, text, seq, epoch),
     control: (message) => {
       if (message.t === 'revoke') revocations.note(message.room, message.user);
       for (const session of [...(sessionsByUser.get(message.user) ?? [])]) {

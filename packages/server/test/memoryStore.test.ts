@@ -26,6 +26,25 @@ describe('MemoryStore', () => {
     expect(((await store.readAfter('r', 0)) as Array<{ data: unknown }>)[0]!.data).toEqual({ n: 1 });
   });
 
+  it('hands every reader its own copy of the data: mutating what was read does not rewrite history', async () => {
+    const store = new MemoryStore();
+    await store.append('r', { name: 'k:e', data: { tags: ['a'] }, at: 0 }, 10);
+    const [first] = (await store.readAfter('r', 0)) as Array<{ data: { tags: string[] } }>;
+    first!.data.tags.push('b');
+    const [again] = (await store.readAfter('r', 0)) as Array<{ data: unknown }>;
+    expect(again!.data).toEqual({ tags: ['a'] });
+    expect({ ...again }).toMatchObject({ name: 'k:e', data: { tags: ['a'] } });
+    expect(JSON.parse(JSON.stringify(again))).toMatchObject({ data: { tags: ['a'] } });
+  });
+
+  it('refuses data JSON cannot carry without using up a seq', async () => {
+    const store = new MemoryStore();
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    await expect(store.append('r', { name: 'k:e', data: cyclic, at: 0 }, 10)).rejects.toThrow();
+    expect(await store.append('r', { name: 'k:e', data: 1, at: 0 }, 10)).toMatchObject({ seq: 1 });
+  });
+
   it('has a new epoch per instance', async () => {
     expect(await new MemoryStore().epoch()).not.toBe(await new MemoryStore().epoch());
   });

@@ -1,9 +1,8 @@
+// Part of the `@sinyal/client/push` entry: it uses the core through the package's own name
+// (one copy of the client's classes) and imports nothing else of the core's files, so the
+// core's bundle is the same with or without it.
+import { fetchJson, isSinyalError, SinyalError, type SinyalClient } from '@sinyal/client';
 import type { PushSubscriptionInfo } from '@sinyal/protocol';
-import type { SinyalClient } from '../client';
-import { isSinyalError, SinyalError } from '../errors';
-import { fetchJson } from '../rest';
-import { cachedStore } from '../storeCache';
-import { Subscribable } from '../subscribable';
 
 /**
  * - `idle`: nothing checked yet (no subscriber);
@@ -74,7 +73,8 @@ const toSinyalError = (error: unknown): SinyalError =>
  * otherwise. Call `disable()` when the user signs out, so the next person on this device
  * does not receive their notifications.
  */
-export class PushNotifications extends Subscribable {
+export class PushNotifications {
+  readonly #listeners = new Set<{ listener: () => void }>();
   readonly #client: SinyalClient<object, object>;
   readonly #options: PushNotificationsOptions;
   #snapshot: PushSnapshot;
@@ -83,7 +83,6 @@ export class PushNotifications extends Subscribable {
   #running: Promise<unknown> = Promise.resolve();
 
   constructor(client: SinyalClient<object, object>, options: PushNotificationsOptions) {
-    super();
     this.#client = client;
     this.#options = options;
     this.#snapshot = { status: 'idle', permission: this.#permission(), endpoint: undefined, error: undefined };
@@ -99,10 +98,15 @@ export class PushNotifications extends Subscribable {
     return !!env.navigator?.serviceWorker && !!env.Notification && env.isSecureContext !== false && typeof (globalThis as { PushManager?: unknown }).PushManager !== 'undefined';
   }
 
-  protected override onSubscribe(): void {
-    if (this.#checked) return;
-    this.#checked = true;
-    void this.refresh();
+  /** Start listening (the first listener checks this device); returns the function that stops it. */
+  subscribe(listener: () => void): () => void {
+    const entry = { listener };
+    this.#listeners.add(entry);
+    if (!this.#checked) {
+      this.#checked = true;
+      void this.refresh();
+    }
+    return () => void this.#listeners.delete(entry);
   }
 
   /** Looks at this device's subscription and whether the server has it for the signed-in user. */
@@ -203,11 +207,18 @@ export class PushNotifications extends Subscribable {
 
   #set(patch: Partial<PushSnapshot>): PushSnapshot {
     this.#snapshot = { ...this.#snapshot, error: undefined, ...patch, permission: this.#permission() };
-    this.notify();
+    for (const { listener } of [...this.#listeners]) {
+      try {
+        listener();
+      } catch (error) {
+        console.error('[sinyal] handler threw:', error); // a listener never breaks the store
+      }
+    }
     return this.#snapshot;
   }
 }
 
+/** One store per (client, service worker), kept weakly by the client. */
 const cache = new WeakMap<object, Map<string, PushNotifications>>();
 
 /**
@@ -227,5 +238,9 @@ const cache = new WeakMap<object, Map<string, PushNotifications>>();
  */
 export function pushNotifications(client: SinyalClient<object, object>, options: PushNotificationsOptions): PushNotifications {
   const key = typeof options.serviceWorker === 'string' ? `${options.scope ?? '/'} ${options.serviceWorker}` : 'registration';
-  return cachedStore(cache, client, key, () => new PushNotifications(client, options));
+  let stores = cache.get(client);
+  if (!stores) cache.set(client, (stores = new Map()));
+  let store = stores.get(key);
+  if (!store) stores.set(key, (store = new PushNotifications(client, options)));
+  return store;
 }

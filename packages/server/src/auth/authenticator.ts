@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { createSecretKey } from 'node:crypto';
 import { SignJWT, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { TOKEN_PROTOCOL_PREFIX } from '@sinyal/protocol';
 import { SinyalServerError } from '../errors';
@@ -273,7 +274,11 @@ export function createAuthenticator(auth: AuthOptions): Authenticator {
         `auth.secret is ${key.length} bytes; ${algorithms.join('/')} needs at least ${needed} random bytes (generate one with \`openssl rand -base64 48\`)`,
       );
     }
-    verifyJwt = async (token) => (await jwtVerify(token, key, { ...options, algorithms })).payload;
+    // A KeyObject, made once: jose imports it as a CryptoKey once per algorithm and keeps it,
+    // where a raw Uint8Array would be imported again for every token verified (every upgrade).
+    const keyObject = createSecretKey(key);
+    const verifyOptions = { ...options, algorithms };
+    verifyJwt = async (token) => (await jwtVerify(token, keyObject, verifyOptions)).payload;
   } else {
     throw new TypeError('auth needs one of secret, jwksUrl or verify');
   }

@@ -81,7 +81,7 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
   private readonly announced = new Set<string>();
   private greeted = false;
   private cleanedUp = false;
-  /** This connection's write batching (null if ws exposes no socket). */
+  /** This connection's write batching (null if ws exposes no socket, or with `batchWrites: false`). */
   private readonly out: HeldSocket | null;
   /** Writes pre-framed broadcast bytes through ws' sender, when it safely can (see wire/wsInternals.ts). */
   private readonly frameWriter: FrameWriter | null;
@@ -108,9 +108,10 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
     private readonly ws: WebSocket,
     readonly user: AuthUser,
     private readonly ctx: ServerContext,
-    private readonly flusher: FlushScheduler = new FlushScheduler(),
+    /** Write batching shared by the server's connections; `null`: every frame is its own socket write. */
+    private readonly flusher: FlushScheduler | null = new FlushScheduler(),
   ) {
-    const socket = socketOf(ws);
+    const socket = flusher ? socketOf(ws) : null;
     this.out = socket ? new HeldSocket(socket) : null;
     this.frameWriter = frameWriterOf(ws);
     this.whenClosed = new Promise((resolve) => {
@@ -204,7 +205,7 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
   sendShared(frame: SharedFrame): void {
     if (!this.writable()) return;
     const bytes = this.frameWriter ? frame.wsFrame() : null;
-    if (this.out) this.flusher.beforeWrite(this.out, bytes ? bytes.length : frame.raw.length, frame.lane);
+    if (this.out) this.flusher!.beforeWrite(this.out, bytes ? bytes.length : frame.raw.length, frame.lane);
     if (!bytes || !this.frameWriter!(bytes)) this.ws.send(frame.raw);
     this.ctx.metrics.messageOut('event');
   }
@@ -230,7 +231,7 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
    */
   private write(raw: string, type: ServerFrame['t']): boolean {
     if (!this.writable()) return false;
-    if (this.out) this.flusher.beforeWrite(this.out, raw.length);
+    if (this.out) this.flusher!.beforeWrite(this.out, raw.length);
     this.ws.send(raw);
     this.ctx.metrics.messageOut(type);
     return true;
@@ -267,7 +268,7 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
     this.announceDisconnect(); // now, not when the peer finally acknowledges the close
     clearTimeout(this.expiryTimer);
     // What is held back (e.g. the last acks of a draining connection) goes before the close frame.
-    if (this.out) this.flusher.flush(this.out);
+    if (this.out) this.flusher!.flush(this.out);
     this.ws.close(code, reason);
     this.killTimer = setTimeout(() => this.ws.terminate(), graceMs);
     this.killTimer.unref();

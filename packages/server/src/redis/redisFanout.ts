@@ -1,6 +1,6 @@
 import type { EventFrame } from '@sinyal/protocol';
 import type { ControlMessage, Fanout, FanoutHealth, FanoutListener } from '../store/types';
-import { durableEventFrame } from '../rooms/roomRegistry';
+import { durableEventFrame, durableEventTextFromEncoded } from '../rooms/roomRegistry';
 import type { NewEvent, StoredEvent } from '../store/types';
 import { linkFailure, unavailable, type RedisConnection } from './redisConnection';
 import { decodeEvent } from './eventCodec';
@@ -150,8 +150,13 @@ export class RedisFanout implements Fanout {
       if (message.startsWith('D')) {
         const epochEnd = message.indexOf('\n');
         const seqEnd = message.indexOf('\n', epochEnd + 1);
-        const event = decodeEvent(message.slice(1, epochEnd), Number(message.slice(epochEnd + 1, seqEnd)), message.slice(seqEnd + 1));
-        this.listener.deliver(room, durableEventFrame(room, event));
+        const epoch = message.slice(1, epochEnd);
+        const seq = Number(message.slice(epochEnd + 1, seqEnd));
+        const encoded = message.slice(seqEnd + 1);
+        // The event's stream encoding becomes the frame's tail: nothing is parsed or serialised again.
+        const text = Number.isSafeInteger(seq) && seq > 0 ? durableEventTextFromEncoded(room, epoch, seq, encoded) : undefined;
+        if (text !== undefined) this.listener.deliverText(room, text, epoch, seq);
+        else this.listener.deliver(room, durableEventFrame(room, decodeEvent(epoch, seq, encoded)));
       } else if (message.startsWith('V')) {
         const { f, x } = JSON.parse(message.slice(1)) as { f: EventFrame; x?: string };
         this.listener.deliver(room, f, x);

@@ -1,5 +1,5 @@
 import type { EventFrame } from '@sinyal/protocol';
-import { durableEventFrame } from './roomRegistry';
+import { durableEventText } from './roomRegistry';
 import type { NewEvent, Store, StoredEvent } from '../store/types';
 import type { ControlMessage, Fanout, FanoutHealth, FanoutListener } from '../store/types';
 
@@ -19,7 +19,9 @@ export class LocalFanout implements Fanout {
 
   async publishDurable(room: string, event: NewEvent, maxHistory: number): Promise<StoredEvent> {
     const stored = await this.store.append(room, event, maxHistory);
-    this.listener?.deliver(room, durableEventFrame(room, stored));
+    // The frame is built around the data's JSON that publishing made (serialised once per event).
+    const json = event.json ?? (event.data === undefined ? undefined : JSON.stringify(event.data));
+    this.listener?.deliverText(room, durableEventText(room, stored.name, json, stored.epoch, stored.seq, stored.at), stored.epoch, stored.seq);
     return stored;
   }
 

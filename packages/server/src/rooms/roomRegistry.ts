@@ -59,15 +59,37 @@ export class Membership {
 
 /** The `event` frame for a stored (durable) event. */
 export function durableEventFrame(room: string, event: StoredEvent): EventFrame {
+  const data = event.data; // read once: a store may parse it on every read
   return {
     t: 'event',
     room,
     name: event.name,
-    ...(event.data === undefined ? {} : { data: event.data }),
+    ...(data === undefined ? {} : { data }),
     epoch: event.epoch,
     seq: event.seq,
     at: event.at,
   };
+}
+
+/**
+ * The `event` frame of a durable event as JSON text, built around the data's JSON (`json`,
+ * already serialised and checked by publishing) instead of serialising a frame object that
+ * holds the data again. Parses to the same frame as {@link durableEventFrame}.
+ */
+export function durableEventText(room: string, name: string, json: string | undefined, epoch: string, seq: number, at: number): string {
+  const data = json === undefined ? '' : `,"data":${json}`;
+  return `{"t":"event","room":${JSON.stringify(room)},"name":${JSON.stringify(name)}${data},"epoch":${JSON.stringify(epoch)},"seq":${JSON.stringify(seq)},"at":${JSON.stringify(at)}}`;
+}
+
+/**
+ * The `event` frame of a durable event whose `{"name","data"?,"at"}` JSON (the Redis
+ * stream's encoding, see `encodeEvent`) is at hand: the frame's other fields are put in
+ * front of that object's members, so neither is parsed or serialised again.
+ * `undefined` when `encoded` is not such an object.
+ */
+export function durableEventTextFromEncoded(room: string, epoch: string, seq: number, encoded: string): string | undefined {
+  if (!encoded.startsWith('{"name":') || !encoded.endsWith('}')) return undefined;
+  return `{"t":"event","room":${JSON.stringify(room)},"epoch":${JSON.stringify(epoch)},"seq":${JSON.stringify(seq)},${encoded.slice(1)}`;
 }
 
 /** The `event` frame for a volatile event (no position). */
@@ -119,12 +141,17 @@ export class RoomRegistry {
 
   /** Sends `frame` to every member of `room`; its `seq` lets members drop events they already have. */
   broadcast(room: string, frame: EventFrame, exceptUser?: string): void {
+    if (this.rooms.has(room)) this.broadcastText(room, JSON.stringify(frame), frame.seq, frame.epoch, exceptUser);
+  }
+
+  /** {@link broadcast} of a frame already serialised as `text`, at position `(epoch, seq)` when durable. */
+  broadcastText(room: string, text: string, seq: number | undefined, epoch: string | undefined, exceptUser?: string): void {
     const members = this.rooms.get(room);
     if (!members) return;
-    const shared = new SharedFrame(JSON.stringify(frame), members.size >= TURN_FLUSH_MIN_MEMBERS ? 'turn' : 'tick');
+    const shared = new SharedFrame(text, members.size >= TURN_FLUSH_MIN_MEMBERS ? 'turn' : 'tick');
     for (const membership of members.values()) {
       if (exceptUser !== undefined && membership.subscriber.userId === exceptUser) continue;
-      membership.deliver(shared, frame.seq, frame.epoch);
+      membership.deliver(shared, seq, epoch);
     }
   }
 

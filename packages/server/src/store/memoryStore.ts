@@ -38,6 +38,24 @@ interface RoomLog {
   usedAt: number;
 }
 
+/**
+ * A history entry: the data is kept as the JSON text it arrived as and parsed on each
+ * read, so appending costs no copy and whoever reads it gets their own copy (mutating it
+ * cannot rewrite history). Live delivery never reads it: the frame is built around the
+ * same text (see `durableEventText`); only a resume's replay does.
+ */
+function storedEvent(epoch: string, seq: number, name: string, json: string | undefined, at: number): StoredEvent {
+  return Object.freeze({
+    epoch,
+    seq,
+    name,
+    get data(): unknown {
+      return json === undefined ? undefined : JSON.parse(json);
+    },
+    at,
+  });
+}
+
 /** How many saves between sweeps of expired command outcomes. */
 const PRUNE_EVERY = 256;
 /** Bookkeeping counted per event and per room beyond their JSON. */
@@ -50,8 +68,9 @@ export const DEFAULT_ROOM_IDLE_MS = 60 * 60 * 1000;
 /**
  * The default {@link Store}: everything in process memory, lost on exit (so a new
  * instance has a new epoch). Fine for tests, examples and a single node. Payloads are
- * copied through JSON on append, as a networked store would, so later mutation by the
- * publisher cannot rewrite history and non-JSON data fails here rather than in production.
+ * kept as JSON text, as a networked store would keep them, so later mutation by the
+ * publisher (or by a reader) cannot rewrite history and non-JSON data fails here rather
+ * than in production.
  *
  * Bounded: room history by bytes in total (least recently used rooms dropped first) and
  * by idleness (`roomIdleMs`); command outcomes by their TTL (and by the server's outcome
@@ -92,7 +111,6 @@ export class MemoryStore implements Store {
     // before a throwing copy burned a seq with no event, and readAfter's slicing, which
     // relies on contiguous seqs, then skipped an event on resume — found by test/chaos.)
     const json = event.json ?? (event.data === undefined ? undefined : JSON.stringify(event.data));
-    const data: unknown = json === undefined ? undefined : JSON.parse(json);
     const now = this.now();
     this.dropIdle(now);
     let log = this.use(room, now);
@@ -102,7 +120,7 @@ export class MemoryStore implements Store {
       this.historyBytes += ROOM_OVERHEAD_BYTES;
     }
     log.head += 1;
-    const stored: StoredEvent = Object.freeze({ epoch: log.epoch, seq: log.head, name: event.name, data, at: event.at });
+    const stored = storedEvent(log.epoch, log.head, event.name, json, event.at);
     const size = (json?.length ?? 0) + event.name.length + EVENT_OVERHEAD_BYTES;
     log.events.push(stored);
     log.sizes.push(size);

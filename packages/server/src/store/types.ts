@@ -140,6 +140,12 @@ export interface FanoutListener {
   /** An event for `room` reached this node: send it to the room's local members. */
   deliver(room: string, frame: EventFrame, exceptUser?: string): void;
   /**
+   * A durable event for `room` reached this node already serialised as its `event` frame
+   * (`text`, see `durableEventText`), at position `(epoch, seq)`: the same as
+   * {@link deliver} without building and serialising the frame object again.
+   */
+  deliverText(room: string, text: string, epoch: string, seq: number): void;
+  /**
    * The fan-out lost events it cannot replay to live members (e.g. its Redis connection
    * dropped): the server closes every connection so clients re-join and resume.
    */
