@@ -8,6 +8,7 @@ export const sourceAliases = {
   '@sinyal/protocol': here('./packages/protocol/src/index.ts'),
   '@sinyal/client/http': here('./packages/client/src/http/index.ts'),
   '@sinyal/client/tabs': here('./packages/client/src/tabs/index.ts'),
+  '@sinyal/client/push': here('./packages/client/src/push.ts'),
   '@sinyal/client': here('./packages/client/src/index.ts'),
   '@sinyal/server': here('./packages/server/src/index.ts'),
   '@sinyal/react': here('./packages/react/src/index.ts'),

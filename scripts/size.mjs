@@ -31,6 +31,11 @@ const client = createSharedClient({ url: 'wss://example.test/ws', token: () => '
 client.room('demo:lobby').on('demo:message', (m) => console.log(m));`,
   },
   {
+    name: '@sinyal/client/push (Web Push; with the core it uses)',
+    budget: undefined,
+    code: `export * from '@sinyal/client/push';`,
+  },
+  {
     name: '@sinyal/react (all hooks; excl. client, react)',
     budget: ADAPTER_BUDGET,
     code: `export * from '@sinyal/react';`,

@@ -1,6 +1,6 @@
 // The five platform features on a real server on 127.0.0.1, clients that count the rooms
 // they join, and a fault proxy — shared by the React and Vue adapter tests.
-import { createDevToken, platformFeatures } from '@sinyal/server';
+import { createDevToken, generateVapidKeys, platformFeatures } from '@sinyal/server';
 import WebSocket from 'ws';
 import { createFaultProxy } from './faultProxy';
 import { connect, SECRET, startServer } from './harness';
@@ -10,13 +10,15 @@ export const PUBLISH_SECRET = 'adapter-tests-publisher-secret-0123';
 /** Cleanups of the current test, run (last first) by the test file's afterEach. */
 export const cleanups: Array<() => unknown> = [];
 
-export async function startPlatform() {
+/** `push`: Web Push on (a fresh VAPID key pair; http://127.0.0.1 endpoints allowed, for the local push service). */
+export async function startPlatform(options: { push?: boolean } = {}) {
   /** The platform's agents (users created with `agent: true`): their status is visible to everyone, even before they first connect. */
   const agents = new Set<string>();
   const platform = platformFeatures({
     chat: { onError: () => {} },
     auction: { timerSyncIntervalMs: 100, biddersCoalesceMs: 20 },
     presence: { statusVisibility: (_viewer, userId) => agents.has(userId) },
+    ...(options.push ? { notification: { push: { vapid: { ...generateVapidKeys(), subject: 'mailto:tests@sinyal.invalid' }, allowInsecureLocalEndpoints: true } } } : {}),
   });
   const server = await startServer({ features: platform.features, publishSecret: PUBLISH_SECRET });
   cleanups.push(() => server.close());

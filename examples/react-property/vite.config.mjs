@@ -9,6 +9,8 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 // docs/installing.md) and drop `resolve.alias`.
 export default defineConfig({
   root: here('.'),
+  // The service worker (sinyal-sw.js), shared by both example apps, served from the site root.
+  publicDir: here('../shared/public'),
   esbuild: { jsx: 'automatic' },
   resolve: {
     alias: {
@@ -16,6 +18,7 @@ export default defineConfig({
       '@sinyal/protocol': here('../../packages/protocol/src/index.ts'),
       '@sinyal/client/http': here('../../packages/client/src/http/index.ts'),
       '@sinyal/client/tabs': here('../../packages/client/src/tabs/index.ts'),
+      '@sinyal/client/push': here('../../packages/client/src/push.ts'),
       '@sinyal/client': here('../../packages/client/src/index.ts'),
       '@sinyal/react': here('../../packages/react/src/index.ts'),
     },

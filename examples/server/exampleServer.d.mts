@@ -16,6 +16,7 @@ export interface ExampleServerOptions {
   extendWithinMs?: number;
   extendByMs?: number;
   log?: ((line: string) => void) | null;
+  vapid?: { publicKey: string; privateKey: string };
 }
 export interface ExampleServer {
   readonly url: string;

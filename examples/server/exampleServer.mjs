@@ -5,7 +5,7 @@
 // ⚠️ DEMO ONLY: `GET /demo/login?user=…` hands out a token to anyone who asks, and the JWT
 // secret is written below. A real platform issues tokens from its own login (see
 // docs/server.md, "Authentication") and never ships such a route.
-import { createDevToken, createServer, MemoryStore, platformFeatures } from '@sinyal/server';
+import { createDevToken, createServer, generateVapidKeys, MemoryStore, platformFeatures } from '@sinyal/server';
 import { startBots } from '../node-bots/bots.mjs';
 import { formatPrice } from '../shared/format.mjs';
 
@@ -40,6 +40,9 @@ export const conversationIdFor = (buyerId) => `c-${buyerId}`;
  * - `auctionMs` (180 000): how long each auction runs; `auctionGapMs` (10 000) between two
  * - `extendWithinMs` / `extendByMs` (15 000 / 15 000): anti-sniping of the demo auctions
  * - `log` (console.log): one line per notable thing; `null` for silence
+ * - `vapid` (a pair generated at start): the VAPID keys of Web Push ("Notify me when I'm
+ *   away"); `npm run example` passes the pair kept in .sinyal/vapid-dev.json, so browser
+ *   subscriptions survive restarts
  */
 export async function startExampleServer(options = {}) {
   const {
@@ -51,6 +54,7 @@ export async function startExampleServer(options = {}) {
     extendWithinMs = 15_000,
     extendByMs = 15_000,
     log = console.log,
+    vapid = generateVapidKeys(),
   } = options;
   const say = log ?? (() => {});
   const store = new MemoryStore(); // kept across restart(), as Redis would be
@@ -65,7 +69,8 @@ export async function startExampleServer(options = {}) {
       authorize: ({ user, auctionId, action }) => action !== 'bid' || user.id !== listingAgentOf(auctionId),
     },
     // Notification texts write prices as the apps do.
-    notification: { batchWindowMs: 3000, rateLimit: false, formatPrice },
+    // Web Push to users who are away (the apps' "Notify me when I'm away").
+    notification: { batchWindowMs: 3000, rateLimit: false, formatPrice, push: { vapid: { ...vapid, subject: 'mailto:demo@sinyal-homes.invalid' } } },
     presence: {
       coalesceMs: 200,
       // The platform knows its agents: their status is shown to buyers even before they first

@@ -3,6 +3,7 @@
 // Options: --app react|vue, --port <sinyal port> (8787), --app-port <vite port> (5173), --no-bots
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { loadDevVapidKeys } from '@sinyal/server';
 import { DEMO_PUBLISH_SECRET, DEMO_USERS, startExampleServer } from './exampleServer.mjs';
 
 const { values } = parseArgs({
@@ -20,7 +21,9 @@ const log = (line) => console.log(`${time()}  ${line}`);
 
 let example;
 try {
-  example = await startExampleServer({ port: Number(values.port), host, bots: !values['no-bots'], log });
+  // Web Push keys generated once for this checkout (a new pair would void the browsers' subscriptions).
+  const vapid = loadDevVapidKeys(fileURLToPath(new URL('../../.sinyal/vapid-dev.json', import.meta.url)));
+  example = await startExampleServer({ port: Number(values.port), host, bots: !values['no-bots'], log, vapid });
 } catch (error) {
   console.error(`Could not start the Sinyal server on ${host}:${values.port}: ${error.message}\nIs another example running? Try --port 0 or SINYAL_PORT=…`);
   process.exit(1);

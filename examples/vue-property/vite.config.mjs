@@ -10,6 +10,8 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 // and drop `resolve.alias`.
 export default defineConfig({
   root: here('.'),
+  // The service worker (sinyal-sw.js), shared by both example apps, served from the site root.
+  publicDir: here('../shared/public'),
   plugins: [vue()],
   resolve: {
     alias: {
@@ -17,6 +19,7 @@ export default defineConfig({
       '@sinyal/protocol': here('../../packages/protocol/src/index.ts'),
       '@sinyal/client/http': here('../../packages/client/src/http/index.ts'),
       '@sinyal/client/tabs': here('../../packages/client/src/tabs/index.ts'),
+      '@sinyal/client/push': here('../../packages/client/src/push.ts'),
       '@sinyal/client': here('../../packages/client/src/index.ts'),
       '@sinyal/vue': here('../../packages/vue/src/index.ts'),
     },

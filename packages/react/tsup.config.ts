@@ -10,5 +10,5 @@ export default defineConfig({
   // frameworks need the directive to let a server component render <SinyalProvider>.
   // (esbuild keeps a banner; tsup's Rollup tree-shaking pass would drop the directive.)
   banner: { js: '"use client";' },
-  external: ['react', '@sinyal/client', '@sinyal/protocol'],
+  external: ['react', '@sinyal/client', '@sinyal/client/push', '@sinyal/protocol'],
 });

@@ -7,5 +7,5 @@ export default defineConfig({
   clean: true,
   target: 'es2022',
   treeshake: true,
-  external: ['vue', '@sinyal/client', '@sinyal/protocol'],
+  external: ['vue', '@sinyal/client', '@sinyal/client/push', '@sinyal/protocol'],
 });

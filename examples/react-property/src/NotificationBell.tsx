@@ -3,6 +3,7 @@ import { useNotifications } from '@sinyal/react';
 import { formatTime, notificationHref, type DemoUser } from '../../shared/demo';
 import type { IconName } from '../../shared/icons';
 import { Icon } from './Icon';
+import { PushToggle } from './PushToggle';
 
 const ICON_OF: Record<string, IconName> = { property_alert: 'down', message: 'chat', appointment: 'calendar', transaction: 'check' };
 
@@ -34,6 +35,7 @@ export function NotificationBell({ me }: { me: DemoUser }) {
             <h2>Notifications</h2>
             <button type="button" disabled={unreadCount === 0} onClick={() => markAllRead()}>Mark all read</button>
           </header>
+          <PushToggle />
           {items.length === 0 ? (
             <p className="empty">Nothing yet. Save a listing to your wishlist to hear about its price drops.</p>
           ) : (

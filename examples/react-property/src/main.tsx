@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { SinyalProvider } from '@sinyal/react';
 import { createDemoClient, fetchCatalog, userId } from '../../shared/demo';
+import { linkServiceWorker } from '../../shared/push';
 import '../../shared/styles.css';
 import { App, Login } from './App';
 
@@ -15,6 +16,7 @@ async function start() {
     return;
   }
   const client = createDemoClient(me.id); // created once, outside components; the app owns it
+  linkServiceWorker();
   root.render(
     <StrictMode>
       <SinyalProvider client={client}>

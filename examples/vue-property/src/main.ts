@@ -1,6 +1,7 @@
 import { createApp, h } from 'vue';
 import { createSinyal } from '@sinyal/vue';
 import { createDemoClient, fetchCatalog, userId } from '../../shared/demo';
+import { linkServiceWorker } from '../../shared/push';
 import '../../shared/styles.css';
 import App from './App.vue';
 import Login from './components/Login.vue';
@@ -13,6 +14,7 @@ async function start() {
     return;
   }
   const client = createDemoClient(me.id); // created once; the app owns it
+  linkServiceWorker();
   createApp(App, { me, initialCatalog: catalog }).use(createSinyal(client)).mount('#app');
 }
 

@@ -102,4 +102,6 @@ export type {
   SavedSearch,
   SavedSearchCriteria,
   Listing,
+  PushSubscriptionBody,
+  PushSubscriptionInfo,
 } from './schema/notification';

@@ -19,6 +19,7 @@ export { useUserStatus } from './useUserStatus';
 export { useActivityTracker, type UseActivityTrackerResult } from './useActivityTracker';
 export { useAuction, type UseAuctionOptions, type UseAuctionResult } from './useAuction';
 export { useNotifications, type UseNotificationsResult } from './useNotifications';
+export { usePushNotifications, type UsePushNotificationsResult } from './usePushNotifications';
 // The snapshot types the hooks return, so apps need not import them from @sinyal/client.
 export type {
   ActivitySnapshot,
@@ -40,3 +41,4 @@ export type {
   UserStatusSnapshot,
   ViewerCountSnapshot,
 } from '@sinyal/client';
+export type { PushNotificationsOptions, PushSnapshot, PushStatus } from '@sinyal/client/push';

@@ -5,7 +5,9 @@ import { act, cleanup, render, renderHook, screen } from '@testing-library/react
 import { StrictMode, type ReactNode } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sleep, until } from '../../../test-utils/harness';
-import { SinyalProvider, useActivityTracker, useAgentStatus, useAuction, useChat, useChatList, useNotifications, useProperty, useTyping, useUserStatus, useViewerCount } from '../src';
+import { SinyalProvider, useActivityTracker, useAgentStatus, useAuction, useChat, useChatList, useNotifications, useProperty, usePushNotifications, useTyping, useUserStatus, useViewerCount } from '../src';
+import { fakePushBrowser } from '../../../test-utils/fakePushBrowser';
+import { startMockPushService } from '../../../test-utils/mockPushService';
 import { cleanups, startPlatform } from '../../../test-utils/platform';
 
 afterEach(async () => {
@@ -227,6 +229,26 @@ describe('@sinyal/react domain hooks', () => {
     chatStore(user('bob'), 'c-inbox').send('Halo Bu Ann');
     await until(() => result.current.inbox.totalUnread === 1);
     expect(result.current.inbox.conversations[0]).toMatchObject({ id: 'c-inbox', unread: 1, lastMessage: { text: 'Halo Bu Ann' } });
+  });
+
+  it('usePushNotifications: off, then enable() registers this device and the user is pushed while away', async () => {
+    const service = await startMockPushService();
+    cleanups.push(() => service.close());
+    const { platform, user, server } = await startPlatform({ push: true });
+    const browser = fakePushBrowser(service);
+    const ann = user('ann');
+    const { result } = renderHook(() => usePushNotifications({ serviceWorker: '/sinyal-sw.js', environment: browser.environment }), { wrapper: provider(ann) });
+    await until(() => result.current.status === 'disabled');
+    const enable = result.current.enable;
+    await act(async () => void (await result.current.enable()));
+    expect(result.current).toMatchObject({ status: 'enabled', permission: 'granted', endpoint: browser.current()!.endpoint });
+    expect(result.current.enable).toBe(enable); // actions keep their identity
+
+    ann.close();
+    await until(() => server.connections() === 0);
+    await platform.notification.notify('ann', { category: 'message', type: 'agent_reply', title: 'Budi replied', body: '' });
+    await platform.notification.push!.idle();
+    expect(service.received.map((push) => (push.payload as { title: string }).title)).toEqual(['Budi replied']);
   });
 
   it('results are stable: no re-render and the same object while nothing changes', async () => {

@@ -128,6 +128,9 @@ export {
   DEFAULT_NOTIFICATION_RATE_LIMITS,
   MemoryNotificationStore,
   RedisNotificationStore,
+  MemoryPushStore,
+  RedisPushStore,
+  pushPayload,
   propertyAlertFor,
   quietHoursEnd,
   matchesListing,
@@ -138,5 +141,13 @@ export {
   type ScheduledNotification,
   type ScheduledMatch,
   type ScheduleResult,
+  type NotificationPushOptions,
+  type PushPayload,
+  type PushStore,
+  type StoredPushSubscription,
+  type AddPushSubscriptionResult,
+  type RedisPushStoreOptions,
+  type VapidKeys,
 } from './features/notification';
+export { loadDevVapidKeys, generateVapidKeys, type DevVapidKeys } from './features/notification/devVapid';
 export { platformFeatures, type PlatformFeatures, type PlatformFeaturesOptions } from './features/platform';

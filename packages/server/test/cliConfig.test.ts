@@ -1,4 +1,8 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadDevVapidKeys } from '../src/features/notification/devVapid';
 import { CliError, resolveCliConfig, startupMessage, type CliConfig } from '../src/cli/cliConfig';
 
 const JWT = 'j'.repeat(40);
@@ -56,5 +60,54 @@ describe('CLI configuration', () => {
     expect(resolve([], env).origins).toBe('*');
     expect(resolve([], { ...env, SINYAL_ORIGINS: 'https://a.example, https://b.example' }).origins).toEqual(['https://a.example', 'https://b.example']);
     expect(resolve(['--origin', 'https://c.example'], env).origins).toEqual(['https://c.example']);
+  });
+});
+
+describe('CLI Web Push configuration', () => {
+  const keys = { SINYAL_VAPID_PUBLIC_KEY: 'B'.repeat(87), SINYAL_VAPID_PRIVATE_KEY: 'k'.repeat(43) };
+  const prod = { SINYAL_JWT_SECRET: JWT, SINYAL_PUBLISH_SECRET: PUB };
+
+  it('is off in production without keys, on with both keys and a subject', () => {
+    expect(resolve([], prod).vapid).toBeUndefined();
+    expect(startupMessage(resolve([], prod), urls, undefined)).toContain('Web Push off');
+    expect(resolve([], { ...prod, ...keys, SINYAL_VAPID_SUBJECT: 'mailto:ops@rumah.example' }).vapid).toEqual({
+      keys: { publicKey: keys.SINYAL_VAPID_PUBLIC_KEY, privateKey: keys.SINYAL_VAPID_PRIVATE_KEY },
+      subject: 'mailto:ops@rumah.example',
+    });
+  });
+
+  it('refuses half a key pair, a missing subject in production, a subject that is not mailto: or https:', () => {
+    expect(() => resolve([], { ...prod, SINYAL_VAPID_PUBLIC_KEY: keys.SINYAL_VAPID_PUBLIC_KEY })).toThrow(/both SINYAL_VAPID_PUBLIC_KEY and SINYAL_VAPID_PRIVATE_KEY/);
+    expect(() => resolve([], { ...prod, ...keys })).toThrow(/SINYAL_VAPID_SUBJECT/);
+    expect(() => resolve([], { ...prod, ...keys, SINYAL_VAPID_SUBJECT: 'ops@rumah.example' })).toThrow(/mailto:/);
+  });
+
+  it('--dev without keys keeps a generated pair in a file', () => {
+    expect(resolve(['--dev']).vapid).toEqual({ devFile: '.sinyal/vapid-dev.json', subject: 'mailto:dev@localhost.invalid' });
+    expect(resolve(['--dev'], { SINYAL_VAPID_FILE: '/tmp/x.json' }).vapid).toMatchObject({ devFile: '/tmp/x.json' });
+  });
+
+  it('generates the development key pair once, then reuses it; a broken file is an error, not a silent new pair', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sinyal-vapid-'));
+    try {
+      const file = join(dir, 'nested', 'vapid.json');
+      const first = loadDevVapidKeys(file);
+      expect(first.generated).toBe(true);
+      expect(first.publicKey).toMatch(/^[A-Za-z0-9_-]{87}$/);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const second = loadDevVapidKeys(file);
+      expect(second).toEqual({ ...first, generated: false });
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ publicKey: first.publicKey, privateKey: first.privateKey });
+      writeFileSync(file, '{"publicKey":"x"}');
+      expect(() => loadDevVapidKeys(file)).toThrow(/not a VAPID key pair/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('prints the public key (never the private one) when Web Push is on', () => {
+    const config = resolve(['--dev']);
+    const text = startupMessage(config, urls, undefined, { vapidPublicKey: 'PUBLIC-KEY', vapidGenerated: true });
+    expect(text).toContain('Web Push on, VAPID public key PUBLIC-KEY (development key pair generated now into .sinyal/vapid-dev.json)');
   });
 });

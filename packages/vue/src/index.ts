@@ -21,6 +21,7 @@ export { useUserStatus } from './useUserStatus';
 export { useActivityTracker, type UseActivityTrackerReturn } from './useActivityTracker';
 export { useAuction, type UseAuctionOptions, type UseAuctionReturn } from './useAuction';
 export { useNotifications, type UseNotificationsReturn } from './useNotifications';
+export { usePushNotifications, type UsePushNotificationsReturn } from './usePushNotifications';
 // The snapshot types behind the refs, so apps need not import them from @sinyal/client.
 export type {
   ActivitySnapshot,
@@ -42,3 +43,4 @@ export type {
   UserStatusSnapshot,
   ViewerCountSnapshot,
 } from '@sinyal/client';
+export type { PushNotificationsOptions, PushSnapshot, PushStatus } from '@sinyal/client/push';

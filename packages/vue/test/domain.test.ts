@@ -14,12 +14,15 @@ import {
   useChatList,
   useNotifications,
   useProperty,
+  usePushNotifications,
   useTyping,
   useActivityTracker,
   useUserStatus,
   useViewerCount,
 } from '../src';
 import { cleanups, startPlatform } from '../../../test-utils/platform';
+import { fakePushBrowser } from '../../../test-utils/fakePushBrowser';
+import { startMockPushService } from '../../../test-utils/mockPushService';
 
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
@@ -250,5 +253,24 @@ describe('@sinyal/vue domain composables', () => {
     scope.stop();
     await until(() => server.localMembers('chat:c-scope') === 0);
     wrapper.unmount();
+  });
+
+  it('usePushNotifications: off, then enable() registers this device and the user is pushed while away', async () => {
+    const service = await startMockPushService();
+    cleanups.push(() => service.close());
+    const { platform, user, server } = await startPlatform({ push: true });
+    const browser = fakePushBrowser(service);
+    const ann = user('ann');
+    const { result } = mountWith(ann, () => usePushNotifications({ serviceWorker: '/sinyal-sw.js', environment: browser.environment }));
+    await until(() => result.status.value === 'disabled');
+    await result.enable();
+    expect(result.status.value).toBe('enabled');
+    expect(result.endpoint.value).toBe(browser.current()!.endpoint);
+
+    ann.close();
+    await until(() => server.connections() === 0);
+    await platform.notification.notify('ann', { category: 'message', type: 'agent_reply', title: 'Budi replied', body: '' });
+    await platform.notification.push!.idle();
+    expect(service.received.map((push) => (push.payload as { title: string }).title)).toEqual(['Budi replied']);
   });
 });

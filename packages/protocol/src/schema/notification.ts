@@ -55,6 +55,11 @@ export const NotificationPreferencesSchema = z.object({
   quietHours: z.object({ start: ClockTime, end: ClockTime }).nullable(),
   /** The user's offset from UTC in minutes (WIB = 420). */
   utcOffsetMinutes: z.number().int().min(-720).max(840),
+  /**
+   * The categories pushed (Web Push) to the user's devices while they are away, among those
+   * the server pushes; absent: all of those. `[]`: none (the inbox still has everything).
+   */
+  pushCategories: z.array(NotificationCategorySchema).max(4).optional(),
 });
 
 // ── events (in the user's feed) ───────────────────────────────────────────────
@@ -144,6 +149,24 @@ export const ListingBodySchema = z.object({
   url: z.url({ protocol: /^https?$/ }).max(2048).optional(),
 });
 
+/**
+ * A browser's Web Push subscription (`PushSubscription.toJSON()`), as a user registers it
+ * with `POST /api/notifications/push-subscriptions`: the push service `endpoint` (https) and
+ * the keys the payload is encrypted for (RFC 8291: `p256dh` a P-256 public key, `auth` a
+ * 16-byte secret, both base64url).
+ */
+export const PushSubscriptionBodySchema = z.object({
+  endpoint: z.string().min(1).max(2048),
+  expirationTime: z.number().int().nonnegative().nullable().optional(),
+  keys: z.object({
+    p256dh: z.string().regex(/^[A-Za-z0-9_-]{86,88}={0,2}$/, 'keys.p256dh must be a base64url P-256 public key (65 bytes)'),
+    auth: z.string().regex(/^[A-Za-z0-9_-]{22,24}={0,2}$/, 'keys.auth must be a base64url 16-byte secret'),
+  }),
+});
+
+/** One of the user's push subscriptions, as `GET /api/notifications/push-subscriptions` lists it. */
+export const PushSubscriptionInfoSchema = z.object({ endpoint: z.string(), createdAt: Timestamp });
+
 export type NotificationCategory = z.infer<typeof NotificationCategorySchema>;
 export type NotificationPriority = z.infer<typeof NotificationPrioritySchema>;
 /** What to notify; `priority` may be omitted (`instant`). */
@@ -154,6 +177,8 @@ export type NotificationPage = z.infer<typeof NotificationPageSchema>;
 export type SavedSearchCriteria = z.infer<typeof SavedSearchCriteriaSchema>;
 export type SavedSearch = z.infer<typeof SavedSearchSchema>;
 export type Listing = z.infer<typeof ListingBodySchema>;
+export type PushSubscriptionBody = z.infer<typeof PushSubscriptionBodySchema>;
+export type PushSubscriptionInfo = z.infer<typeof PushSubscriptionInfoSchema>;
 /** When to deliver a scheduled notification (`notify(userId, input, { at, key })`). */
 export type NotificationSchedule = z.infer<typeof NotificationScheduleSchema>;
 

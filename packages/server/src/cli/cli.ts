@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { createDevToken } from '../auth/authenticator';
 import { CLI_USAGE, CliError, resolveCliConfig, startupMessage } from './cliConfig';
+import { loadDevVapidKeys } from '../features/notification/devVapid';
 import { devTokenRoute } from '../http/devTokenRoute';
 import { createPinoLogger } from '../ops/logger';
 import { platformFeatures } from '../features/platform';
@@ -15,6 +16,11 @@ async function main(): Promise<void> {
   }
   const store = config.redisUrl ? new RedisStore({ url: config.redisUrl, ...(config.redisPrefix ? { prefix: config.redisPrefix } : {}) }) : undefined;
 
+  // Web Push: keys from the environment, or (--dev) the pair generated once into a file.
+  const devVapid = config.vapid && 'devFile' in config.vapid ? loadDevVapidKeys(config.vapid.devFile) : undefined;
+  const vapidKeys = config.vapid && ('keys' in config.vapid ? config.vapid.keys : devVapid);
+  const push = vapidKeys && config.vapid ? { vapid: { publicKey: vapidKeys.publicKey, privateKey: vapidKeys.privateKey, subject: config.vapid.subject } } : undefined;
+
   const server = await createServer({
     ...(store ? { store } : {}),
     port: config.port,
@@ -28,7 +34,7 @@ async function main(): Promise<void> {
     // kind a client may publish into should authorize who joins.
     ...(config.dev ? { rooms: { demo: { history: 100, publish: ({ event }) => event.startsWith('demo:') } } } : {}),
     // With --redis, the features keep their state in Redis too, so N nodes serve one platform.
-    features: platformFeatures(store ? { redis: store } : {}).features,
+    features: platformFeatures({ ...(store ? { redis: store } : {}), ...(push ? { notification: { push } } : {}) }).features,
     publishSecret: config.publishSecret,
     // Only with a development secret generated here: tokens for anyone who asks.
     ...(config.dev && config.secretGenerated ? { routes: [devTokenRoute(config.secret)] } : {}),
@@ -36,7 +42,7 @@ async function main(): Promise<void> {
 
   const printsSecrets = config.dev && config.secretGenerated && config.publishSecretGenerated;
   const devToken = printsSecrets ? await createDevToken(config.secret, 'dev', 3600) : undefined;
-  console.log(startupMessage(config, server, devToken));
+  console.log(startupMessage(config, server, devToken, push && { vapidPublicKey: push.vapid.publicKey, vapidGenerated: devVapid?.generated ?? false }));
 
   let stopping = false;
   const stop = (signal: string) => {

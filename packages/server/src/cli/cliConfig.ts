@@ -34,6 +34,12 @@ export const CLI_USAGE = `Usage: sinyal-server [--dev] [--port 8080] [--host 127
   --no-metrics
              do not serve /metrics
 
+Web Push (notifications to users who are away) is on when VAPID keys are configured:
+SINYAL_VAPID_PUBLIC_KEY, SINYAL_VAPID_PRIVATE_KEY (npx web-push generate-vapid-keys) and
+SINYAL_VAPID_SUBJECT (mailto: or https: contact for push services). With --dev and no keys
+configured, a key pair is generated once into SINYAL_VAPID_FILE (default .sinyal/vapid-dev.json)
+and reused on every start, so browser subscriptions survive restarts.
+
 An empty environment variable counts as unset.
 
 SIGTERM/SIGINT: stop accepting, let running commands finish, tell clients to reconnect
@@ -68,7 +74,15 @@ export interface CliConfig {
   logLevel: LogLevel;
   /** `false`: no /metrics; otherwise served, with a token unless development mode. */
   metrics: false | { token: string | undefined };
+  /**
+   * Web Push: the configured VAPID keys (`keys`), the file `--dev` keeps its generated pair in
+   * (`devFile`), or off (`undefined`).
+   */
+  vapid: { keys: { publicKey: string; privateKey: string }; subject: string } | { devFile: string; subject: string } | undefined;
 }
+
+/** VAPID subject of the key pair `--dev` generates when SINYAL_VAPID_SUBJECT is not set. */
+export const DEV_VAPID_SUBJECT = 'mailto:dev@localhost.invalid';
 
 /** Reads an environment variable; an empty value counts as unset. */
 function fromEnv(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -133,6 +147,19 @@ export function resolveCliConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   const originList = values.origin?.length ? values.origin : (fromEnv(env, 'SINYAL_ORIGINS')?.split(',').map((o) => o.trim()).filter(Boolean) ?? []);
   const metricsToken = values['metrics-token'] || fromEnv(env, 'SINYAL_METRICS_TOKEN');
 
+  const vapidPublic = fromEnv(env, 'SINYAL_VAPID_PUBLIC_KEY');
+  const vapidPrivate = fromEnv(env, 'SINYAL_VAPID_PRIVATE_KEY');
+  const vapidSubject = fromEnv(env, 'SINYAL_VAPID_SUBJECT');
+  if ((vapidPublic === undefined) !== (vapidPrivate === undefined)) throw new CliError('Web Push needs both SINYAL_VAPID_PUBLIC_KEY and SINYAL_VAPID_PRIVATE_KEY (or neither)');
+  if (vapidSubject !== undefined && !/^(mailto:|https:\/\/)/.test(vapidSubject)) throw new CliError(`SINYAL_VAPID_SUBJECT must be a mailto: address or an https: URL, got ${vapidSubject}`);
+  if (vapidPublic !== undefined && !dev && vapidSubject === undefined) throw new CliError('Web Push needs SINYAL_VAPID_SUBJECT (a mailto: address or https: URL push services can contact) with the VAPID keys');
+  const vapid: CliConfig['vapid'] =
+    vapidPublic !== undefined && vapidPrivate !== undefined
+      ? { keys: { publicKey: vapidPublic, privateKey: vapidPrivate }, subject: vapidSubject ?? DEV_VAPID_SUBJECT }
+      : dev
+        ? { devFile: fromEnv(env, 'SINYAL_VAPID_FILE') ?? '.sinyal/vapid-dev.json', subject: vapidSubject ?? DEV_VAPID_SUBJECT }
+        : undefined;
+
   return {
     dev,
     port,
@@ -147,12 +174,22 @@ export function resolveCliConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     redisPrefix: values['redis-prefix'] || fromEnv(env, 'SINYAL_REDIS_PREFIX'),
     logLevel: logLevel as LogLevel,
     metrics: values['no-metrics'] || (!dev && metricsToken === undefined) ? false : { token: metricsToken },
+    vapid,
   };
 }
 
-/** What the CLI prints once the server listens (stdout). Secrets appear only as {@link resolveCliConfig} allows. */
-export function startupMessage(config: CliConfig, server: { url: string; httpUrl: string }, devToken: string | undefined): string {
+/**
+ * What the CLI prints once the server listens (stdout). Secrets appear only as {@link resolveCliConfig} allows;
+ * `vapidPublicKey` (public) when Web Push is on, with `vapidGenerated` when `--dev` made the pair now.
+ */
+export function startupMessage(config: CliConfig, server: { url: string; httpUrl: string }, devToken: string | undefined, push: { vapidPublicKey: string; vapidGenerated: boolean } | undefined = undefined): string {
   const lines = [`sinyal-server listening on ${server.url} (health: ${server.httpUrl}/health)${config.redisUrl ? ', Redis store' : ''}${config.dev ? ' — DEVELOPMENT MODE' : ''}`];
+  if (push && config.vapid) {
+    const where = 'devFile' in config.vapid ? ` (development key pair ${push.vapidGenerated ? 'generated now into' : 'from'} ${config.vapid.devFile})` : '';
+    lines.push(`  Web Push on, VAPID public key ${push.vapidPublicKey}${where}`);
+  } else if (!config.vapid) {
+    lines.push('  Web Push off: set SINYAL_VAPID_PUBLIC_KEY, SINYAL_VAPID_PRIVATE_KEY and SINYAL_VAPID_SUBJECT to reach users who are away');
+  }
   if (config.metrics === false && !config.dev) lines.push('  /metrics is off: pass --metrics-token (or SINYAL_METRICS_TOKEN) to serve it to a scraper');
   if (!config.dev) return lines.join('\n');
   if (config.secretGenerated) lines.push(`  tokens for development: GET ${server.httpUrl}/dev/token?user=<id>   (for anyone who asks: development only)`);

@@ -6,6 +6,7 @@ import { chatFeature, type ChatFeature, type ChatFeatureOptions } from './chat';
 import { RedisChatStore } from './chat/redisChatStore';
 import { notificationFeature, propertyAlertFor, type NotificationFeature, type NotificationFeatureOptions } from './notification';
 import { RedisNotificationStore } from './notification/redisNotificationStore';
+import { RedisPushStore } from './notification/redisPushStore';
 import { presenceFeature, type PresenceOptions } from './presence';
 import { RedisPresenceStore } from './presence/redisPresenceStore';
 import { propertyFeature, type PropertyFeature, type PropertyFeatureOptions } from './property';
@@ -18,7 +19,7 @@ export interface PlatformFeaturesOptions {
    * `createServer({ store })`), so the features work across several nodes: each feature
    * without its own `store` option gets its Redis store (`RedisChatStore`,
    * `RedisAuctionStore`, `RedisPresenceStore`, `RedisPropertyStore`,
-   * `RedisNotificationStore`), all on this store's connection and key prefix. See
+   * `RedisNotificationStore`, and `RedisPushStore` with `notification.push`), all on this store's connection and key prefix. See
    * docs/scaling.md.
    * @default undefined (in-memory stores: one node)
    */
@@ -61,7 +62,13 @@ export function platformFeatures(options: PlatformFeaturesOptions = {}): Platfor
   const redis = options.redis;
   const formatPrice = options.notification?.formatPrice;
   const alertOptions = formatPrice ? { formatPrice } : {};
-  const notification = notificationFeature({ ...(redis ? { store: new RedisNotificationStore(redis) } : {}), ...options.notification });
+  const push = options.notification?.push;
+  const notification = notificationFeature({
+    ...(redis ? { store: new RedisNotificationStore(redis) } : {}),
+    ...options.notification,
+    // Web Push subscriptions and open connections shared by every node, unless given.
+    ...(redis && push && !push.store ? { push: { ...push, store: new RedisPushStore(redis) } } : {}),
+  });
   const property = propertyFeature({
     ...(redis ? { store: new RedisPropertyStore(redis) } : {}),
     onUpdate: async (change, watchers) => {

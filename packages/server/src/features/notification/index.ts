@@ -1,4 +1,4 @@
-import type { NotificationInput, NotificationPreferences, NotificationSchedule } from '@sinyal/protocol/schema';
+import type { Notification, NotificationInput, NotificationPreferences, NotificationSchedule } from '@sinyal/protocol/schema';
 import { NotificationPreferencesSchema } from '@sinyal/protocol/schema';
 import { SinyalServerError } from '../../errors';
 import type { Feature } from '../../api/feature';
@@ -8,14 +8,19 @@ import { MemoryNotificationStore } from './memoryStore';
 import { NotificationDelivery, type NotifyOutcome } from './notificationDelivery';
 import { DEFAULT_NOTIFICATION_OPTIONS, DEFAULT_NOTIFICATION_RATE_LIMITS, type NotificationFeatureOptions } from './options';
 import type { RateWindow } from './rateWindows';
+import { MemoryPushStore } from './pushStore';
 import { notificationRoutes } from './routes';
 import { SavedSearches } from './savedSearches';
 import { ScheduledNotifications } from './scheduledNotifications';
-import type { ScheduledMatch, ScheduledNotification } from './store';
+import type { DeliveryLane, ScheduledMatch, ScheduledNotification } from './store';
+import { WebPushNotifications } from './webPush';
 
 export { DEFAULT_NOTIFICATION_OPTIONS, DEFAULT_NOTIFICATION_RATE_LIMITS, type NotificationFeatureOptions, type NotificationRateLimit } from './options';
 export { MemoryNotificationStore } from './memoryStore';
 export { RedisNotificationStore } from './redisNotificationStore';
+export { MemoryPushStore, type PushStore, type StoredPushSubscription, type AddPushSubscriptionResult } from './pushStore';
+export { RedisPushStore, type RedisPushStoreOptions } from './redisPushStore';
+export { pushPayload, type NotificationPushOptions, type PushPayload, type VapidKeys } from './webPush';
 export type { NotificationStore, DeliveryLane, HeldLane, InboxCursor, ScheduledNotification, ScheduledMatch, ScheduleResult } from './store';
 export type { NotifyOutcome } from './notificationDelivery';
 export type { RateWindow } from './rateWindows';
@@ -66,6 +71,12 @@ export interface NotificationFeature extends Feature {
   setPreferences(userId: string, preferences: Partial<NotificationPreferences>): Promise<NotificationPreferences>;
   /** Releases every held and scheduled notification that is due now, without waiting for the next tick. */
   flushDue(): Promise<void>;
+  /** Web Push, when configured (`push` option): the VAPID public key, and a wait for the pushes under way. */
+  readonly push?: {
+    readonly publicKey: string;
+    /** Resolves once every push queued so far has been sent or has failed. */
+    idle(): Promise<void>;
+  };
 }
 
 function positive(name: string, value: number): number {
@@ -102,6 +113,14 @@ export function notificationFeature(options: NotificationFeatureOptions = {}): N
   let timer: ReturnType<typeof setInterval> | undefined;
   let ticking: Promise<void> | undefined;
   const onError = options.onError ?? ((error: unknown, context: { userId?: string; stage: string }) => console.error('[sinyal] notification feature:', context, error));
+  const push =
+    options.push &&
+    new WebPushNotifications(options.push, {
+      store: options.push.store ?? new MemoryPushStore(),
+      now,
+      onError,
+      preferences: async (userId) => (await store.getPreferences(userId)) ?? defaultPreferences,
+    });
   const delivery = new NotificationDelivery({
     store,
     server: () => server,
@@ -112,6 +131,7 @@ export function notificationFeature(options: NotificationFeatureOptions = {}): N
     defaultPreferences,
     maxInbox: positive('maxInbox', options.maxInbox ?? defaults.maxInbox),
     onError,
+    ...(push ? { onDelivered: (userId: string, items: readonly Notification[], reason: 'new' | DeliveryLane) => push.delivered(userId, items, reason) } : {}),
   });
   const searches = new SavedSearches({
     store,
@@ -149,10 +169,22 @@ export function notificationFeature(options: NotificationFeatureOptions = {}): N
     name: 'notification',
     commands,
     rateLimits: DEFAULT_NOTIFICATION_RATE_LIMITS,
-    routes: notificationRoutes(delivery, store, searches, scheduled),
+    routes: notificationRoutes(delivery, store, searches, scheduled, push),
+    ...(push
+      ? {
+          onConnect({ user, sessionId }) {
+            push.store.connectSession(user.id, sessionId).catch((error: unknown) => onError(error, { userId: user.id, stage: 'push' }));
+          },
+          onDisconnect({ user, sessionId }) {
+            push.store.disconnectSession(user.id, sessionId).catch((error: unknown) => onError(error, { userId: user.id, stage: 'push' }));
+          },
+          push: { publicKey: push.publicKey, idle: () => push.idle() },
+        }
+      : {}),
     start(running) {
       server = running;
       scheduled.register(running.metrics);
+      push?.register(running.metrics);
       // tick() catches its own errors.
       timer = setInterval(() => void tick(), tickMs);
       timer.unref();
@@ -162,6 +194,9 @@ export function notificationFeature(options: NotificationFeatureOptions = {}): N
       timer = undefined;
       // A tick under way finishes while the server can still deliver (what it took from the store is not lost).
       await ticking;
+      // Pushes of the last deliveries go out (each bounded by push.timeoutMs).
+      await push?.idle();
+      push?.store.close?.();
       server = undefined;
     },
     notify,

@@ -24,6 +24,8 @@ export interface NotificationDeliveryDeps {
   defaultPreferences: NotificationPreferences;
   maxInbox: number;
   onError: (error: unknown, context: { userId?: string; stage: string }) => void;
+  /** Told of every delivery once it is in the user's feed (Web Push sends to users who are away). Must not throw. */
+  onDelivered?: (userId: string, items: readonly Notification[], reason: 'new' | DeliveryLane) => void;
 }
 
 /**
@@ -172,6 +174,7 @@ export class NotificationDelivery {
     if (reason === 'new') await server.publishToUser(userId, 'notification:new', items[0]);
     else await server.publishToUser(userId, 'notification:batch', { items, reason });
     await server.publishToUser(userId, 'notification:unread', { count: await this.deps.store.unreadCount(userId) });
+    this.deps.onDelivered?.(userId, items, reason);
   }
 
   /** Marks notifications read and announces it; unknown or already read ids are ignored. */

@@ -1,6 +1,7 @@
 import type { NotificationPreferences, NotificationPriority } from '@sinyal/protocol/schema';
 import type { ActionRateLimit } from '../../api/limits';
 import type { NotificationStore } from './store';
+import type { NotificationPushOptions } from './webPush';
 
 /** Per-user limits on non-instant notifications; over them, notifications wait for the next window. */
 export interface NotificationRateLimit {
@@ -82,6 +83,14 @@ export interface NotificationFeatureOptions {
    */
   formatPrice?: (amount: number, currency: string) => string;
   /**
+   * Web Push: reach users who are away (no connection open) on the devices they enabled
+   * push on. Delivered notifications go to the feed as always; when the user has no
+   * connection open on any node they are also pushed, after the same priority, batching,
+   * quiet hours and rate limits. See docs/notification.md, "Reaching users who are away".
+   * @default undefined (no Web Push: the push routes answer `not_found`)
+   */
+  push?: NotificationPushOptions;
+  /**
    * Server time, injectable for tests (quiet hours, windows and due times all use it).
    * @default Date.now
    */
@@ -119,4 +128,4 @@ export const DEFAULT_NOTIFICATION_OPTIONS = {
   maxScheduledPerUser: 1000,
   maxScheduleAheadMs: 366 * 86_400_000,
   listingAlertPriority: 'batched',
-} as const satisfies Omit<Required<NotificationFeatureOptions>, 'store' | 'now' | 'onError' | 'formatPrice'>;
+} as const satisfies Omit<Required<NotificationFeatureOptions>, 'store' | 'now' | 'onError' | 'formatPrice' | 'push'>;

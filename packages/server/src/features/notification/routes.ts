@@ -5,6 +5,7 @@ import type { NotificationDelivery } from './notificationDelivery';
 import type { SavedSearches } from './savedSearches';
 import type { ScheduledNotifications } from './scheduledNotifications';
 import type { InboxCursor, NotificationStore } from './store';
+import type { WebPushNotifications } from './webPush';
 
 const DEFAULT_PAGE = 20;
 const MAX_PAGE = 100;
@@ -35,10 +36,12 @@ function pageLimit(text: string | null): number {
  * - `DELETE /api/notifications/scheduled?userId=&key=` or `&prefix=` (publisher) → `{ cancelled }`, the keys cancelled;
  * - `POST /api/saved-searches` (user) `{ criteria, name? }` → the saved search;
  * - `GET /api/saved-searches` (user) → `{ items }`; `DELETE /api/saved-searches/:id` (user);
- * - `POST /api/listings` (publisher) a new listing → `{ notified }`, the users whose saved search matched.
+ * - `POST /api/listings` (publisher) a new listing → `{ notified }`, the users whose saved search matched;
+ * - with Web Push ({@link pushRoutes}): the user's push subscriptions.
  */
-export function notificationRoutes(delivery: NotificationDelivery, store: NotificationStore, searches: SavedSearches, scheduled: ScheduledNotifications): Route[] {
+export function notificationRoutes(delivery: NotificationDelivery, store: NotificationStore, searches: SavedSearches, scheduled: ScheduledNotifications, push?: WebPushNotifications): Route[] {
   return [
+    ...(push ? pushRoutes(push) : []),
     {
       method: 'GET',
       path: '/api/notifications',
@@ -98,5 +101,21 @@ export function notificationRoutes(delivery: NotificationDelivery, store: Notifi
       },
     },
     { method: 'POST', path: '/api/listings', auth: 'publisher', handler: ({ body }) => searches.announceListing(body) },
+  ];
+}
+
+/**
+ * The caller's own Web Push subscriptions (auth `user`):
+ * - `GET /api/notifications/push-subscriptions` → `{ publicKey, items: [{ endpoint, createdAt }] }`
+ *   (`publicKey`: the VAPID key to subscribe with);
+ * - `POST /api/notifications/push-subscriptions` `PushSubscription.toJSON()` → `{ endpoint, createdAt }`;
+ * - `DELETE /api/notifications/push-subscriptions?endpoint=` → `{ removed }`.
+ */
+export function pushRoutes(push: WebPushNotifications): Route[] {
+  const path = '/api/notifications/push-subscriptions';
+  return [
+    { method: 'GET', path, auth: 'user', handler: async ({ user }) => ({ publicKey: push.publicKey, items: await push.list(user!.id) }) },
+    { method: 'POST', path, auth: 'user', handler: ({ user, body }) => push.subscribe(user!.id, body) },
+    { method: 'DELETE', path, auth: 'user', handler: ({ user, query }) => push.unsubscribe(user!.id, query.get('endpoint')) },
   ];
 }
