@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthUser } from '../auth/authenticator';
 import type { ControlMessage } from '../store/types';
 import { HttpSocket, responseSink, type PollSink } from '../wire/httpSocket';
+import { readBody } from './readBody';
 import { sendJson, type Refusal } from './requestListener';
 
 /** A long-poll with nothing to carry is answered empty after this long (below common proxy timeouts). */
@@ -52,36 +53,18 @@ class HttpRefusal extends Error {
   }
 }
 
-function readFrames(req: IncomingMessage, maxBytes: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const tooLarge = () => new HttpRefusal({ status: 413, code: 'too_large', msg: `batch over ${maxBytes} bytes` });
-    if (Number(req.headers['content-length']) > maxBytes) return reject(tooLarge());
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) {
-        req.off('data', onData);
-        req.pause();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.on('end', () => {
-      let frames: unknown;
-      try {
-        frames = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        frames = undefined;
-      }
-      if (!Array.isArray(frames) || frames.length === 0 || !frames.every((f) => typeof f === 'string')) {
-        reject(new HttpRefusal({ status: 400, code: 'bad_request', msg: 'body must be a non-empty JSON array of frames (strings)' }));
-      } else resolve(frames);
-    });
-    req.on('error', reject);
-  });
+async function readFrames(req: IncomingMessage, maxBytes: number): Promise<string[]> {
+  const body = await readBody(req, maxBytes, () => new HttpRefusal({ status: 413, code: 'too_large', msg: `batch over ${maxBytes} bytes` }));
+  let frames: unknown;
+  try {
+    frames = JSON.parse(body.toString('utf8'));
+  } catch {
+    frames = undefined;
+  }
+  if (!Array.isArray(frames) || frames.length === 0 || !frames.every((f) => typeof f === 'string')) {
+    throw new HttpRefusal({ status: 400, code: 'bad_request', msg: 'body must be a non-empty JSON array of frames (strings)' });
+  }
+  return frames;
 }
 
 /**

@@ -7,6 +7,7 @@ import { SinyalServerError } from '../errors';
 import type { Logger } from '../ops/logger';
 import type { SinyalServer } from '../api/server';
 import type { Route } from '../api/routes';
+import { readBody } from './readBody';
 
 /** HTTP status for each protocol error code returned by a route. */
 export const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -47,35 +48,14 @@ function compile(route: Route): CompiledRoute {
   return { ...route, pattern: new RegExp(`^${source}$`), names };
 }
 
-function readJson(req: IncomingMessage): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    const tooLarge = () => new SinyalServerError('too_large', `body over ${MAX_BODY_BYTES} bytes`);
-    // Refused before reading a byte when the length is announced; the 413 then closes the connection.
-    if (Number(req.headers['content-length']) > MAX_BODY_BYTES) return reject(tooLarge());
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        // Stop reading (not destroy: the 413 must still go out, with Connection: close).
-        req.off('data', onData);
-        req.pause();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.on('end', () => {
-      if (size === 0) return resolve(undefined);
-      try {
-        resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-      } catch {
-        reject(new SinyalServerError('bad_request', 'body is not valid JSON'));
-      }
-    });
-    req.on('error', reject);
-  });
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const body = await readBody(req, MAX_BODY_BYTES, () => new SinyalServerError('too_large', `body over ${MAX_BODY_BYTES} bytes`));
+  if (body.length === 0) return undefined;
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new SinyalServerError('bad_request', 'body is not valid JSON');
+  }
 }
 
 function bearer(req: IncomingMessage): string | undefined {
