@@ -39,10 +39,12 @@ describe('HTTP transport only', () => {
   for (const longPoll of [false, true]) {
     it(`${longPoll ? 'long-poll' : 'stream'}: connects, joins, receives, publishes and gets acks`, async () => {
       const { s, url } = await setup();
-      const c = client(url, 'alice', { WebSocket: httpTransport({ longPoll }) });
+      // The harness also passes `WebSocket: ws`; `transports` wins over it.
+      const c = client(url, 'alice', { transports: httpTransport({ longPoll }) });
       const rec = record(c, 'demo:http');
       await until(() => c.state === 'open' && rec.room.getSnapshot().status === 'joined');
       expect(await metric(s, 'sinyal_http_connections')).toBe(1);
+      expect(s.connections()).toBe(1);
       await s.publish('demo:http', 'demo:message', { from: 'server', n: 1 });
       const sent = rec.room.publish('demo:message', { from: 'alice', n: 2 });
       await sent.done;
@@ -62,7 +64,7 @@ describe('HTTP transport only', () => {
       requests.push(String(input).replace(/^.*\/http\//, '').replace(/\?.*$/, ''));
       return fetch(input, init);
     };
-    const c = client(url, 'alice', { WebSocket: httpTransport({ fetch: spy }) });
+    const c = client(url, 'alice', { transports: httpTransport({ fetch: spy }) });
     const rec = record(c, 'demo:burst');
     await until(() => c.state === 'open' && rec.room.getSnapshot().status === 'joined');
     const before = requests.filter((r) => r === 'send').length;
@@ -76,7 +78,7 @@ describe('HTTP transport only', () => {
 
   it('a refused token ends in failed (the status probe reads the refusal), not a reconnect loop', async () => {
     const { url } = await setup();
-    const c = client(url, 'alice', { WebSocket: httpTransport(), token: 'not-a-token' });
+    const c = client(url, 'alice', { transports: httpTransport(), token: 'not-a-token' });
     await until(() => c.state === 'failed');
     expect(c.getSnapshot().error?.code).toBe('unauthorized');
   });
@@ -86,7 +88,7 @@ describe('fallback: WebSocket first, HTTP when upgrades fail, back when they wor
   it('the proxy refuses upgrades → HTTP after 2 failures; upgrades allowed again → back on WebSocket, no gap, no duplicate', async () => {
     const { s, proxy, url } = await setup();
     proxy.refuseUpgrades(true);
-    const c = client(url, 'alice', { WebSocket: httpFallback({ WebSocket: WebSocket as unknown as ClientOptions['WebSocket'], after: 2, probeIntervalMs: 300 }) });
+    const c = client(url, 'alice', { transports: httpFallback({ WebSocket: WebSocket as unknown as ClientOptions['WebSocket'], after: 2, probeIntervalMs: 300 }) });
     const rec = record(c, 'demo:switch');
     await until(() => c.state === 'open' && rec.room.getSnapshot().status === 'joined');
     expect(proxy.upgradesRefused()).toBe(2);
@@ -117,7 +119,7 @@ describe('fallback: WebSocket first, HTTP when upgrades fail, back when they wor
     const saved = g.WebSocket;
     delete g.WebSocket;
     cleanups.push(() => (g.WebSocket = saved));
-    const c = client(url, 'alice', { WebSocket: httpFallback() });
+    const c = client(url, 'alice', { transports: httpFallback() });
     await until(() => c.state === 'open');
     expect(proxy.accepted()).toBeGreaterThan(0);
     expect(await metric(s, 'sinyal_http_connections')).toBe(1);
@@ -133,7 +135,7 @@ describe('a proxy that buffers the stream', () => {
       requests.push(String(input).replace(/^.*\/http\//, '').replace(/\?.*$/, ''));
       return fetch(input, init);
     };
-    const c = client(url, 'alice', { WebSocket: httpTransport({ streamTimeoutMs: 500, fetch: spy }), connectTimeoutMs: 5000 });
+    const c = client(url, 'alice', { transports: httpTransport({ streamTimeoutMs: 500, fetch: spy }), connectTimeoutMs: 5000 });
     const rec = record(c, 'demo:buffered');
     await until(() => c.state === 'open' && rec.room.getSnapshot().status === 'joined');
     await rec.room.publish('demo:message', { from: 'alice', n: 1 }).done;
@@ -151,7 +153,7 @@ describe('exactly once, in order, with random cuts of the HTTP connections', () 
   for (const longPoll of [false, true]) {
     it(`${longPoll ? 'long-poll' : 'stream'}: 1,000 server events and 100 client commands`, async () => {
       const { s, proxy, url } = await setup({ limits: { messagesPerSecond: 1000, burst: 1000 } });
-      const c = client(url, 'alice', { WebSocket: httpTransport({ longPoll }) });
+      const c = client(url, 'alice', { transports: httpTransport({ longPoll }) });
       const rec = record(c, 'demo:cuts');
       await until(() => c.state === 'open' && rec.room.getSnapshot().status === 'joined');
 

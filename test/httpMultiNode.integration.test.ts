@@ -32,7 +32,7 @@ redisTest.describe('HTTP transport on two nodes without sticky sessions', () => 
       return (input, init) => fetch(String(input).replace(`:${lb.port}/`, `:${nodes[turn++ % 2]!.port}/`), init);
     };
     const users = ['ana', 'ben'];
-    const clients = users.map((user) => closeAfter(connect(`ws://127.0.0.1:${lb.port}/ws`, user, { WebSocket: httpTransport({ longPoll, fetch: balanced() }) })));
+    const clients = users.map((user) => closeAfter(connect(`ws://127.0.0.1:${lb.port}/ws`, user, { transports: httpTransport({ longPoll, fetch: balanced() }) })));
     const recs = clients.map((c) => record(c, 'demo:lb'));
     await until(() => recs.every((r) => r.room.getSnapshot().status === 'joined') && clients.every((c) => c.state === 'open'));
 

@@ -2,6 +2,7 @@
 // one Web Locks registry, Node's BroadcastChannel and one localStorage (test-utils/fakeTabs);
 // closing a tab releases its locks and kills its sockets without a goodbye, as a browser does.
 // The same scenarios run in Chromium in test/e2e/sharedTabs.e2e.ts.
+import { httpTransport } from '@sinyal/client/http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { activityTracker, userStatusStore, type ActivitySource } from '../packages/client/src/presence';
 import { presenceFeature } from '../packages/server/src/features/presence';
@@ -43,6 +44,20 @@ describe('@sinyal/client/tabs: one connection for all tabs', () => {
     await until(() => feeds.every((feed) => feed.items.length >= 5));
     for (const feed of feeds) expect(feed.items.map((item) => item.n)).toEqual([1, 2, 3, 4, 5]);
     expect(server.connections()).toBe(1);
+  });
+
+  it('with transports: httpTransport(), the tabs share one HTTP connection (the leader\'s), not one each', async () => {
+    await setUp();
+    const tabs = [0, 1, 2].map(() => browser.open(url, 'alice', { transports: httpTransport() }));
+    await until(() => tabs.every(open));
+    expect(server.connections()).toBe(1);
+    const metrics = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^sinyal_http_connections 1$/m);
+    const feeds = tabs.map((tab) => record(tab.client, 'demo:http-tabs'));
+    await until(() => feeds.every((feed) => feed.room.getSnapshot().status === 'joined'));
+    for (let n = 1; n <= 3; n++) await tabs[n % 3]!.client.room('demo:http-tabs').publish('demo:message', { from: 'alice', n }).done;
+    await until(() => feeds.every((feed) => feed.items.length >= 3));
+    for (const feed of feeds) expect(feed.items.map((item) => item.n)).toEqual([1, 2, 3]);
   });
 
   it('mixed rooms per tab: each room is one membership, each tab gets only its rooms; a leave by the last tab leaves', async () => {
@@ -265,9 +280,13 @@ describe('@sinyal/client/tabs: one connection for all tabs', () => {
     await until(() => feeds.every((feed) => feed.room.getSnapshot().status === 'joined'));
     await server.publish('demo:lobby', 'demo:message', { from: 'srv', n: 1 });
     await until(() => feeds.every((feed) => feed.items.length === 1));
-    // Cut the real connection (the network between the leader and the server).
+    // Cut the real connection (the network between the leader and the server). The reconnect
+    // can be quicker than a poll, so the drop is seen through the tabs' state changes.
+    let dropped = false;
+    const unsubscribe = tabs.map((tab) => tab.client.subscribe(() => (dropped ||= !open(tab))));
     expect(proxy.cutAll()).toBe(1);
-    await until(() => tabs.some((tab) => !open(tab)));
+    await until(() => dropped);
+    for (const stop of unsubscribe) stop();
     await server.publish('demo:lobby', 'demo:message', { from: 'srv', n: 2 });
     await until(() => tabs.every(open) && feeds.every((feed) => feed.items.length === 2));
     for (const feed of feeds) expect(feed.items.map((item) => item.n)).toEqual([1, 2]);

@@ -99,7 +99,7 @@ export function createDemoClient(user: string): SinyalClient {
     // A dead connection (network gone while the socket looks open — e.g. DevTools'
     // "Offline", a train tunnel) is noticed within 5 + 2.5 s instead of the default 15 s.
     heartbeat: { intervalMs: 5000, timeoutMs: 2500 },
-    ...(transport === 'http' ? { WebSocket: httpTransport() } : transport === 'auto' ? { WebSocket: httpFallback() } : {}),
+    ...(transport === 'http' ? { transports: httpTransport() } : transport === 'auto' ? { transports: httpFallback() } : {}),
   };
   // The hooks and composables take either: a shared client is a SinyalClient.
   const client = sharedTabs ? createSharedClient({ ...options, tabs: { key: user } }) : createClient(options);

@@ -45,11 +45,11 @@ export class SinyalClient<Events extends object = SinyalEvents, Commands extends
   /** Server time estimated from heartbeats: use `clock.now()` for countdowns. */
   readonly clock = new ServerClock();
   /** The offline queue: every command not yet acknowledged, oldest first. */
-  readonly outbox: Outbox;
+  declare readonly outbox: Outbox; // `declare`: set in the constructor, no initialiser emitted (core bytes)
   /** User id the server authenticated, once welcomed. */
-  user: string | undefined;
+  declare user: string | undefined;
   /** The options the client was created with (read-only; REST helpers use `url` and `token`). */
-  readonly options: ClientOptions;
+  declare readonly options: ClientOptions;
   readonly #connection: Connection;
   readonly #heartbeat: Heartbeat | undefined;
   readonly #rooms = new Map<string, Room<Events>>();

@@ -31,6 +31,7 @@ export interface ConnectionConfig {
   url: string;
   token?: TokenSource | undefined;
   WebSocket?: WebSocketConstructor | undefined;
+  transports?: WebSocketConstructor | undefined;
   backoff: BackoffOptions;
   environment: Environment;
   /** Ask the server why a handshake failed (see `ClientOptions.authProbe`). @default true */
@@ -173,7 +174,7 @@ export class Connection extends Subscribable {
   async #attempt(): Promise<void> {
     const generation = ++this.#generation;
     clearTimeout(this.#connectTimer);
-    const { url, token: source, WebSocket, connectTimeoutMs = 10_000 } = this.#config;
+    const { url, token: source, WebSocket, transports, connectTimeoutMs = 10_000 } = this.#config;
     // A stalled TCP connect, upgrade, welcome or token provider must not hang the client.
     this.#connectTimer = setTimeout(() => {
       if (generation !== this.#generation) return;
@@ -192,7 +193,7 @@ export class Connection extends Subscribable {
       return;
     }
     if (generation !== this.#generation) return;
-    const Impl = WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    const Impl = transports ?? WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     let socket: WebSocketLike;
     try {
       socket = new Impl!(url, token ? [SUBPROTOCOL, TOKEN_PROTOCOL_PREFIX + base64url(token)] : [SUBPROTOCOL]);

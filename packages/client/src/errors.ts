@@ -12,12 +12,13 @@ import type { ErrorCode } from '@sinyal/protocol';
  */
 export class SinyalError extends Error {
   override readonly name = 'SinyalError';
+  // `declare`: set in the constructor, so no field initialisers are emitted (bytes in the core).
   /** Stable machine-readable code. */
-  readonly code: ErrorCode;
+  declare readonly code: ErrorCode;
   /** For `rate_limited`: how long to wait before retrying. */
-  readonly retryAfterMs: number | undefined;
+  declare readonly retryAfterMs: number | undefined;
   /** Structured detail from the server (`nack.data`), e.g. `{ minNextBid }`. */
-  readonly details: unknown;
+  declare readonly details: unknown;
 
   constructor(code: ErrorCode, message: string, retryAfterMs?: number, details?: unknown) {
     super(message);

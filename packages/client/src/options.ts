@@ -17,11 +17,25 @@ export interface ClientOptions {
    */
   token?: TokenSource;
   /**
-   * WebSocket implementation, or a transport of the same shape: `httpFallback()` from
-   * `@sinyal/client/http` (WebSocket first, HTTP where upgrades fail), `httpTransport()` (HTTP only).
-   * @default globalThis.WebSocket (pass `ws` in Node < 22)
+   * WebSocket implementation. @default globalThis.WebSocket (pass `ws` in Node < 22)
    */
   WebSocket?: WebSocketConstructor;
+  /**
+   * How the client reaches the server when it should not be WebSocket only. From
+   * `@sinyal/client/http`: `httpFallback()` tries WebSocket first and switches to HTTP
+   * (a streamed response, or long-polling, plus POSTed frames) after failed upgrades or where
+   * there is no WebSocket, moving back in the background; `httpTransport()` is HTTP only.
+   * Resume, the outbox, heartbeat and auth work the same on every transport. Wins over
+   * `WebSocket` (give `httpFallback({ WebSocket: ws })` the `ws` class in Node < 22).
+   * @default WebSocket only
+   *
+   * @example
+   * ```ts
+   * import { httpFallback } from '@sinyal/client/http';
+   * createClient({ url: 'wss://rt.example.com/ws', token, transports: httpFallback() });
+   * ```
+   */
+  transports?: WebSocketConstructor | undefined;
   /** Reconnect backoff. @default DEFAULT_BACKOFF (full jitter, 0.5 s → 20 s, unlimited attempts) */
   reconnect?: Partial<BackoffOptions>;
   /** Heartbeat. @default DEFAULT_HEARTBEAT (ping every 10 s, dead after 5 s of silence) */

@@ -53,9 +53,11 @@ export interface CommandSnapshot<Result = unknown> {
  * `done` (resolves with the server's result, rejects with a {@link SinyalError}).
  */
 export class PendingCommand<Result = unknown> extends Subscribable {
-  readonly data: unknown;
+  // `declare`: assigned in the constructor, no field initialiser emitted (core bytes).
+  /** The command's payload. */
+  declare readonly data: unknown;
   /** Resolves with the server's result when acked; rejects with a SinyalError when failed. */
-  readonly done: Promise<Result>;
+  declare readonly done: Promise<Result>;
   #snapshot: CommandSnapshot<Result>;
   #settle!: { resolve(result: unknown): void; reject(error: SinyalError): void };
 

@@ -82,17 +82,21 @@ export class Room<Events extends object = Record<string, unknown>> extends Subsc
   /** Stream position of the last durable event delivered (kept out of the snapshot so events do not re-render). */
   #epoch: string | undefined;
   #seq = 0;
+  // `declare` (here and below): no field initialiser is emitted; the core counts its bytes.
   /** @internal id of the join frame awaiting its answer */
-  joinId: string | undefined;
+  declare joinId: string | undefined;
   /** @internal true while a resync join is outstanding after a detected gap */
   #resyncing = false;
   /** @internal the join may carry application parameters */
-  params: unknown;
+  declare params: unknown;
+  /** The room's name, e.g. `chat:123`. */
+  declare readonly name: string;
 
   readonly #host: RoomHost;
 
-  constructor(readonly name: string, host: RoomHost) {
+  constructor(name: string, host: RoomHost) {
     super();
+    this.name = name;
     this.#host = host;
     this.report = host.report;
   }

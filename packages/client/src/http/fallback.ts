@@ -43,7 +43,7 @@ function probe(Ws: WebSocketConstructor, url: string, protocols: string | string
 }
 
 /**
- * A transport chain for the `WebSocket` option: WebSocket first, HTTP (see {@link httpTransport}) after
+ * A transport chain for the `transports` option: WebSocket first, HTTP (see {@link httpTransport}) after
  * `after` failed upgrades in a row or where there is no WebSocket, and back to WebSocket once a
  * background probe shows upgrades get through again. A switch is a reconnect: the rooms resume
  * by `(epoch, seq)` and unacknowledged commands are re-sent with their ids, so nothing is
@@ -55,7 +55,7 @@ function probe(Ws: WebSocketConstructor, url: string, protocols: string | string
  * import { createClient } from '@sinyal/client';
  * import { httpFallback } from '@sinyal/client/http';
  *
- * const client = createClient({ url: 'wss://rt.example.com/ws', token, WebSocket: httpFallback() });
+ * const client = createClient({ url: 'wss://rt.example.com/ws', token, transports: httpFallback() });
  * ```
  */
 export function httpFallback(options: HttpFallbackOptions = {}): WebSocketConstructor {

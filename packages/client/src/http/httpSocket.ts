@@ -227,7 +227,7 @@ export class HttpSocket implements WebSocketLike {
 }
 
 /**
- * A WebSocket-compatible transport over HTTP (for `ClientOptions.WebSocket`, or inside
+ * A WebSocket-compatible transport over HTTP (for `ClientOptions.transports`, or inside
  * {@link httpFallback}): streaming or long-polled downstream, POSTed upstream. The server
  * must be a Sinyal server of this version or later (it serves `<path>/http/`).
  */

@@ -80,9 +80,9 @@ export class Hub {
 
   constructor(options: ClientOptions, config: HubConfig) {
     this.#config = config;
-    const Real = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    const Real = options.transports ?? options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     // Its own outbox stays empty and in memory: the tabs' commands pass through, by frame.
-    const real: ClientOptions = { ...options, outbox: { ...options.outbox, storage: memoryStorage() }, autoConnect: true };
+    const real: ClientOptions = { ...options, transports: undefined, outbox: { ...options.outbox, storage: memoryStorage() }, autoConnect: true };
     if (Real) real.WebSocket = this.#tapped(Real);
     this.client = new SinyalClient(real);
     this.client.subscribe(() => {

@@ -93,7 +93,7 @@ export class SharedClient<Events extends object = SinyalEvents, Commands extends
   constructor(options: SharedClientOptions, link: TabLink | undefined) {
     super(
       link
-        ? { ...options, WebSocket: link.WebSocket, environment: link.environment, outbox: { ...options.outbox, storage: memoryStorage() }, autoConnect: false }
+        ? { ...options, WebSocket: link.WebSocket, transports: undefined, environment: link.environment, outbox: { ...options.outbox, storage: memoryStorage() }, autoConnect: false }
         : options,
     );
     this.#options = options;
