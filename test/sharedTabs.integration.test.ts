@@ -2,13 +2,17 @@
 // one Web Locks registry, Node's BroadcastChannel and one localStorage (test-utils/fakeTabs);
 // closing a tab releases its locks and kills its sockets without a goodbye, as a browser does.
 // The same scenarios run in Chromium in test/e2e/sharedTabs.e2e.ts.
+import type { ClientOptions } from '@sinyal/client';
 import { httpTransport } from '@sinyal/client/http';
+import { createSharedClient } from '@sinyal/client/tabs';
+import { createDevToken } from '@sinyal/server';
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { activityTracker, userStatusStore, type ActivitySource } from '../packages/client/src/presence';
 import { presenceFeature } from '../packages/server/src/features/presence';
 import { FakeBrowser, type FakeTab } from '../test-utils/fakeTabs';
 import { createFaultProxy } from '../test-utils/faultProxy';
-import { connect, record, startServer, until } from '../test-utils/harness';
+import { connect, record, SECRET, startServer, until, type TestEvents } from '../test-utils/harness';
 
 let server: Awaited<ReturnType<typeof startServer>>;
 let browser: FakeBrowser;
@@ -58,6 +62,27 @@ describe('@sinyal/client/tabs: one connection for all tabs', () => {
     for (let n = 1; n <= 3; n++) await tabs[n % 3]!.client.room('demo:http-tabs').publish('demo:message', { from: 'alice', n }).done;
     await until(() => feeds.every((feed) => feed.items.length >= 3));
     for (const feed of feeds) expect(feed.items.map((item) => item.n)).toEqual([1, 2, 3]);
+  });
+
+  it('without Web Locks (or BroadcastChannel) a shared client is alone: a connection of its own that connects, joins and publishes', async () => {
+    await setUp();
+    // Node has no navigator.locks: nothing to share with, as in a browser without Web Locks.
+    const make = (user: string) =>
+      createSharedClient<TestEvents>({ url, token: () => createDevToken(SECRET, user), WebSocket: WebSocket as unknown as NonNullable<ClientOptions['WebSocket']>, tabs: { key: user } });
+    const [a, b] = [make('alice'), make('alice')];
+    try {
+      expect([a.tabs.getSnapshot().role, b.tabs.getSnapshot().role]).toEqual(['alone', 'alone']);
+      const feeds = [a, b].map((client) => record(client, 'demo:alone'));
+      await until(() => a.state === 'open' && b.state === 'open' && feeds.every((feed) => feed.room.getSnapshot().status === 'joined'));
+      expect(server.connections()).toBe(2);
+      await a.room('demo:alone').publish('demo:message', { from: 'alice', n: 1 }).done;
+      await until(() => feeds.every((feed) => feed.items.length === 1));
+      a.close();
+      expect(a.state).toBe('closed');
+    } finally {
+      a.close();
+      b.close();
+    }
   });
 
   it('mixed rooms per tab: each room is one membership, each tab gets only its rooms; a leave by the last tab leaves', async () => {

@@ -8,6 +8,8 @@
 //   received by the other, the price drop is shown, someone else's conversation shows the
 //   guide's error state;
 // - a plain Node ESM script and a CommonJS require() script: server and client exchange a message;
+// - the client's /http, /tabs and /push entries in ESM and CJS scripts (a chat over HTTP; one core)
+//   and type-checked (entries.ts);
 // - the guide's server snippet type-checks; @sinyal/react's build keeps "use client".
 // Skips with a message without Chromium or without the npm registry, except in CI (CI set).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -58,6 +60,25 @@ async function timed<T>(what: string, work: () => Promise<T>): Promise<T> {
 
 /** Versions the workspace is tested with (so the scratch apps mostly install from npm's cache). */
 const installed = (name: string) => (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+
+/**
+ * The versions the workspace's lockfile holds for every registry package it has once (no
+ * nested copies), as npm `overrides` for the scratch apps: they then install what the
+ * workspace was tested with, and a registry that has a new release of one package but not
+ * yet of the package it needs cannot break the install.
+ */
+function lockedVersions(): Record<string, string> {
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; link?: boolean }> };
+  const seen = new Map<string, string | null>();
+  for (const [path, entry] of Object.entries(lock.packages)) {
+    const at = path.lastIndexOf('node_modules/');
+    if (at < 0 || entry.link || !entry.version) continue;
+    const name = path.slice(at + 'node_modules/'.length);
+    if (name.startsWith('@sinyal/')) continue;
+    seen.set(name, seen.has(name) && seen.get(name) !== entry.version ? null : entry.version);
+  }
+  return Object.fromEntries([...seen].filter((pair): pair is [string, string] => pair[1] !== null));
+}
 
 /** The guide's code blocks marked `file=<path>`, with the development server's address replaced. */
 function guideFiles(guide: string, httpUrl: string): Record<string, string> {
@@ -145,10 +166,14 @@ describe.skipIf(chromiumMissing && !CI)('the packages installed from their tarba
     tarballs = await timed('npm pack ×5', async () => packTarballs(join(work, 'tarballs')));
 
     // Each app: its own package.json with the tarballs as `file:` dependencies, one install.
+    const locked = lockedVersions();
     for (const [name, app] of Object.entries(apps)) {
       const dependencies = { ...Object.fromEntries(app.dependencies.map((pkg) => [pkg, `file:${tarballs[pkg]}`])), ...app.registry };
       mkdirSync(join(work, name), { recursive: true });
-      writeFileSync(join(work, name, 'package.json'), `${JSON.stringify({ name: `sinyal-consumer-${name}`, private: true, type: 'module', dependencies, devDependencies: app.dev }, null, 2)}\n`);
+      // Overrides never name the app's own dependencies (npm refuses an override that differs from one).
+      const own = new Set([...Object.keys(dependencies), ...Object.keys(app.dev)]);
+      const overrides = Object.fromEntries(Object.entries(locked).filter(([pkg]) => !own.has(pkg)));
+      writeFileSync(join(work, name, 'package.json'), `${JSON.stringify({ name: `sinyal-consumer-${name}`, private: true, type: 'module', dependencies, devDependencies: app.dev, overrides }, null, 2)}\n`);
       cpSync(join(root, 'test/consumer/apps', name), join(work, name), { recursive: true });
     }
     try {
@@ -209,7 +234,25 @@ describe.skipIf(chromiumMissing && !CI)('the packages installed from their tarba
     expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({ module, message: { text, seq: 1 }, status: 'acked', protocol: 1, code: 'bad_request', parsed: true });
   });
 
-  it("the guide's server snippet type-checks against @sinyal/server (strict, exactOptionalPropertyTypes)", async (ctx) => {
+  it.for([
+    { script: 'entries.mjs', module: 'esm' },
+    { script: 'entries.cjs', module: 'cjs' },
+  ])('the client\'s other entry points ($script): /http carries a chat over HTTP, /tabs and /push share the core', async ({ script, module }, ctx) => {
+    if (unavailable) return ctx.skip();
+    const { stdout } = await run(process.execPath, [script], appDir('node'), 60_000);
+    expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({
+      module,
+      message: { text: 'Halo lewat HTTP', seq: 1 },
+      viaFallback: 'Halo lewat HTTP',
+      status: 'acked',
+      httpConnections: 1, // bob's (HTTP only); carol's fallback opened a WebSocket, which worked
+      role: 'alone', // Node has no Web Locks: a shared client keeps a connection of its own
+      oneCore: true,
+      pushStatus: 'unsupported',
+    });
+  });
+
+  it("the guide's server snippet and the client's entry points type-check (strict, exactOptionalPropertyTypes)", async (ctx) => {
     if (unavailable) return ctx.skip();
     await run(join(appDir('node'), 'node_modules/.bin/tsc'), ['-p', 'tsconfig.json'], appDir('node'));
   });

@@ -94,7 +94,8 @@ export class SharedClient<Events extends object = SinyalEvents, Commands extends
     super(
       link
         ? { ...options, WebSocket: link.WebSocket, transports: undefined, environment: link.environment, outbox: { ...options.outbox, storage: memoryStorage() }, autoConnect: false }
-        : options,
+        : // Connected below: the base constructor's connect() would run this class's before its fields exist.
+          { ...options, autoConnect: false },
     );
     this.#options = options;
     this.#link = link;
@@ -102,6 +103,7 @@ export class SharedClient<Events extends object = SinyalEvents, Commands extends
     this.#wantsConnect = link !== undefined && (options.autoConnect ?? true);
     this.#snapshot = { role: link ? 'starting' : 'alone', tab: this.#tab, key: undefined };
     if (link) void this.#start(link).catch((error: unknown) => (options.onError ?? console.error)(error));
+    else if (options.autoConnect ?? true) this.connect();
   }
 
   /** This tab's part in the sharing: `getSnapshot()`, and `subscribe` to hear it change. */
