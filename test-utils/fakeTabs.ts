@@ -2,24 +2,33 @@
 // the "tabs" (the browser's, per origin), BroadcastChannels (Node's own, which cross
 // objects like the browser's), one localStorage, and a per-tab kill switch that does what
 // closing a tab does: its locks are released, its channels go silent, its sockets die.
+// The origin's SharedWorker runs serveSharedConnection in the same process, its ports are
+// Node MessageChannels; it is started by the first tab that asks, and again after every tab
+// that used it has closed (a browser ends a shared worker with its last tab).
 import { createDevToken } from '@sinyal/server';
 import type { ClientOptions } from '@sinyal/client';
-import { createSharedClient, type ChannelLike, type LockManagerLike, type SharedClient, type SharedClientOptions } from '@sinyal/client/tabs';
+import { createSharedClient, serveSharedConnection, type ChannelLike, type LockManagerLike, type SharedClient, type SharedClientOptions, type SharedWorkerLike, type SharedWorkerScopeLike } from '@sinyal/client/tabs';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import WebSocket from 'ws';
 import { SECRET, type TestEvents } from './harness';
 
+/** Whoever holds locks: a tab, or the shared worker. */
+interface LockOwner {
+  dead: boolean;
+}
+
 interface Request {
-  tab: FakeTab;
+  tab: LockOwner;
   run: () => void;
   fail: (error: Error) => void;
 }
 
 /** The origin's lock manager: exclusive locks, granted in request order. */
 export class LockRegistry {
-  readonly held = new Map<string, { tab: FakeTab; grant: object }>();
+  readonly held = new Map<string, { tab: LockOwner; grant: object }>();
   readonly #queues = new Map<string, Request[]>();
 
-  manager(tab: FakeTab): LockManagerLike {
+  manager(tab: LockOwner): LockManagerLike {
     return {
       request: (name, options, callback) =>
         new Promise((resolve, reject) => {
@@ -62,7 +71,7 @@ export class LockRegistry {
   }
 
   /** The tab is gone: the browser releases its locks and drops its requests. */
-  kill(tab: FakeTab): void {
+  kill(tab: LockOwner): void {
     for (const [name, queue] of this.#queues) {
       for (const request of queue.filter((r) => r.tab === tab)) {
         queue.splice(queue.indexOf(request), 1);
@@ -106,17 +115,48 @@ export class FakeBrowser {
   readonly locks = new LockRegistry();
   readonly storage = new MemoryStorage();
   readonly tabs: FakeTab[] = [];
+  /** What the shared worker reported (onError). */
+  readonly workerErrors: unknown[] = [];
+  /** How many times a shared worker was started. */
+  workersStarted = 0;
+  #worker: { scope: SharedWorkerScopeLike; owner: LockOwner; tabs: Set<FakeTab> } | undefined;
 
-  /** Opens a tab with a shared client for `user`. */
-  open(url: string, user: string, options: Partial<SharedClientOptions> = {}): FakeTab {
+  /** Opens a tab with a shared client for `user`; `worker: true` gives it the origin's shared worker. */
+  open(url: string, user: string, options: Partial<SharedClientOptions> & { worker?: boolean } = {}): FakeTab {
     const tab = new FakeTab(this, url, user, options);
     this.tabs.push(tab);
     return tab;
   }
 
+  /** `new SharedWorker(...)` from `tab`: the running worker, or a new one if every tab that used it has closed. */
+  sharedWorker(tab: FakeTab): SharedWorkerLike {
+    if (this.#worker && [...this.#worker.tabs].every((other) => other.dead)) this.#endWorker();
+    if (!this.#worker) {
+      const owner: LockOwner = { dead: false };
+      const scope: SharedWorkerScopeLike = { onconnect: null, navigator: { locks: this.locks.manager(owner) } };
+      serveSharedConnection({ WebSocket: WebSocket as unknown as ClientOptions['WebSocket'], onError: (error) => this.workerErrors.push(error) }, scope);
+      this.#worker = { scope, owner, tabs: new Set() };
+      this.workersStarted++;
+    }
+    const worker = this.#worker;
+    worker.tabs.add(tab);
+    const { port1, port2 } = new MessageChannel();
+    tab.ports.add(port1);
+    setImmediate(() => worker.scope.onconnect?.({ ports: [port2 as unknown as SharedWorkerLike['port']] }));
+    return { port: port1 as unknown as SharedWorkerLike['port'], onerror: null };
+  }
+
+  #endWorker(): void {
+    if (!this.#worker) return;
+    this.#worker.owner.dead = true;
+    this.locks.kill(this.#worker.owner);
+    this.#worker = undefined;
+  }
+
   /** Closes every tab still open (as the test's end). */
   closeAll(): void {
     for (const tab of this.tabs) tab.kill();
+    this.#endWorker();
   }
 }
 
@@ -125,12 +165,14 @@ export class FakeTab {
   readonly client: SharedClient<TestEvents>;
   readonly #channels = new Set<BroadcastChannel>();
   readonly #sockets = new Set<WebSocket>();
+  /** Its ports to the shared worker. */
+  readonly ports = new Set<MessagePort>();
 
   constructor(
     readonly browser: FakeBrowser,
     url: string,
     user: string,
-    options: Partial<SharedClientOptions>,
+    { worker, ...options }: Partial<SharedClientOptions> & { worker?: boolean },
   ) {
     const tab = this;
     class TabWebSocket extends WebSocket {
@@ -154,6 +196,7 @@ export class FakeTab {
         storage: browser.storage,
         locks: browser.locks.manager(this),
         channel: (name) => this.#channel(name),
+        ...(worker && { worker: () => browser.sharedWorker(this) }),
       },
     } as SharedClientOptions) as unknown as SharedClient<TestEvents>;
   }
@@ -185,6 +228,7 @@ export class FakeTab {
     this.browser.locks.kill(this);
     for (const channel of this.#channels) channel.close();
     for (const socket of this.#sockets) socket.terminate();
+    for (const port of this.ports) port.close();
     // The Node objects would linger where a browser drops them: stop their timers.
     this.client.close();
   }

@@ -8,9 +8,13 @@ import type { CommandShape, SinyalCommands, SinyalEvents } from '@sinyal/protoco
 import { Hub } from './hub';
 import { Journal } from './journal';
 import { isTabMessage, scopeNames, shortId, type ChannelLike, type LockManagerLike, type TabMessage } from './link';
+import { MirroredStorage } from './mirroredStorage';
 import { TabLink } from './tabSocket';
+import { isWorkerMessage, type PortLike, type SharedWorkerLike, type WorkerClientConfig, type WorkerMessage } from './workerProtocol';
 
 export type { ChannelLike, LockManagerLike } from './link';
+export { serveSharedConnection, type SharedWorkerHostOptions, type SharedWorkerScopeLike } from './workerHost';
+export type { PortLike, SharedWorkerLike } from './workerProtocol';
 
 /** How the tabs share (every field optional; the defaults are the browser's). */
 export interface TabsOptions {
@@ -25,6 +29,17 @@ export interface TabsOptions {
   locks: LockManagerLike;
   /** @default (name) => new BroadcastChannel(name) */
   channel: (name: string) => ChannelLike;
+  /**
+   * Start the app's shared worker (a module that calls {@link serveSharedConnection}): the
+   * connection then lives in the worker, and no tab's closing moves it. Where SharedWorker
+   * is missing (or the worker fails to start or answer) leave it out or let it throw: the
+   * tabs elect a leader with Web Locks instead.
+   * @example () => new SharedWorker(new URL('./sinyal-worker.ts', import.meta.url), { type: 'module', name: 'sinyal' })
+   * @default undefined (a leader tab holds the connection)
+   */
+  worker: () => SharedWorkerLike;
+  /** How long the shared worker may take to answer a tab before the tabs elect a leader instead. @default 5000 */
+  workerTimeoutMs: number;
   /** Most commands in the shared outbox at once (beyond it a command stays in its tab's memory only). @default outbox.maxSize, 1000 */
   maxJournal: number;
 }
@@ -48,6 +63,11 @@ export interface TabsSnapshot {
   tab: string;
   /** The sharing scope, once known. */
   key: string | undefined;
+  /**
+   * Where the shared connection lives: in the shared worker (`tabs.worker`), or in the
+   * leader tab; undefined before that is known and when alone.
+   */
+  host?: 'worker' | 'tab' | undefined;
 }
 
 type DataOf<C, N extends keyof C> = C[N] extends CommandShape ? C[N]['data'] : unknown;
@@ -162,17 +182,8 @@ export class SharedClient<Events extends object = SinyalEvents, Commands extends
     if (this.#snapshot.role === 'closed') return;
     const names = scopeNames(key);
     const locks = (tabs.locks ?? browser.navigator?.locks)!;
-    const open = tabs.channel ?? ((name: string) => new browser.BroadcastChannel!(name));
-    this.#journal = new Journal(names.journal, tabs.maxJournal ?? options.outbox?.maxSize ?? 1000, () => tabs.storage ?? browser.localStorage);
-    const channel = (this.#channel = open(names.channel));
-    channel.onmessage = (event) =>
-      this.#guard(event.data, (message) => {
-        if (message.k === 'signout') this.#shutDown();
-        else link.receive(message);
-      });
-    link.channel = channel;
     const signal = this.#abort.signal;
-    // This tab's own lock, held for its life: the leader learns this tab is gone when the browser releases it.
+    // This tab's own lock, held for its life: whoever holds the connection learns this tab is gone when the browser releases it.
     await new Promise<void>((held) => {
       locks
         .request(names.tab(this.#tab), { signal }, () => new Promise<void>((release) => {
@@ -182,6 +193,21 @@ export class SharedClient<Events extends object = SinyalEvents, Commands extends
         .catch(() => held());
     });
     if ((this.#snapshot.role as TabRole) === 'closed') return;
+    if (tabs.worker && (await this.#joinWorker(tabs.worker, key, names, link))) {
+      this.#set({ role: 'follower', key, host: 'worker' });
+      if (this.#wantsConnect) super.connect();
+      return;
+    }
+    if ((this.#snapshot.role as TabRole) === 'closed') return;
+    const open = tabs.channel ?? ((name: string) => new browser.BroadcastChannel!(name));
+    this.#journal = new Journal(names.journal, this.#maxJournal(), () => tabs.storage ?? browser.localStorage);
+    const channel = (this.#channel = open(names.channel));
+    channel.onmessage = (event) =>
+      this.#guard(event.data, (message) => {
+        if (message.k === 'signout') this.#shutDown();
+        else link.receive(message);
+      });
+    link.channel = channel;
     // Leader while this tab lives (or until sign-out); the next tab in line takes over at once.
     locks
       .request(names.leader, { signal }, () => new Promise<void>((release) => {
@@ -189,8 +215,95 @@ export class SharedClient<Events extends object = SinyalEvents, Commands extends
         this.#lead(names.tab, open(names.channel));
       }))
       .catch(() => {}); // aborted: signed out before leading
-    this.#set({ role: this.#hub ? 'leader' : 'follower', key });
+    this.#set({ role: this.#hub ? 'leader' : 'follower', key, host: 'tab' });
     if (this.#wantsConnect) super.connect();
+  }
+
+  #maxJournal(): number {
+    return this.#options.tabs?.maxJournal ?? this.#options.outbox?.maxSize ?? 1000;
+  }
+
+  /**
+   * Joins the shared worker's connection: the worker's port becomes this tab's channel, the
+   * shared outbox is kept in both `localStorage` and the worker. Resolves false (and leaves
+   * nothing behind) when the worker cannot be started or does not answer: the tabs then
+   * elect a leader among themselves.
+   */
+  async #joinWorker(start: () => SharedWorkerLike, key: string, names: ReturnType<typeof scopeNames>, link: TabLink): Promise<boolean> {
+    const options = this.#options;
+    const report = options.onError ?? console.error;
+    let worker: SharedWorkerLike;
+    try {
+      worker = start();
+    } catch (error) {
+      report(new SinyalError('unavailable', `tabs: the shared worker could not start (${error as string}); the tabs elect a leader instead`));
+      return false;
+    }
+    const port = worker.port;
+    const inner = options.tabs?.storage ?? (globalThis as Browser).localStorage;
+    const mirror = new MirroredStorage((journalKey, value) => port.postMessage({ w: 'journal', key: journalKey, value } satisfies WorkerMessage), inner);
+    let ready: (ok: boolean) => void = () => {};
+    const answered = new Promise<boolean>((resolve) => (ready = resolve));
+    port.onmessage = (event) => {
+      const data = event.data;
+      if (!isWorkerMessage(data)) return this.#guard(data, (message) => (message.k === 'signout' ? this.#shutDown() : link.receive(message)));
+      if (data.w === 'ready') ready(true);
+      else if (data.w === 'journal') {
+        try {
+          mirror.apply(data.key, data.value);
+        } catch {
+          // storage full or disabled: the worker's copy still has it
+        }
+      } else if (data.w === 'token') void this.#answerToken(port, data.req);
+    };
+    worker.onerror = () => ready(false);
+    port.start?.();
+    const journal: Array<[string, string]> = [];
+    try {
+      for (let i = 0; inner && i < inner.length; i++) {
+        const item = inner.key(i);
+        const value = item?.startsWith(names.journal) ? inner.getItem(item) : null;
+        if (item && value !== null) journal.push([item, value]);
+      }
+    } catch {
+      // storage disabled: nothing to hand over
+    }
+    const config: WorkerClientConfig = {
+      url: options.url,
+      ...(options.reconnect && { reconnect: options.reconnect }),
+      ...(options.heartbeat && { heartbeat: options.heartbeat }),
+      ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
+      ...(options.authProbe !== undefined && { authProbe: options.authProbe }),
+      ...(options.probeTimeoutMs !== undefined && { probeTimeoutMs: options.probeTimeoutMs }),
+      ttlMs: options.outbox?.ttlMs ?? 300_000,
+      maxJournal: this.#maxJournal(),
+    };
+    port.postMessage({ w: 'hello', key, tab: this.#tab, config, journal } satisfies WorkerMessage);
+    const timer = setTimeout(() => ready(false), options.tabs?.workerTimeoutMs ?? 5000);
+    const ok = await answered;
+    clearTimeout(timer);
+    worker.onerror = (event) => report(new SinyalError('unavailable', `tabs: shared worker error: ${(event as { message?: string }).message ?? 'unknown'}`));
+    if (!ok || this.#snapshot.role === 'closed') {
+      port.onmessage = null;
+      port.close();
+      if (!ok) report(new SinyalError('unavailable', 'tabs: the shared worker did not answer; the tabs elect a leader instead'));
+      return false;
+    }
+    this.#journal = new Journal(names.journal, this.#maxJournal(), () => mirror);
+    const channel: ChannelLike = { onmessage: null, postMessage: (message) => port.postMessage(message), close: () => port.close() };
+    this.#channel = link.channel = channel;
+    return true;
+  }
+
+  /** The worker needs a token for the shared connection: this tab's token source gives it. */
+  async #answerToken(port: PortLike, req: number): Promise<void> {
+    const source = this.#options.token;
+    try {
+      const token = typeof source === 'function' ? await source() : source;
+      port.postMessage({ w: 'token', req, token: token ?? '' } satisfies WorkerMessage);
+    } catch (error) {
+      port.postMessage({ w: 'token', req, error: String(error) } satisfies WorkerMessage);
+    }
   }
 
   #lead(tabLock: (tab: string) => string, channel: ChannelLike): void {
