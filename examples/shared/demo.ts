@@ -86,10 +86,12 @@ async function demoToken(user: string): Promise<string> {
 }
 
 /**
- * `?tabs=shared`: every tab of this user shares one connection (`@sinyal/client/tabs`); the
- * header shows whether this tab holds it ("leader") or talks through the one that does.
+ * `?tabs=shared`: every tab of this user shares one connection (`@sinyal/client/tabs`), held
+ * by a SharedWorker (sinyal-worker.ts) where the browser has one, else by a leader tab;
+ * `?tabs=locks`: always by a leader tab. The header shows where it lives.
  */
-export const sharedTabs = params.get('tabs') === 'shared';
+export const sharedTabs = params.get('tabs') === 'shared' || params.get('tabs') === 'locks';
+const useWorker = params.get('tabs') === 'shared' && typeof SharedWorker === 'function';
 
 export function createDemoClient(user: string): SinyalClient {
   const options: ClientOptions = {
@@ -102,7 +104,8 @@ export function createDemoClient(user: string): SinyalClient {
     ...(transport === 'http' ? { transports: httpTransport() } : transport === 'auto' ? { transports: httpFallback() } : {}),
   };
   // The hooks and composables take either: a shared client is a SinyalClient.
-  const client = sharedTabs ? createSharedClient({ ...options, tabs: { key: user } }) : createClient(options);
+  const worker = () => new SharedWorker(new URL('./sinyal-worker.ts', import.meta.url), { type: 'module', name: `sinyal transport=${transport ?? 'ws'}` });
+  const client = sharedTabs ? createSharedClient({ ...options, tabs: { key: user, ...(useWorker && { worker }) } }) : createClient(options);
   // For the end-to-end tests and your devtools: window.sinyal.state, .outbox…
   (window as unknown as { sinyal: SinyalClient }).sinyal = client;
   return client;
@@ -110,15 +113,16 @@ export function createDemoClient(user: string): SinyalClient {
 
 /** How the header names this tab's part in a shared connection. */
 export function tabRoleLabel(role: string): string {
+  if (role === 'worker') return 'Shared connection · held by a shared worker';
   if (role === 'leader') return 'Shared connection · held by this tab';
   if (role === 'follower') return 'Shared connection · through another tab';
   return role === 'alone' ? 'Own connection (this browser cannot share)' : 'Shared connection · …';
 }
 
-/** This tab's part in a shared connection (`?tabs=shared`), or undefined without sharing. */
+/** This tab's part in a shared connection (`?tabs=shared`): its role, or `worker` when a shared worker holds it; undefined without sharing. */
 export function tabRole(client: SinyalClient): { subscribe(listener: () => void): () => void; getSnapshot(): string } | undefined {
-  const tabs = (client as { tabs?: { subscribe(listener: () => void): () => void; getSnapshot(): { role: string } } }).tabs;
-  return tabs && { subscribe: (listener) => tabs.subscribe(listener), getSnapshot: () => tabs.getSnapshot().role };
+  const tabs = (client as { tabs?: { subscribe(listener: () => void): () => void; getSnapshot(): { role: string; host?: string } } }).tabs;
+  return tabs && { subscribe: (listener) => tabs.subscribe(listener), getSnapshot: () => (tabs.getSnapshot().host === 'worker' && tabs.getSnapshot().role === 'follower' ? 'worker' : tabs.getSnapshot().role) };
 }
 
 export const statusLabel: Record<string, string> = { available: 'Available', under_offer: 'Under offer', sold: 'Sold', rented: 'Rented' };

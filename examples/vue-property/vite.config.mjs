@@ -25,6 +25,8 @@ export default defineConfig({
     },
     dedupe: ['vue'],
   },
+  // The shared worker of ?tabs=shared (examples/shared/sinyal-worker.ts) is a module worker.
+  worker: { format: 'es' },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1' },
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: true, chunkSizeWarningLimit: 1000 },

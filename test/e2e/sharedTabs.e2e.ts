@@ -1,7 +1,8 @@
-// One connection for all tabs (`?tabs=shared`, @sinyal/client/tabs) in Chromium: the built
-// React and Vue examples, one browser context (one origin, one user), several pages, against
-// the example server. Real Web Locks, BroadcastChannel and localStorage; closing a page is
-// the browser closing a tab.
+// One connection for all tabs (@sinyal/client/tabs) in Chromium: the built React and Vue
+// examples, one browser context (one origin, one user), several pages, against the example
+// server. Real Web Locks, BroadcastChannel, SharedWorker and localStorage; closing a page is
+// the browser closing a tab. `?tabs=locks`: a leader tab holds the connection (and hands it
+// over when it closes); `?tabs=shared`: the example's SharedWorker holds it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -19,12 +20,13 @@ interface Tab {
 describe.skipIf(!enabled).each([
   { app: 'react-property', name: 'React' },
   { app: 'vue-property', name: 'Vue' },
-])('$name example, ?tabs=shared: one connection for all tabs', ({ app: appName }) => {
+])('$name example: one connection for all tabs (?tabs=locks: a leader tab holds it; ?tabs=shared: a SharedWorker)', ({ app: appName }) => {
   let browsing: Browsing;
   let app: { url: string; close(): Promise<void> };
   let server: ExampleServer | undefined;
   let context: BrowserContext | undefined;
   const tabs: Tab[] = [];
+  let mode = 'locks';
 
   beforeAll(async () => {
     app = await serveStatic(join(repoRoot, `examples/${appName}/dist`));
@@ -49,7 +51,7 @@ describe.skipIf(!enabled).each([
     page.on('console', (message) => {
       if (message.type() === 'error' && !/Failed to load resource|WebSocket connection/.test(message.text())) errors.push(message.text());
     });
-    await page.goto(`${app.url}/?user=buyer-1&tabs=shared&server=${encodeURIComponent(server!.httpUrl)}#${hash}`);
+    await page.goto(`${app.url}/?user=buyer-1&tabs=${mode}&server=${encodeURIComponent(server!.httpUrl)}#${hash}`);
     const tab = { page, errors };
     tabs.push(tab);
     await until('the tab connected', () => state(tab).then((s) => s === 'open'));
@@ -138,5 +140,49 @@ describe.skipIf(!enabled).each([
     await until('every page signed out', async () => (await Promise.all(open.filter((_, i) => i !== 1).map(state))).every((s) => s === 'closed'), 5000);
     for (const tab of [open[0]!, open[2]!]) expect(await tab.page.getByTestId('connection').getAttribute('data-state')).toBe('closed');
     await until('the connection closed', () => server!.server.connections() === 0, 5000);
+  });
+  it('?tabs=shared: a SharedWorker holds the one connection; closing any page, the first one mid-send too, moves nothing; sign-out closes it', async () => {
+    mode = 'shared';
+    try {
+      server = await startServer();
+      const live = server.server;
+      context = await browsing.browser.newContext({ viewport: { width: 1180, height: 860 } });
+      const open = [await openTab('/p/p-1'), await openTab('/p/p-1'), await openTab('/p/p-1'), await openTab('/p/p-2')];
+      expect(live.connections()).toBe(1);
+      expect(await roles(open)).toEqual(['worker', 'worker', 'worker', 'worker']);
+      // Every page counts the times its connection is not open from here on: closing pages must not move it.
+      for (const tab of open) await tab.page.evaluate(() => {
+        const w = window as unknown as { sinyal: { state: string; subscribe(listener: () => void): () => void }; drops: number };
+        w.drops = 0;
+        w.sinyal.subscribe(() => w.sinyal.state !== 'open' && w.drops++);
+      });
+      await until('both listings joined', () => live.localMembers('property:p-1') === 1 && live.localMembers('property:p-2') === 1);
+      for (const tab of open.slice(0, 3)) await tab.page.getByTestId('chat-input').waitFor();
+      expect(live.localMembers('chat:c-buyer-1')).toBe(1);
+
+      // The first page (the one that started the worker) sends and is closed at once.
+      const [first, second, third] = open;
+      await sendChat(first!, 'Dari tab pertama');
+      await close(first!);
+      for (const tab of [second!, third!]) {
+        await until('the message on every page, once', async () => (await countOf(tab, 'Dari tab pertama')) === 1);
+        await until('acknowledged', async () => (await chatMessages(tab.page)).every((m) => m.status !== 'sending'));
+      }
+      const late = await openTab('/p/p-1'); // joins the worker's connection
+      expect(await role(late)).toBe('worker');
+      await late.page.getByTestId('chat-input').waitFor();
+      await sendChat(late, 'Dari tab baru');
+      for (const tab of [second!, third!, late]) await until('every message, once', async () => (await countOf(tab, 'Dari tab baru')) === 1 && (await countOf(tab, 'Dari tab pertama')) === 1);
+      expect(live.connections()).toBe(1);
+      for (const tab of [second!, third!, open[3]!]) expect(await tab.page.evaluate(() => (window as unknown as { drops: number }).drops)).toBe(0);
+      expect(await late.page.evaluate(() => Object.keys(localStorage).filter((key) => key.includes(':cmd:')))).toEqual([]);
+
+      // "Switch to another person" in one page signs out every page and closes the worker's connection.
+      await second!.page.getByTestId('me').click();
+      await until('every page signed out', async () => (await Promise.all([third!, late, open[3]!].map(state))).every((s) => s === 'closed'), 5000);
+      await until('the connection closed', () => live.connections() === 0, 5000);
+    } finally {
+      mode = 'locks';
+    }
   });
 });

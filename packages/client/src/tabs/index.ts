@@ -51,7 +51,7 @@ export interface SharedClientOptions extends ClientOptions {
 
 /**
  * This tab's part: `leader` (it holds the real connection), `follower` (it talks through the
- * leader), `alone` (no Web Locks or BroadcastChannel here: a connection of its own),
+ * leader tab, or through the shared worker when `host` is `'worker'`), `alone` (no Web Locks or BroadcastChannel here: a connection of its own),
  * `starting` (before the scope is known) or `closed` (signed out).
  */
 export type TabRole = 'starting' | 'leader' | 'follower' | 'alone' | 'closed';
@@ -368,8 +368,10 @@ export class SharedClient<Events extends object = SinyalEvents, Commands extends
  * later is still delivered, once, with its id, even if the leader closes mid-flight and
  * another tab takes over. `close()` signs every tab out.
  *
- * Where the browser has no Web Locks or no BroadcastChannel, the tab gets a connection of
- * its own (`client.tabs.getSnapshot().role === 'alone'`).
+ * With `tabs.worker` the connection lives in a SharedWorker instead (a module of the app that
+ * calls {@link serveSharedConnection}), so no tab's closing moves it; where the worker cannot
+ * start, the tabs elect a leader. Where the browser has no Web Locks or no BroadcastChannel,
+ * the tab gets a connection of its own (`client.tabs.getSnapshot().role === 'alone'`).
  *
  * @example
  * ```ts

@@ -3,7 +3,7 @@
 import { createClient, type ClientOptions } from '@sinyal/client';
 import { httpFallback, httpTransport } from '@sinyal/client/http';
 import { pushNotifications, type PushStatus } from '@sinyal/client/push';
-import { createSharedClient, type SharedClient } from '@sinyal/client/tabs';
+import { createSharedClient, serveSharedConnection, type SharedClient, type SharedWorkerHostOptions } from '@sinyal/client/tabs';
 
 const transports: ClientOptions['transports'] = httpFallback({ after: 2, probeIntervalMs: 30_000 });
 const client = createClient({ url: 'wss://rt.example.com/ws', token: 't', transports, autoConnect: false });
@@ -12,3 +12,5 @@ const shared: SharedClient = createSharedClient({ url: 'wss://rt.example.com/ws'
 const status: PushStatus = pushNotifications(client, { serviceWorker: '/sinyal-sw.js' }).getSnapshot().status;
 export const role: string = shared.tabs.getSnapshot().role;
 export { httpOnly, status };
+// The worker's side type-checks too (it runs in a SharedWorker, not here).
+export const host: (options?: SharedWorkerHostOptions) => void = serveSharedConnection;
