@@ -62,6 +62,22 @@ describe('JWT with a shared secret', () => {
     expect((await upgrade(s, await createDevToken('k'.repeat(32), 'alice'))).status).toBe(101);
   });
 
+  it('with several HMAC algorithms allowed, each verifies with its own hash; others, alg none and a bad signature are refused', async () => {
+    const secret = 'h'.repeat(64);
+    const key = new TextEncoder().encode(secret);
+    const s = await server({ secret, algorithms: ['HS256', 'HS512'] });
+    const claims = { sub: 'alice', iat: now(), exp: now() + 600 };
+    const signed = (alg: string) => new SignJWT(claims).setProtectedHeader({ alg }).sign(key);
+    expect((await upgrade(s, await signed('HS256'))).status).toBe(101);
+    expect((await upgrade(s, await signed('HS512'))).status).toBe(101);
+    expect((await upgrade(s, await signed('HS384'))).status).toBe(401);
+    const unsigned = `${Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
+    expect((await upgrade(s, unsigned)).status).toBe(401);
+    const [header, payload] = (await signed('HS512')).split('.');
+    const forged = `${header}.${payload}.${Buffer.from(new Uint8Array(64)).toString('base64url')}`;
+    expect((await upgrade(s, forged)).status).toBe(401);
+  });
+
   it('with issuer and audience set, a token for another service signed with the same secret is refused', async () => {
     const s = await server({ secret: SECRET, issuer: 'https://auth.example.com', audience: 'sinyal' });
     const base = { sub: 'mallory', iat: now(), exp: now() + 600 };
