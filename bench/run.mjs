@@ -247,6 +247,7 @@ async function soak(server) {
     console.log(`    ${LABEL(server)} soak: ${setup.opened}/${cfg.soakConnections} connections open in ${setup.openMs} ms; warm-up ${warmupMs} ms, then ${cfg.soakMinutes} min at ${cfg.soakRate} msg/s`);
     await load.rpc('soakRun', { rate: cfg.soakRate, durationMs: warmupMs, drainTimeoutMs: 5000, serverPid: srv.child.pid }, warmupMs + 120_000);
     const memStart = await srv.rpc('mem');
+    const boundedStart = await srv.rpc('bounded');
     const t0 = performance.now();
     const samples = [];
     let stop = false;
@@ -259,7 +260,8 @@ async function soak(server) {
         });
         if (stop) break;
         const m = await srv.rpc('memNow');
-        samples.push({ tMs: Math.round(performance.now() - t0), rss: m.rss, heapUsed: m.heapUsed, external: m.external });
+        const bounded = await srv.rpc('bounded');
+        samples.push({ tMs: Math.round(performance.now() - t0), rss: m.rss, heapUsed: m.heapUsed, external: m.external, historyBytes: bounded.sinyal_history_bytes, dedupeBytes: bounded.sinyal_dedupe_bytes });
       }
     })();
     let run;
@@ -271,14 +273,21 @@ async function soak(server) {
       await sampler;
     }
     const memEnd = await srv.rpc('mem');
+    const boundedEnd = await srv.rpc('bounded');
     const serverConnections = await srv.rpc('connections');
     const out = {
       requested: cfg.soakConnections, setup, warmupMs, durationMs, sampleMs, phase: run,
-      serverConnectionsAtEnd: serverConnections, memStart, memEnd, samples,
+      serverConnectionsAtEnd: serverConnections, memStart, memEnd, boundedStart, boundedEnd, samples,
       heapSlopeBytesPerMin: slopePerMin(samples, 'heapUsed'), rssSlopeBytesPerMin: slopePerMin(samples, 'rss'),
+      // The heap's growth that the bounded stores (room history, dedupe outcomes, as /metrics counts them) do not account for.
+      unaccountedSlopeBytesPerMin: samples.every((x) => x.historyBytes != null && x.dedupeBytes != null)
+        ? slopePerMin(samples.map((x) => ({ tMs: x.tMs, rest: x.heapUsed - x.historyBytes - x.dedupeBytes })), 'rest')
+        : null,
       serverUsPerMessage: usPer(run.server.cpuMs, run.sent),
     };
     console.log(`    ${LABEL(server)} soak: ${run.disconnects} disconnects, ${serverConnections} server connections at the end; p99 ${run.latencyMs.p99} ms; heap slope ${fmtInt(out.heapSlopeBytesPerMin)} B/min, RSS slope ${fmtInt(out.rssSlopeBytesPerMin)} B/min over ${samples.length} samples; ${boundText(run)}`);
+    console.log(`    heap slope not accounted for by history + dedupe bytes: ${fmtInt(out.unaccountedSlopeBytesPerMin)} B/min`);
+    console.log(`    /metrics start → end: ${Object.keys(boundedEnd).map((k) => `${k} ${fmtInt(boundedStart[k])} → ${fmtInt(boundedEnd[k])}`).join(', ')}`);
     return out;
   });
 }

@@ -243,6 +243,29 @@ export function buildTables(results) {
         `${(r.memStart.heapUsed / 2 ** 20).toFixed(1)} → ${(r.memEnd.heapUsed / 2 ** 20).toFixed(1)} MB`, r.serverUsPerMessage, p.server.cpuPct, p.load.cpuPct, boundOf([p]).text,
       ]),
     });
+    // The bounded stores at both ends (/metrics), to set the heap's growth against them.
+    const withBounds = soaks.filter((r) => r.boundedEnd);
+    if (withBounds.length) {
+      const mb = (v) => (v == null ? '-' : `${(v / 2 ** 20).toFixed(1)} MB`);
+      const n = (v) => (v == null ? '-' : fmtIntOrDash(v));
+      out.push({
+        id: 'soak-bounds',
+        title: 'Soak: the bounded stores from /metrics, after the warm-up → at the end (heap after GC beside them)',
+        headers: ['server', 'heap after GC', 'history bytes (max)', 'history events', 'dedupe bytes (max)', 'dedupe outcomes', 'heap slope minus history + dedupe'],
+        rows: withBounds.map((r) => {
+          const [a, b] = [r.boundedStart ?? {}, r.boundedEnd];
+          return [
+            label(r.server),
+            `${mb(r.memStart.heapUsed)} → ${mb(r.memEnd.heapUsed)}`,
+            `${mb(a.sinyal_history_bytes)} → ${mb(b.sinyal_history_bytes)} (${mb(b.sinyal_history_bytes_max)})`,
+            `${n(a.sinyal_history_events)} → ${n(b.sinyal_history_events)}`,
+            `${mb(a.sinyal_dedupe_bytes)} → ${mb(b.sinyal_dedupe_bytes)} (${mb(b.sinyal_dedupe_bytes_max)})`,
+            `${n(a.sinyal_dedupe_outcomes)} → ${n(b.sinyal_dedupe_outcomes)}`,
+            r.unaccountedSlopeBytesPerMin == null ? '-' : `${(r.unaccountedSlopeBytesPerMin / 1024).toFixed(1)} KB/min`,
+          ];
+        }),
+      });
+    }
   }
 
   // Sinyal ÷ socket.io at the same offered rate.

@@ -46,6 +46,12 @@ serve({
     return { url: server.url, port };
   },
   connections: () => server.connections(),
+  /** The bounded stores as /metrics shows them (unlabelled sinyal_* gauges of bytes, entries, rooms). */
+  async bounded() {
+    const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    const wanted = /^(sinyal_(?:history|dedupe|rooms|http_queued|outbox|held|presence|push)[a-z_]*) (\S+)$/;
+    return Object.fromEntries(text.split('\n').map((line) => wanted.exec(line)).filter(Boolean).map((m) => [m[1], Number(m[2])]));
+  },
   /** Publishes `count` durable events into each room (server-side, like a backend would). */
   async publishRooms({ rooms, count, base = 0 }) {
     for (let c = 0; c < count; c++) for (const room of rooms) await server.publish(room, 'bench:msg', { n: base + c });
