@@ -16,7 +16,7 @@
 //   --warmup-ms=N --step-ms=N     warm-up and measured time of each step
 //   --subscribers=N --chat-clients=N --connections=N --storm-clients=N   override sizes
 //   --publishers=N                fan-out: N members publish in turn (default 1), e.g. a busy room
-//   --cpu-prof                    --cpu-prof the Sinyal server child during fan-out / chat (use with --only=)
+//   --cpu-prof                    --cpu-prof the Sinyal server child during fan-out / chat / connections (use with --only=)
 //   --out=FILE                    JSON output (default bench/results/latest.json; with --soak bench/results/soak.json)
 //   --soak                        only the soak: N idle Sinyal-protocol connections (pinging like the SDK) in
 //                                 two-person rooms + a slow chat, for M minutes: server memory slope,
@@ -164,7 +164,7 @@ async function chat(server) {
 }
 
 async function connections(server) {
-  return withPair(server, {}, async (srv, load, info) => {
+  return withPair(server, { prof: Boolean(args['cpu-prof']) && server === 'sinyal' }, async (srv, load, info) => {
     const proto = protoOf(server);
     // Warm-up: the first connections are opened (and kept) before anything is measured.
     await load.rpc('connPrepare', { proto, secret: SECRET, first: 0, n: cfg.connWarmup }, 300_000);

