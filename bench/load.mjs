@@ -243,12 +243,15 @@ async function ladderStep({ rate, warmupMs, durationMs, drainTimeoutMs, serverPi
   const phase = newPhase();
   for (const c of recipients) c.onDelivery = phase.deliver;
   const srv0 = procSample(serverPid);
+  // A server of several processes (`serverPid` a list: cluster workers, Redis): each one's share too.
+  const parts0 = Array.isArray(serverPid) ? serverPid.map((pid) => procSample(pid)) : null;
   const load0 = procSample();
   const machine0 = machineSample();
   const { sent, sendMs, lagMs } = await pace(rate, durationMs, sendOne);
   const expected = sent * perMessage;
   const drained = await drain(phase, expected, phase.start + sendMs, { drainTimeoutMs });
   const server = procDelta(srv0, procSample(serverPid));
+  if (parts0) server.parts = serverPid.map((pid, i) => procDelta(parts0[i], procSample(pid)).cpuPct);
   const load = procDelta(load0, procSample());
   const machine = machineDelta(machine0, machineSample(), (server.cpuMs ?? 0) + (load.cpuMs ?? 0));
   const settleMs = await settle();

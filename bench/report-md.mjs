@@ -5,6 +5,7 @@
 //   node bench/report-md.mjs [results.json] [--doc=FILE] [--stdout]
 // results.json defaults to bench/results/latest.json (what `npm run bench` wrote last); a soak's
 // results (bench/results/soak.json) go into the section between <!-- bench:soak:start/end -->;
+// workers runs (`--servers=…,sinyal-wN`, bench/results/workers.json) between <!-- bench:workers:start/end -->;
 // --stdout prints the generated section instead of writing the document.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,10 @@ export const END = '<!-- bench:generated:end -->';
 /** The soak (`npm run bench -- --soak`, bench/results/soak.json) has a section of its own. */
 export const SOAK_START = '<!-- bench:soak:start -->';
 export const SOAK_END = '<!-- bench:soak:end -->';
-const markersOf = (results) => (results.kind === 'soak' ? [SOAK_START, SOAK_END] : [START, END]);
+/** Runs with servers of several workers (`--servers=…,sinyal-wN`, bench/results/workers.json) too. */
+export const WORKERS_START = '<!-- bench:workers:start -->';
+export const WORKERS_END = '<!-- bench:workers:end -->';
+const markersOf = (results) => (results.kind === 'soak' ? [SOAK_START, SOAK_END] : results.kind === 'workers' ? [WORKERS_START, WORKERS_END] : [START, END]);
 
 /** The generated section (markers included) for a results object of bench/run.mjs. */
 export function renderSection(results) {
@@ -33,7 +37,7 @@ export function renderSection(results) {
 
 /** `doc` with its generated section replaced by `section`; throws if the markers are missing. */
 export function replaceSection(doc, section) {
-  const [start, end] = section.startsWith(SOAK_START) ? [SOAK_START, SOAK_END] : [START, END];
+  const [start, end] = [[SOAK_START, SOAK_END], [WORKERS_START, WORKERS_END]].find(([s]) => section.startsWith(s)) ?? [START, END];
   const a = doc.indexOf(start);
   const b = doc.indexOf(end);
   if (a < 0 || b < a) throw new Error(`the document has no ${start} … ${end} section`);

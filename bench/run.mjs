@@ -22,6 +22,9 @@
 //                                 two-person rooms + a slow chat, for M minutes: server memory slope,
 //                                 disconnects, latency (the Sinyal servers of --servers, default sinyal)
 //   --soak-connections=N --soak-minutes=M --soak-rate=R   soak size (default 10,000, 5 min, 100 msg/s)
+//   --servers=…,sinyal-wN         also run the Sinyal server as N node:cluster workers on Redis (BENCH_REDIS_URL,
+//                                 default redis://127.0.0.1:6379), the docs/scaling.md recipe; fan-out and chat only;
+//                                 its CPU is that of the primary + workers + redis-server; results in bench/results/workers.json
 //   --servers=…,sinyal@DIR        also run the Sinyal server built into DIR (a copy of
 //                                 packages/server/dist placed under node_modules/ so that its imports
 //                                 resolve), to compare builds in the same run; repeatable
@@ -94,9 +97,13 @@ const note = (s) => {
 };
 /** Wire protocol of a server under test (`sinyal-unbatched` and `sinyal@DIR` speak Sinyal). */
 const protoOf = (server) => (server.startsWith('sinyal') ? 'sinyal' : server);
+/** Workers of a `sinyal-wN` server (node:cluster on Redis), else undefined. */
+const workersOf = (server) => (/^sinyal-w\d+$/.test(server) ? Number(server.slice('sinyal-w'.length)) : undefined);
+const anyWorkers = servers.some((s) => workersOf(s) !== undefined);
 /** Build directory of a `sinyal@DIR` server. */
 const altDist = (server) => (server.startsWith('sinyal@') ? server.slice('sinyal@'.length) : undefined);
-for (const s of servers) if (!['sinyal', 'sinyal-unbatched', 'socketio', 'ws'].includes(s) && !altDist(s)) throw new TypeError(`unknown server ${s}`);
+for (const s of servers) if (!['sinyal', 'sinyal-unbatched', 'socketio', 'ws'].includes(s) && !altDist(s) && !(workersOf(s) >= 1)) throw new TypeError(`unknown server ${s}`);
+if (anyWorkers && (soakOnly || !only || [...only].some((x) => x !== 'fanout' && x !== 'chat'))) throw new TypeError('sinyal-wN servers run fan-out and chat only: add --only=fanout,chat');
 
 function machine() {
   let ulimit = null;
@@ -122,6 +129,7 @@ async function withPair(server, { prof = false, lifetimeMs } = {}, fn) {
     BENCH_SECRET: SECRET,
     ...(altDist(server) ? { BENCH_SINYAL_DIST: altDist(server) } : {}),
     ...(server === 'sinyal-unbatched' ? { BENCH_BATCH_WRITES: '0' } : {}),
+    ...(workersOf(server) ? { BENCH_WORKERS: String(workersOf(server)) } : {}),
   };
   const srv = spawnChild(`${here}servers/${protoOf(server)}.mjs`, { execArgv, env, name: `${server}-server`, lifetimeMs });
   const load = spawnChild(`${here}load.mjs`, { execArgv: ['--max-old-space-size=4096'], name: 'load', lifetimeMs });
@@ -134,7 +142,9 @@ async function withPair(server, { prof = false, lifetimeMs } = {}, fn) {
 }
 
 const usPer = (cpuMs, n) => (cpuMs == null || !n ? null : Math.round((cpuMs * 1000 * 100) / n) / 100);
-const boundText = (step) => ({ load: 'LOAD-BOUND — not a measure', machine: 'MACHINE SHARED — not a measure', server: 'server-bound', neither: 'bound: neither' })[classify(step)];
+/** A multi-process server's CPU by process (primary, workers, redis-server) and the machine's busy share. */
+const partsText = (step) => (step.server.parts ? ` (${step.server.parts.join(' + ')}; machine ${step.machine?.busyPct} % busy)` : '');
+const boundText = (step) => ({ load: 'LOAD-BOUND — not a measure', machine: 'MACHINE SHARED — not a measure', server: 'server-bound', cores: 'ALL CORES BUSY', neither: 'bound: neither' })[classify(step)];
 
 // ------------------------------------------------------------------ scenarios
 async function fanout(server) {
@@ -142,11 +152,11 @@ async function fanout(server) {
     const setup = await load.rpc('fanoutSetup', { proto: protoOf(server), url: info.url, secret: SECRET, subscribers: cfg.subscribers, publishers: cfg.publishers }, 300_000);
     const steps = [];
     for (const rate of cfg.fanoutRates) {
-      const step = await load.rpc('fanoutRun', { rate, warmupMs: cfg.warmupMs, durationMs: cfg.stepMs, drainTimeoutMs: cfg.drainTimeoutMs, serverPid: srv.child.pid }, 120_000);
+      const step = await load.rpc('fanoutRun', { rate, warmupMs: cfg.warmupMs, durationMs: cfg.stepMs, drainTimeoutMs: cfg.drainTimeoutMs, serverPid: info.pids ?? srv.child.pid }, 120_000);
       steps.push(step);
-      console.log(`    ${LABEL(server)} fan-out ${rate} msg/s × ${step.subscribers}: ${Math.round(step.deliveredRatio * 1000) / 10} % delivered, ${fmtInt(step.deliveriesPerSec)} deliveries/s, p99 ${step.latencyMs.p99} ms; server ${usPer(step.server.cpuMs, step.delivered)} µs/delivery, CPU ${step.server.cpuPct} %, ${step.server.writes ? r1(step.delivered / step.server.writes) : '-'} deliveries/write; load CPU ${step.load.cpuPct} %, send lag p99 ${step.sendLagMs.p99} ms; others ${step.machine?.othersCpuPct} % CPU; ${boundText(step)}`);
+      console.log(`    ${LABEL(server)} fan-out ${rate} msg/s × ${step.subscribers}: ${Math.round(step.deliveredRatio * 1000) / 10} % delivered, ${fmtInt(step.deliveriesPerSec)} deliveries/s, p99 ${step.latencyMs.p99} ms; server ${usPer(step.server.cpuMs, step.delivered)} µs/delivery, CPU ${step.server.cpuPct} %${partsText(step)}, ${step.server.writes ? r1(step.delivered / step.server.writes) : '-'} deliveries/write; load CPU ${step.load.cpuPct} %, send lag p99 ${step.sendLagMs.p99} ms; others ${step.machine?.othersCpuPct} % CPU; ${boundText(step)}`);
     }
-    return { setup, steps };
+    return { setup, steps, ...(info.roles ? { serverRoles: info.roles } : {}) };
   });
 }
 
@@ -155,11 +165,11 @@ async function chat(server) {
     const setup = await load.rpc('chatSetup', { proto: protoOf(server), url: info.url, secret: SECRET, clients: cfg.chatClients }, 300_000);
     const steps = [];
     for (const rate of cfg.chatRates) {
-      const step = await load.rpc('chatRun', { rate, warmupMs: cfg.warmupMs, durationMs: cfg.stepMs, drainTimeoutMs: cfg.drainTimeoutMs, serverPid: srv.child.pid }, 120_000);
+      const step = await load.rpc('chatRun', { rate, warmupMs: cfg.warmupMs, durationMs: cfg.stepMs, drainTimeoutMs: cfg.drainTimeoutMs, serverPid: info.pids ?? srv.child.pid }, 120_000);
       steps.push(step);
-      console.log(`    ${LABEL(server)} chat ${rate} msg/s over ${step.clients} clients: ${Math.round(step.deliveredRatio * 1000) / 10} % delivered, p50 ${step.latencyMs.p50} ms, p99 ${step.latencyMs.p99} ms; server ${usPer(step.server.cpuMs, step.sent)} µs/message, CPU ${step.server.cpuPct} %; load CPU ${step.load.cpuPct} %, send lag p99 ${step.sendLagMs.p99} ms; others ${step.machine?.othersCpuPct} % CPU; ${boundText(step)}`);
+      console.log(`    ${LABEL(server)} chat ${rate} msg/s over ${step.clients} clients: ${Math.round(step.deliveredRatio * 1000) / 10} % delivered, p50 ${step.latencyMs.p50} ms, p99 ${step.latencyMs.p99} ms; server ${usPer(step.server.cpuMs, step.sent)} µs/message, CPU ${step.server.cpuPct} %${partsText(step)}; load CPU ${step.load.cpuPct} %, send lag p99 ${step.sendLagMs.p99} ms; others ${step.machine?.othersCpuPct} % CPU; ${boundText(step)}`);
     }
-    return { setup, steps };
+    return { setup, steps, ...(info.roles ? { serverRoles: info.roles } : {}) };
   });
 }
 
@@ -296,7 +306,7 @@ async function soak(server) {
 const started = performance.now();
 const results = {
   schema: 2,
-  kind: soakOnly ? 'soak' : 'suite',
+  kind: soakOnly ? 'soak' : anyWorkers ? 'workers' : 'suite',
   machine: machine(),
   flags: { argv, quick, repeat, only: only ? [...only] : null, servers },
   config: cfg,
@@ -389,7 +399,7 @@ for (const line of describeRun(results)) print(line);
 if (notes.length) print(`Notes:\n${notes.map((n) => `- ${n}`).join('\n')}`);
 
 console.log(`\n${out.join('\n')}`);
-const file = args.out ? String(args.out) : `${here}results/${soakOnly ? 'soak' : 'latest'}.json`;
+const file = args.out ? String(args.out) : `${here}results/${soakOnly ? 'soak' : anyWorkers ? 'workers' : 'latest'}.json`;
 mkdirSync(`${here}results`, { recursive: true });
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
 rmSync(`${here}results/.cache`, { recursive: true, force: true });

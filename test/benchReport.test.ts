@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM module of the bench, without types
 import { agg, boundOf, buildTables, classify, fmtAgg, NOT_A_MEASURE, slopePerMin } from '../bench/lib/report.mjs';
 // @ts-expect-error plain ESM module of the bench, without types
-import { END, renderSection, replaceSection, SOAK_END, SOAK_START, START } from '../bench/report-md.mjs';
+import { END, renderSection, replaceSection, SOAK_END, SOAK_START, START, WORKERS_END, WORKERS_START } from '../bench/report-md.mjs';
 // @ts-expect-error plain ESM module of the bench, without types
 import { machineDelta, machineSample, procCpuMs, procDelta, procSample } from '../bench/lib/proc.mjs';
 
@@ -128,6 +128,49 @@ describe('bench report rules', () => {
     const updated = replaceSection(doc, section);
     expect(updated).toContain(`${START}\nsuite\n${END}`);
     expect(updated).not.toContain('old soak');
+  });
+
+  it('a server of several processes (cluster workers + Redis) is bound by its busiest process, or by the machine when every core is busy', () => {
+    const parts = (cpuPcts: number[], busyPct: number, over: Step = {}) => step({ server: { cpuMs: 100, cpuPct: cpuPcts.reduce((a, b) => a + b, 0), parts: cpuPcts }, machine: { busyPct, othersCpuPct: 5 }, ...over });
+    expect(classify(parts([0, 60, 60, 20], 80))).toBe('neither'); // 140 % in all, no process near a core
+    expect(classify(parts([0, 95, 40, 10], 85))).toBe('server');
+    expect(classify(parts([0, 70, 70, 20], 93))).toBe('cores');
+    expect(classify(parts([0, 70, 70, 20], 93, { load: { cpuPct: 92 } }))).toBe('load');
+    expect(boundOf([parts([0, 70, 70, 20], 93), parts([0, 60, 60, 20], 80)])).toEqual({ kind: 'cores', text: 'all cores busy (1/2)' });
+  });
+
+  it('writes a workers run into its own section, with each process’s CPU', () => {
+    const s = step({ server: { cpuMs: 100, cpuPct: 130, writes: 10, parts: [0, 60, 55, 15] }, machine: { busyPct: 70, othersCpuPct: 2 } });
+    const results = {
+      schema: 2,
+      kind: 'workers',
+      flags: { argv: [], quick: false, repeat: 1, servers: ['sinyal-w2'] },
+      config: { subscribers: 100, publishers: 1, fanoutRates: [50], chatRates: [] },
+      machine: { date: 'd', cpuModel: 'cpu', cores: 2, totalMemMB: 1024, platform: 'linux', node: 'v20', loadavgAtStart: [0, 0, 0], loadavgAtEnd: [0, 0, 0] },
+      runs: { fanout: [{ rep: 0, position: 0, server: 'sinyal-w2', serverRoles: ['primary', 'worker 1', 'worker 2', 'redis-server'], setup: {}, steps: [s] }], chat: [] },
+      totalSeconds: 1,
+    };
+    const section = renderSection(results);
+    expect(section.startsWith(WORKERS_START) && section.endsWith(WORKERS_END)).toBe(true);
+    expect(section).toContain('| fan-out | 50 | Sinyal, 2 workers + Redis | primary 0, worker 1 60, worker 2 55, redis-server 15 | 70 % | neither |');
+    const doc = `${START}
+suite
+${END}
+${WORKERS_START}
+old
+${WORKERS_END}
+`;
+    expect(replaceSection(doc, section)).toBe(`${START}
+suite
+${END}
+${section}
+`);
+  });
+
+  it('sums the CPU of several processes', () => {
+    const one = procSample();
+    const two = procSample([process.pid, process.pid]);
+    expect(two.cpuMs).toBeGreaterThanOrEqual(2 * one.cpuMs);
   });
 
   it('reads CPU time and write calls of a process, and the machine, from /proc', () => {

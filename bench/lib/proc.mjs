@@ -30,8 +30,16 @@ export function procWriteCalls(pid = process.pid) {
   }
 }
 
-/** A reading of both, to subtract with {@link procDelta}. */
+/**
+ * A reading of both, to subtract with {@link procDelta}. `pid` may be a list (a server of
+ * several processes: cluster workers, Redis): their CPU time and write calls are summed.
+ */
 export function procSample(pid = process.pid) {
+  if (Array.isArray(pid)) {
+    const parts = pid.map((p) => procSample(p));
+    const sum = (k) => (parts.some((x) => x[k] == null) ? null : parts.reduce((a, x) => a + x[k], 0));
+    return { cpuMs: sum('cpuMs'), writes: sum('writes'), at: performance.now() };
+  }
   return { cpuMs: procCpuMs(pid), writes: procWriteCalls(pid), at: performance.now() };
 }
 

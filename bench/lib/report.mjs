@@ -16,6 +16,7 @@ export function label(server) {
   if (server === 'sinyal-unbatched') return 'Sinyal (unbatched)';
   if (server === 'socketio') return 'socket.io 4';
   if (server === 'ws') return 'raw ws (floor)';
+  if (/^sinyal-w\d+$/.test(server)) return `Sinyal, ${server.slice(8)} worker${server === 'sinyal-w1' ? '' : 's'} + Redis`;
   if (server.startsWith('sinyal@')) return `Sinyal @${server.slice(7).split('/').filter(Boolean).pop()}`;
   return server;
 }
@@ -23,18 +24,27 @@ export function label(server) {
 /** Other processes on the machine using at least this share of one core (%) during a step: the machine was shared. */
 export const OTHERS_BOUND_CPU_PCT = 25;
 
+/** A machine at least this busy (% of all its cores) during a step had no core to spare. */
+export const CORES_BUSY_PCT = 90;
+
 /**
  * Which process bounded a measured step: `load` when the load generator fell behind its
  * schedule or used ≥ 90 % of a core (its figures then measure the load generator, not the
  * server); `machine` when processes other than the server and the load generator used
- * ≥ 25 % of a core (the step measured a shared machine); `server` when the server used ≥ 90 %
- * of a core, or did not deliver what was offered (or did not drain it); otherwise `neither`.
+ * ≥ 25 % of a core (the step measured a shared machine); `server` when the server (or, for a
+ * server of several processes — cluster workers, Redis — one of them) used ≥ 90 % of a core,
+ * or did not deliver what was offered (or did not drain it); `cores` when a server of several
+ * processes did not reach that but the machine was ≥ 90 % busy (server and load generator
+ * shared every core); otherwise `neither`.
  */
 export function classify(step) {
   if (step.behind || (step.load?.cpuPct ?? step.loadCpuPct ?? 0) >= LOAD_BOUND_CPU_PCT) return 'load';
   if ((step.machine?.othersCpuPct ?? 0) >= OTHERS_BOUND_CPU_PCT) return 'machine';
   const delivered = step.deliveredRatio == null ? 1 : step.deliveredRatio;
-  if ((step.server?.cpuPct ?? 0) >= SERVER_BOUND_CPU_PCT || delivered < MIN_DELIVERED_RATIO || step.drained === false) return 'server';
+  const serverPct = step.server?.parts ? Math.max(...step.server.parts.map((p) => p ?? 0)) : (step.server?.cpuPct ?? 0);
+  const starved = delivered < MIN_DELIVERED_RATIO || step.drained === false;
+  if (step.server?.parts && (step.machine?.busyPct ?? 0) >= CORES_BUSY_PCT && serverPct < SERVER_BOUND_CPU_PCT) return 'cores';
+  if (serverPct >= SERVER_BOUND_CPU_PCT || starved) return 'server';
   return 'neither';
 }
 
@@ -45,6 +55,7 @@ export function boundOf(steps) {
   const count = (k) => kinds.filter((x) => x === k).length;
   if (count('load')) return { kind: 'load', text: `${NOT_A_MEASURE} (${count('load')}/${n})` };
   if (count('machine')) return { kind: 'load', text: `machine shared — not a measure (${count('machine')}/${n})` };
+  if (count('cores')) return { kind: 'cores', text: `all cores busy (${count('cores')}/${n})` };
   if (count('server')) return { kind: 'server', text: `server (${count('server')}/${n})` };
   return { kind: 'neither', text: 'neither' };
 }
@@ -134,6 +145,24 @@ function ladderRows(results, scenario, rates, unit) {
   return rows;
 }
 
+/** Fan-out and chat steps of servers of several processes (`sinyal-wN`): each process's CPU. */
+function partsRows(results) {
+  const rows = [];
+  for (const [scenario, rates] of [['fanout', results.config.fanoutRates], ['chat', results.config.chatRates]]) {
+    for (const rate of rates ?? []) {
+      for (const server of serversOf(results)) {
+        const runs = okRuns(results, scenario).filter((r) => r.server === server && r.serverRoles);
+        const steps = runs.map((r) => r.steps.find((s) => s.rate === rate)).filter((s) => s?.server?.parts);
+        if (!steps.length) continue;
+        const roles = runs[0].serverRoles;
+        const byRole = roles.map((role, i) => `${role} ${fmtAgg(agg(steps.map((s) => s.server.parts[i])), 0)}`).join(', ');
+        rows.push([scenario === 'fanout' ? 'fan-out' : 'chat', fmtIntOrDash(rate), label(server), byRole, fmtAgg(agg(steps.map((s) => s.machine?.busyPct)), 0, ' %'), boundOf(steps).text]);
+      }
+    }
+  }
+  return rows;
+}
+
 function fmtIntOrDash(n) {
   return n == null || Number.isNaN(n) ? '-' : Math.round(n).toLocaleString('en-US');
 }
@@ -193,6 +222,15 @@ export function buildTables(results) {
       title: `(b) Chat: ${fmtIntOrDash(cfg.chatClients)} clients in ${fmtIntOrDash(cfg.chatClients / 2)} two-person rooms (each message delivered to both members), fixed ladder`,
       headers: ladderHeaders('message'),
       rows: ladderRows(results, 'chat', cfg.chatRates, 'message').map((r) => r.cells),
+    });
+  }
+  const parts = partsRows(results);
+  if (parts.length) {
+    out.push({
+      id: 'parts',
+      title: 'Servers of several processes: CPU of each (% of one core) and how busy the machine was (% of all its cores)',
+      headers: ['scenario', 'offered msg/s', 'server', 'CPU by process', 'machine busy', 'bound'],
+      rows: parts,
     });
   }
   const conns = okRuns(results, 'connections');

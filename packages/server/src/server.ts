@@ -254,6 +254,11 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     // Select the version, never the token entry: the token must not be echoed back.
     handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
   });
+  const instance = options.instance;
+  if (instance !== undefined) {
+    if (!/^[\w.:/-]{1,64}$/.test(instance)) throw new TypeError('instance must be 1–64 characters of [A-Za-z0-9_.:/-]');
+    wss.on('headers', (headers) => headers.push(`Sinyal-Instance: ${instance}`));
+  }
 
   const requestTimeout = limits.httpRequestTimeoutMs;
   const headersTimeout = Math.min(limits.httpHeadersTimeoutMs, requestTimeout);
@@ -273,7 +278,10 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
       startedAt,
       isClosing: () => closing,
       overCapacity: () => caps.overCapacity(),
-      health: () => fanout.health(),
+      health: () => {
+        const health = fanout.health();
+        return instance === undefined ? health : { ...health, details: { ...health.details, instance } };
+      },
       httpTransport: (req, res, action, query, cors) => httpTransport.handle(req, res, action, query, cors),
       ...(metricsConfig.enabled ? { metrics: { path: metricsConfig.path, serve: (req: IncomingMessage, res: ServerResponse) => metrics.serve(req, res, metricsConfig.token) } } : {}),
       route: createRouter(

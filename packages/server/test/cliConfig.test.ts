@@ -110,4 +110,20 @@ describe('CLI Web Push configuration', () => {
     const text = startupMessage(config, urls, undefined, { vapidPublicKey: 'PUBLIC-KEY', vapidGenerated: true });
     expect(text).toContain('Web Push on, VAPID public key PUBLIC-KEY (development key pair generated now into .sinyal/vapid-dev.json)');
   });
+
+  it('--workers: a count, or 0 / auto for one per core; more than one only with Redis, which the error explains', () => {
+    const redis = { SINYAL_REDIS_URL: 'redis://127.0.0.1:6379' };
+    const cores = () => 4;
+    const at = (argv: string[], env: NodeJS.ProcessEnv = redis) => (resolveCliConfig(['--dev', ...argv], env, cores) as CliConfig).workers;
+    expect(at([])).toBeUndefined(); // one process, no cluster
+    expect(at(['--workers', '3'])).toBe(3);
+    expect(at(['--workers', 'auto'])).toBe(4);
+    expect(at(['--workers', '0'])).toBe(4);
+    expect(at([], { ...redis, SINYAL_WORKERS: '2' })).toBe(2);
+    expect(at(['--workers', '1'], {})).toBe(1); // one supervised worker needs no shared store
+    expect(() => at(['--workers', '2'], {})).toThrow(/--workers 2 needs Redis \(--redis <url> or SINYAL_REDIS_URL\)\. Each worker is a separate process/);
+    expect(() => at(['--workers', 'auto'], {})).toThrow(/--workers 4 needs Redis/);
+    expect(at(['--workers', 'auto', '--redis', 'redis://r:6379'], {})).toBe(4);
+    for (const bad of ['-1', '1.5', 'two', '257']) expect(() => at(['--workers', bad])).toThrow(CliError);
+  });
 });

@@ -147,4 +147,12 @@ export interface ServerOptions {
    * @default undefined (publish API disabled)
    */
   publishSecret?: string;
+  /**
+   * A name for this process (e.g. `w1.4242` for worker 1, pid 4242), for operators and tests
+   * to tell processes apart behind one address: sent as the `Sinyal-Instance` header of
+   * every WebSocket upgrade response and as `instance` in `/health`. `sinyal-server
+   * --workers` sets it per worker. Leave it unset to expose nothing.
+   * @default undefined
+   */
+  instance?: string;
 }

@@ -1,9 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { LogLevel } from '../ops/logger';
 
+/** Most worker restarts the `--workers` primary makes in a minute; further ones wait (see workers.ts). */
+export const RESTARTS_PER_MINUTE = 5;
+
+/** Largest `--workers` accepted (a typo such as 1000 would fork a thousand processes). */
+export const MAX_WORKERS = 256;
+
 export const CLI_USAGE = `Usage: sinyal-server [--dev] [--port 8080] [--host 127.0.0.1] [--path /ws] [--secret <hs256-secret>] [--publish-secret <s>]
-                     [--origin <url>]... [--redis <url>] [--redis-prefix sinyal:] [--log-level info] [--metrics-token <t>] [--no-metrics]
+                     [--origin <url>]... [--redis <url>] [--redis-prefix sinyal:] [--workers N|auto] [--log-level info] [--metrics-token <t>] [--no-metrics]
 
   --dev      development mode: a missing --secret or --publish-secret is generated at random
              and printed, with a ready token for user "dev" and a snippet to try it. Secrets
@@ -25,6 +32,14 @@ export const CLI_USAGE = `Usage: sinyal-server [--dev] [--port 8080] [--host 127
              so several nodes serve one set of rooms (env SINYAL_REDIS_URL; default: in memory)
   --redis-prefix
              prefix of every Redis key and channel (env SINYAL_REDIS_PREFIX; default sinyal:)
+  --workers  run N worker processes sharing the port (node:cluster), one per core: 0 or auto
+             = as many as the machine has cores (env SINYAL_WORKERS; default: one process, no
+             cluster). More than one needs --redis: the workers share rooms, history and
+             sequence numbers through Redis as separate nodes do; without it each would keep
+             its own and clients on different workers would not see each other's events.
+             A worker that dies is restarted (at most ${RESTARTS_PER_MINUTE} restarts a minute, the rest wait);
+             SIGTERM/SIGINT drains every worker as below. /health and /metrics are answered
+             by whichever worker takes the request (see instance in /health).
   --log-level
              debug | info | warn | error (env SINYAL_LOG_LEVEL; default info). Logs are JSON
              lines (pino) on stderr; tokens, secrets and message bodies are never logged.
@@ -71,6 +86,8 @@ export interface CliConfig {
   origins: string[] | '*';
   redisUrl: string | undefined;
   redisPrefix: string | undefined;
+  /** `--workers`: how many cluster workers to fork; `undefined` runs the server in this process. */
+  workers: number | undefined;
   logLevel: LogLevel;
   /** `false`: no /metrics; otherwise served, with a token unless development mode. */
   metrics: false | { token: string | undefined };
@@ -101,7 +118,7 @@ function checkSecret(name: string, value: string): void {
  * line that must not start a server: outside `--dev`, a missing or short JWT or publish
  * secret (a production server never runs with a secret nobody configured).
  */
-export function resolveCliConfig(argv: readonly string[], env: NodeJS.ProcessEnv): CliConfig | 'help' {
+export function resolveCliConfig(argv: readonly string[], env: NodeJS.ProcessEnv, cores: () => number = availableParallelism): CliConfig | 'help' {
   let values;
   try {
     ({ values } = parseArgs({
@@ -116,6 +133,7 @@ export function resolveCliConfig(argv: readonly string[], env: NodeJS.ProcessEnv
         'publish-secret': { type: 'string' },
         redis: { type: 'string' },
         'redis-prefix': { type: 'string' },
+        workers: { type: 'string' },
         'log-level': { type: 'string' },
         'metrics-token': { type: 'string' },
         'no-metrics': { type: 'boolean' },
@@ -140,6 +158,16 @@ export function resolveCliConfig(argv: readonly string[], env: NodeJS.ProcessEnv
   }
   if (configuredSecret !== undefined) checkSecret('the JWT secret (--secret / SINYAL_JWT_SECRET)', configuredSecret);
   if (configuredPublishSecret !== undefined) checkSecret('the publish secret (--publish-secret / SINYAL_PUBLISH_SECRET)', configuredPublishSecret);
+
+  const redisUrl = values.redis || fromEnv(env, 'SINYAL_REDIS_URL');
+  const workers = resolveWorkers(values.workers || fromEnv(env, 'SINYAL_WORKERS'), cores);
+  if (workers !== undefined && workers > 1 && redisUrl === undefined) {
+    throw new CliError(
+      `--workers ${workers} needs Redis (--redis <url> or SINYAL_REDIS_URL). Each worker is a separate process: without a shared store each would keep its own rooms, ` +
+        'history, sequence numbers and feature state, so clients on different workers would not see the same events in one order, and a client moved to another worker ' +
+        '(after a restart) could not resume. Run Redis and pass --redis, or use --workers 1.',
+    );
+  }
 
   const logLevel = (values['log-level'] ?? fromEnv(env, 'SINYAL_LOG_LEVEL') ?? 'info').toLowerCase();
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) throw new CliError(`invalid log level: ${logLevel}`);
@@ -170,12 +198,22 @@ export function resolveCliConfig(argv: readonly string[], env: NodeJS.ProcessEnv
     publishSecret: configuredPublishSecret ?? randomBytes(32).toString('base64url'),
     publishSecretGenerated: configuredPublishSecret === undefined,
     origins: originList.length > 0 ? originList : '*',
-    redisUrl: values.redis || fromEnv(env, 'SINYAL_REDIS_URL'),
+    redisUrl,
     redisPrefix: values['redis-prefix'] || fromEnv(env, 'SINYAL_REDIS_PREFIX'),
+    workers,
     logLevel: logLevel as LogLevel,
     metrics: values['no-metrics'] || (!dev && metricsToken === undefined) ? false : { token: metricsToken },
     vapid,
   };
+}
+
+/** `--workers`: a count, or `0` / `auto` for one per core; `undefined` when not given. */
+function resolveWorkers(raw: string | undefined, cores: () => number): number | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === 'auto' || raw === '0') return Math.max(1, cores());
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n > MAX_WORKERS) throw new CliError(`invalid --workers: ${raw} (a number from 0 to ${MAX_WORKERS}, or auto)`);
+  return n;
 }
 
 /**
