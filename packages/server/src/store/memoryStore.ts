@@ -80,10 +80,6 @@ class MemoryStoredEvent {
   }
 }
 
-function storedEvent(epoch: string, seq: number, name: string, json: string | undefined, at: number): StoredEvent {
-  return new MemoryStoredEvent(epoch, seq, name, json, at);
-}
-
 /** How many saves between sweeps of expired command outcomes. */
 const PRUNE_EVERY = 256;
 /** Bookkeeping counted per event and per room beyond their JSON. */
@@ -148,7 +144,7 @@ export class MemoryStore implements Store {
       this.historyBytes += ROOM_OVERHEAD_BYTES;
     }
     log.head += 1;
-    const stored = storedEvent(log.epoch, log.head, event.name, json, event.at);
+    const stored: StoredEvent = new MemoryStoredEvent(log.epoch, log.head, event.name, json, event.at);
     const size = (json?.length ?? 0) + event.name.length + EVENT_OVERHEAD_BYTES;
     log.events.push(stored);
     log.sizes.push(size);
