@@ -146,7 +146,11 @@ export class RedisConnection {
       // Only the socket the PING went out on; a reconnect meanwhile has a fresh one.
       if (!healthy && this.client.stream === socket && !this.closed) this.sever();
     };
-    const timer = setTimeout(() => settle(false), this.watch.timeoutMs);
+    // A timer that fires late because this process was blocked (a long synchronous task, a
+    // GC pause, a starved CPU) runs before the I/O phase that would read a PONG which arrived
+    // meanwhile: judge the link only after that phase (setImmediate runs right after it), so a
+    // busy process is not taken for a silent link — severing would shed every client.
+    const timer = setTimeout(() => setImmediate(() => settle(false)), this.watch.timeoutMs);
     this.client.ping().then(
       (reply: unknown) => settle(isPong(reply)),
       () => settle(true), // the command failed: the connection already closed and ioredis reports it

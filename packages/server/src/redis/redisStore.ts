@@ -63,6 +63,8 @@ export interface RedisStoreOptions {
    * A PING unanswered this long (or a reconnect whose handshake has not finished this long)
    * marks the link down and severs it; see {@link RedisStoreOptions.pingIntervalMs}. Redis
    * answers a PING after the command running now, so keep it well above your slowest command.
+   * The PING is judged after the node has read its sockets, so a node whose own event loop
+   * was blocked this long (a long task, a GC pause) does not take a healthy link for silent.
    * @default 2000
    */
   pingTimeoutMs?: number;
