@@ -8,9 +8,9 @@ import type { CommandShape, SinyalCommands, SinyalEvents } from '@sinyal/protoco
 import { Hub } from './hub';
 import { Journal } from './journal';
 import { isTabMessage, scopeNames, shortId, type ChannelLike, type LockManagerLike, type TabMessage } from './link';
-import { MirroredStorage } from './mirroredStorage';
 import { TabLink } from './tabSocket';
-import { isWorkerMessage, type PortLike, type SharedWorkerLike, type WorkerClientConfig, type WorkerMessage } from './workerProtocol';
+import type { SharedWorkerLike } from './workerProtocol';
+import { joinSharedWorker } from './workerLink';
 
 export type { ChannelLike, LockManagerLike } from './link';
 export { serveSharedConnection, type SharedWorkerHostOptions, type SharedWorkerScopeLike } from './workerHost';
@@ -193,7 +193,23 @@ export class SharedClient<Events extends object = SinyalEvents, Commands extends
         .catch(() => held());
     });
     if ((this.#snapshot.role as TabRole) === 'closed') return;
-    if (tabs.worker && (await this.#joinWorker(tabs.worker, key, names, link))) {
+    const viaWorker = tabs.worker
+      ? await joinSharedWorker({
+          start: tabs.worker,
+          key,
+          tab: this.#tab,
+          journalPrefix: names.journal,
+          maxJournal: this.#maxJournal(),
+          storage: tabs.storage ?? browser.localStorage,
+          options,
+          timeoutMs: tabs.workerTimeoutMs ?? 5000,
+          receive: (data) => this.#guard(data, (message) => (message.k === 'signout' ? this.#shutDown() : link.receive(message))),
+          wanted: () => this.#snapshot.role !== 'closed',
+        })
+      : undefined;
+    if (viaWorker) {
+      this.#journal = viaWorker.journal;
+      this.#channel = link.channel = viaWorker.channel;
       this.#set({ role: 'follower', key, host: 'worker' });
       if (this.#wantsConnect) super.connect();
       return;
@@ -221,89 +237,6 @@ export class SharedClient<Events extends object = SinyalEvents, Commands extends
 
   #maxJournal(): number {
     return this.#options.tabs?.maxJournal ?? this.#options.outbox?.maxSize ?? 1000;
-  }
-
-  /**
-   * Joins the shared worker's connection: the worker's port becomes this tab's channel, the
-   * shared outbox is kept in both `localStorage` and the worker. Resolves false (and leaves
-   * nothing behind) when the worker cannot be started or does not answer: the tabs then
-   * elect a leader among themselves.
-   */
-  async #joinWorker(start: () => SharedWorkerLike, key: string, names: ReturnType<typeof scopeNames>, link: TabLink): Promise<boolean> {
-    const options = this.#options;
-    const report = options.onError ?? console.error;
-    let worker: SharedWorkerLike;
-    try {
-      worker = start();
-    } catch (error) {
-      report(new SinyalError('unavailable', `tabs: the shared worker could not start (${error as string}); the tabs elect a leader instead`));
-      return false;
-    }
-    const port = worker.port;
-    const inner = options.tabs?.storage ?? (globalThis as Browser).localStorage;
-    const mirror = new MirroredStorage((journalKey, value) => port.postMessage({ w: 'journal', key: journalKey, value } satisfies WorkerMessage), inner);
-    let ready: (ok: boolean) => void = () => {};
-    const answered = new Promise<boolean>((resolve) => (ready = resolve));
-    port.onmessage = (event) => {
-      const data = event.data;
-      if (!isWorkerMessage(data)) return this.#guard(data, (message) => (message.k === 'signout' ? this.#shutDown() : link.receive(message)));
-      if (data.w === 'ready') ready(true);
-      else if (data.w === 'journal') {
-        try {
-          mirror.apply(data.key, data.value);
-        } catch {
-          // storage full or disabled: the worker's copy still has it
-        }
-      } else if (data.w === 'token') void this.#answerToken(port, data.req);
-    };
-    worker.onerror = () => ready(false);
-    port.start?.();
-    const journal: Array<[string, string]> = [];
-    try {
-      for (let i = 0; inner && i < inner.length; i++) {
-        const item = inner.key(i);
-        const value = item?.startsWith(names.journal) ? inner.getItem(item) : null;
-        if (item && value !== null) journal.push([item, value]);
-      }
-    } catch {
-      // storage disabled: nothing to hand over
-    }
-    const config: WorkerClientConfig = {
-      url: options.url,
-      ...(options.reconnect && { reconnect: options.reconnect }),
-      ...(options.heartbeat && { heartbeat: options.heartbeat }),
-      ...(options.connectTimeoutMs !== undefined && { connectTimeoutMs: options.connectTimeoutMs }),
-      ...(options.authProbe !== undefined && { authProbe: options.authProbe }),
-      ...(options.probeTimeoutMs !== undefined && { probeTimeoutMs: options.probeTimeoutMs }),
-      ttlMs: options.outbox?.ttlMs ?? 300_000,
-      maxJournal: this.#maxJournal(),
-    };
-    port.postMessage({ w: 'hello', key, tab: this.#tab, config, journal } satisfies WorkerMessage);
-    const timer = setTimeout(() => ready(false), options.tabs?.workerTimeoutMs ?? 5000);
-    const ok = await answered;
-    clearTimeout(timer);
-    worker.onerror = (event) => report(new SinyalError('unavailable', `tabs: shared worker error: ${(event as { message?: string }).message ?? 'unknown'}`));
-    if (!ok || this.#snapshot.role === 'closed') {
-      port.onmessage = null;
-      port.close();
-      if (!ok) report(new SinyalError('unavailable', 'tabs: the shared worker did not answer; the tabs elect a leader instead'));
-      return false;
-    }
-    this.#journal = new Journal(names.journal, this.#maxJournal(), () => mirror);
-    const channel: ChannelLike = { onmessage: null, postMessage: (message) => port.postMessage(message), close: () => port.close() };
-    this.#channel = link.channel = channel;
-    return true;
-  }
-
-  /** The worker needs a token for the shared connection: this tab's token source gives it. */
-  async #answerToken(port: PortLike, req: number): Promise<void> {
-    const source = this.#options.token;
-    try {
-      const token = typeof source === 'function' ? await source() : source;
-      port.postMessage({ w: 'token', req, token: token ?? '' } satisfies WorkerMessage);
-    } catch (error) {
-      port.postMessage({ w: 'token', req, error: String(error) } satisfies WorkerMessage);
-    }
   }
 
   #lead(tabLock: (tab: string) => string, channel: ChannelLike): void {

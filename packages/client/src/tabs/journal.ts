@@ -61,15 +61,33 @@ export class Journal {
   /** Every recorded command, oldest first. */
   entries(): JournalEntry[] {
     const entries: JournalEntry[] = [];
-    for (const key of this.#keys()) {
-      const entry = this.get(key.slice(this.prefix.length));
-      if (entry) entries.push(entry);
+    for (const [, text] of this.raw()) {
+      try {
+        entries.push(JSON.parse(text) as JournalEntry);
+      } catch {
+        // not ours, or cut short: skipped
+      }
     }
     return entries.sort((a, b) => a.createdAt - b.createdAt);
   }
 
   size(): number {
     return this.#keys().length;
+  }
+
+  /** Every recorded command as stored: `[storage key, JSON text]` (handed to a shared worker as they are). */
+  raw(): Array<[string, string]> {
+    const found: Array<[string, string]> = [];
+    try {
+      const storage = this.storage();
+      for (const key of this.#keys()) {
+        const text = storage?.getItem(key);
+        if (text != null) found.push([key, text]);
+      }
+    } catch {
+      // storage disabled: nothing recorded
+    }
+    return found;
   }
 
   #keys(): string[] {
