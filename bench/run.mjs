@@ -7,7 +7,7 @@
 // whose background load drifts; every figure is reported as median [min–max] over the repeats.
 // The rates are a fixed ladder: every server runs every step; nothing is chosen per server.
 // Then `node bench/report-md.mjs` writes the tables into docs/performance.md.
-// Flags:
+// Flags (`npm run bench -- --help` prints this):
 //   --quick                       small sizes, to validate the suite
 //   --repeat=N                    repeats (default 3; --quick 1)
 //   --only=size,decode,fanout,chat,connections,storm
@@ -30,7 +30,7 @@
 //                                 resolve), to compare builds in the same run; repeatable
 import { execSync, fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { spawnChild } from './lib/rpc.mjs';
@@ -48,6 +48,18 @@ const args = Object.fromEntries(
     return [k, v ?? true];
   }),
 );
+const KNOWN_FLAGS = ['quick', 'repeat', 'only', 'servers', 'fanout-rates', 'chat-rates', 'warmup-ms', 'step-ms', 'subscribers', 'chat-clients', 'connections', 'storm-clients', 'publishers', 'cpu-prof', 'out', 'soak', 'soak-connections', 'soak-minutes', 'soak-rate', 'help'];
+if (args.help) {
+  // The flags are documented in this file's header comment: print it.
+  const header = readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1).filter((line, i, all) => all.slice(0, i + 1).every((l) => l.startsWith('//')));
+  console.log(header.map((line) => line.replace(/^\/\/ ?/, '')).join('\n'));
+  process.exit(0);
+}
+const unknown = Object.keys(args).filter((k) => !KNOWN_FLAGS.includes(k));
+if (unknown.length) {
+  console.error(`unknown flag(s): ${unknown.map((k) => `--${k}`).join(' ')}; see npm run bench -- --help`);
+  process.exit(2);
+}
 const quick = Boolean(args.quick);
 const soakOnly = Boolean(args.soak);
 const only = args.only ? new Set(String(args.only).split(',')) : null;

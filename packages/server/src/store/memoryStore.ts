@@ -38,19 +38,18 @@ interface RoomLog {
   usedAt: number;
 }
 
-/**
- * A history entry: the data is kept as the JSON text it arrived as and parsed on each
- * read, so appending costs no copy and whoever reads it gets their own copy (mutating it
- * cannot rewrite history). Live delivery never reads it: the frame is built around the
- * same text (see `durableEventText`); only a resume's replay does.
- */
 /** The `data` accessor every stored event shares (its own enumerable property, so a spread or JSON.stringify has it). */
 let DATA_PROPERTY: PropertyDescriptor;
 
 /**
- * One history entry. Not a frozen object literal with its own getter: V8 keeps such a
- * literal in dictionary mode with a closure per event, ≈ 690 bytes each; with one shared
- * accessor it is ≈ 90 (measured with 100,000 events, 2026-12-04).
+ * One history entry. The data is kept as the JSON text it arrived as and parsed on each
+ * read, so appending costs no copy and whoever reads it gets their own copy (mutating it
+ * cannot rewrite history). Live delivery never reads it: the frame is built around the
+ * same text (see `durableEventText`); only a resume's replay does.
+ *
+ * Not a frozen object literal with its own getter: V8 keeps such a literal in dictionary
+ * mode with a closure per event, ≈ 690 bytes each; with one shared accessor it is ≈ 90
+ * (measured with 100,000 events, 2026-12-04).
  */
 class MemoryStoredEvent {
   readonly #json: string | undefined;
