@@ -212,6 +212,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
       history: () => store.stats?.(),
       sockets: { count: () => caps.sockets, limit: limits.maxConnections },
       http: () => ({ ...httpTransport.stats(), maxBytesPerConnection: limits.maxBufferedBytes }),
+      joinHold: () => ({ bytes: registry.heldBytes(), maxBytesPerConnection: limits.maxBufferedBytes }),
     },
     () => context.commands,
     { processMetrics: metricsConfig.processMetrics },

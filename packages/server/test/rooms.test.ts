@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EventFrame, ServerFrame } from '@sinyal/protocol';
 import { MemoryStore, SinyalServerError, type StoredEvent, type StreamHead } from '../src';
-import { RawClient, sleep, startServer } from './helpers';
+import { RawClient, sleep, startServer, waitFor } from './helpers';
 
 const demoRooms = { demo: { publish: ['demo:msg'] } };
 
@@ -339,5 +339,72 @@ describe('event data is serialised once per publish', () => {
     // Brackets inside strings do not count as nesting; exactly 100 levels is fine.
     expect(await server.publish('demo:a', 'demo:e', { text: '[[[[{{{{'.repeat(100) })).toMatchObject({ seq: 1 });
     expect(await server.publish('demo:a', 'demo:e', ok)).toMatchObject({ seq: 2 });
+  });
+});
+
+describe('live events held back during a join are bounded', () => {
+  /** A store that, having read the head of `demo:busy`, waits until the test opens the gate (a slow store). */
+  class GatedStore extends MemoryStore {
+    gate: Promise<void> | undefined;
+    reading = false;
+    override async head(room: string): Promise<StreamHead> {
+      const head = await super.head(room);
+      if (room === 'demo:busy' && this.gate) {
+        this.reading = true;
+        await this.gate;
+      }
+      return head;
+    }
+  }
+  const heldBytes = async (server: { httpUrl: string }): Promise<number> => {
+    const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
+    return Number(/^sinyal_join_held_bytes (\d+)/m.exec(text)?.[1]);
+  };
+  const payload = 'x'.repeat(1000);
+
+  it('under the bound: held while the store is read, delivered once after, and the gauge back to 0', async () => {
+    const store = new GatedStore();
+    const server = await startServer({ store, rooms: demoRooms, limits: { maxBufferedBytes: 64 * 1024 } });
+    let open!: () => void;
+    store.gate = new Promise<void>((resolve) => (open = resolve));
+    const bob = await RawClient.ready(server, 'bob');
+    bob.send({ t: 'join', id: 'j', room: 'demo:busy' });
+    await waitFor(() => store.reading);
+    for (let i = 0; i < 10; i++) await server.publish('demo:busy', 'demo:msg', { i, payload });
+    expect(await heldBytes(server)).toBeGreaterThan(10 * 1000);
+    open();
+    expect(await bob.next('joined')).toMatchObject({ resumed: false, seq: 0 });
+    await bob.next('event', (e) => e.seq === 10);
+    await sleep(20);
+    expect(eventsIn(bob.log, 'demo:busy').map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(await heldBytes(server)).toBe(0);
+    await server.close();
+  });
+
+  it('past maxBufferedBytes the joining connection is dropped as a slow consumer (4009), the others keep receiving, and a resume gets every event', async () => {
+    const store = new GatedStore();
+    const server = await startServer({ store, rooms: demoRooms, limits: { maxBufferedBytes: 16 * 1024 } });
+    const alice = await RawClient.ready(server, 'alice');
+    alice.send({ t: 'join', id: 'j', room: 'demo:busy' });
+    await alice.next('joined');
+    let open!: () => void;
+    store.gate = new Promise<void>((resolve) => (open = resolve));
+    const bob = await RawClient.ready(server, 'bob');
+    bob.send({ t: 'join', id: 'j', room: 'demo:busy' });
+    await waitFor(() => store.reading);
+    for (let i = 0; i < 40; i++) await server.publish('demo:busy', 'demo:msg', { i, payload });
+    expect((await bob.closed).code).toBe(4009);
+    expect(await heldBytes(server)).toBe(0);
+    open();
+    store.gate = undefined;
+    await alice.next('event', (e) => e.seq === 40);
+    expect(eventsIn(alice.log, 'demo:busy').map((e) => e.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    // Back with its position (it had none: from the start of the room), bob gets every event once.
+    const again = await RawClient.ready(server, 'bob');
+    again.send({ t: 'join', id: 'j2', room: 'demo:busy', from: { epoch: await store.epoch(), seq: 0 } });
+    expect(await again.next('joined')).toMatchObject({ resumed: true, seq: 0 });
+    await again.next('event', (e) => e.seq === 40);
+    expect(eventsIn(again.log, 'demo:busy').map((e) => e.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    await server.close();
   });
 });

@@ -73,6 +73,7 @@ export interface Limits {
   /**
    * Bytes allowed to wait in a connection's send buffer. A connection over it is a slow
    * consumer: it is closed with 4009 and dropped from its rooms rather than buffered without bound.
+   * Also bounds the live events held back for a connection while its joins are answered.
    * @default 1048576 (1 MiB)
    */
   maxBufferedBytes: number;

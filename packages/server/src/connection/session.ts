@@ -99,6 +99,8 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
   /** Allowance of frames over the rate limit (created on the first one). */
   private overLimit: TokenBucket | undefined;
   private pending = 0;
+  /** Bytes of live events held back while this connection's joins are answered (see {@link Session.holding}). */
+  private heldBytes = 0;
   private queue: Promise<void> = Promise.resolve();
   /** Ordering scopes (room, or command name) with a frame waiting aside; see {@link Session.enqueue}. */
   private readonly aside = new Map<string, Promise<void>>();
@@ -210,6 +212,21 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
     if (this.out) this.flusher!.beforeWrite(this.out, bytes ? bytes.length : frame.raw.length, frame.lane);
     if (!bytes || !this.frameWriter!(bytes)) this.ws.send(frame.raw);
     this.ctx.metrics.messageOut('event');
+  }
+
+  /**
+   * The live events held back for this connection's joins in progress (a busy room while
+   * its history is read from a slow store) changed by `deltaBytes`. They would be written
+   * once the join is answered, so they are bounded like the send buffer: past
+   * `limits.maxBufferedBytes` the connection is dropped as a slow consumer (4009), and the
+   * client resumes from its last seq when it reconnects.
+   */
+  holding(deltaBytes: number): void {
+    this.heldBytes += deltaBytes;
+    if (deltaBytes > 0 && this.heldBytes > this.ctx.limits.maxBufferedBytes && !this.closing) {
+      this.ctx.logger.warn({ sid: this.id, user: this.user.id, held: this.heldBytes }, 'dropping slow consumer: events held during a join over the limit');
+      this.close(CloseCodes.SLOW_CONSUMER, 'slow consumer');
+    }
   }
 
   /** Whether a frame may be written now; drops a slow consumer (and answers false). */

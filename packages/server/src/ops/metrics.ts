@@ -72,6 +72,8 @@ export class ServerMetrics {
       sockets?: { count: () => number; limit: number };
       /** HTTP transport connections, the downstream bytes they queue, and the per-connection bound (`limits.maxBufferedBytes`). */
       http?: () => { connections: number; queuedBytes: number; maxBytesPerConnection: number; forwarded: number };
+      /** Live events held back for joins in progress, and the per-connection bound (`limits.maxBufferedBytes`). */
+      joinHold?: () => { bytes: number; maxBytesPerConnection: number };
     },
     private readonly commandNames: () => ReadonlySet<string> | ReadonlyMap<string, unknown>,
     options: { processMetrics?: boolean } = {},
@@ -137,6 +139,11 @@ export class ServerMetrics {
         },
       });
       gauge(registers, 'sinyal_http_queued_bytes_max', 'Bound of the queued bytes of one HTTP connection (limits.maxBufferedBytes): over it the connection is closed with 4009', () => http().maxBytesPerConnection);
+    }
+    const joinHold = sources.joinHold;
+    if (joinHold) {
+      gauge(registers, 'sinyal_join_held_bytes', 'Bytes of live room events held back for connections whose join is being answered (written once it is)', () => joinHold().bytes);
+      gauge(registers, 'sinyal_join_held_bytes_max', 'Bound of the held bytes of one connection (limits.maxBufferedBytes): over it the connection is closed with 4009 and resumes when it reconnects', () => joinHold().maxBytesPerConnection);
     }
     const redis = sources.redis;
     if (redis && redis() !== undefined) {

@@ -9,6 +9,16 @@ export interface Subscriber {
   readonly userId: string;
   /** Sends a frame serialised (and framed) once for all recipients of a broadcast. */
   sendShared(frame: SharedFrame): void;
+  /**
+   * The bytes of live events held back for this subscriber's joins in progress changed by
+   * `deltaBytes` (see {@link Membership}): a subscriber past its bound drops itself.
+   */
+  holding?(deltaBytes: number): void;
+}
+
+/** Bytes of live events held back across one registry's memberships (for /metrics). */
+interface HoldAccount {
+  bytes: number;
 }
 
 /**
@@ -18,18 +28,27 @@ export interface Subscriber {
  * That is what makes a join gap-free and duplicate-free with an async store. Seqs are
  * compared within one epoch only: an event of a new epoch (the store lost its history)
  * always goes through, so the client sees the epoch change and asks for its reset
- * instead of silently missing the new epoch's first seqs.
+ * instead of silently missing the new epoch's first seqs. The bytes held back count
+ * against the subscriber's bound ({@link Subscriber.holding}: a connection past
+ * `limits.maxBufferedBytes` is dropped as a slow consumer and resumes when it reconnects).
  */
 export class Membership {
   private held: Array<{ frame: SharedFrame; seq: number | undefined; epoch: string | undefined }> | null = [];
+  /** Bytes of the frames in `held`, reported to the subscriber (its bound) and the registry's account. */
+  private heldBytes = 0;
   private lastSeq = 0;
   private epoch: string | undefined;
 
-  constructor(readonly subscriber: Subscriber) {}
+  constructor(
+    readonly subscriber: Subscriber,
+    private readonly account: HoldAccount = { bytes: 0 },
+  ) {}
 
   deliver(frame: SharedFrame, seq: number | undefined, epoch?: string): void {
-    if (this.held) this.held.push({ frame, seq, epoch });
-    else this.sendIfNew(frame, seq, epoch);
+    if (this.held) {
+      this.held.push({ frame, seq, epoch });
+      this.count(frame.raw.length);
+    } else this.sendIfNew(frame, seq, epoch);
   }
 
   /** Starts holding live events back (a join or re-join is in progress). */
@@ -43,7 +62,21 @@ export class Membership {
     if (epoch !== undefined) this.epoch = epoch;
     const held = this.held ?? [];
     this.held = null;
+    this.count(-this.heldBytes);
     for (const { frame, seq, epoch: eventEpoch } of held) this.sendIfNew(frame, seq, eventEpoch);
+  }
+
+  /** The subscriber left the room: what was held back is let go, unsent. */
+  discard(): void {
+    this.held = null;
+    this.count(-this.heldBytes);
+  }
+
+  private count(deltaBytes: number): void {
+    if (deltaBytes === 0) return;
+    this.heldBytes += deltaBytes;
+    this.account.bytes += deltaBytes;
+    this.subscriber.holding?.(deltaBytes);
   }
 
   private sendIfNew(frame: SharedFrame, seq: number | undefined, epoch: string | undefined): void {
@@ -103,6 +136,7 @@ export function volatileEventFrame(room: string, name: string, data: unknown, at
  */
 export class RoomRegistry {
   private readonly rooms = new Map<string, Map<Subscriber, Membership>>();
+  private readonly held: HoldAccount = { bytes: 0 };
 
   /** `onEmpty` is told when a room's last local member left (the node stops receiving its events). */
   constructor(private readonly onEmpty: (room: string) => void = () => {}) {}
@@ -116,7 +150,7 @@ export class RoomRegistry {
     }
     let membership = members.get(subscriber);
     if (!membership) {
-      membership = new Membership(subscriber);
+      membership = new Membership(subscriber, this.held);
       members.set(subscriber, membership);
     } else {
       membership.hold();
@@ -127,6 +161,7 @@ export class RoomRegistry {
   leave(room: string, subscriber: Subscriber): void {
     const members = this.rooms.get(room);
     if (!members) return;
+    members.get(subscriber)?.discard();
     members.delete(subscriber);
     if (members.size === 0) {
       this.rooms.delete(room);
@@ -158,6 +193,11 @@ export class RoomRegistry {
   /** Number of rooms with at least one local subscriber. */
   roomCount(): number {
     return this.rooms.size;
+  }
+
+  /** Bytes of live events held back right now for joins in progress (each subscriber's share is bounded by the subscriber). */
+  heldBytes(): number {
+    return this.held.bytes;
   }
 
   /** Number of local subscribers of `room`. */
