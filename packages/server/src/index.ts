@@ -45,6 +45,8 @@ export {
   chatFeature,
   MemoryChatStore,
   RedisChatStore,
+  type MemoryChatStoreOptions,
+  type ChatStoreStats,
   DEFAULT_CHAT_OPTIONS,
   DEFAULT_CHAT_RATE_LIMITS,
   type ChatFeature,

@@ -1,4 +1,5 @@
 import type { ChatConversation, ChatCreateConversation } from '@sinyal/protocol/schema';
+import { Gauge, type Registry } from 'prom-client';
 import type { Feature } from '../../api/feature';
 import type { SinyalServer } from '../../api/server';
 import { chatCommands } from './commands';
@@ -8,14 +9,14 @@ import { MemoryChatStore } from './memoryChatStore';
 import { DEFAULT_CHAT_OPTIONS, DEFAULT_CHAT_RATE_LIMITS, type ChatFeatureOptions } from './options';
 import { chatRoomKind } from './room';
 import { chatRoutes } from './routes';
-import type { ChatStore } from './store';
+import type { ChatStore, ChatStoreStats } from './store';
 import { TypingTracker } from './typingTracker';
 import { requireServerOnSameRedis } from '../../redis/roomEventsRedisStore';
 
-export { MemoryChatStore } from './memoryChatStore';
+export { MemoryChatStore, type MemoryChatStoreOptions } from './memoryChatStore';
 export { RedisChatStore } from './redisChatStore';
 export { DEFAULT_CHAT_OPTIONS, DEFAULT_CHAT_RATE_LIMITS, type ChatFeatureOptions } from './options';
-export type { ChatStore, ChatMarkers, ChatMarkerKind, NewChatMessage } from './store';
+export type { ChatStore, ChatStoreStats, ChatMarkers, ChatMarkerKind, NewChatMessage } from './store';
 
 /** The chat feature, plus what the platform's backend calls directly. */
 export interface ChatFeature extends Feature {
@@ -76,6 +77,7 @@ export function chatFeature(options: Partial<ChatFeatureOptions> = {}): ChatFeat
     createConversation: (input) => createConversation(ctx, input),
     start(running) {
       requireServerOnSameRedis('chatFeature', resolved.store, running);
+      if (resolved.store.stats) registerChatStoreMetrics(running.metrics, resolved.store.stats.bind(resolved.store));
       server = running;
     },
     stop() {
@@ -83,6 +85,28 @@ export function chatFeature(options: Partial<ChatFeatureOptions> = {}): ChatFeat
       server = undefined;
     },
   };
+}
+
+/**
+ * /metrics of a chat store that keeps messages in this process (`MemoryChatStore`): what it
+ * keeps, its byte bound and what its bounds dropped. Once per registry.
+ */
+function registerChatStoreMetrics(registry: Registry, stats: () => ChatStoreStats): void {
+  if (registry.getSingleMetric('sinyal_chat_messages')) return;
+  const gauge = (name: string, help: string, read: (s: ChatStoreStats) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read(stats()));
+      },
+    });
+  gauge('sinyal_chat_conversations', 'Chat conversations this process keeps (in-memory chat store)', (s) => s.conversations);
+  gauge('sinyal_chat_messages', 'Chat messages this process keeps (in-memory chat store)', (s) => s.messages);
+  gauge('sinyal_chat_bytes', 'Bytes of chat messages this process keeps (JSON + bookkeeping)', (s) => s.bytes);
+  gauge('sinyal_chat_bytes_max', 'Bound of sinyal_chat_bytes (MemoryChatStore maxBytes): past it the oldest messages of the conversations least recently written to are dropped', (s) => s.maxBytes);
+  gauge('sinyal_chat_dropped_messages', 'Chat messages the in-memory chat store has dropped so far to keep within its bounds (per conversation and in bytes)', (s) => s.dropped);
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

@@ -1,10 +1,12 @@
 import type { ChatConversation, ChatHistoryPage, ChatList, ChatMarker, ChatMessage, ChatSummary } from '@sinyal/protocol/schema';
-import type { ChatMarkerKind, ChatMarkers, ChatStore, NewChatMessage } from './store';
+import type { ChatMarkerKind, ChatMarkers, ChatStore, ChatStoreStats, NewChatMessage } from './store';
 
 interface ConversationState {
   conversation: ChatConversation;
-  /** Index = seq − 1. */
+  /** The messages kept, oldest first: index = seq − 1 − `dropped`. */
   messages: ChatMessage[];
+  /** Messages dropped from the front by the bounds (the first kept has seq `dropped + 1`). */
+  dropped: number;
   seqById: Map<string, number>;
   /** `senderId.length:senderId:clientMessageId` → message id. */
   idByClientId: Map<string, string>;
@@ -16,20 +18,64 @@ interface ConversationState {
 
 const clientKey = (senderId: string, clientMessageId: string) => `${senderId.length}:${senderId}:${clientMessageId}`;
 
+/** Bookkeeping counted per message beyond its JSON (array slot, two map entries). */
+const MESSAGE_OVERHEAD_BYTES = 160;
+
+/** Bounds of a {@link MemoryChatStore}. */
+export interface MemoryChatStoreOptions {
+  /** Messages kept per conversation; beyond it the oldest are dropped. @default 10000 */
+  maxMessagesPerConversation?: number;
+  /**
+   * Bytes of messages kept in all (their JSON plus bookkeeping); beyond it the oldest
+   * messages of the conversations least recently written to are dropped first.
+   * @default 67108864 (64 MiB)
+   */
+  maxBytes?: number;
+}
+
+
 /**
  * The default {@link ChatStore}: everything in this process's memory (tests, examples, one
  * node). Each method runs without an `await` inside, so it is atomic by construction.
- * Messages are kept for the lifetime of the process.
+ *
+ * Bounded, so a long-running node (or one user sending without end) cannot grow it without
+ * limit: at most `maxMessagesPerConversation` messages per conversation and `maxBytes` in
+ * all; past a bound the oldest messages are dropped (of the conversations least recently
+ * written to first). Seqs go on; history pages end at the oldest message kept (`hasOlder`
+ * false), and a page, receipt or retry (`clientMessageId`) naming a dropped message is
+ * treated like one naming an unknown message. Conversations themselves are kept. Keep all
+ * history in a store of your own (or `RedisChatStore`, unbounded) when it must be kept.
  */
 export class MemoryChatStore implements ChatStore {
   readonly #conversations = new Map<string, ConversationState>();
   readonly #conversationIdsByUser = new Map<string, Set<string>>();
+  /** Conversation ids, least recently written to first (a message moves its conversation to the end). */
+  readonly #recent = new Set<string>();
+  readonly #maxPerConversation: number;
+  readonly #maxBytes: number;
+  #messages = 0;
+  #bytes = 0;
+  #dropped = 0;
+
+  constructor(options: MemoryChatStoreOptions = {}) {
+    this.#maxPerConversation = options.maxMessagesPerConversation ?? 10_000;
+    this.#maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    for (const [key, value] of Object.entries({ maxMessagesPerConversation: this.#maxPerConversation, maxBytes: this.#maxBytes })) {
+      if (!(Number.isInteger(value) && value > 0)) throw new TypeError(`MemoryChatStore: ${key} must be a positive integer`);
+    }
+  }
+
+  /** Conversations, messages and bytes kept, the byte bound, and messages dropped so far. */
+  stats(): ChatStoreStats {
+    return { conversations: this.#conversations.size, messages: this.#messages, bytes: this.#bytes, maxBytes: this.#maxBytes, dropped: this.#dropped };
+  }
 
   async createConversation(conversation: ChatConversation): Promise<boolean> {
     if (this.#conversations.has(conversation.id)) return false;
     this.#conversations.set(conversation.id, {
       conversation: { ...conversation, participants: [...conversation.participants] },
       messages: [],
+      dropped: 0,
       seqById: new Map(),
       idByClientId: new Map(),
       read: new Map(),
@@ -54,20 +100,49 @@ export class MemoryChatStore implements ChatStore {
     if (!state) return undefined;
     if (draft.clientMessageId !== null) {
       const existingId = state.idByClientId.get(clientKey(draft.senderId, draft.clientMessageId));
-      const existing = existingId === undefined ? undefined : state.messages[state.seqById.get(existingId)! - 1];
+      const existingSeq = existingId === undefined ? undefined : state.seqById.get(existingId);
+      const existing = existingSeq === undefined ? undefined : state.messages[existingSeq - 1 - state.dropped];
       if (existing) return { message: existing, created: false };
     }
-    const message: ChatMessage = { ...draft, seq: state.messages.length + 1 };
+    const message: ChatMessage = { ...draft, seq: state.dropped + state.messages.length + 1 };
     state.messages.push(message);
     state.seqById.set(message.id, message.seq);
     if (draft.clientMessageId !== null) state.idByClientId.set(clientKey(draft.senderId, draft.clientMessageId), message.id);
+    this.#messages++;
+    this.#bytes += sizeOf(message);
+    this.#recent.delete(draft.conversationId);
+    this.#recent.add(draft.conversationId);
     for (const userId of state.conversation.participants) {
       if (userId !== draft.senderId) state.unreadByUser.set(userId, (state.unreadByUser.get(userId) ?? 0) + 1);
     }
     state.read.set(draft.senderId, { messageId: message.id, seq: message.seq, at: message.createdAt });
     state.unreadByUser.set(draft.senderId, 0);
     state.rev++;
+    if (state.messages.length > this.#maxPerConversation) this.#dropOldest(state);
+    this.#enforceBytes(state);
     return { message, created: true };
+  }
+
+  /** Drops the oldest messages of the least recently written conversations until the bytes are within bound (never `current`'s newest message). */
+  #enforceBytes(current: ConversationState): void {
+    for (const id of this.#recent) {
+      if (this.#bytes <= this.#maxBytes) return;
+      const state = this.#conversations.get(id)!;
+      const keep = state === current ? 1 : 0;
+      while (this.#bytes > this.#maxBytes && state.messages.length > keep) this.#dropOldest(state);
+      if (state.messages.length === 0) this.#recent.delete(id);
+    }
+  }
+
+  #dropOldest(state: ConversationState): void {
+    const message = state.messages.shift();
+    if (!message) return;
+    state.dropped++;
+    state.seqById.delete(message.id);
+    if (message.clientMessageId !== null) state.idByClientId.delete(clientKey(message.senderId, message.clientMessageId));
+    this.#messages--;
+    this.#bytes -= sizeOf(message);
+    this.#dropped++;
   }
 
   async readMessages(conversationId: string, limit: number, beforeMessageId?: string): Promise<ChatHistoryPage | undefined> {
@@ -77,7 +152,7 @@ export class MemoryChatStore implements ChatStore {
     if (beforeMessageId !== undefined) {
       const seq = state.seqById.get(beforeMessageId);
       if (seq === undefined) return undefined;
-      end = seq - 1;
+      end = seq - 1 - state.dropped;
     }
     const start = Math.max(0, end - limit);
     return { messages: state.messages.slice(start, end), hasOlder: start > 0 };
@@ -137,9 +212,14 @@ export class MemoryChatStore implements ChatStore {
   /** Messages from others after `readSeq`, scanning back from the newest (unread counts are small). */
   #countUnread(state: ConversationState, userId: string, readSeq: number): number {
     let count = 0;
-    for (let index = state.messages.length - 1; index >= readSeq; index--) {
+    for (let index = state.messages.length - 1; index >= Math.max(0, readSeq - state.dropped); index--) {
       if (state.messages[index]!.senderId !== userId) count++;
     }
     return count;
   }
+}
+
+/** Bytes counted for a kept message: its JSON (as a networked store would keep it) and bookkeeping. */
+function sizeOf(message: ChatMessage): number {
+  return JSON.stringify(message).length + MESSAGE_OVERHEAD_BYTES;
 }

@@ -21,6 +21,17 @@ export interface ChatMarkers {
   delivered: Record<string, ChatMarker>;
 }
 
+/** What an in-process chat store holds (see {@link ChatStore.stats}). */
+export interface ChatStoreStats {
+  conversations: number;
+  messages: number;
+  bytes: number;
+  /** The bound of `bytes`. */
+  maxBytes: number;
+  /** Messages dropped by the bounds so far. */
+  dropped: number;
+}
+
 /**
  * Where the chat feature keeps conversations, messages and markers. Every method is async so
  * a networked store (Redis, SQL) can implement it; the feature never assumes a call completes
@@ -28,6 +39,8 @@ export interface ChatMarkers {
  * on each method (in Redis: one Lua script or MULTI per method).
  */
 export interface ChatStore {
+  /** What a store that keeps messages in this process holds, for /metrics (`MemoryChatStore`); networked stores leave it out. */
+  stats?(): ChatStoreStats;
   /** Stores a new conversation; `false` (nothing changed) when the id is taken. Atomic check-and-set. */
   createConversation(conversation: ChatConversation): Promise<boolean>;
   getConversation(id: string): Promise<ChatConversation | undefined>;
