@@ -196,6 +196,8 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   const pendingUpgrades = new Set<Duplex>();
   // One bucket per user for socket frames and REST requests alike.
   const rateLimiter = new RateLimiter(limits.messagesPerSecond, limits.burst);
+  // New connections per user (upgrades and HTTP transport opens alike).
+  const connectLimiter = new RateLimiter(limits.connectsPerSecond, limits.connectBurst);
   const caps = new ConnectionCaps(limits.maxConnections, limits.maxConnectionsPerIp);
   const clientIp = clientIpResolver(options.trustProxy);
   const startedAt = Date.now();
@@ -313,13 +315,18 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     refuseUpgrade(socket, refusal);
   };
 
-  /** The checks after the token, shared by upgrades and HTTP connections: flood cool-down, per-user cap. */
+  /** The checks after the token, shared by upgrades and HTTP connections: flood cool-down, per-user cap, per-user rate of new connections. */
   const admitUser = (user: AuthUser): Refusal | undefined => {
     const cooling = cooldowns.remainingMs(user.id);
     if (cooling > 0) return { status: 429, code: 'rate_limited', msg: `connection closed for flooding: retry in ${Math.ceil(cooling / 1000)} s` };
     if ((connectionsPerUser.get(user.id) ?? 0) >= limits.maxConnectionsPerUser) {
       logger.warn({ user: user.id }, 'too many connections for user');
       return { status: 429, code: 'rate_limited', msg: 'too many connections for this user' };
+    }
+    const connect = connectLimiter.take(user.id);
+    if (!connect.ok) {
+      metrics.limited('connect');
+      return { status: 429, code: 'rate_limited', msg: `too many new connections for this user: retry in ${connect.retryAfterMs} ms` };
     }
     return undefined;
   };
@@ -422,6 +429,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     peers: () => sessions,
     onSweep: () => {
       rateLimiter.prune();
+      connectLimiter.prune();
       joinLimiter.prune();
       replayBudget.prune();
       actionLimiter.prune();

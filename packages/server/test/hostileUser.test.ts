@@ -201,3 +201,30 @@ describe('room history in memory is bounded', () => {
     expect(await client.next('reset')).toMatchObject({ reason: 'epoch_changed' });
   });
 });
+
+describe('new connections per user are rate limited', () => {
+  it('a user opening and closing connections in a loop is refused past connectBurst (429 rate_limited, before the handshake) while others connect, and gets in again once the rate allows', async () => {
+    const server = await startServer({ limits: { connectsPerSecond: 2, connectBurst: 3 } });
+    const mallory = await token('mallory');
+    let opened = 0;
+    let refusal: { status: number; body: { code: string; msg: string } } | undefined;
+    for (let i = 0; i < 20 && !refusal; i++) {
+      try {
+        refusal = await refused(server.url, protocolsFor(mallory));
+      } catch {
+        opened++; // the upgrade went through (and `refused` closed it)
+      }
+    }
+    expect(opened).toBeGreaterThanOrEqual(3);
+    expect(opened).toBeLessThanOrEqual(4); // the burst, plus at most one refilled token
+    expect(refusal).toMatchObject({ status: 429, body: { code: 'rate_limited', msg: expect.stringMatching(/too many new connections/) } });
+    expect(await metric(server.httpUrl, 'sinyal_rate_limited_total', 'scope="connect"')).toBeGreaterThanOrEqual(1);
+    // Someone else is not affected.
+    const alice = await RawClient.ready(server, 'alice');
+    // Half a second refills one connection (2 per second).
+    await sleep(600);
+    const back = await RawClient.ready(server, 'mallory');
+    back.close();
+    alice.close();
+  });
+});

@@ -12,6 +12,20 @@ export interface Limits {
    */
   maxConnectionsPerUser: number;
   /**
+   * New connections (WebSocket upgrades and HTTP transport connections) a user may open per
+   * second, all nodes' clients of the user counted on each node. One over it is refused with
+   * 429 `rate_limited` before the handshake and the client retries with backoff, so one
+   * signed-in user opening and closing connections in a loop cannot keep a node busy.
+   * @default 5
+   */
+  connectsPerSecond: number;
+  /**
+   * New connections a user may open at once above {@link Limits.connectsPerSecond}: every
+   * tab and device reconnecting after a restart or a network change.
+   * @default 40
+   */
+  connectBurst: number;
+  /**
    * Sustained inbound frames per second per user, shared by all the user's connections.
    * @default 50
    */
@@ -166,6 +180,8 @@ export interface Limits {
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxFrameBytes: 64 * 1024,
   maxConnectionsPerUser: 20,
+  connectsPerSecond: 5,
+  connectBurst: 40,
   messagesPerSecond: 50,
   burst: 100,
   overLimitFrames: 100,

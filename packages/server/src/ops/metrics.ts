@@ -115,7 +115,7 @@ export class ServerMetrics {
     new Counter({ name: 'sinyal_messages_in_total', help: 'Frames received from clients, by frame type (invalid, binary, rate_limited for frames not processed)', labelNames: ['type'], registers, collect: fromCounts(this.inCounts, 'type') });
     new Counter({ name: 'sinyal_messages_out_total', help: 'Frames sent to clients, by frame type', labelNames: ['type'], registers, collect: fromCounts(this.outCounts, 'type') });
     new Counter({ name: 'sinyal_errors_total', help: 'error and nack frames sent to clients, by protocol error code', labelNames: ['code'], registers, collect: fromCounts(this.errorCounts, 'code') });
-    this.rateLimited = new Counter({ name: 'sinyal_rate_limited_total', help: 'Requests refused by a rate limit: scope "user" (socket frames), "action" (per-command limits), "join" (joins per user) or "rest" (REST requests, same per-user bucket as frames)', labelNames: ['scope'], registers });
+    this.rateLimited = new Counter({ name: 'sinyal_rate_limited_total', help: 'Requests refused by a rate limit: scope "user" (socket frames), "action" (per-command limits), "join" (joins per user), "rest" (REST requests, same per-user bucket as frames) or "connect" (new connections per user)', labelNames: ['scope'], registers });
     this.refusals = new Counter({ name: 'sinyal_upgrades_refused_total', help: 'WebSocket upgrades refused before the handshake, by HTTP status', labelNames: ['status'], registers });
     this.disconnects = new Counter({ name: 'sinyal_disconnects_total', help: 'Closed connections by close code: the one the server closed with when it closed, else the peer\'s (1006: vanished without a close frame); unknown codes as "other"', labelNames: ['code'], registers });
     this.commandDuration = new Histogram({
@@ -219,7 +219,7 @@ export class ServerMetrics {
     bump(this.errorCounts, ERROR_CODES.has(code) ? code : 'other');
   }
 
-  limited(scope: 'user' | 'action' | 'join' | 'rest'): void {
+  limited(scope: 'user' | 'action' | 'join' | 'rest' | 'connect'): void {
     this.rateLimited.inc({ scope });
   }
 
