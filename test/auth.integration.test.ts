@@ -4,7 +4,7 @@ import { SignJWT } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createFaultProxy } from '../test-utils/faultProxy';
-import { connect, SECRET, sleep, startServer, until } from '../test-utils/harness';
+import { connect, record, SECRET, sleep, startServer, until } from '../test-utils/harness';
 import { rawClient } from '../test-utils/rawClient';
 
 const cleanups: Array<() => unknown> = [];
@@ -87,6 +87,27 @@ describe('a refused Origin ends in failed in Node as in browsers', () => {
     const good = connect(url, 'x', { WebSocket: withOrigin('https://app.example') as never });
     cleanups.push(() => good.close());
     await until(() => good.state === 'open');
+  });
+});
+
+describe('the per-user rate of new connections', () => {
+  it('tabs of one user opened at once past connectBurst are refused 429, retry with backoff and all get in; a command sent meanwhile arrives once', async () => {
+    const s = await startServer({ limits: { connectsPerSecond: 2, connectBurst: 2 } });
+    cleanups.push(() => s.close());
+    const tabs = Array.from({ length: 4 }, () => connect(s.url, 'many-tabs'));
+    for (const tab of tabs) cleanups.push(() => tab.close());
+    const last = tabs[3]!;
+    const seen = record(tabs[0]!, 'demo:tabs');
+    const lastRoom = last.room('demo:tabs');
+    lastRoom.on('demo:message', () => {}); // a room with a listener is joined (and published to) once connected
+    const sent = lastRoom.publish('demo:message', { from: 'last', n: 1 });
+    await until(() => tabs.every((tab) => tab.state === 'open'), 15_000);
+    await sent.done;
+    await until(() => seen.items.length === 1);
+    await sleep(100);
+    expect(seen.items).toEqual([{ from: 'last', n: 1, seq: 1 }]);
+    const refused = (await (await fetch(`${s.httpUrl}/metrics`)).text()).match(/^sinyal_rate_limited_total\{scope="connect"\} (\d+)/m);
+    expect(Number(refused?.[1])).toBeGreaterThanOrEqual(1); // at least one tab was refused and came back
   });
 });
 
