@@ -13,7 +13,7 @@ export interface Limits {
   maxConnectionsPerUser: number;
   /**
    * New connections (WebSocket upgrades and HTTP transport connections) a user may open per
-   * second, all nodes' clients of the user counted on each node. One over it is refused with
+   * second on this node (each node counts its own). One over it is refused with
    * 429 `rate_limited` before the handshake and the client retries with backoff, so one
    * signed-in user opening and closing connections in a loop cannot keep a node busy.
    * @default 5

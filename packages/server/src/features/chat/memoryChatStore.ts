@@ -5,6 +5,8 @@ interface ConversationState {
   conversation: ChatConversation;
   /** The messages kept, oldest first: index = seq − 1 − `dropped`. */
   messages: ChatMessage[];
+  /** The bytes counted for each kept message (same index), as they were when it was stored. */
+  sizes: number[];
   /** Messages dropped from the front by the bounds (the first kept has seq `dropped + 1`). */
   dropped: number;
   seqById: Map<string, number>;
@@ -32,7 +34,6 @@ export interface MemoryChatStoreOptions {
    */
   maxBytes?: number;
 }
-
 
 /**
  * The default {@link ChatStore}: everything in this process's memory (tests, examples, one
@@ -75,6 +76,7 @@ export class MemoryChatStore implements ChatStore {
     this.#conversations.set(conversation.id, {
       conversation: { ...conversation, participants: [...conversation.participants] },
       messages: [],
+      sizes: [],
       dropped: 0,
       seqById: new Map(),
       idByClientId: new Map(),
@@ -108,8 +110,10 @@ export class MemoryChatStore implements ChatStore {
     state.messages.push(message);
     state.seqById.set(message.id, message.seq);
     if (draft.clientMessageId !== null) state.idByClientId.set(clientKey(draft.senderId, draft.clientMessageId), message.id);
+    const size = sizeOf(message);
+    state.sizes.push(size);
     this.#messages++;
-    this.#bytes += sizeOf(message);
+    this.#bytes += size;
     this.#recent.delete(draft.conversationId);
     this.#recent.add(draft.conversationId);
     for (const userId of state.conversation.participants) {
@@ -137,11 +141,12 @@ export class MemoryChatStore implements ChatStore {
   #dropOldest(state: ConversationState): void {
     const message = state.messages.shift();
     if (!message) return;
+    const size = state.sizes.shift()!;
     state.dropped++;
     state.seqById.delete(message.id);
     if (message.clientMessageId !== null) state.idByClientId.delete(clientKey(message.senderId, message.clientMessageId));
     this.#messages--;
-    this.#bytes -= sizeOf(message);
+    this.#bytes -= size;
     this.#dropped++;
   }
 
