@@ -1,12 +1,13 @@
-// One node, default limits, under attack by four hostile signed-in users for 30 s (run from
+// One node, default limits, under attack by five hostile signed-in users for 30 s (run from
 // a process of their own: floods of 16 KB frames over the rate limit, dedupe-heavy commands,
-// room churn, replay joins) while 20 normal users chat beside them. What must hold:
+// room churn, replay joins, connection churn) while 20 normal users chat beside them. What must hold:
 // - the server's heap grows less than 64 MB (history bounded at 16 MiB here; remembered
 //   command outcomes by the default 512 KiB per user);
 // - normal users are not harmed: none is disconnected or refused, and nothing they sent is
 //   lost or duplicated (their delivery latency is recorded in test-output/, not asserted:
 //   a timing bound fails on a busy machine for reasons that are not the server's);
-// - the hostile users were cut off (1008) and refused (rate_limited), not served.
+// - the hostile users were cut off (1008) and refused (rate_limited), not served; the
+//   connection churner got no more connections than its burst and connection rate allow.
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +37,8 @@ interface HostileStats {
   closes: Record<string, number>;
   rateLimited: number;
   answers: number;
+  churnOpened: number;
+  churnRefused: number;
 }
 
 /** Runs test/chaos/hostileClients.ts in a child process against `server` for ATTACK_MS. */
@@ -152,6 +155,10 @@ describe('hostile users beside normal users (one node, default limits)', () => {
     // The attackers were refused and cut off, and the bounds held.
     expect(hostile.rateLimited).toBeGreaterThan(100);
     expect(hostile.closes['1008'] ?? 0).toBeGreaterThan(0);
+    // The connection churner got its burst and then the connection rate, and was refused the rest.
+    expect(hostile.churnOpened).toBeLessThanOrEqual(40 + 5 * Math.ceil(ATTACK_MS / 1000) + 5);
+    expect(hostile.churnRefused).toBeGreaterThan(hostile.churnOpened);
+    expect(await metric(server, 'sinyal_rate_limited_total', 'scope="connect"')).toBeGreaterThan(0);
     expect(await metric(server, 'sinyal_history_bytes')).toBeLessThanOrEqual(HISTORY_BYTES);
     expect(await metric(server, 'sinyal_dedupe_bytes')).toBeLessThanOrEqual(NORMAL_USERS * 512 * 1024 + 4 * 512 * 1024);
     expect((await fetch(`${server.httpUrl}/health`)).status).toBe(200);

@@ -1,4 +1,4 @@
-// Four hostile signed-in users, run in a process of their own (so their sending does not
+// Five hostile signed-in users, run in a process of their own (so their sending does not
 // share an event loop with the server under test): started by hostile.test.ts through
 // bundleForNode. Configured through the environment: SINYAL_URL, SINYAL_SECRET,
 // HOSTILE_MS (how long to attack), HOSTILE_CONVERSATION (a chat conversation the
@@ -14,7 +14,7 @@ const conversationId = process.env.HOSTILE_CONVERSATION!;
 const replayRoom = process.env.HOSTILE_REPLAY_ROOM!;
 const endAt = Date.now() + durationMs;
 
-const stats = { connections: 0, framesSent: 0, closes: {} as Record<string, number>, rateLimited: 0, answers: 0 };
+const stats = { connections: 0, framesSent: 0, closes: {} as Record<string, number>, rateLimited: 0, answers: 0, churnOpened: 0, churnRefused: 0 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const running = () => Date.now() < endAt;
 
@@ -116,6 +116,30 @@ const replayer = loop(
   },
 );
 
-await Promise.all([flooder, deduper, churner, replayer]);
+// 5. Connection churn: open, hello, close, in 8 loops at once, forever (each costs the
+//    server a token check, a handshake and a session; refused past the user's connection rate).
+const churnToken = await createDevToken(secret, 'h-connect');
+const connectChurn = Array.from({ length: 8 }, async () => {
+  while (running()) {
+    await new Promise<void>((resolve) => {
+      const ws = new WebSocket(url, ['sinyal.v1', `sinyal.bearer.${Buffer.from(churnToken).toString('base64url')}`]);
+      ws.on('open', () => {
+        stats.churnOpened++;
+        ws.send(JSON.stringify({ t: 'hello', v: 1 }));
+        ws.close();
+      });
+      ws.on('unexpected-response', (_req, res) => {
+        if (res.statusCode === 429) stats.churnRefused++;
+        res.resume();
+        resolve();
+      });
+      ws.on('error', () => resolve());
+      ws.on('close', () => resolve());
+    });
+    await sleep(2); // see loop(): the attacker's own CPU is not what is measured
+  }
+});
+
+await Promise.all([flooder, deduper, churner, replayer, ...connectChurn]);
 process.stdout.write(`${JSON.stringify(stats)}\n`);
 process.exit(0);
