@@ -16,13 +16,13 @@ export interface Limits {
    * second on this node (each node counts its own). One over it is refused with
    * 429 `rate_limited` before the handshake and the client retries with backoff, so one
    * signed-in user opening and closing connections in a loop cannot keep a node busy.
-   * @default 5
+   * @default 10
    */
   connectsPerSecond: number;
   /**
    * New connections a user may open at once above {@link Limits.connectsPerSecond}: every
-   * tab and device reconnecting after a restart or a network change.
-   * @default 40
+   * tab and device reconnecting after a restart or a network change, more than once.
+   * @default 60
    */
   connectBurst: number;
   /**
@@ -180,8 +180,8 @@ export interface Limits {
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxFrameBytes: 64 * 1024,
   maxConnectionsPerUser: 20,
-  connectsPerSecond: 5,
-  connectBurst: 40,
+  connectsPerSecond: 10,
+  connectBurst: 60,
   messagesPerSecond: 50,
   burst: 100,
   overLimitFrames: 100,
