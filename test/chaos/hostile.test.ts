@@ -65,7 +65,7 @@ async function metric(server: SinyalServer, name: string, labels = ''): Promise<
 }
 
 describe('hostile users beside normal users (one node, default limits)', () => {
-  it(`4 hostile users for ${ATTACK_MS / 1000} s: bounded heap, normal users never cut off, refused or losing a message`, async () => {
+  it(`5 hostile users for ${ATTACK_MS / 1000} s: bounded heap, normal users never cut off, refused or losing a message`, async () => {
     const chatStore = new MemoryChatStore();
     const server = await createServer({
       port: 0,
