@@ -18,10 +18,12 @@ const stats = { connections: 0, framesSent: 0, closes: {} as Record<string, numb
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const running = () => Date.now() < endAt;
 
+/** The subprotocols that carry `token` on an upgrade. */
+const protocolsFor = (token: string) => ['sinyal.v1', `sinyal.bearer.${Buffer.from(token).toString('base64url')}`];
+
 /** Opens a connection for `user`, says hello, and resolves once `welcome` arrived (or it closed). */
 async function open(user: string, onFrame: (frame: { t: string; code?: string; [k: string]: unknown }, ws: WebSocket) => void): Promise<WebSocket> {
-  const token = await createDevToken(secret, user);
-  const ws = new WebSocket(url, ['sinyal.v1', `sinyal.bearer.${Buffer.from(token).toString('base64url')}`]);
+  const ws = new WebSocket(url, protocolsFor(await createDevToken(secret, user)));
   stats.connections++;
   ws.on('error', () => {});
   ws.on('close', (code) => (stats.closes[code] = (stats.closes[code] ?? 0) + 1));
@@ -118,11 +120,11 @@ const replayer = loop(
 
 // 5. Connection churn: open, hello, close, in 8 loops at once, forever (each costs the
 //    server a token check, a handshake and a session; refused past the user's connection rate).
-const churnToken = await createDevToken(secret, 'h-connect');
+const churnProtocols = protocolsFor(await createDevToken(secret, 'h-connect'));
 const connectChurn = Array.from({ length: 8 }, async () => {
   while (running()) {
     await new Promise<void>((resolve) => {
-      const ws = new WebSocket(url, ['sinyal.v1', `sinyal.bearer.${Buffer.from(churnToken).toString('base64url')}`]);
+      const ws = new WebSocket(url, churnProtocols);
       ws.on('open', () => {
         stats.churnOpened++;
         ws.send(JSON.stringify({ t: 'hello', v: 1 }));

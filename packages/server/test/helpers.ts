@@ -141,6 +141,14 @@ export async function waitFor(check: () => boolean, timeoutMs = 2000): Promise<v
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Reads one sample of a Prometheus metric (first line matching the name and labels). */
+export async function metric(httpUrl: string, name: string, labels = ''): Promise<number> {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `));
+  if (!line) throw new Error(`metric ${name}{${labels}} not found`);
+  return Number(line.split(' ').pop());
+}
+
 /**
  * Runs the traffic whose logs must never show a token or a payload: a refused expired
  * token, a good one, a publish, a failing handler, a refused command and a broken frame,

@@ -2,15 +2,7 @@
 // guards against (a hostile client over a real socket), and failed on the code before the fix.
 import { describe, expect, it } from 'vitest';
 import { MemoryStore, type CommandOutcome } from '../src';
-import { protocolsFor, RawClient, refused, sleep, startServer, token, waitFor } from './helpers';
-
-/** Reads one sample of a Prometheus metric (first line matching the name and labels). */
-async function metric(httpUrl: string, name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `));
-  if (!line) throw new Error(`metric ${name}{${labels}} not found`);
-  return Number(line.split(' ').pop());
-}
+import { metric, protocolsFor, RawClient, refused, sleep, startServer, token, waitFor } from './helpers';
 
 describe('rate limit is decided on the parsed frame', () => {
   it('frames that merely contain a nested {"t":"leave"} are limited like any other', async () => {

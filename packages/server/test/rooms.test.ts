@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EventFrame, ServerFrame } from '@sinyal/protocol';
 import { MemoryStore, SinyalServerError, type StoredEvent, type StreamHead } from '../src';
-import { RawClient, sleep, startServer, waitFor } from './helpers';
+import { metric, RawClient, sleep, startServer, waitFor } from './helpers';
 
 const demoRooms = { demo: { publish: ['demo:msg'] } };
 
@@ -356,21 +356,24 @@ describe('live events held back during a join are bounded', () => {
       return head;
     }
   }
-  const heldBytes = async (server: { httpUrl: string }): Promise<number> => {
-    const text = await (await fetch(`${server.httpUrl}/metrics`)).text();
-    return Number(/^sinyal_join_held_bytes (\d+)/m.exec(text)?.[1]);
-  };
+  const heldBytes = (server: { httpUrl: string }) => metric(server.httpUrl, 'sinyal_join_held_bytes');
   const payload = 'x'.repeat(1000);
 
-  it('under the bound: held while the store is read, delivered once after, and the gauge back to 0', async () => {
-    const store = new GatedStore();
-    const server = await startServer({ store, rooms: demoRooms, limits: { maxBufferedBytes: 64 * 1024 } });
+  /** Bob joins `demo:busy` while the store waits, and `n` events of 1 KB are published meanwhile; `open` lets the store answer. */
+  async function joinDuringEvents(store: GatedStore, server: Awaited<ReturnType<typeof startServer>>, n: number): Promise<{ bob: RawClient; open: () => void }> {
     let open!: () => void;
     store.gate = new Promise<void>((resolve) => (open = resolve));
     const bob = await RawClient.ready(server, 'bob');
     bob.send({ t: 'join', id: 'j', room: 'demo:busy' });
     await waitFor(() => store.reading);
-    for (let i = 0; i < 10; i++) await server.publish('demo:busy', 'demo:msg', { i, payload });
+    for (let i = 0; i < n; i++) await server.publish('demo:busy', 'demo:msg', { i, payload });
+    return { bob, open };
+  }
+
+  it('under the bound: held while the store is read, delivered once after, and the gauge back to 0', async () => {
+    const store = new GatedStore();
+    const server = await startServer({ store, rooms: demoRooms, limits: { maxBufferedBytes: 64 * 1024 } });
+    const { bob, open } = await joinDuringEvents(store, server, 10);
     expect(await heldBytes(server)).toBeGreaterThan(10 * 1000);
     open();
     expect(await bob.next('joined')).toMatchObject({ resumed: false, seq: 0 });
@@ -387,12 +390,7 @@ describe('live events held back during a join are bounded', () => {
     const alice = await RawClient.ready(server, 'alice');
     alice.send({ t: 'join', id: 'j', room: 'demo:busy' });
     await alice.next('joined');
-    let open!: () => void;
-    store.gate = new Promise<void>((resolve) => (open = resolve));
-    const bob = await RawClient.ready(server, 'bob');
-    bob.send({ t: 'join', id: 'j', room: 'demo:busy' });
-    await waitFor(() => store.reading);
-    for (let i = 0; i < 40; i++) await server.publish('demo:busy', 'demo:msg', { i, payload });
+    const { bob, open } = await joinDuringEvents(store, server, 40);
     expect((await bob.closed).code).toBe(4009);
     expect(await heldBytes(server)).toBe(0);
     open();

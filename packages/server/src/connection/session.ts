@@ -223,10 +223,13 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
    */
   holding(deltaBytes: number): void {
     this.heldBytes += deltaBytes;
-    if (deltaBytes > 0 && this.heldBytes > this.ctx.limits.maxBufferedBytes && !this.closing) {
-      this.ctx.logger.warn({ sid: this.id, user: this.user.id, held: this.heldBytes }, 'dropping slow consumer: events held during a join over the limit');
-      this.close(CloseCodes.SLOW_CONSUMER, 'slow consumer');
-    }
+    if (deltaBytes > 0 && this.heldBytes > this.ctx.limits.maxBufferedBytes && !this.closing) this.dropSlowConsumer({ held: this.heldBytes });
+  }
+
+  /** Closes a connection that cannot take its frames in time (4009); the client resumes from its last seq. */
+  private dropSlowConsumer(bytes: { buffered: number } | { held: number }): void {
+    this.ctx.logger.warn({ sid: this.id, user: this.user.id, ...bytes }, 'dropping slow consumer');
+    this.close(CloseCodes.SLOW_CONSUMER, 'slow consumer');
   }
 
   /** Whether a frame may be written now; drops a slow consumer (and answers false). */
@@ -235,8 +238,7 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
     // Bytes the flush scheduler is only holding back for now are not a sign of a slow consumer.
     const buffered = this.ws.bufferedAmount - (this.out ? this.out.heldBytes : 0);
     if (buffered > this.ctx.limits.maxBufferedBytes) {
-      this.ctx.logger.warn({ sid: this.id, user: this.user.id, buffered }, 'dropping slow consumer');
-      this.close(CloseCodes.SLOW_CONSUMER, 'slow consumer');
+      this.dropSlowConsumer({ buffered });
       return false;
     }
     return true;

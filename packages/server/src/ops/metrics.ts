@@ -251,7 +251,8 @@ export class ServerMetrics {
   }
 }
 
-function gauge(registers: Registry[], name: string, help: string, read: () => number): void {
+/** A gauge whose value is read at every scrape. */
+export function gauge(registers: Registry[], name: string, help: string, read: () => number): void {
   new Gauge({
     name,
     help,

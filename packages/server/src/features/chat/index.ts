@@ -1,5 +1,5 @@
 import type { ChatConversation, ChatCreateConversation } from '@sinyal/protocol/schema';
-import { Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import type { Feature } from '../../api/feature';
 import type { SinyalServer } from '../../api/server';
 import { chatCommands } from './commands';
@@ -12,6 +12,7 @@ import { chatRoutes } from './routes';
 import type { ChatStore, ChatStoreStats } from './store';
 import { TypingTracker } from './typingTracker';
 import { requireServerOnSameRedis } from '../../redis/roomEventsRedisStore';
+import { gauge } from '../../ops/metrics';
 
 export { MemoryChatStore, type MemoryChatStoreOptions } from './memoryChatStore';
 export { RedisChatStore } from './redisChatStore';
@@ -93,20 +94,12 @@ export function chatFeature(options: Partial<ChatFeatureOptions> = {}): ChatFeat
  */
 function registerChatStoreMetrics(registry: Registry, stats: () => ChatStoreStats): void {
   if (registry.getSingleMetric('sinyal_chat_messages')) return;
-  const gauge = (name: string, help: string, read: (s: ChatStoreStats) => number) =>
-    new Gauge({
-      name,
-      help,
-      registers: [registry],
-      collect() {
-        this.set(read(stats()));
-      },
-    });
-  gauge('sinyal_chat_conversations', 'Chat conversations this process keeps (in-memory chat store)', (s) => s.conversations);
-  gauge('sinyal_chat_messages', 'Chat messages this process keeps (in-memory chat store)', (s) => s.messages);
-  gauge('sinyal_chat_bytes', 'Bytes of chat messages this process keeps (JSON + bookkeeping)', (s) => s.bytes);
-  gauge('sinyal_chat_bytes_max', 'Bound of sinyal_chat_bytes (MemoryChatStore maxBytes): past it the oldest messages of the conversations least recently written to are dropped', (s) => s.maxBytes);
-  gauge('sinyal_chat_dropped_messages', 'Chat messages the in-memory chat store has dropped so far to keep within its bounds (per conversation and in bytes)', (s) => s.dropped);
+  const registers = [registry];
+  gauge(registers, 'sinyal_chat_conversations', 'Chat conversations this process keeps (in-memory chat store)', () => stats().conversations);
+  gauge(registers, 'sinyal_chat_messages', 'Chat messages this process keeps (in-memory chat store)', () => stats().messages);
+  gauge(registers, 'sinyal_chat_bytes', 'Bytes of chat messages this process keeps (JSON + bookkeeping)', () => stats().bytes);
+  gauge(registers, 'sinyal_chat_bytes_max', 'Bound of sinyal_chat_bytes (MemoryChatStore maxBytes): past it the oldest messages of the conversations least recently written to are dropped', () => stats().maxBytes);
+  gauge(registers, 'sinyal_chat_dropped_messages', 'Chat messages the in-memory chat store has dropped so far to keep within its bounds (per conversation and in bytes)', () => stats().dropped);
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
