@@ -4,7 +4,7 @@
 import type { SinyalServer } from '@sinyal/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { auctionFeature, type AuctionFeatureOptions } from '../packages/server/src/features/auction';
-import { SECRET, startServer } from '../test-utils/harness';
+import { metric, SECRET, startServer } from '../test-utils/harness';
 import { rawClient, type RawClient, type RawFrame } from '../test-utils/rawClient';
 
 const cleanups: Array<() => unknown> = [];
@@ -36,12 +36,6 @@ async function bids(c: RawClient, data: unknown[]): Promise<RawFrame[]> {
   return Promise.all(ids.map((id) => c.next((f) => f.id === id && (f.t === 'ack' || f.t === 'nack'))));
 }
 
-async function metric(s: SinyalServer, line: RegExp): Promise<number> {
-  const text = await (await fetch(`${s.httpUrl}/metrics`)).text();
-  const match = text.split('\n').find((l) => line.test(l));
-  return match ? Number(match.split(' ').pop()) : 0;
-}
-
 /** 200 attempts: too low, fractional, malformed (an amount as text), and one with a missing amount. */
 const junk = Array.from({ length: 200 }, (_, i) =>
   i % 4 === 0 ? { auctionId: 'villa', amount: 1 } : i % 4 === 1 ? { auctionId: 'villa', amount: 1.5 } : i % 4 === 2 ? { auctionId: 'villa', amount: 'lots' } : { auctionId: 'villa' },
@@ -54,7 +48,7 @@ describe('auction audit trail', () => {
     const answers = await bids(mallory, [...junk, { auctionId: 'villa', amount: 5000 }]);
     expect(answers.every((a) => a.t === 'nack' && a.code === 'forbidden')).toBe(true);
     expect(await feature.store.audit('villa')).toEqual([]);
-    expect(await metric(s, /^sinyal_auction_audit_dropped_total\{reason="forbidden"\}/)).toBe(201);
+    expect(await metric(s.httpUrl, 'sinyal_auction_audit_dropped_total', 'reason="forbidden"')).toBe(201);
   });
 
   it("a bidder's flood of refused attempts is held to the bid rate limit: only maxBids per window are written", async () => {
@@ -65,7 +59,7 @@ describe('auction audit trail', () => {
     expect(limited).toHaveLength(195);
     expect(limited[0]!.retryAfterMs).toBeGreaterThan(0);
     expect(await feature.store.audit('villa')).toHaveLength(5);
-    expect(await metric(s, /^sinyal_auction_audit_dropped_total\{reason="rate_limited"\}/)).toBe(195);
+    expect(await metric(s.httpUrl, 'sinyal_auction_audit_dropped_total', 'reason="rate_limited"')).toBe(195);
     // An honest bidder is not affected by the flood.
     const ann = await client(s, 'ann');
     expect((await bids(ann, [{ auctionId: 'villa', amount: 1000 }]))[0]).toMatchObject({ t: 'ack', data: { accepted: true } });
@@ -82,7 +76,7 @@ describe('auction audit trail', () => {
     const state = await feature.getAuction('villa');
     expect(state).toMatchObject({ bidCount: 50, currentPrice: 5900 });
     expect((await feature.store.get('villa', 1000))!.recentBids).toHaveLength(50);
-    expect(await metric(s, /^sinyal_auction_audit_dropped_total\{reason="trimmed"\}/)).toBe(30);
-    expect(await metric(s, /^sinyal_auction_audit_limit /)).toBe(20);
+    expect(await metric(s.httpUrl, 'sinyal_auction_audit_dropped_total', 'reason="trimmed"')).toBe(30);
+    expect(await metric(s.httpUrl, 'sinyal_auction_audit_limit')).toBe(20);
   });
 });

@@ -8,7 +8,7 @@ import type { SinyalServer } from '@sinyal/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { createFaultProxy, type FaultProxy } from '../test-utils/faultProxy';
-import { connect, record, sleep, startServer, until, type TestEvents } from '../test-utils/harness';
+import { connect, metric, record, sleep, startServer, until, type TestEvents } from '../test-utils/harness';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -29,12 +29,6 @@ function client(url: string, user: string, options: Partial<ClientOptions>): Sin
   return c;
 }
 
-async function metric(s: SinyalServer, name: string): Promise<number> {
-  const text = await (await fetch(`${s.httpUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.split(' ')[1]) : Number.NaN;
-}
-
 describe('HTTP transport only', () => {
   for (const longPoll of [false, true]) {
     it(`${longPoll ? 'long-poll' : 'stream'}: connects, joins, receives, publishes and gets acks`, async () => {
@@ -43,7 +37,7 @@ describe('HTTP transport only', () => {
       const c = client(url, 'alice', { transports: httpTransport({ longPoll }) });
       const rec = record(c, 'demo:http');
       await until(() => c.state === 'open' && rec.room.getSnapshot().status === 'joined');
-      expect(await metric(s, 'sinyal_http_connections')).toBe(1);
+      expect(await metric(s.httpUrl, 'sinyal_http_connections')).toBe(1);
       expect(s.connections()).toBe(1);
       await s.publish('demo:http', 'demo:message', { from: 'server', n: 1 });
       const sent = rec.room.publish('demo:message', { from: 'alice', n: 2 });
@@ -92,7 +86,7 @@ describe('fallback: WebSocket first, HTTP when upgrades fail, back when they wor
     const rec = record(c, 'demo:switch');
     await until(() => c.state === 'open' && rec.room.getSnapshot().status === 'joined');
     expect(proxy.upgradesRefused()).toBe(2);
-    expect(await metric(s, 'sinyal_http_connections')).toBe(1);
+    expect(await metric(s.httpUrl, 'sinyal_http_connections')).toBe(1);
 
     let n = 0;
     const publishing = (async () => {
@@ -104,7 +98,7 @@ describe('fallback: WebSocket first, HTTP when upgrades fail, back when they wor
     await until(() => rec.items.length >= 20);
     proxy.refuseUpgrades(false);
     // The background probe gets through: the client moves back to WebSocket.
-    await vi.waitFor(async () => expect((await metric(s, 'sinyal_http_connections')) === 0 && c.state === 'open').toBe(true), { timeout: 10_000, interval: 50 });
+    await vi.waitFor(async () => expect((await metric(s.httpUrl, 'sinyal_http_connections')) === 0 && c.state === 'open').toBe(true), { timeout: 10_000, interval: 50 });
     await publishing;
     await until(() => rec.items.length >= 200);
     await sleep(100);
@@ -122,7 +116,7 @@ describe('fallback: WebSocket first, HTTP when upgrades fail, back when they wor
     const c = client(url, 'alice', { transports: httpFallback() });
     await until(() => c.state === 'open');
     expect(proxy.accepted()).toBeGreaterThan(0);
-    expect(await metric(s, 'sinyal_http_connections')).toBe(1);
+    expect(await metric(s.httpUrl, 'sinyal_http_connections')).toBe(1);
   });
 });
 

@@ -4,7 +4,7 @@
 import net from 'node:net';
 import { createDevToken, type SinyalServer } from '@sinyal/server';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SECRET, sleep, startServer, until } from '../test-utils/harness';
+import { metric, SECRET, sleep, startServer, until } from '../test-utils/harness';
 import { encodeFrame, rawConnect, sinyalProtocols, upgradeRequest, type RawSocket } from '../test-utils/wsFrames';
 
 const cleanups: Array<() => unknown> = [];
@@ -34,12 +34,6 @@ function request(method: string, path: string, headers: Record<string, string>, 
   return `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n${Object.entries(headers)
     .map(([k, v]) => `${k}: ${v}\r\n`)
     .join('')}\r\n${body}`;
-}
-
-async function metric(s: SinyalServer, line: RegExp): Promise<number> {
-  const text = await (await fetch(`${s.httpUrl}/metrics`)).text();
-  const match = text.split('\n').find((l) => line.test(l));
-  return match ? Number(match.split(' ').pop()) : 0;
 }
 
 const upgradeWith = async (s: SinyalServer, user: string, extraHeaders: Array<[string, string]> = []) =>
@@ -154,7 +148,7 @@ describe('connection caps', () => {
     expect(over.status).toBe(429);
     expect(JSON.parse(over.bodyText())).toEqual({ code: 'rate_limited', msg: 'too many connections from this address' });
     expect(verified).toBe(3); // the refused one was never verified
-    expect(await metric(s, /^sinyal_upgrades_refused_total\{status="429"\}/)).toBe(1);
+    expect(await metric(s.httpUrl, 'sinyal_upgrades_refused_total', 'status="429"')).toBe(1);
 
     // A connection closing frees its slot.
     a.destroy();
@@ -195,8 +189,8 @@ describe('connection caps', () => {
     const rest = track(await rawConnect(s.port, request('GET', '/api/whatever', {})));
     expect(rest.status).toBe(503);
     expect((await fetch(`${s.httpUrl}/health`)).status).toBe(200);
-    expect(await metric(s, /^sinyal_upgrades_refused_total\{status="503"\}/)).toBe(1);
-    expect(await metric(s, /^sinyal_sockets_limit /)).toBe(4);
+    expect(await metric(s.httpUrl, 'sinyal_upgrades_refused_total', 'status="503"')).toBe(1);
+    expect(await metric(s.httpUrl, 'sinyal_sockets_limit')).toBe(4);
     for (const r of open) r.destroy();
     await until(() => s.connections() === 0);
     await sleep(50);

@@ -1,10 +1,10 @@
 // REST as a hostile signed-in user would use it, over real HTTP on 127.0.0.1: a request flood
 // (REST shares the user's rate limit with their socket frames), and wishlist / viewing
 // counters for property ids that do not exist.
-import { createDevToken, createServer, platformFeatures, type SinyalServer } from '@sinyal/server';
+import { createDevToken, createServer, platformFeatures } from '@sinyal/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MemoryPresenceStore, presenceFeature } from '../packages/server/src/features/presence';
-import { SECRET, startServer } from '../test-utils/harness';
+import { metric, SECRET, startServer } from '../test-utils/harness';
 
 const PUBLISH_SECRET = 'rest-limits-publish-secret-0123456789';
 const cleanups: Array<() => unknown> = [];
@@ -15,12 +15,6 @@ afterEach(async () => {
 async function get(url: string, token: string) {
   const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Record<string, unknown> };
-}
-
-async function metric(s: SinyalServer, line: RegExp): Promise<number> {
-  const text = await (await fetch(`${s.httpUrl}/metrics`)).text();
-  const match = text.split('\n').find((l) => line.test(l));
-  return match ? Number(match.split(' ').pop()) : 0;
 }
 
 describe('REST rate limit', () => {
@@ -39,7 +33,7 @@ describe('REST rate limit', () => {
     expect(limited.body).toMatchObject({ code: 'rate_limited', msg: 'too many requests' });
     expect(limited.body.retryAfterMs).toBeGreaterThan(0);
     expect(Number(limited.retryAfter)).toBeGreaterThanOrEqual(1);
-    expect(await metric(s, /^sinyal_rate_limited_total\{scope="rest"\}/)).toBe(statuses.filter((st) => st === 429).length);
+    expect(await metric(s.httpUrl, 'sinyal_rate_limited_total', 'scope="rest"')).toBe(statuses.filter((st) => st === 429).length);
 
     // Alice has her own bucket; the publisher's routes are not user-limited.
     expect((await get(`${s.httpUrl}/api/watchlist`, alice)).status).toBe(200);

@@ -246,6 +246,9 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     idleMs: limits.heartbeatTimeoutMs,
     // Several nodes: a POST that reaches a node not holding its connection goes through the fan-out.
     ...(store.createFanout ? { forward: (message) => fanout.publishControl(message) } : {}),
+    // A client has one poll and one frame batch in flight per connection.
+    forwardLimits: { perSecond: limits.httpForwardsPerSecond, burst: limits.httpForwardBurst, maxHeldPerUser: 2 * limits.maxConnectionsPerUser },
+    onLimited: () => metrics.limited('http'),
   });
 
   const wss = new WebSocketServer({
@@ -430,6 +433,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     onSweep: () => {
       rateLimiter.prune();
       connectLimiter.prune();
+      httpTransport.prune();
       joinLimiter.prune();
       replayBudget.prune();
       actionLimiter.prune();

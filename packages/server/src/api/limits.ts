@@ -26,6 +26,23 @@ export interface Limits {
    */
   connectBurst: number;
   /**
+   * HTTP transport requests (polls, frame batches, closes) per second a user may have this
+   * node pass to the node holding their connection (several nodes, no sticky sessions; each
+   * forwarded request is a message every node reads). One over it waits for its turn instead
+   * of being refused, so a long-polling client in a busy room gets more frames per poll, not
+   * an error; a user has at most 2 × {@link Limits.maxConnectionsPerUser} such requests
+   * waiting or held on a node (a client has one poll and one batch in flight per connection),
+   * and one more is refused with 429 `rate_limited`.
+   * @default 100
+   */
+  httpForwardsPerSecond: number;
+  /**
+   * Forwarded HTTP transport requests a user may make at once above
+   * {@link Limits.httpForwardsPerSecond} before they wait for their turn.
+   * @default 200
+   */
+  httpForwardBurst: number;
+  /**
    * Sustained inbound frames per second per user, shared by all the user's connections.
    * @default 50
    */
@@ -182,6 +199,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxConnectionsPerUser: 20,
   connectsPerSecond: 10,
   connectBurst: 60,
+  httpForwardsPerSecond: 100,
+  httpForwardBurst: 200,
   messagesPerSecond: 50,
   burst: 100,
   overLimitFrames: 100,

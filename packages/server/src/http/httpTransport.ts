@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AuthUser } from '../auth/authenticator';
 import type { ControlMessage } from '../store/types';
 import { HttpSocket, responseSink, type PollSink } from '../wire/httpSocket';
+import { ForwardPacer, type ForwardPacerLimits } from './forwardPacer';
 import { readBody } from './readBody';
 import { sendJson, type Refusal } from './requestListener';
 
@@ -35,6 +36,13 @@ export interface HttpTransportDeps {
    * Without it (one node) such a request is answered 404.
    */
   forward?: (message: HttpControlMessage) => Promise<void>;
+  /**
+   * Pace of the requests passed on through `forward`, per user (see {@link ForwardPacer});
+   * a request waits for its turn at most the poll wait.
+   */
+  forwardLimits: Omit<ForwardPacerLimits, 'maxWaitMs'>;
+  /** Told when a forwarded request is refused by its pace (for /metrics). */
+  onLimited?: () => void;
 }
 
 /** The HTTP transport's routes and its connections. */
@@ -43,8 +51,14 @@ export interface HttpTransport {
   handle(req: IncomingMessage, res: ServerResponse, action: string, query: URLSearchParams, cors: Record<string, string>): void;
   /** A request forwarded by another node: taken if this node holds its connection (for that user). */
   deliver(message: HttpControlMessage): void;
-  /** Open HTTP connections, the downstream bytes they queue, and requests passed to other nodes so far (for /metrics). */
-  stats(): { connections: number; queuedBytes: number; forwarded: number };
+  /** Periodic housekeeping: forgets the pace of users who have not forwarded for a while. */
+  prune(): void;
+  /**
+   * Open HTTP connections, the downstream bytes they queue, requests passed to other nodes
+   * so far, those waiting for their turn or held (a forwarded poll until answered) now with
+   * their bound per user, and how many so far waited for their turn (for /metrics).
+   */
+  stats(): { connections: number; queuedBytes: number; forwarded: number; forwardsHeld: number; maxForwardsHeldPerUser: number; forwardsPaced: number };
 }
 
 class HttpRefusal extends Error {
@@ -88,7 +102,8 @@ async function readFrames(req: IncomingMessage, maxBytes: number): Promise<strin
  * `404`, as does a closed or unknown connection (the client then opens a new one and resumes).
  * On several nodes (`forward`), a `send` or `close` for a connection another node holds is
  * passed to it through the fan-out, and so is a poll (held where it arrived; the holder sends
- * the answer back through the fan-out): no sticky sessions needed.
+ * the answer back through the fan-out): no sticky sessions needed. What one user has passed
+ * on is paced and bounded ({@link ForwardPacer}).
  */
 export function createHttpTransport(deps: HttpTransportDeps): HttpTransport {
   const sockets = new Map<string, { socket: HttpSocket; user: string }>();
@@ -100,8 +115,24 @@ export function createHttpTransport(deps: HttpTransportDeps): HttpTransport {
   /** This node, for the answers to the polls it passes on. */
   const node = randomBytes(9).toString('base64url');
   /** Polls this node holds for connections on other nodes, by poll id. */
-  const remotePolls = new Map<string, { res: ServerResponse; timer: NodeJS.Timeout; cors: Record<string, string> }>();
+  const remotePolls = new Map<string, { res: ServerResponse; timer: NodeJS.Timeout; cors: Record<string, string>; release: () => void }>();
   const pollMs = deps.pollMs ?? HTTP_POLL_MS;
+  const pacer = deps.forward ? new ForwardPacer({ ...deps.forwardLimits, maxWaitMs: pollMs }) : undefined;
+  /**
+   * Waits for the turn of a request of `user` to be passed to other nodes: the release to
+   * call when it is done, or undefined when the requester left meanwhile (nothing to answer).
+   */
+  const forwardTurn = async (user: string, res: ServerResponse): Promise<(() => void) | undefined> => {
+    let gone = false;
+    res.once('close', () => (gone = true));
+    const turn = await pacer!.acquire(user, () => gone);
+    if (turn === undefined) return undefined;
+    if ('refusal' in turn) {
+      deps.onLimited?.();
+      throw new HttpRefusal(turn.refusal);
+    }
+    return turn.release;
+  };
   /** A poll another node holds for a connection of this node: its answer goes back through the fan-out. */
   const remoteSink = (holder: string, poll: string): PollSink => ({
     answer(body, done) {
@@ -136,6 +167,18 @@ export function createHttpTransport(deps: HttpTransportDeps): HttpTransport {
     return socket;
   };
 
+  /** Passes a batch or a close on in its turn; false when the requester left while it waited. */
+  const forwardPaced = async (user: string, res: ServerResponse, message: HttpControlMessage): Promise<boolean> => {
+    const release = await forwardTurn(user, res);
+    if (!release) return false;
+    try {
+      await forward(message);
+    } finally {
+      release();
+    }
+    return true;
+  };
+
   const run = async (req: IncomingMessage, res: ServerResponse, action: string, query: URLSearchParams, cors: Record<string, string>): Promise<void> => {
     const method = action === 'stream' || action === 'poll' ? 'GET' : 'POST';
     if (!['open', 'stream', 'poll', 'send', 'close'].includes(action)) throw new HttpRefusal({ status: 404, code: 'not_found', msg: 'not found' });
@@ -159,16 +202,21 @@ export function createHttpTransport(deps: HttpTransportDeps): HttpTransport {
           return socket.attachPoll(responseSink(res, socket));
         }
         if (!deps.forward) throw notFound();
-        // Another node may hold the connection: it answers through the fan-out.
+        // Another node may hold the connection: it answers through the fan-out. The poll
+        // keeps its place in the user's forwarded requests until it is answered or gone.
+        const release = await forwardTurn(user.id, res);
+        if (!release) return;
         const poll = randomBytes(9).toString('base64url');
         const timer = setTimeout(() => {
           remotePolls.delete(poll);
+          release();
           sendJson(res, 404, { code: 'not_found', msg: 'no such HTTP connection (closed, or never opened)' }, cors);
         }, pollMs + FORWARDED_POLL_GRACE_MS);
-        remotePolls.set(poll, { res, timer, cors });
+        remotePolls.set(poll, { res, timer, cors, release });
         res.once('close', () => {
           clearTimeout(timer);
           remotePolls.delete(poll);
+          release();
         });
         return forward({ t: 'http-poll', sid, user: user.id, node, poll });
       }
@@ -178,8 +226,9 @@ export function createHttpTransport(deps: HttpTransportDeps): HttpTransport {
         const frames = await readFrames(req, maxBatchBytes);
         const socket = local(sid, user.id);
         if (socket) socket.receiveBatch(n, frames);
-        else if (deps.forward) await forward({ t: 'http', sid, user: user.id, n, frames });
-        else throw notFound();
+        else if (deps.forward) {
+          if (!(await forwardPaced(user.id, res, { t: 'http', sid, user: user.id, n, frames }))) return;
+        } else throw notFound();
         res.writeHead(204, cors).end();
         return;
       }
@@ -188,8 +237,9 @@ export function createHttpTransport(deps: HttpTransportDeps): HttpTransport {
         if (socket) {
           socket.close(1000, 'closed by the client');
           socket.terminate();
-        } else if (deps.forward) await forward({ t: 'http-close', sid, user: user.id });
-        else throw notFound();
+        } else if (deps.forward) {
+          if (!(await forwardPaced(user.id, res, { t: 'http-close', sid, user: user.id }))) return;
+        } else throw notFound();
         res.writeHead(204, cors).end();
       }
     }
@@ -211,6 +261,7 @@ export function createHttpTransport(deps: HttpTransportDeps): HttpTransport {
         if (!waiting) return;
         clearTimeout(waiting.timer);
         remotePolls.delete(message.poll);
+        waiting.release();
         waiting.res.writeHead(200, { ...waiting.cors, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': String(Buffer.byteLength(message.body)) });
         waiting.res.end(message.body);
         return;
@@ -227,10 +278,13 @@ export function createHttpTransport(deps: HttpTransportDeps): HttpTransport {
         socket.receiveBatch(message.n, message.frames);
       }
     },
+    prune() {
+      pacer?.prune();
+    },
     stats() {
       let queuedBytes = 0;
       for (const { socket } of sockets.values()) queuedBytes += socket.queuedBytes;
-      return { connections: sockets.size, queuedBytes, forwarded };
+      return { connections: sockets.size, queuedBytes, forwarded, forwardsHeld: pacer?.held ?? 0, maxForwardsHeldPerUser: pacer?.limits.maxHeldPerUser ?? 0, forwardsPaced: pacer?.paced ?? 0 };
     },
   };
 }

@@ -71,7 +71,7 @@ export class ServerMetrics {
       /** TCP connections held (WebSocket + HTTP) and their cap, `limits.maxConnections`. */
       sockets?: { count: () => number; limit: number };
       /** HTTP transport connections, the downstream bytes they queue, and the per-connection bound (`limits.maxBufferedBytes`). */
-      http?: () => { connections: number; queuedBytes: number; maxBytesPerConnection: number; forwarded: number };
+      http?: () => { connections: number; queuedBytes: number; maxBytesPerConnection: number; forwarded: number; forwardsHeld: number; maxForwardsHeldPerUser: number; forwardsPaced: number };
       /** Live events held back for joins in progress, and the per-connection bound (`limits.maxBufferedBytes`). */
       joinHold?: () => { bytes: number; maxBytesPerConnection: number };
     },
@@ -115,7 +115,7 @@ export class ServerMetrics {
     new Counter({ name: 'sinyal_messages_in_total', help: 'Frames received from clients, by frame type (invalid, binary, rate_limited for frames not processed)', labelNames: ['type'], registers, collect: fromCounts(this.inCounts, 'type') });
     new Counter({ name: 'sinyal_messages_out_total', help: 'Frames sent to clients, by frame type', labelNames: ['type'], registers, collect: fromCounts(this.outCounts, 'type') });
     new Counter({ name: 'sinyal_errors_total', help: 'error and nack frames sent to clients, by protocol error code', labelNames: ['code'], registers, collect: fromCounts(this.errorCounts, 'code') });
-    this.rateLimited = new Counter({ name: 'sinyal_rate_limited_total', help: 'Requests refused by a rate limit: scope "user" (socket frames), "action" (per-command limits), "join" (joins per user), "rest" (REST requests, same per-user bucket as frames) or "connect" (new connections per user)', labelNames: ['scope'], registers });
+    this.rateLimited = new Counter({ name: 'sinyal_rate_limited_total', help: 'Requests refused by a rate limit: scope "user" (socket frames), "action" (per-command limits), "join" (joins per user), "rest" (REST requests, same per-user bucket as frames), "connect" (new connections per user) or "http" (HTTP transport requests passed to other nodes, per user)', labelNames: ['scope'], registers });
     this.refusals = new Counter({ name: 'sinyal_upgrades_refused_total', help: 'WebSocket upgrades refused before the handshake, by HTTP status', labelNames: ['status'], registers });
     this.disconnects = new Counter({ name: 'sinyal_disconnects_total', help: 'Closed connections by close code: the one the server closed with when it closed, else the peer\'s (1006: vanished without a close frame); unknown codes as "other"', labelNames: ['code'], registers });
     this.commandDuration = new Histogram({
@@ -129,15 +129,10 @@ export class ServerMetrics {
     if (http) {
       gauge(registers, 'sinyal_http_connections', 'Open HTTP transport connections (the fallback; also counted in sinyal_connections)', () => http().connections);
       gauge(registers, 'sinyal_http_queued_bytes', 'Downstream bytes HTTP transport connections hold for their next stream write or poll', () => http().queuedBytes);
-      new Counter({
-        name: 'sinyal_http_forwarded_total',
-        help: 'HTTP transport requests (frame batches, closes, polls and their answers) this node passed through the fan-out to the node holding their connection (no sticky sessions)',
-        registers,
-        collect() {
-          this.reset();
-          this.inc(http().forwarded);
-        },
-      });
+      total(registers, 'sinyal_http_forwarded_total', 'HTTP transport requests (frame batches, closes, polls and their answers) this node passed through the fan-out to the node holding their connection (no sticky sessions)', () => http().forwarded);
+      gauge(registers, 'sinyal_http_forwards_held', 'HTTP transport requests of users this node passes to other nodes that wait for their turn or are held (a poll until its answer comes back)', () => http().forwardsHeld);
+      total(registers, 'sinyal_http_forwards_paced_total', 'HTTP transport requests passed to other nodes that waited for their turn (a user over limits.httpForwardsPerSecond) instead of being refused', () => http().forwardsPaced);
+      gauge(registers, 'sinyal_http_forwards_held_max_per_user', 'Bound of one user\'s forwarded requests waiting or held on this node (2 × limits.maxConnectionsPerUser; 0 on one node): one more is refused with 429', () => http().maxForwardsHeldPerUser);
       gauge(registers, 'sinyal_http_queued_bytes_max', 'Bound of the queued bytes of one HTTP connection (limits.maxBufferedBytes): over it the connection is closed with 4009', () => http().maxBytesPerConnection);
     }
     const joinHold = sources.joinHold;
@@ -219,7 +214,7 @@ export class ServerMetrics {
     bump(this.errorCounts, ERROR_CODES.has(code) ? code : 'other');
   }
 
-  limited(scope: 'user' | 'action' | 'join' | 'rest' | 'connect'): void {
+  limited(scope: 'user' | 'action' | 'join' | 'rest' | 'connect' | 'http'): void {
     this.rateLimited.inc({ scope });
   }
 
@@ -249,6 +244,19 @@ export class ServerMetrics {
     res.writeHead(200, { 'Content-Type': this.registry.contentType, 'Cache-Control': 'no-store' });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
+}
+
+/** A counter whose value is read from `read` (a running total kept elsewhere) at each scrape. */
+export function total(registers: Registry[], name: string, help: string, read: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers,
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
 }
 
 /** A gauge whose value is read at every scrape. */
