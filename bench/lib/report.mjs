@@ -17,7 +17,11 @@ export function label(server) {
   if (server === 'socketio') return 'socket.io 4';
   if (server === 'ws') return 'raw ws (floor)';
   if (/^sinyal-w\d+$/.test(server)) return `Sinyal, ${server.slice(8)} worker${server === 'sinyal-w1' ? '' : 's'} + Redis`;
-  if (server.startsWith('sinyal@')) return `Sinyal @${server.slice(7).split('/').filter(Boolean).pop()}`;
+  if (server.startsWith('sinyal@')) {
+    // A build is usually a `…/NAME/dist` copy: name it by NAME, which tells builds apart.
+    const parts = server.slice(7).split('/').filter(Boolean);
+    return `Sinyal @${parts.at(-1) === 'dist' && parts.length > 1 ? parts.at(-2) : parts.at(-1)}`;
+  }
   return server;
 }
 

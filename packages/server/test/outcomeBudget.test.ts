@@ -26,8 +26,8 @@ describe('OutcomeBudget', () => {
 
   it('keeps an outcome over maxOutcomeBytes without its data', () => {
     const budget = new OutcomeBudget(limits, 60_000, () => {});
-    expect(budget.admit('k', 'u', answer(5000))).toEqual({ ok: true });
-    expect(budget.admit('n', 'u', { ok: false, code: 'bad_request', msg: 'm'.repeat(5000) })).toEqual({ ok: false, code: 'bad_request', msg: 'm'.repeat(256) });
+    expect(budget.admit('k', 'u', answer(5000))).toEqual({ outcome: { ok: true }, json: '{"ok":true}' });
+    expect(budget.admit('n', 'u', { ok: false, code: 'bad_request', msg: 'm'.repeat(5000) }).outcome).toEqual({ ok: false, code: 'bad_request', msg: 'm'.repeat(256) });
     expect(budget.stats().compacted).toBe(2);
   });
 
@@ -40,5 +40,38 @@ describe('OutcomeBudget', () => {
     budget.admit('b', 'u', answer(100));
     expect(budget.stats().entries).toBe(1);
     expect(forgotten).toEqual([]);
+  });
+
+  it('forgets exactly what a plain model of the rules forgets, over 5,000 random admissions by 7 users (repeated keys, expiry, both bounds)', () => {
+    let now = 0;
+    const forgotten: string[] = [];
+    const budget = new OutcomeBudget(limits, 2000, (key) => forgotten.push(key), () => now);
+    // The model: one array in insertion order; a user's oldest is their first in it.
+    let model: Array<{ key: string; owner: string; bytes: number; expiresAt: number }> = [];
+    const modelForgotten: string[] = [];
+    const sum = (xs: typeof model) => xs.reduce((n, e) => n + e.bytes, 0);
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 5000; i++) {
+      now += Math.floor(random() * 3);
+      const owner = `u${Math.floor(random() * 7)}`;
+      const key = `${owner}:${Math.floor(random() * 40)}`;
+      const outcome = answer(Math.floor(random() * 900));
+      budget.admit(key, owner, outcome);
+      const bytes = Buffer.byteLength(JSON.stringify(outcome)) + key.length + 96;
+      model = model.filter((e) => e.expiresAt > now && e.key !== key);
+      const evict = (e: (typeof model)[number]) => {
+        model = model.filter((x) => x !== e);
+        modelForgotten.push(e.key);
+      };
+      while (sum(model.filter((e) => e.owner === owner)) + bytes > limits.outcomeBytesPerUser) evict(model.find((e) => e.owner === owner)!);
+      while (sum(model) + bytes > limits.outcomeBytesTotal && model.length > 0) evict(model[0]!);
+      model.push({ key, owner, bytes, expiresAt: now + 2000 });
+    }
+    expect(forgotten).toEqual(modelForgotten);
+    expect(forgotten.length).toBeGreaterThan(100);
+    const stats = budget.stats();
+    expect(stats.entries).toBe(model.filter((e) => e.expiresAt > now).length);
+    expect(stats.bytes).toBe(sum(model.filter((e) => e.expiresAt > now)));
   });
 });

@@ -107,9 +107,10 @@ export class Deduper {
   /** Saves an outcome worth remembering; false when it is not to be remembered. */
   private async remember(key: string, owner: string, outcome: CommandOutcome): Promise<boolean> {
     if (!outcome.ok && (RETRYABLE_ERROR_CODES.includes(outcome.code) || outcome.transient)) return false;
-    const kept = this.budget ? this.budget.admit(key, owner, outcome) : outcome;
+    const kept = this.budget?.admit(key, owner, outcome);
     try {
-      await this.store.saveCommandResult(key, kept, this.windowMs);
+      if (kept) await this.store.saveCommandResult(key, kept.outcome, this.windowMs, kept.json);
+      else await this.store.saveCommandResult(key, outcome, this.windowMs);
     } catch (err) {
       // The command ran; answering it matters more than remembering the answer.
       this.logger.error({ err }, 'store failed to save a command result');

@@ -11,15 +11,33 @@ export interface OutcomeBudgetLimits {
   outcomeBytesTotal: number;
 }
 
+/** One remembered outcome, also a link in its owner's list (oldest first). */
 interface Entry {
-  key: string;
-  owner: string;
+  readonly key: string;
+  readonly owner: Owner;
+  readonly bytes: number;
+  readonly expiresAt: number;
+  /** The owner's previous (older) and next (newer) entry. */
+  prev: Entry | undefined;
+  next: Entry | undefined;
+}
+
+/** What one owner (user) holds: bytes, and its entries as a list from the oldest. */
+interface Owner {
+  readonly id: string;
   bytes: number;
-  expiresAt: number;
+  oldest: Entry | undefined;
+  newest: Entry | undefined;
 }
 
 /** Bookkeeping per remembered outcome beyond its JSON and key (map entries, object). */
 const ENTRY_OVERHEAD_BYTES = 96;
+
+/** What {@link OutcomeBudget.admit} decided to remember: the outcome (maybe without its data) and its JSON. */
+export interface AdmittedOutcome {
+  outcome: CommandOutcome;
+  json: string;
+}
 
 /**
  * The byte budget of remembered command outcomes (the dedupe records that let a retried
@@ -32,10 +50,14 @@ const ENTRY_OVERHEAD_BYTES = 96;
  *
  * Entries share one window, so insertion order is expiry order: expired ones are dropped
  * from the front, costing what expired. The store expires its copies by itself.
+ *
+ * One map holds every entry (in insertion order); each owner's entries are a linked list
+ * through the entries themselves, so a command costs one map insertion here, not one per
+ * index (this is on every command's path).
  */
 export class OutcomeBudget {
   private readonly entries = new Map<string, Entry>();
-  private readonly byOwner = new Map<string, { bytes: number; entries: Map<string, Entry> }>();
+  private readonly owners = new Map<string, Owner>();
   private bytes = 0;
   private readonly evicted = { user: 0, total: 0 };
   private compacted = 0;
@@ -50,37 +72,40 @@ export class OutcomeBudget {
   /**
    * Accounts for `outcome` about to be remembered under `key` for `owner`, forgetting
    * older outcomes as the bounds require, and returns what to remember: the outcome, or
-   * for one over `maxOutcomeBytes` the same answer without its data.
+   * for one over `maxOutcomeBytes` the same answer without its data, with its JSON.
    */
-  admit(key: string, owner: string, outcome: CommandOutcome): CommandOutcome {
+  admit(key: string, owner: string, outcome: CommandOutcome): AdmittedOutcome {
     this.dropExpired();
     let kept = outcome;
-    let size = Buffer.byteLength(JSON.stringify(outcome));
+    let json = JSON.stringify(outcome);
+    let size = Buffer.byteLength(json);
     if (size > this.limits.maxOutcomeBytes) {
       kept = outcome.ok ? { ok: true } : { ok: false, code: outcome.code, msg: outcome.msg.slice(0, 256) };
-      size = Buffer.byteLength(JSON.stringify(kept));
+      json = JSON.stringify(kept);
+      size = Buffer.byteLength(json);
       this.compacted++;
     }
     this.remove(this.entries.get(key));
-    const entry: Entry = { key, owner, bytes: size + key.length + ENTRY_OVERHEAD_BYTES, expiresAt: this.now() + this.windowMs };
-    let mine = this.byOwner.get(owner);
+    const bytes = size + key.length + ENTRY_OVERHEAD_BYTES;
+    let mine = this.owners.get(owner);
     if (!mine) {
-      mine = { bytes: 0, entries: new Map() };
-      this.byOwner.set(owner, mine);
+      mine = { id: owner, bytes: 0, oldest: undefined, newest: undefined };
+      this.owners.set(owner, mine);
     }
-    while (mine.bytes + entry.bytes > this.limits.outcomeBytesPerUser && mine.entries.size > 0) {
-      this.evict(mine.entries.values().next().value!, 'user');
-    }
-    while (this.bytes + entry.bytes > this.limits.outcomeBytesTotal && this.entries.size > 0) {
+    while (mine.bytes + bytes > this.limits.outcomeBytesPerUser && mine.oldest) this.evict(mine.oldest, 'user');
+    while (this.bytes + bytes > this.limits.outcomeBytesTotal && this.entries.size > 0) {
       this.evict(this.entries.values().next().value!, 'total');
     }
     // The owner's record may have been emptied (and dropped) by the evictions above.
-    if (!this.byOwner.has(owner)) this.byOwner.set(owner, mine);
+    if (!this.owners.has(owner)) this.owners.set(owner, mine);
+    const entry: Entry = { key, owner: mine, bytes, expiresAt: this.now() + this.windowMs, prev: mine.newest, next: undefined };
+    if (mine.newest) mine.newest.next = entry;
+    else mine.oldest = entry;
+    mine.newest = entry;
+    mine.bytes += bytes;
     this.entries.set(key, entry);
-    mine.entries.set(key, entry);
-    mine.bytes += entry.bytes;
-    this.bytes += entry.bytes;
-    return kept;
+    this.bytes += bytes;
+    return { outcome: kept, json };
   }
 
   stats(): OutcomeBudgetStats {
@@ -106,10 +131,13 @@ export class OutcomeBudget {
     if (!entry || this.entries.get(entry.key) !== entry) return;
     this.entries.delete(entry.key);
     this.bytes -= entry.bytes;
-    const mine = this.byOwner.get(entry.owner);
-    if (!mine) return;
-    mine.entries.delete(entry.key);
+    const mine = entry.owner;
+    if (entry.prev) entry.prev.next = entry.next;
+    else mine.oldest = entry.next;
+    if (entry.next) entry.next.prev = entry.prev;
+    else mine.newest = entry.prev;
+    entry.prev = entry.next = undefined;
     mine.bytes -= entry.bytes;
-    if (mine.entries.size === 0) this.byOwner.delete(entry.owner);
+    if (!mine.oldest && this.owners.get(mine.id) === mine) this.owners.delete(mine.id);
   }
 }

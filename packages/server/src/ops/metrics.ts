@@ -56,6 +56,7 @@ export class ServerMetrics {
   private readonly refusals: Counter<'status'>;
   private readonly disconnects: Counter<'code'>;
   private readonly commandDuration: Histogram<'command' | 'result'>;
+  private readonly labelsByCommand = new Map<string, Record<'ack' | 'nack', { command: string; result: 'ack' | 'nack' }>>();
   private readonly rateLimited: Counter<'scope'>;
 
   constructor(
@@ -229,8 +230,20 @@ export class ServerMetrics {
   /** Starts timing a command; call the returned function with the result. */
   startCommand(name: string): (result: 'ack' | 'nack') => void {
     const command = this.commandNames().has(name) ? name : OTHER_COMMAND;
-    const end = this.commandDuration.startTimer({ command });
-    return (result) => end({ result });
+    const started = performance.now();
+    // On every command's path: one clock read each end and a label set made once per
+    // command name, rather than a timer's closures and a label object merged per command.
+    return (result) => this.commandDuration.observe(this.commandLabels(command)[result], (performance.now() - started) / 1000);
+  }
+
+  /** The label sets of `command`'s durations (bounded by the command table, plus `other`). */
+  private commandLabels(command: string): Record<'ack' | 'nack', { command: string; result: 'ack' | 'nack' }> {
+    let labels = this.labelsByCommand.get(command);
+    if (!labels) {
+      labels = { ack: { command, result: 'ack' }, nack: { command, result: 'nack' } };
+      this.labelsByCommand.set(command, labels);
+    }
+    return labels;
   }
 
   /** Writes the exposition text, or 401 when a token is required and missing/wrong. */

@@ -234,8 +234,8 @@ export class RedisStore implements Store {
     return value?.startsWith(RESULT) ? (JSON.parse(value.slice(RESULT.length)) as CommandOutcome) : undefined;
   }
 
-  async saveCommandResult(key: string, outcome: CommandOutcome, ttlMs: number): Promise<void> {
-    await (await this.connection.get()).set(this.keys.command(key), RESULT + JSON.stringify(outcome), 'PX', Math.max(1, Math.ceil(ttlMs)));
+  async saveCommandResult(key: string, outcome: CommandOutcome, ttlMs: number, json?: string): Promise<void> {
+    await (await this.connection.get()).set(this.keys.command(key), RESULT + (json ?? JSON.stringify(outcome)), 'PX', Math.max(1, Math.ceil(ttlMs)));
   }
 
   async forgetCommandResult(key: string): Promise<void> {

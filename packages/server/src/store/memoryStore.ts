@@ -186,11 +186,11 @@ export class MemoryStore implements Store {
     return JSON.parse(entry.json) as CommandOutcome;
   }
 
-  async saveCommandResult(key: string, outcome: CommandOutcome, ttlMs: number): Promise<void> {
+  async saveCommandResult(key: string, outcome: CommandOutcome, ttlMs: number, json?: string): Promise<void> {
     if (++this.savesSincePrune >= PRUNE_EVERY) this.pruneCommands();
     // Kept as JSON text: compact, and a copy the caller cannot mutate.
     this.commands.delete(key);
-    this.commands.set(key, { json: JSON.stringify(outcome), expiresAt: this.now() + ttlMs });
+    this.commands.set(key, { json: json ?? JSON.stringify(outcome), expiresAt: this.now() + ttlMs });
   }
 
   async forgetCommandResult(key: string): Promise<void> {

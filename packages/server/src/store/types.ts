@@ -96,8 +96,12 @@ export interface Store {
   readAfter(room: string, afterSeq: number, options?: ReadAfterOptions): Promise<StoredEvent[] | 'truncated'>;
   /** The remembered outcome of a command, if it is still within its TTL. */
   getCommandResult(key: string): Promise<CommandOutcome | undefined>;
-  /** Remembers a command outcome for `ttlMs`. */
-  saveCommandResult(key: string, outcome: CommandOutcome, ttlMs: number): Promise<void>;
+  /**
+   * Remembers a command outcome for `ttlMs`. `json` is the outcome's JSON when the caller
+   * has made it already (the server's outcome budget does, to size it): a store that keeps
+   * JSON text may use it instead of serialising the outcome again.
+   */
+  saveCommandResult(key: string, outcome: CommandOutcome, ttlMs: number, json?: string): Promise<void>;
   /**
    * Optional: forgets a remembered outcome before its TTL (the server's outcome budget,
    * `limits.outcomeBytesPerUser` / `outcomeBytesTotal`, drops the oldest when over it).

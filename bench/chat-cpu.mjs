@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+// Server CPU time per chat message, for one or more builds of the Sinyal server, measured in
+// rounds that alternate between the builds (paired samples: a disturbance on a shared machine
+// hits every build of the round alike). Each build runs in its own process with `clients` raw
+// ws clients (in another process) in two-person rooms; a round has the clients send `messages`
+// `publish` commands at `rate` a second (each acknowledged to its sender and delivered to both
+// members, as in `npm run bench`'s chat scenario) and reads the server's process.cpuUsage()
+// from the first send to the last delivery. Reports the median µs per message, split into user
+// space (JS, GC) and the kernel (socket reads and writes): what a change to the server's
+// command path can move is mostly the first.
+//
+//   node bench/chat-cpu.mjs [--builds=DIR,DIR] [--clients=400] [--rounds=10] [--messages=4000] [--rate=2000]
+//
+// DIR is a copy of packages/server/dist placed under node_modules/ (so that its imports resolve);
+// the default is the workspace build (packages/server/dist).
+import { fork } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const SECRET = 'chat-cpu-bench-secret-0123456789abcdef';
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
+const self = fileURLToPath(import.meta.url);
+const once = (child) => new Promise((resolve) => child.once('message', resolve));
+
+if (process.env.CHAT_CPU_ROLE === 'server') {
+  const { createServer, createDevToken } = await import(pathToFileURL(`${process.env.CHAT_CPU_DIST}/index.js`).href);
+  // The options of bench/servers/sinyal.mjs: limits out of the way of a load from one address.
+  const server = await createServer({
+    port: 0,
+    host: '127.0.0.1',
+    auth: { secret: SECRET },
+    logger: null,
+    rooms: { bench: { publish: ['bench:msg'], history: 100 } },
+    limits: { maxConnectionsPerUser: 100_000, maxConnections: 200_000, maxConnectionsPerIp: 200_000, messagesPerSecond: 1e6, burst: 1e6, maxBufferedBytes: 64 << 20, heartbeatTimeoutMs: 600_000 },
+  });
+  const watchdog = setTimeout(() => process.exit(1), 20 * 60_000);
+  watchdog.unref();
+  process.on('disconnect', () => process.exit(0));
+  let mark;
+  process.on('message', async (m) => {
+    if (m.cmd === 'tokens') process.send({ url: server.url, tokens: await Promise.all(Array.from({ length: m.n }, (_, i) => createDevToken(SECRET, `c${i}`, 3600))) });
+    if (m.cmd === 'mark') {
+      mark = process.cpuUsage();
+      process.send({ marked: true });
+    }
+    if (m.cmd === 'read') {
+      const c = process.cpuUsage(mark);
+      process.send({ userUs: c.user, systemUs: c.system });
+    }
+  });
+  process.send({ ready: true });
+} else if (process.env.CHAT_CPU_ROLE === 'clients') {
+  const { default: WebSocket } = await import('ws');
+  process.on('disconnect', () => process.exit(0));
+  const clients = [];
+  let received = 0;
+  let ids = 0;
+  const payload = JSON.stringify({ text: 'Halo! Is the 2BR unit on Jl. Kemang still available for viewing this weekend?' });
+  process.on('message', async (m) => {
+    if (m.cmd === 'open') {
+      for (const [i, tok] of m.tokens.entries()) {
+        const ws = new WebSocket(m.url, ['sinyal.v1', `sinyal.bearer.${Buffer.from(tok).toString('base64url')}`], { perMessageDeflate: false });
+        const room = `bench:p${i >> 1}`;
+        await new Promise((resolve, reject) => {
+          ws.once('error', reject);
+          ws.on('open', () => {
+            ws.send('{"t":"hello","v":1}');
+            ws.send(`{"t":"join","id":"j","room":"${room}"}`);
+          });
+          ws.on('message', (data) => {
+            const text = String(data);
+            if (text.includes('"t":"joined"')) resolve();
+            else if (text.includes('"t":"event"') || text.includes('"t":"ack"')) received++;
+          });
+        });
+        clients.push({ ws, room });
+      }
+      process.send({ opened: clients.length });
+    }
+    if (m.cmd === 'send') {
+      // Each message: its ack and its event to both members.
+      const expected = received + 3 * m.messages;
+      const perTick = Math.max(1, Math.round((m.rate * 5) / 1000));
+      let sent = 0;
+      await new Promise((resolve) => {
+        const timer = setInterval(() => {
+          for (let k = 0; k < perTick && sent < m.messages; k++, sent++) {
+            const c = clients[(sent * 7919) % clients.length];
+            c.ws.send(`{"t":"cmd","id":"m${++ids}","name":"publish","room":"${c.room}","data":{"event":"bench:msg","data":${payload}}}`);
+          }
+          if (sent >= m.messages) {
+            clearInterval(timer);
+            resolve();
+          }
+        }, 5);
+      });
+      const deadline = Date.now() + 30_000;
+      while (received < expected && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+      process.send({ complete: received >= expected });
+    }
+  });
+  process.send({ ready: true });
+} else {
+  const n = Number(args.clients ?? 400);
+  const rounds = Number(args.rounds ?? 10);
+  const messages = Number(args.messages ?? 4000);
+  const rate = Number(args.rate ?? 2000);
+  if (n % 2) throw new TypeError('--clients must be even (two-person rooms)');
+  const builds = args.builds ? String(args.builds).split(',') : [fileURLToPath(new URL('../packages/server/dist', import.meta.url))];
+  const runs = [];
+  for (const dist of builds) {
+    const server = fork(self, [], { env: { ...process.env, CHAT_CPU_ROLE: 'server', CHAT_CPU_DIST: dist } });
+    await once(server);
+    server.send({ cmd: 'tokens', n });
+    const { url, tokens } = await once(server);
+    const load = fork(self, [], { env: { ...process.env, CHAT_CPU_ROLE: 'clients' } });
+    await once(load);
+    load.send({ cmd: 'open', url, tokens });
+    await once(load);
+    const parts = dist.split('/').filter(Boolean);
+    runs.push({ name: parts.at(-1) === 'dist' ? parts.at(-2) : parts.at(-1), server, load, user: [], system: [] });
+  }
+  // A warm-up round per build, not counted: the JIT and the first growth of the server's maps.
+  for (let r = -1; r < rounds; r++) {
+    for (const run of r % 2 ? [...runs].reverse() : runs) {
+      run.server.send({ cmd: 'mark' });
+      await once(run.server);
+      run.load.send({ cmd: 'send', messages, rate });
+      const { complete } = await once(run.load);
+      run.server.send({ cmd: 'read' });
+      const { userUs, systemUs } = await once(run.server);
+      if (!complete) throw new Error(`${run.name}: not every ack and event arrived within 30 s`);
+      if (r < 0) continue;
+      run.user.push(userUs / messages);
+      run.system.push(systemUs / messages);
+    }
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const range = (xs) => `${Math.min(...xs).toFixed(1)}–${Math.max(...xs).toFixed(1)}`;
+  console.log(`chat CPU: ${n} clients in ${n / 2} two-person rooms, ${rounds} rounds × ${messages} messages at ${rate}/s, builds alternating`);
+  for (const run of runs) {
+    const total = run.user.map((u, i) => u + run.system[i]);
+    console.log(`${run.name.padEnd(24)} ${median(total).toFixed(1)} µs/message [${range(total)}]: user ${median(run.user).toFixed(1)} [${range(run.user)}], kernel ${median(run.system).toFixed(1)} [${range(run.system)}]`);
+  }
+  // Paired: each round's ratio to the first build (the same minute of the machine), then the median.
+  for (const run of runs.slice(1)) {
+    const ratios = run.user.map((u, i) => u / runs[0].user[i]);
+    const totals = run.user.map((u, i) => (u + run.system[i]) / (runs[0].user[i] + runs[0].system[i]));
+    console.log(`${run.name} ÷ ${runs[0].name}, paired by round: user ${median(ratios).toFixed(3)}× [${range(ratios.map((x) => x * 1000)).replace(/[\d.]+/g, (v) => (Number(v) / 1000).toFixed(3))}], total ${median(totals).toFixed(3)}×`);
+  }
+  for (const run of runs) {
+    run.server.kill();
+    run.load.kill();
+  }
+}
