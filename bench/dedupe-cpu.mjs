@@ -10,8 +10,8 @@
 // DIR is a copy of packages/server/src (e.g. `git worktree add /tmp/base HEAD~1` and its
 // packages/server/src) to compare with; the default is the workspace's source.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundleServerParts, SERVER_SRC } from './lib/serverSource.mjs';
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
 
@@ -35,28 +35,11 @@ if (process.env.DEDUPE_CPU_BUNDLE) {
   const cpu = process.cpuUsage(cpu0);
   console.log(JSON.stringify({ cpuUsPerCommand: (cpu.user + cpu.system) / n, heapMB: process.memoryUsage().heapUsed / 1e6 }));
 } else {
-  const esbuild = await import('esbuild');
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  const sources = args.src ? String(args.src).split(',') : [`${here}../packages/server/src`];
+  const sources = args.src ? String(args.src).split(',') : [SERVER_SRC];
   const n = Number(args.n ?? 300_000);
   const runs = Number(args.runs ?? 3);
-  // Bundles go under node_modules/ so that their package imports (@sinyal/protocol…) resolve.
-  const out = `${here}../node_modules/.cache/dedupe-cpu`;
-  mkdirSync(out, { recursive: true });
   const bundles = [];
-  for (const [i, src] of sources.entries()) {
-    const file = `${out}/build${i}.mjs`;
-    await esbuild.build({
-      stdin: { contents: "export { Deduper } from './commands/dedupe';\nexport { MemoryStore } from './store/memoryStore';\nexport { DEFAULT_LIMITS } from './api/limits';\n", resolveDir: src, loader: 'ts' },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      packages: 'external',
-      outfile: file,
-      logLevel: 'error',
-    });
-    bundles.push({ src, file, cpu: [] });
-  }
+  for (const [i, src] of sources.entries()) bundles.push({ src, file: await bundleServerParts(src, `dedupe-cpu/build${i}`), cpu: [] });
   for (let r = 0; r < runs; r++) {
     for (const b of r % 2 ? [...bundles].reverse() : bundles) {
       const line = execFileSync(process.execPath, [fileURLToPath(import.meta.url)], { env: { ...process.env, DEDUPE_CPU_BUNDLE: b.file, DEDUPE_CPU_N: String(n) } }).toString().trim();

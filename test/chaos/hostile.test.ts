@@ -161,7 +161,7 @@ describe('hostile users beside normal users (one node, default limits)', () => {
     expect(hostile.churnRefused).toBeGreaterThan(hostile.churnOpened);
     expect(await metric(server, 'sinyal_rate_limited_total', 'scope="connect"')).toBeGreaterThan(0);
     expect(await metric(server, 'sinyal_history_bytes')).toBeLessThanOrEqual(HISTORY_BYTES);
-    expect(await metric(server, 'sinyal_dedupe_bytes')).toBeLessThanOrEqual(NORMAL_USERS * 512 * 1024 + 4 * 512 * 1024);
+    expect(await metric(server, 'sinyal_dedupe_bytes')).toBeLessThanOrEqual((NORMAL_USERS + 4) * DEFAULT_LIMITS.outcomeBytesPerUser);
     expect((await fetch(`${server.httpUrl}/health`)).status).toBe(200);
   });
 });

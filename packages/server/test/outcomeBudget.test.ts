@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OutcomeBudget } from '../src/commands/outcomeBudget';
+import { ENTRY_OVERHEAD_BYTES, OutcomeBudget } from '../src/commands/outcomeBudget';
 
 describe('OutcomeBudget', () => {
   const limits = { maxOutcomeBytes: 1000, outcomeBytesPerUser: 3000, outcomeBytesTotal: 5000 };
@@ -58,7 +58,7 @@ describe('OutcomeBudget', () => {
       const key = `${owner}:${Math.floor(random() * 40)}`;
       const outcome = answer(Math.floor(random() * 900));
       budget.admit(key, owner, outcome);
-      const bytes = Buffer.byteLength(JSON.stringify(outcome)) + key.length + 96;
+      const bytes = Buffer.byteLength(JSON.stringify(outcome)) + key.length + ENTRY_OVERHEAD_BYTES;
       model = model.filter((e) => e.expiresAt > now && e.key !== key);
       const evict = (e: (typeof model)[number]) => {
         model = model.filter((x) => x !== e);

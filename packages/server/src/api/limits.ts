@@ -84,15 +84,17 @@ export interface Limits {
   /**
    * Bytes of remembered command answers one user may hold on this server; beyond it that
    * user's oldest are forgotten before their window ends (a retry of one of those would
-   * run again). Keep it above what a client has in flight (its outbox).
-   * @default 524288 (512 KiB)
+   * run again). Keep it above what a client has in flight (its outbox). Counted as the heap
+   * they take: ≈ 390 bytes for the answer of a `publish`, so the default holds ≈ 2,700.
+   * @default 1048576 (1 MiB)
    */
   outcomeBytesPerUser: number;
   /**
    * Bytes of remembered command answers this server holds for all users; beyond it the
    * oldest are forgotten early. See `sinyal_dedupe_bytes` and
-   * `sinyal_dedupe_evicted_total` in /metrics.
-   * @default 67108864 (64 MiB)
+   * `sinyal_dedupe_evicted_total` in /metrics. Counted as the heap they take (≈ 390 bytes
+   * for the answer of a `publish`: the default holds ≈ 340,000, 10 minutes at ≈ 570 commands a second).
+   * @default 134217728 (128 MiB)
    */
   outcomeBytesTotal: number;
   /**
@@ -207,8 +209,8 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   floodCooldownMs: 10_000,
   dedupeWindowMs: 10 * 60 * 1000,
   maxOutcomeBytes: 16 * 1024,
-  outcomeBytesPerUser: 512 * 1024,
-  outcomeBytesTotal: 64 * 1024 * 1024,
+  outcomeBytesPerUser: 1024 * 1024,
+  outcomeBytesTotal: 128 * 1024 * 1024,
   heartbeatTimeoutMs: 30_000,
   maxBufferedBytes: 1024 * 1024,
   maxPendingFrames: 1000,

@@ -30,8 +30,15 @@ interface Owner {
   newest: Entry | undefined;
 }
 
-/** Bookkeeping per remembered outcome beyond its JSON and key (map entries, object). */
-const ENTRY_OVERHEAD_BYTES = 96;
+/**
+ * Heap per remembered outcome beyond its JSON and key: this budget's entry and map slot, and
+ * the store's own record of it (with `MemoryStore`, the default: its record, map slot and the
+ * JSON string's header). Measured with `node bench/record-bytes.mjs` (200,000 outcomes of a
+ * `publish`, heap after GC): ≈ 390 bytes each in all, so that the counted bytes are the heap's
+ * (they were ≈ 2.2× under it with the 96 counted before, 2026-12-04). With a Redis store the
+ * outcome lives in Redis, where its key, value and Redis' own bookkeeping cost about as much.
+ */
+export const ENTRY_OVERHEAD_BYTES = 310;
 
 /** What {@link OutcomeBudget.admit} decided to remember: the outcome (maybe without its data) and its JSON. */
 export interface AdmittedOutcome {

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// Heap taken by what the server keeps per message, against what its byte bounds count: a
+// remembered command outcome (the dedupe record of a `publish`, in the outcome budget and in
+// `MemoryStore`) and a room history event (`MemoryStore`, a short chat message). 200,000 of
+// each, heap after a full GC before and after. Bundled from packages/server/src.
+//
+//   node bench/record-bytes.mjs [--n=200000]
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundleServerParts, SERVER_SRC } from './lib/serverSource.mjs';
+
+const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
+
+if (process.env.RECORD_BYTES_BUNDLE) {
+  const { Deduper, MemoryStore, DEFAULT_LIMITS } = await import(pathToFileURL(process.env.RECORD_BYTES_BUNDLE).href);
+  const n = Number(process.env.RECORD_BYTES_N);
+  const logger = { error() {}, warn() {}, info() {}, debug() {} };
+  const heap = () => {
+    globalThis.gc();
+    return process.memoryUsage().heapUsed;
+  };
+  const kept = [];
+  {
+    // Bounds out of the way: every outcome is kept.
+    const deduper = new Deduper(new MemoryStore(), DEFAULT_LIMITS.dedupeWindowMs, logger, { ...DEFAULT_LIMITS, outcomeBytesPerUser: 1e12, outcomeBytesTotal: 1e12 });
+    const before = heap();
+    for (let i = 0; i < n; i++) {
+      const user = `user-${i % 2000}`;
+      await deduper.run(`${user.length}:${user}:${i.toString(36).padStart(10, '0')}`, user, async () => ({ ok: true, data: { epoch: 'AbCdEfGhIjKl', seq: i } }));
+    }
+    const took = (heap() - before) / n;
+    const { bytes, entries } = deduper.stats();
+    console.log(`remembered outcome: ${took.toFixed(0)} bytes of heap each, ${(bytes / entries).toFixed(0)} counted (heap ÷ counted ${(took / (bytes / entries)).toFixed(2)})`);
+    kept.push(deduper);
+  }
+  {
+    const store = new MemoryStore({ maxHistoryBytes: 1e12 });
+    const before = heap();
+    for (let i = 0; i < n; i++) {
+      const json = JSON.stringify({ text: 'Halo! Is the 2BR unit on Jl. Kemang still available for viewing this weekend?', n: i });
+      await store.append(`chat:room-${i % 1000}`, { name: 'chat:message', data: JSON.parse(json), json, at: Date.now() }, 1000);
+    }
+    const took = (heap() - before) / n;
+    const { bytes, events } = store.stats();
+    console.log(`history event: ${took.toFixed(0)} bytes of heap each, ${(bytes / events).toFixed(0)} counted (heap ÷ counted ${(took / (bytes / events)).toFixed(2)})`);
+    kept.push(store);
+  }
+} else {
+  const bundle = await bundleServerParts(SERVER_SRC, 'record-bytes');
+  process.stdout.write(execFileSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url)], { env: { ...process.env, RECORD_BYTES_BUNDLE: bundle, RECORD_BYTES_N: String(Number(args.n ?? 200_000)) } }));
+}
