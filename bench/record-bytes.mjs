@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Heap taken by what the server keeps per message, against what its byte bounds count: a
 // remembered command outcome (the dedupe record of a `publish`, in the outcome budget and in
-// `MemoryStore`) and a room history event (`MemoryStore`, a short chat message). 200,000 of
-// each, heap after a full GC before and after. Bundled from packages/server/src.
+// `MemoryStore`), a room history event (`MemoryStore`, a short chat message) and a chat message
+// (`MemoryChatStore`, with its id and client id indexes). 200,000 of each, heap after a full GC
+// before and after. Bundled from packages/server/src.
 //
 //   node bench/record-bytes.mjs [--n=200000]
 import { execFileSync } from 'node:child_process';
@@ -12,7 +13,7 @@ import { bundleServerParts, SERVER_SRC } from './lib/serverSource.mjs';
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
 
 if (process.env.RECORD_BYTES_BUNDLE) {
-  const { Deduper, MemoryStore, DEFAULT_LIMITS } = await import(pathToFileURL(process.env.RECORD_BYTES_BUNDLE).href);
+  const { Deduper, MemoryStore, MemoryChatStore, DEFAULT_LIMITS } = await import(pathToFileURL(process.env.RECORD_BYTES_BUNDLE).href);
   const n = Number(process.env.RECORD_BYTES_N);
   const logger = { error() {}, warn() {}, info() {}, debug() {} };
   const heap = () => {
@@ -44,6 +45,19 @@ if (process.env.RECORD_BYTES_BUNDLE) {
     const { bytes, events } = store.stats();
     console.log(`history event: ${took.toFixed(0)} bytes of heap each, ${(bytes / events).toFixed(0)} counted (heap ÷ counted ${(took / (bytes / events)).toFixed(2)})`);
     kept.push(store);
+  }
+  {
+    const chats = new MemoryChatStore({ maxMessagesPerConversation: 1e9, maxBytes: 1e12 });
+    for (let c = 0; c < 1000; c++) await chats.createConversation({ id: `conv-${c}`, participants: [`buyer-${c}`, 'agent-1'], createdAt: Date.now() });
+    const before = heap();
+    for (let i = 0; i < n; i++) {
+      const c = i % 1000;
+      await chats.appendMessage({ id: `m${i.toString(36).padStart(10, '0')}`, conversationId: `conv-${c}`, senderId: `buyer-${c}`, clientMessageId: `c${i.toString(36).padStart(12, '0')}`, text: 'Halo! Is the 2BR unit on Jl. Kemang still available for viewing this weekend?', attachments: [], createdAt: Date.now() });
+    }
+    const took = (heap() - before) / n;
+    const { bytes, messages } = chats.stats();
+    console.log(`chat message: ${took.toFixed(0)} bytes of heap each, ${(bytes / messages).toFixed(0)} counted (heap ÷ counted ${(took / (bytes / messages)).toFixed(2)})`);
+    kept.push(chats);
   }
 } else {
   const bundle = await bundleServerParts(SERVER_SRC, 'record-bytes');

@@ -1,5 +1,5 @@
 // Bundles parts of the server's TypeScript source for the benches that time or weigh them
-// alone (no socket, no I/O): the dedupe path and the in-memory store.
+// alone (no socket, no I/O): the dedupe path and the in-memory stores.
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +10,7 @@ const here = fileURLToPath(new URL('.', import.meta.url));
 export const SERVER_SRC = `${here}../../packages/server/src`;
 
 /**
- * Bundles `Deduper`, `MemoryStore` and `DEFAULT_LIMITS` from the source tree `src` (a copy of
+ * Bundles `Deduper`, `MemoryStore`, `MemoryChatStore` and `DEFAULT_LIMITS` from the source tree `src` (a copy of
  * packages/server/src) into `node_modules/.cache/<name>.mjs`, where its package imports
  * (@sinyal/protocol…) resolve, and answers that file's path.
  */
@@ -19,7 +19,7 @@ export async function bundleServerParts(src, name) {
   const outfile = `${here}../../node_modules/.cache/${name}.mjs`;
   mkdirSync(dirname(outfile), { recursive: true });
   await esbuild.build({
-    stdin: { contents: "export { Deduper } from './commands/dedupe';\nexport { MemoryStore } from './store/memoryStore';\nexport { DEFAULT_LIMITS } from './api/limits';\n", resolveDir: src, loader: 'ts' },
+    stdin: { contents: "export { Deduper } from './commands/dedupe';\nexport { MemoryStore } from './store/memoryStore';\nexport { MemoryChatStore } from './features/chat/memoryChatStore';\nexport { DEFAULT_LIMITS } from './api/limits';\n", resolveDir: src, loader: 'ts' },
     bundle: true,
     platform: 'node',
     format: 'esm',

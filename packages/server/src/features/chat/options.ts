@@ -6,7 +6,7 @@ export interface ChatFeatureOptions {
   /**
    * Where conversations, messages and markers live. Pass your own to pre-populate it or to
    * share it between nodes.
-   * @default new MemoryChatStore() (bounded: the oldest messages go past 10,000 per conversation or 64 MiB)
+   * @default new MemoryChatStore() (bounded: the oldest messages go past 10,000 per conversation or 128 MiB)
    */
   store: ChatStore;
   /** Longest message text, in characters (code points). Longer → `bad_request`. @default 2000 */
