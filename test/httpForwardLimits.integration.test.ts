@@ -20,7 +20,7 @@ async function twoNodes(limits: Record<string, number>): Promise<[SinyalServer, 
 
 const bearer = async (user: string) => ({ authorization: `Bearer ${await createDevToken(SECRET, user)}` });
 
-redisTest.describe('HTTP transport requests passed to other nodes, per user', () => {
+redisTest.describe('HTTP transport requests passed to other nodes: paced and bounded', () => {
   it('polls held for other nodes are bounded per user: past 2 × maxConnectionsPerUser one is refused 429, other users are not affected', async () => {
     const [a, b] = await twoNodes({ maxConnectionsPerUser: 5 });
     const auth = await bearer('mallory');
@@ -49,6 +49,28 @@ redisTest.describe('HTTP transport requests passed to other nodes, per user', ()
     expect(((await answer.json()) as { frames: string[] }).frames.map((f) => (JSON.parse(f) as { t: string }).t)).toEqual(['welcome']);
 
     // Mallory's polls go away: so does their hold.
+    for (const abort of aborts) abort.abort();
+    await expect.poll(() => metric(b.httpUrl, 'sinyal_http_forwards_held'), { timeout: 5000 }).toBe(0);
+  });
+
+  it('and per client address: many accounts from one address together hold at most 2 × maxConnectionsPerIp', async () => {
+    const [, b] = await twoNodes({ maxConnectionsPerIp: 3 });
+    const aborts: AbortController[] = [];
+    const statuses: number[] = [];
+    // 5 users, 2 polls each, all from 127.0.0.1: 10 forwarded polls against a bound of 6.
+    for (let u = 0; u < 5; u++) {
+      const auth = await bearer(`sybil-${u}`);
+      for (let i = 0; i < 2; i++) {
+        const abort = new AbortController();
+        aborts.push(abort);
+        void fetch(`${b.httpUrl}/ws/http/poll?sid=made-up-${u}-${i}`, { headers: auth, signal: abort.signal }).then((res) => statuses.push(res.status), () => {});
+      }
+    }
+    await until(() => statuses.length >= 4);
+    await sleep(100);
+    expect(statuses).toEqual([429, 429, 429, 429]);
+    expect(await metric(b.httpUrl, 'sinyal_http_forwards_held')).toBe(6);
+    expect(await metric(b.httpUrl, 'sinyal_http_forwards_held_max_per_address')).toBe(6);
     for (const abort of aborts) abort.abort();
     await expect.poll(() => metric(b.httpUrl, 'sinyal_http_forwards_held'), { timeout: 5000 }).toBe(0);
   });

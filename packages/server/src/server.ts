@@ -247,8 +247,14 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
     // Several nodes: a POST that reaches a node not holding its connection goes through the fan-out.
     ...(store.createFanout ? { forward: (message) => fanout.publishControl(message) } : {}),
     // A client has one poll and one frame batch in flight per connection.
-    forwardLimits: { perSecond: limits.httpForwardsPerSecond, burst: limits.httpForwardBurst, maxHeldPerUser: 2 * limits.maxConnectionsPerUser },
+    forwardLimits: {
+      perSecond: limits.httpForwardsPerSecond,
+      burst: limits.httpForwardBurst,
+      maxHeldPerUser: 2 * limits.maxConnectionsPerUser,
+      maxHeldPerAddress: 2 * limits.maxConnectionsPerIp,
+    },
     onLimited: () => metrics.limited('http'),
+    addressOf: (req) => addressKey(clientIp(req)),
   });
 
   const wss = new WebSocketServer({

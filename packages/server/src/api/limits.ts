@@ -32,7 +32,8 @@ export interface Limits {
    * of being refused, so a long-polling client in a busy room gets more frames per poll, not
    * an error; a user has at most 2 × {@link Limits.maxConnectionsPerUser} such requests
    * waiting or held on a node (a client has one poll and one batch in flight per connection),
-   * and one more is refused with 429 `rate_limited`.
+   * a client address at most 2 × {@link Limits.maxConnectionsPerIp}, and one more is refused
+   * with 429 `rate_limited`.
    * @default 100
    */
   httpForwardsPerSecond: number;

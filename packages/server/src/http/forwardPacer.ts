@@ -9,6 +9,8 @@ export interface ForwardPacerLimits {
   burst: number;
   /** Requests per user waiting for their turn or held (a forwarded poll until it is answered) at once. */
   maxHeldPerUser: number;
+  /** The same per client address (users signed in from one address, together). */
+  maxHeldPerAddress: number;
   /** Longest a request waits for its turn; one that would wait longer is refused. */
   maxWaitMs: number;
 }
@@ -28,12 +30,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  *
  * Each user has a token bucket: a request over it waits for its turn (so a long-polling
  * client in a busy room gets bigger batches, never an error) unless it would wait longer
- * than `maxWaitMs`. At most `maxHeldPerUser` requests of a user wait or are held at once;
- * one more is refused with 429 `rate_limited`.
+ * than `maxWaitMs`. At most `maxHeldPerUser` requests of a user, and `maxHeldPerAddress` of a
+ * client address (many accounts from one place), wait or are held at once; one more is
+ * refused with 429 `rate_limited`.
  */
 export class ForwardPacer {
   readonly #limiter: RateLimiter;
-  readonly #held = new Map<string, number>();
+  /** Requests waiting or held, by user and by address. */
+  readonly #byUser = new Map<string, number>();
+  readonly #byAddress = new Map<string, number>();
   #total = 0;
   #paced = 0;
 
@@ -55,25 +60,27 @@ export class ForwardPacer {
   }
 
   /**
-   * Takes a place for one request of `user` and waits for its turn. `gone` says whether
-   * the requester went away meanwhile (its place is then given back and `undefined`
+   * Takes a place for one request of `user` from `address` and waits for its turn. `gone` says
+   * whether the requester went away meanwhile (its place is then given back and `undefined`
    * answered: there is nobody to answer). Call the turn's `release` once, when the request is done.
    */
-  async acquire(user: string, gone: () => boolean): Promise<ForwardTurn | undefined> {
-    const held = this.#held.get(user) ?? 0;
-    if (held >= this.limits.maxHeldPerUser) {
+  async acquire(user: string, address: string, gone: () => boolean): Promise<ForwardTurn | undefined> {
+    if ((this.#byUser.get(user) ?? 0) >= this.limits.maxHeldPerUser) {
       return { refusal: { status: 429, code: 'rate_limited', msg: `too many requests of this user waiting for other nodes (at most ${this.limits.maxHeldPerUser})` } };
     }
-    this.#held.set(user, held + 1);
+    if ((this.#byAddress.get(address) ?? 0) >= this.limits.maxHeldPerAddress) {
+      return { refusal: { status: 429, code: 'rate_limited', msg: `too many requests from this address waiting for other nodes (at most ${this.limits.maxHeldPerAddress})` } };
+    }
+    count(this.#byUser, user, 1);
+    count(this.#byAddress, address, 1);
     this.#total++;
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
       this.#total--;
-      const left = (this.#held.get(user) ?? 1) - 1;
-      if (left > 0) this.#held.set(user, left);
-      else this.#held.delete(user);
+      count(this.#byUser, user, -1);
+      count(this.#byAddress, address, -1);
     };
     let waited = 0;
     for (;;) {
@@ -99,4 +106,11 @@ export class ForwardPacer {
   prune(): void {
     this.#limiter.prune();
   }
+}
+
+/** Adds `delta` to `key`'s count, forgetting a key whose count is back to 0. */
+function count(counts: Map<string, number>, key: string, delta: number): void {
+  const next = (counts.get(key) ?? 0) + delta;
+  if (next > 0) counts.set(key, next);
+  else counts.delete(key);
 }

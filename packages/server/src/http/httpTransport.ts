@@ -43,6 +43,8 @@ export interface HttpTransportDeps {
   forwardLimits: Omit<ForwardPacerLimits, 'maxWaitMs'>;
   /** Told when a forwarded request is refused by its pace (for /metrics). */
   onLimited?: () => void;
+  /** The client address a request counts against (`trustProxy`; an IPv6 client per /64), as for the connection caps. */
+  addressOf: (req: IncomingMessage) => string;
 }
 
 /** The HTTP transport's routes and its connections. */
@@ -56,9 +58,9 @@ export interface HttpTransport {
   /**
    * Open HTTP connections, the downstream bytes they queue, requests passed to other nodes
    * so far, those waiting for their turn or held (a forwarded poll until answered) now with
-   * their bound per user, and how many so far waited for their turn (for /metrics).
+   * their bounds per user and per address, and how many so far waited for their turn (for /metrics).
    */
-  stats(): { connections: number; queuedBytes: number; forwarded: number; forwardsHeld: number; maxForwardsHeldPerUser: number; forwardsPaced: number };
+  stats(): { connections: number; queuedBytes: number; forwarded: number; forwardsHeld: number; maxForwardsHeldPerUser: number; maxForwardsHeldPerAddress: number; forwardsPaced: number };
 }
 
 class HttpRefusal extends Error {
@@ -122,10 +124,10 @@ export function createHttpTransport(deps: HttpTransportDeps): HttpTransport {
    * Waits for the turn of a request of `user` to be passed to other nodes: the release to
    * call when it is done, or undefined when the requester left meanwhile (nothing to answer).
    */
-  const forwardTurn = async (user: string, res: ServerResponse): Promise<(() => void) | undefined> => {
+  const forwardTurn = async (user: string, req: IncomingMessage, res: ServerResponse): Promise<(() => void) | undefined> => {
     let gone = false;
     res.once('close', () => (gone = true));
-    const turn = await pacer!.acquire(user, () => gone);
+    const turn = await pacer!.acquire(user, deps.addressOf(req), () => gone);
     if (turn === undefined) return undefined;
     if ('refusal' in turn) {
       deps.onLimited?.();
@@ -168,8 +170,8 @@ export function createHttpTransport(deps: HttpTransportDeps): HttpTransport {
   };
 
   /** Passes a batch or a close on in its turn; false when the requester left while it waited. */
-  const forwardPaced = async (user: string, res: ServerResponse, message: HttpControlMessage): Promise<boolean> => {
-    const release = await forwardTurn(user, res);
+  const forwardPaced = async (user: string, req: IncomingMessage, res: ServerResponse, message: HttpControlMessage): Promise<boolean> => {
+    const release = await forwardTurn(user, req, res);
     if (!release) return false;
     try {
       await forward(message);
@@ -204,7 +206,7 @@ export function createHttpTransport(deps: HttpTransportDeps): HttpTransport {
         if (!deps.forward) throw notFound();
         // Another node may hold the connection: it answers through the fan-out. The poll
         // keeps its place in the user's forwarded requests until it is answered or gone.
-        const release = await forwardTurn(user.id, res);
+        const release = await forwardTurn(user.id, req, res);
         if (!release) return;
         const poll = randomBytes(9).toString('base64url');
         const timer = setTimeout(() => {
@@ -227,7 +229,7 @@ export function createHttpTransport(deps: HttpTransportDeps): HttpTransport {
         const socket = local(sid, user.id);
         if (socket) socket.receiveBatch(n, frames);
         else if (deps.forward) {
-          if (!(await forwardPaced(user.id, res, { t: 'http', sid, user: user.id, n, frames }))) return;
+          if (!(await forwardPaced(user.id, req, res, { t: 'http', sid, user: user.id, n, frames }))) return;
         } else throw notFound();
         res.writeHead(204, cors).end();
         return;
@@ -238,7 +240,7 @@ export function createHttpTransport(deps: HttpTransportDeps): HttpTransport {
           socket.close(1000, 'closed by the client');
           socket.terminate();
         } else if (deps.forward) {
-          if (!(await forwardPaced(user.id, res, { t: 'http-close', sid, user: user.id }))) return;
+          if (!(await forwardPaced(user.id, req, res, { t: 'http-close', sid, user: user.id }))) return;
         } else throw notFound();
         res.writeHead(204, cors).end();
       }
@@ -284,7 +286,7 @@ export function createHttpTransport(deps: HttpTransportDeps): HttpTransport {
     stats() {
       let queuedBytes = 0;
       for (const { socket } of sockets.values()) queuedBytes += socket.queuedBytes;
-      return { connections: sockets.size, queuedBytes, forwarded, forwardsHeld: pacer?.held ?? 0, maxForwardsHeldPerUser: pacer?.limits.maxHeldPerUser ?? 0, forwardsPaced: pacer?.paced ?? 0 };
+      return { connections: sockets.size, queuedBytes, forwarded, forwardsHeld: pacer?.held ?? 0, maxForwardsHeldPerUser: pacer?.limits.maxHeldPerUser ?? 0, maxForwardsHeldPerAddress: pacer?.limits.maxHeldPerAddress ?? 0, forwardsPaced: pacer?.paced ?? 0 };
     },
   };
 }

@@ -72,7 +72,7 @@ export class ServerMetrics {
       /** TCP connections held (WebSocket + HTTP) and their cap, `limits.maxConnections`. */
       sockets?: { count: () => number; limit: number };
       /** HTTP transport connections, the downstream bytes they queue, and the per-connection bound (`limits.maxBufferedBytes`). */
-      http?: () => { connections: number; queuedBytes: number; maxBytesPerConnection: number; forwarded: number; forwardsHeld: number; maxForwardsHeldPerUser: number; forwardsPaced: number };
+      http?: () => { connections: number; queuedBytes: number; maxBytesPerConnection: number; forwarded: number; forwardsHeld: number; maxForwardsHeldPerUser: number; maxForwardsHeldPerAddress: number; forwardsPaced: number };
       /** Live events held back for joins in progress, and the per-connection bound (`limits.maxBufferedBytes`). */
       joinHold?: () => { bytes: number; maxBytesPerConnection: number };
     },
@@ -134,6 +134,7 @@ export class ServerMetrics {
       gauge(registers, 'sinyal_http_forwards_held', 'HTTP transport requests of users this node passes to other nodes that wait for their turn or are held (a poll until its answer comes back)', () => http().forwardsHeld);
       total(registers, 'sinyal_http_forwards_paced_total', 'HTTP transport requests passed to other nodes that waited for their turn (a user over limits.httpForwardsPerSecond) instead of being refused', () => http().forwardsPaced);
       gauge(registers, 'sinyal_http_forwards_held_max_per_user', 'Bound of one user\'s forwarded requests waiting or held on this node (2 × limits.maxConnectionsPerUser; 0 on one node): one more is refused with 429', () => http().maxForwardsHeldPerUser);
+      gauge(registers, 'sinyal_http_forwards_held_max_per_address', 'Bound of one client address\'s forwarded requests waiting or held on this node (2 × limits.maxConnectionsPerIp; 0 on one node): one more is refused with 429', () => http().maxForwardsHeldPerAddress);
       gauge(registers, 'sinyal_http_queued_bytes_max', 'Bound of the queued bytes of one HTTP connection (limits.maxBufferedBytes): over it the connection is closed with 4009', () => http().maxBytesPerConnection);
     }
     const joinHold = sources.joinHold;
