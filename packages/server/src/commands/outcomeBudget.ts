@@ -36,7 +36,7 @@ interface Owner {
  * JSON string's header). Measured with `node bench/record-bytes.mjs` (200,000 outcomes of a
  * `publish`, heap after GC): ≈ 390 bytes each in all, so that the counted bytes are the heap's
  * (they were ≈ 2.2× under it with the 96 counted before, 2026-12-04). With a Redis store the
- * outcome lives in Redis, where its key, value and Redis' own bookkeeping cost about as much.
+ * outcome itself lives in Redis, so the count is above what this node's heap holds for it.
  */
 export const ENTRY_OVERHEAD_BYTES = 310;
 
