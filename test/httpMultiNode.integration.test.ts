@@ -5,9 +5,10 @@
 import { httpTransport } from '@sinyal/client/http';
 import { createDevToken, type SinyalServer } from '@sinyal/server';
 import { expect, it } from 'vitest';
+import { createFaultProxy } from '../test-utils/faultProxy';
 import { connect, metric, record, SECRET, sleep, startServer, until } from '../test-utils/harness';
 import { createLoadBalancer } from '../test-utils/loadBalancer';
-import { redisTestScope } from '../test-utils/redis';
+import { REDIS_URL, redisTestScope } from '../test-utils/redis';
 
 const redisTest = await redisTestScope();
 const { cleanup, closeAfter } = redisTest;
@@ -84,5 +85,30 @@ redisTest.describe('HTTP transport on two nodes without sticky sessions', () => 
     expect((await viaB(`close?sid=${sid}`, { method: 'POST' })).status).toBe(204);
     await until(() => a.connections() === 0);
     expect((await metric(b.httpUrl, 'sinyal_http_forwarded_total')) ?? 0).toBeGreaterThanOrEqual(5);
+  });
+
+  it('a node still subscribing to the control channel admits no connection yet: a request forwarded to its first connection is not lost', async () => {
+    // Node a reaches Redis through a slow link: its subscriber is ready, and its SUBSCRIBE to
+    // the control channel confirmed, well after it listens. A connection it admitted before
+    // that would miss what b forwards to it (this poll waited 30 s for nothing, then 404).
+    const redis = new URL(REDIS_URL);
+    const link = await createFaultProxy({ targetPort: Number(redis.port || 6379), targetHost: redis.hostname });
+    cleanup(() => link.close());
+    link.setDelay(300);
+    const prefix = redisTest.freshPrefix();
+    const a = closeAfter(await startServer({ store: redisTest.node({ prefix, url: `redis://127.0.0.1:${link.port}` }) }));
+    const b = closeAfter(await startServer({ store: redisTest.node({ prefix }) }));
+    const auth = { authorization: `Bearer ${await createDevToken(SECRET, 'dita')}` };
+    const opened = await fetch(`${a.httpUrl}/ws/http/open`, { method: 'POST', headers: auth });
+    expect(opened.status).toBe(200);
+    const { sid } = (await opened.json()) as { sid: string };
+    const viaB = (path: string, init: RequestInit = {}) => fetch(`${b.httpUrl}/ws/http/${path}`, { ...init, headers: { ...auth, 'content-type': 'application/json' } });
+    const started = Date.now();
+    const poll = viaB(`poll?sid=${sid}`);
+    expect((await viaB(`send?sid=${sid}&n=0`, { method: 'POST', body: JSON.stringify([JSON.stringify({ t: 'hello', v: 1 })]) })).status).toBe(204);
+    const answer = await poll;
+    expect(answer.status).toBe(200);
+    expect(((await answer.json()) as { frames: string[] }).frames.map((f) => (JSON.parse(f) as { t: string }).t)).toEqual(['welcome']);
+    expect(Date.now() - started).toBeLessThan(20_000); // answered, not timed out
   });
 });

@@ -37,7 +37,10 @@ import { FlushScheduler } from './wire/flushScheduler';
 import type { HttpSocket, SessionSocket } from './wire/httpSocket';
 import { createHttpTransport } from './http/httpTransport';
 import { MemoryStore } from './store/memoryStore';
-import type { Store } from './store/types';
+import type { Fanout, Store } from './store/types';
+
+/** Longest a new connection waits for the fan-out to receive control messages (a node still making its first Redis connection). */
+const CONTROL_WAIT_MS = 5000;
 
 function resolveLimits(overrides: Partial<Limits> = {}): Limits {
   const limits: Limits = { ...DEFAULT_LIMITS };
@@ -152,7 +155,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   const perMessageDeflate = resolveDeflate(options.perMessageDeflate);
   const actionLimiter = new ActionRateLimiter(mergeActionLimits(options.features ?? [], options.rateLimits));
   const store: Store = options.store ?? new MemoryStore();
-  const fanout = store.createFanout?.() ?? new LocalFanout(store);
+  const fanout: Fanout = store.createFanout?.() ?? new LocalFanout(store);
   const origins = resolveOrigins(options, logger);
   const checkOrigin = createOriginCheck(origins);
   const authenticate = createAuthenticator(options.auth);
@@ -254,6 +257,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
       maxHeldPerAddress: 2 * limits.maxConnectionsPerIp,
     },
     onLimited: () => metrics.limited('http'),
+    beforeOpen: () => awaitControl(),
     addressOf: (req) => addressKey(clientIp(req)),
   });
 
@@ -322,6 +326,21 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   const refuse = (socket: Duplex, refusal: Refusal): void => {
     metrics.refused(refusal.status);
     refuseUpgrade(socket, refusal);
+  };
+
+  /**
+   * Waits (at most {@link CONTROL_WAIT_MS}) until the fan-out receives control messages — on
+   * several nodes, until this node's Redis subscriber has subscribed the control channel after
+   * it (re)connected — so that no revoke, disconnect or forwarded HTTP request for a session
+   * admitted now passes it by; or says why not. Immediate when it does already.
+   */
+  const awaitControl = async (): Promise<Refusal | undefined> => {
+    const pending = fanout.ready?.();
+    if (!pending) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const ready = await Promise.race([pending.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CONTROL_WAIT_MS)))]);
+    clearTimeout(timer);
+    return ready ? undefined : { status: 503, code: 'unavailable', msg: 'server cannot reach its store' };
   };
 
   /** The checks after the token, shared by upgrades and HTTP connections: flood cool-down, per-user cap, per-user rate of new connections. */
@@ -404,6 +423,9 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
       logger.info({ status: result.status, reason: result.msg }, 'upgrade refused');
       return refuse(socket, result);
     }
+    const notListening = await awaitControl();
+    if (socket.destroyed) return;
+    if (notListening) return refuse(socket, notListening);
     if (closing) return refuse(socket, { status: 503, code: 'unavailable', msg: 'server shutting down' });
     const user = result;
     const refusal = admitUser(user);

@@ -45,6 +45,8 @@ export interface HttpTransportDeps {
   onLimited?: () => void;
   /** The client address a request counts against (`trustProxy`; an IPv6 client per /64), as for the connection caps. */
   addressOf: (req: IncomingMessage) => string;
+  /** Awaited before a new connection is opened: the node must first hear control messages (forwarded requests for it), or why not. */
+  beforeOpen?: () => Promise<Refusal | undefined>;
 }
 
 /** The HTTP transport's routes and its connections. */
@@ -161,7 +163,9 @@ export function createHttpTransport(deps: HttpTransportDeps): HttpTransport {
   const notFound = () => new HttpRefusal({ status: 404, code: 'not_found', msg: 'no such HTTP connection (closed, or never opened)' });
 
   /** A new connection for the admitted user, on this node, or why not. */
-  const open = (user: AuthUser, req: IncomingMessage): HttpSocket => {
+  const open = async (user: AuthUser, req: IncomingMessage): Promise<HttpSocket> => {
+    const notYet = await deps.beforeOpen?.();
+    if (notYet) throw new HttpRefusal(notYet);
     const socket = new HttpSocket({ maxFrameBytes: deps.maxFrameBytes, idleMs: deps.idleMs, pollMs: deps.pollMs ?? HTTP_POLL_MS, onClosed: () => sockets.delete(socket.id) });
     const refused = deps.open(user, socket, req);
     if (refused) throw new HttpRefusal(refused);
@@ -189,10 +193,10 @@ export function createHttpTransport(deps: HttpTransportDeps): HttpTransport {
     const sid = query.get('sid') ?? '';
     switch (action) {
       case 'open':
-        return sendJson(res, 200, { sid: open(user, req).id }, cors);
+        return sendJson(res, 200, { sid: (await open(user, req)).id }, cors);
       case 'stream': {
         // The stream opens its own connection: it is held by the node that serves it.
-        const socket = open(user, req);
+        const socket = await open(user, req);
         for (const [name, value] of Object.entries(cors)) res.setHeader(name, value);
         return socket.attachStream(res);
       }

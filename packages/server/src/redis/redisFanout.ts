@@ -26,7 +26,10 @@ export interface FanoutRedisStore {
  *
  * Messages: `D<epoch>\n<seq>\n<event JSON>` (durable) or `V<{frame, x?: exceptUser} JSON>` (volatile)
  * on a room's channel; `<ControlMessage JSON>` on the control channel, which every node
- * subscribes to whenever its subscriber connection becomes ready (revoke, disconnect a user).
+ * subscribes to whenever its subscriber connection becomes ready (revoke, disconnect a user,
+ * forwarded HTTP transport requests). Until Redis has confirmed that SUBSCRIBE, `ready()`
+ * is pending and the server admits no new connection: one admitted earlier could miss a
+ * message meant for it (a node's first connection to Redis takes a moment).
  * When either connection drops — or its watchdog finds it silent (see {@link RedisConnection})
  * — the server is told (`lost`) and closes its connections with 1012: live members may have
  * missed events on the subscriber, and a node that cannot reach Redis cannot serve them
@@ -42,6 +45,8 @@ export class RedisFanout implements Fanout {
   private readonly subscriptions = new Map<string, Promise<void>>();
   private closed = false;
   private readonly stopWatchingStore: () => void;
+  /** The control channel's SUBSCRIBE on the current subscriber connection: confirmed, or awaited. */
+  private control = controlSubscription();
 
   constructor(private readonly store: FanoutRedisStore) {
     // Subscriptions are re-made by joins after a loss (clients re-join), not replayed by ioredis.
@@ -49,11 +54,13 @@ export class RedisFanout implements Fanout {
     this.subscriber.client.on('message', (channel: string, message: string) => this.receive(channel, message));
     // Orders about users reach every node: subscribed on every (re)connection of the subscriber.
     this.subscriber.client.on('ready', () => {
-      this.subscriber.client.subscribe(this.store.keys.controlChannel).catch(() => {});
+      const control = this.control;
+      this.subscriber.client.subscribe(this.store.keys.controlChannel).then(control.confirm, () => {});
     });
     this.subscriber.onDown(() => {
       // Subscriptions died with the connection; rooms subscribe again on their next join.
       this.subscriptions.clear();
+      if (this.control.confirmed) this.control = controlSubscription();
       if (!this.closed) this.listener?.lost();
     });
     // Without its command connection the node can neither publish nor resume anyone: shed
@@ -118,6 +125,10 @@ export class RedisFanout implements Fanout {
     this.subscriber.client.unsubscribe(this.store.keys.roomChannel(room)).catch(() => {});
   }
 
+  ready(): Promise<void> | undefined {
+    return this.control.confirmed ? undefined : this.control.promise;
+  }
+
   health(): FanoutHealth {
     if (this.store.connection.down || this.subscriber.down) return { ok: false, details: { redis: 'down' } };
     // Still making its first connection: joins and commands wait for it (briefly) rather than fail.
@@ -165,4 +176,19 @@ export class RedisFanout implements Fanout {
       // A malformed message (another writer on our prefix) is dropped, never fatal.
     }
   }
+}
+
+/** A SUBSCRIBE of the control channel: `confirm` once Redis answered it. */
+function controlSubscription(): { promise: Promise<void>; confirm: () => void; confirmed: boolean } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  const state = {
+    promise,
+    confirmed: false,
+    confirm: () => {
+      state.confirmed = true;
+      resolve();
+    },
+  };
+  return state;
 }

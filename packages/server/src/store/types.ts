@@ -191,6 +191,13 @@ export interface Fanout {
   /** The last local member of `room` left. */
   unsubscribe(room: string): void;
   health(): FanoutHealth;
+  /**
+   * Optional, for a fan-out across nodes: `undefined` when this node receives control messages
+   * now (revokes, disconnects, forwarded HTTP transport requests), else a promise resolved once
+   * it does. The server admits a connection only then: a message for a session it admitted
+   * before would pass it by.
+   */
+  ready?(): Promise<void> | undefined;
   /** Releases the fan-out's own connections (not the store's). */
   close(): Promise<void>;
 }
