@@ -13,6 +13,7 @@
 // the default is the workspace build (packages/server/dist).
 import { fork } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BENCH_LIMITS } from './lib/benchLimits.mjs';
 
 const SECRET = 'broadcast-cpu-bench-secret-0123456789';
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
@@ -26,7 +27,7 @@ if (process.env.BROADCAST_CPU_ROLE === 'server') {
     auth: { secret: SECRET },
     logger: null,
     rooms: { bench: { history: 100 } },
-    limits: { maxConnectionsPerUser: 100_000, maxConnections: 200_000, maxConnectionsPerIp: 200_000, messagesPerSecond: 1e6, burst: 1e6, maxBufferedBytes: 64 << 20, heartbeatTimeoutMs: 600_000 },
+    limits: BENCH_LIMITS,
   });
   const watchdog = setTimeout(() => process.exit(1), 20 * 60_000);
   watchdog.unref();

@@ -15,6 +15,8 @@
 // the default is the workspace build (packages/server/dist).
 import { fork } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { BENCH_LIMITS } from './lib/benchLimits.mjs';
+import { buildName } from './lib/report.mjs';
 
 const SECRET = 'chat-cpu-bench-secret-0123456789abcdef';
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
@@ -23,14 +25,14 @@ const once = (child) => new Promise((resolve) => child.once('message', resolve))
 
 if (process.env.CHAT_CPU_ROLE === 'server') {
   const { createServer, createDevToken } = await import(pathToFileURL(`${process.env.CHAT_CPU_DIST}/index.js`).href);
-  // The options of bench/servers/sinyal.mjs: limits out of the way of a load from one address.
+  // The options of bench/servers/sinyal.mjs.
   const server = await createServer({
     port: 0,
     host: '127.0.0.1',
     auth: { secret: SECRET },
     logger: null,
     rooms: { bench: { publish: ['bench:msg'], history: 100 } },
-    limits: { maxConnectionsPerUser: 100_000, maxConnections: 200_000, maxConnectionsPerIp: 200_000, messagesPerSecond: 1e6, burst: 1e6, maxBufferedBytes: 64 << 20, heartbeatTimeoutMs: 600_000 },
+    limits: BENCH_LIMITS,
   });
   const watchdog = setTimeout(() => process.exit(1), 20 * 60_000);
   watchdog.unref();
@@ -116,8 +118,7 @@ if (process.env.CHAT_CPU_ROLE === 'server') {
     await once(load);
     load.send({ cmd: 'open', url, tokens });
     await once(load);
-    const parts = dist.split('/').filter(Boolean);
-    runs.push({ name: parts.at(-1) === 'dist' ? parts.at(-2) : parts.at(-1), server, load, user: [], system: [] });
+    runs.push({ name: buildName(dist), server, load, user: [], system: [] });
   }
   // A warm-up round per build, not counted: the JIT and the first growth of the server's maps.
   for (let r = -1; r < rounds; r++) {

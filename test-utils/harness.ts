@@ -57,12 +57,4 @@ export function record(client: SinyalClient<TestEvents>, roomName: string) {
   return { room, items, resets, off };
 }
 
-/**
- * A sample of `name` (with exactly `labels`, e.g. `scope="http"`) from the server's /metrics,
- * or `undefined` when the server has no such sample (a labelled counter never incremented).
- */
-export async function metric(httpUrl: string, name: string, labels = ''): Promise<number | undefined> {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `));
-  return line === undefined ? undefined : Number(line.split(' ').pop());
-}
+export { metric } from './metrics';

@@ -11,17 +11,19 @@ export const MIN_DELIVERED_RATIO = 0.99;
 
 export const NOT_A_MEASURE = 'load-bound — not a measure';
 
+/** The name of a build directory: a `…/NAME/dist` copy is named by NAME, which tells builds apart. */
+export function buildName(dir) {
+  const parts = dir.split('/').filter(Boolean);
+  return parts.at(-1) === 'dist' && parts.length > 1 ? parts.at(-2) : parts.at(-1);
+}
+
 export function label(server) {
   if (server === 'sinyal') return 'Sinyal (batched)';
   if (server === 'sinyal-unbatched') return 'Sinyal (unbatched)';
   if (server === 'socketio') return 'socket.io 4';
   if (server === 'ws') return 'raw ws (floor)';
   if (/^sinyal-w\d+$/.test(server)) return `Sinyal, ${server.slice(8)} worker${server === 'sinyal-w1' ? '' : 's'} + Redis`;
-  if (server.startsWith('sinyal@')) {
-    // A build is usually a `…/NAME/dist` copy: name it by NAME, which tells builds apart.
-    const parts = server.slice(7).split('/').filter(Boolean);
-    return `Sinyal @${parts.at(-1) === 'dist' && parts.length > 1 ? parts.at(-2) : parts.at(-1)}`;
-  }
+  if (server.startsWith('sinyal@')) return `Sinyal @${buildName(server.slice(7))}`;
   return server;
 }
 

@@ -5,6 +5,7 @@
 import cluster from 'node:cluster';
 import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
+import { BENCH_LIMITS } from '../lib/benchLimits.mjs';
 import { serve, processStats } from '../lib/rpc.mjs';
 
 // `--servers=sinyal@DIR` (bench/run.mjs) loads another build of the server, e.g. a copy
@@ -28,17 +29,7 @@ function options() {
     // `sinyal-unbatched` in bench/run.mjs: one socket write per frame per member, as socket.io and ws do.
     ...(process.env.BENCH_BATCH_WRITES === '0' ? { batchWrites: false } : {}),
     rooms: { bench: { publish: ['bench:msg'], history: 100 } },
-    limits: {
-      messagesPerSecond: 1e6,
-      burst: 1e6,
-      maxConnectionsPerUser: 100000,
-      // Every load client connects from 127.0.0.1.
-      maxConnections: 200_000,
-      maxConnectionsPerIp: 200_000,
-      maxBufferedBytes: 64 * 1024 * 1024,
-      // Raw load clients do not ping; keep them from being evicted during long scenarios.
-      heartbeatTimeoutMs: 10 * 60_000,
-    },
+    limits: BENCH_LIMITS,
   };
 }
 

@@ -26,6 +26,7 @@ import type { ServerOptions } from './api/options';
 import { createOriginCheck } from './auth/origin';
 import { publishToRoom } from './rooms/publish';
 import type { PublishOptions, PublishResult, SinyalServer } from './api/server';
+import { addCount } from './limits/counts';
 import { ActionRateLimiter, mergeActionLimits, RateLimiter } from './limits/rateLimiter';
 import { RecentRevocations } from './rooms/revocations';
 import { UserCooldowns } from './limits/cooldowns';
@@ -317,11 +318,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   httpServer.on('clientError', (_err, socket) => socket.destroy());
   caps.attach(httpServer);
 
-  const countConnection = (userId: string, delta: 1 | -1) => {
-    const next = (connectionsPerUser.get(userId) ?? 0) + delta;
-    if (next <= 0) connectionsPerUser.delete(userId);
-    else connectionsPerUser.set(userId, next);
-  };
+  const countConnection = (userId: string, delta: 1 | -1) => addCount(connectionsPerUser, userId, delta);
 
   const refuse = (socket: Duplex, refusal: Refusal): void => {
     metrics.refused(refusal.status);

@@ -2,6 +2,7 @@ import WebSocket from 'ws';
 import { SUBPROTOCOL, TOKEN_PROTOCOL_PREFIX, type ServerFrame } from '@sinyal/protocol';
 import { afterEach } from 'vitest';
 import { createDevToken, createServer, SinyalServerError, type ServerOptions, type SinyalServer } from '../src';
+import { metric as readMetric } from '../../../test-utils/metrics';
 
 export const SECRET = 'test-secret-for-sinyal-server-0123456789';
 
@@ -141,12 +142,11 @@ export async function waitFor(check: () => boolean, timeoutMs = 2000): Promise<v
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Reads one sample of a Prometheus metric (first line matching the name and labels). */
+/** Reads one sample of a Prometheus metric (first line matching the name and labels); throws when there is none. */
 export async function metric(httpUrl: string, name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`${httpUrl}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels ? `{${labels}}` : ''} `));
-  if (!line) throw new Error(`metric ${name}{${labels}} not found`);
-  return Number(line.split(' ').pop());
+  const value = await readMetric(httpUrl, name, labels);
+  if (value === undefined) throw new Error(`metric ${name}{${labels}} not found`);
+  return value;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { addCount } from '../limits/counts';
 import type { Refusal } from './requestListener';
 
 /**
@@ -78,11 +79,7 @@ export class ConnectionCaps {
     if (this.overCapacity()) return { status: 503, code: 'unavailable', msg: 'server at its connection limit, try another node or later' };
     const count = this.#perAddress.get(address) ?? 0;
     if (count >= this.maxPerAddress) return { status: 429, code: 'rate_limited', msg: 'too many connections from this address' };
-    this.#perAddress.set(address, count + 1);
-    return () => {
-      const left = (this.#perAddress.get(address) ?? 1) - 1;
-      if (left <= 0) this.#perAddress.delete(address);
-      else this.#perAddress.set(address, left);
-    };
+    addCount(this.#perAddress, address, 1);
+    return () => addCount(this.#perAddress, address, -1);
   }
 }

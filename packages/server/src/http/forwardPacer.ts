@@ -1,3 +1,4 @@
+import { addCount } from '../limits/counts';
 import { RateLimiter } from '../limits/rateLimiter';
 import type { Refusal } from './requestListener';
 
@@ -71,16 +72,16 @@ export class ForwardPacer {
     if ((this.#byAddress.get(address) ?? 0) >= this.limits.maxHeldPerAddress) {
       return { refusal: { status: 429, code: 'rate_limited', msg: `too many requests from this address waiting for other nodes (at most ${this.limits.maxHeldPerAddress})` } };
     }
-    count(this.#byUser, user, 1);
-    count(this.#byAddress, address, 1);
+    addCount(this.#byUser, user, 1);
+    addCount(this.#byAddress, address, 1);
     this.#total++;
     let released = false;
     const release = () => {
       if (released) return;
       released = true;
       this.#total--;
-      count(this.#byUser, user, -1);
-      count(this.#byAddress, address, -1);
+      addCount(this.#byUser, user, -1);
+      addCount(this.#byAddress, address, -1);
     };
     let waited = 0;
     for (;;) {
@@ -106,11 +107,4 @@ export class ForwardPacer {
   prune(): void {
     this.#limiter.prune();
   }
-}
-
-/** Adds `delta` to `key`'s count, forgetting a key whose count is back to 0. */
-function count(counts: Map<string, number>, key: string, delta: number): void {
-  const next = (counts.get(key) ?? 0) + delta;
-  if (next > 0) counts.set(key, next);
-  else counts.delete(key);
 }
