@@ -7,7 +7,9 @@
 // members, as in `npm run bench`'s chat scenario) and reads the server's process.cpuUsage()
 // from the first send to the last delivery. Reports the median µs per message, split into user
 // space (JS, GC) and the kernel (socket reads and writes): what a change to the server's
-// command path can move is mostly the first.
+// command path can move is mostly the first. Also the heap bytes the server allocated per
+// message (from v8.GCProfiler: the heap's growth between collections), which moves far less
+// from round to round than CPU time on a shared machine.
 //
 //   node bench/chat-cpu.mjs [--builds=DIR,DIR] [--clients=400] [--rounds=10] [--messages=4000] [--rate=2000]
 //
@@ -37,16 +39,51 @@ if (process.env.CHAT_CPU_ROLE === 'server') {
   const watchdog = setTimeout(() => process.exit(1), 20 * 60_000);
   watchdog.unref();
   process.on('disconnect', () => process.exit(0));
+  const { GCProfiler, getHeapStatistics } = await import('node:v8');
+  // CHAT_CPU_HEAP_SAMPLE=FILE: sample every allocation (also of objects already collected)
+  // between the marks and write the bytes by allocating function, the largest first.
+  const inspector = process.env.CHAT_CPU_HEAP_SAMPLE ? new (await import('node:inspector')).Session() : undefined;
+  inspector?.connect();
+  const heapSampling = (method, params = {}) => new Promise((resolve, reject) => inspector.post(method, params, (err, res) => (err ? reject(err) : resolve(res))));
+  const writeHeapSample = async (file, profile) => {
+    const bySite = new Map();
+    const walk = (node, stack) => {
+      const frame = `${node.callFrame.functionName || '(anonymous)'} ${node.callFrame.url.split('/').slice(-2).join('/')}:${node.callFrame.lineNumber + 1}`;
+      const self = node.selfSize;
+      if (self > 0) bySite.set(frame, (bySite.get(frame) ?? 0) + self);
+      for (const child of node.children) walk(child, [...stack, frame]);
+    };
+    walk(profile.head, []);
+    const total = [...bySite.values()].reduce((a, b) => a + b, 0);
+    const rows = [...bySite].sort((a, b) => b[1] - a[1]).map(([site, bytes]) => `${((100 * bytes) / total).toFixed(1).padStart(5)} %  ${site}`);
+    (await import('node:fs')).writeFileSync(file, rows.join('\n') + '\n');
+  };
   let mark;
+  let gcProfiler;
+  let usedAtMark;
   process.on('message', async (m) => {
     if (m.cmd === 'tokens') process.send({ url: server.url, tokens: await Promise.all(Array.from({ length: m.n }, (_, i) => createDevToken(SECRET, `c${i}`, 3600))) });
     if (m.cmd === 'mark') {
+      if (process.env.CHAT_CPU_HEAP_SAMPLE) await heapSampling('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      gcProfiler = new GCProfiler();
+      gcProfiler.start();
+      usedAtMark = getHeapStatistics().used_heap_size;
       mark = process.cpuUsage();
       process.send({ marked: true });
     }
     if (m.cmd === 'read') {
       const c = process.cpuUsage(mark);
-      process.send({ userUs: c.user, systemUs: c.system });
+      // Bytes allocated since the mark: heap growth between collections, plus what each collection freed.
+      const { statistics } = gcProfiler.stop();
+      let allocated = 0;
+      let after = usedAtMark;
+      for (const gc of statistics) {
+        allocated += gc.beforeGC.heapStatistics.usedHeapSize - after;
+        after = gc.afterGC.heapStatistics.usedHeapSize;
+      }
+      allocated += getHeapStatistics().used_heap_size - after;
+      if (process.env.CHAT_CPU_HEAP_SAMPLE) await writeHeapSample(process.env.CHAT_CPU_HEAP_SAMPLE, (await heapSampling('HeapProfiler.stopSampling')).profile);
+      process.send({ userUs: c.user, systemUs: c.system, allocated, collections: statistics.length });
     }
   });
   process.send({ ready: true });
@@ -118,7 +155,7 @@ if (process.env.CHAT_CPU_ROLE === 'server') {
     await once(load);
     load.send({ cmd: 'open', url, tokens });
     await once(load);
-    runs.push({ name: buildName(dist), server, load, user: [], system: [] });
+    runs.push({ name: buildName(dist), server, load, user: [], system: [], allocated: [] });
   }
   // A warm-up round per build, not counted: the JIT and the first growth of the server's maps.
   for (let r = -1; r < rounds; r++) {
@@ -128,11 +165,12 @@ if (process.env.CHAT_CPU_ROLE === 'server') {
       run.load.send({ cmd: 'send', messages, rate });
       const { complete } = await once(run.load);
       run.server.send({ cmd: 'read' });
-      const { userUs, systemUs } = await once(run.server);
+      const { userUs, systemUs, allocated } = await once(run.server);
       if (!complete) throw new Error(`${run.name}: not every ack and event arrived within 30 s`);
       if (r < 0) continue;
       run.user.push(userUs / messages);
       run.system.push(systemUs / messages);
+      run.allocated.push(allocated / messages);
     }
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -140,7 +178,7 @@ if (process.env.CHAT_CPU_ROLE === 'server') {
   console.log(`chat CPU: ${n} clients in ${n / 2} two-person rooms, ${rounds} rounds × ${messages} messages at ${rate}/s, builds alternating`);
   for (const run of runs) {
     const total = run.user.map((u, i) => u + run.system[i]);
-    console.log(`${run.name.padEnd(24)} ${median(total).toFixed(1)} µs/message [${range(total)}]: user ${median(run.user).toFixed(1)} [${range(run.user)}], kernel ${median(run.system).toFixed(1)} [${range(run.system)}]`);
+    console.log(`${run.name.padEnd(24)} ${median(total).toFixed(1)} µs/message [${range(total)}]: user ${median(run.user).toFixed(1)} [${range(run.user)}], kernel ${median(run.system).toFixed(1)} [${range(run.system)}]; heap allocated ${(median(run.allocated) / 1024).toFixed(2)} KB/message [${range(run.allocated.map((b) => b / 1024))}]`);
   }
   // Paired: each round's ratio to the first build (the same minute of the machine), then the median.
   for (const run of runs.slice(1)) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Heap taken by what the server keeps per message, against what its byte bounds count: a
-// remembered command outcome (the dedupe record of a `publish`, in the outcome budget and in
-// `MemoryStore`), a room history event (`MemoryStore`, a short chat message) and a chat message
+// remembered command outcome (the dedupe record of a `publish`, kept in the server's outcome
+// budget with `MemoryStore`), a room history event (`MemoryStore`, a short chat message) and a chat message
 // (`MemoryChatStore`, with its id and client id indexes). 200,000 of each, heap after a full GC
 // before and after. Bundled from packages/server/src.
 //

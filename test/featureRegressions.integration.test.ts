@@ -38,9 +38,13 @@ describe('auction store', () => {
 describe('notifications store', () => {
   /** A networked store's latency on the dedupe write (as with Redis), between a handler's end and its ack. */
   class SlowDedupeStore extends MemoryStore {
-    override async saveCommandResult(key: string, outcome: CommandOutcome, ttlMs: number): Promise<void> {
+    private readonly outcomes = new Map<string, CommandOutcome>();
+    async getCommandResult(key: string): Promise<CommandOutcome | undefined> {
+      return this.outcomes.get(key);
+    }
+    async saveCommandResult(key: string, outcome: CommandOutcome): Promise<void> {
       await sleep(150);
-      return super.saveCommandResult(key, outcome, ttlMs);
+      this.outcomes.set(key, outcome);
     }
   }
   const alert = (title: string): NotificationInput => ({ category: 'message', type: 'agent_reply', title, body: title, priority: 'instant' });

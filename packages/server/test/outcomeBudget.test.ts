@@ -47,7 +47,7 @@ describe('OutcomeBudget', () => {
     const forgotten: string[] = [];
     const budget = new OutcomeBudget(limits, 2000, (key) => forgotten.push(key), () => now);
     // The model: one array in insertion order; a user's oldest is their first in it.
-    let model: Array<{ key: string; owner: string; bytes: number; expiresAt: number }> = [];
+    let model: Array<{ key: string; owner: string; bytes: number; expiresAt: number; kept?: unknown }> = [];
     const modelForgotten: string[] = [];
     const sum = (xs: typeof model) => xs.reduce((n, e) => n + e.bytes, 0);
     let seed = 7;
@@ -57,7 +57,10 @@ describe('OutcomeBudget', () => {
       const owner = `u${Math.floor(random() * 7)}`;
       const key = `${owner}:${Math.floor(random() * 40)}`;
       const outcome = answer(Math.floor(random() * 900));
-      budget.admit(key, owner, outcome);
+      // Half kept here (as for MemoryStore), half only accounted for (as for a Redis store).
+      const keepHere = random() < 0.5;
+      if (keepHere) budget.keep(key, owner, outcome);
+      else budget.admit(key, owner, outcome);
       const bytes = Buffer.byteLength(JSON.stringify(outcome)) + key.length + ENTRY_OVERHEAD_BYTES;
       model = model.filter((e) => e.expiresAt > now && e.key !== key);
       const evict = (e: (typeof model)[number]) => {
@@ -66,12 +69,42 @@ describe('OutcomeBudget', () => {
       };
       while (sum(model.filter((e) => e.owner === owner)) + bytes > limits.outcomeBytesPerUser) evict(model.find((e) => e.owner === owner)!);
       while (sum(model) + bytes > limits.outcomeBytesTotal && model.length > 0) evict(model[0]!);
-      model.push({ key, owner, bytes, expiresAt: now + 2000 });
+      model.push({ key, owner, bytes, expiresAt: now + 2000, ...(keepHere ? { kept: outcome } : {}) });
+      // A kept outcome is found until its window ends or a bound forgets it; an accounted one never is.
+      const probe = `u${Math.floor(random() * 7)}:${Math.floor(random() * 40)}`;
+      expect(budget.get(probe)).toEqual(model.find((e) => e.key === probe && e.expiresAt > now)?.kept);
     }
     expect(forgotten).toEqual(modelForgotten);
     expect(forgotten.length).toBeGreaterThan(100);
     const stats = budget.stats();
     expect(stats.entries).toBe(model.filter((e) => e.expiresAt > now).length);
     expect(stats.bytes).toBe(sum(model.filter((e) => e.expiresAt > now)));
+  });
+
+  it('keeps an outcome for get(), as a copy, until its window ends', () => {
+    let now = 0;
+    const budget = new OutcomeBudget(limits, 1000, undefined, () => now);
+    const outcome = { ok: true as const, data: { epoch: 'e', seq: 1 } };
+    budget.keep('k', 'u', outcome);
+    const got = budget.get('k');
+    expect(got).toEqual(outcome);
+    expect(got).not.toBe(outcome);
+    budget.admit('only-counted', 'u', outcome);
+    expect(budget.get('only-counted')).toBeUndefined();
+    now = 999;
+    expect(budget.get('k')).toEqual(outcome);
+    now = 1000;
+    expect(budget.get('k')).toBeUndefined();
+    expect(budget.stats().entries).toBe(0);
+  });
+
+  it('a kept outcome forgotten by a bound is gone from get(), and one over maxOutcomeBytes is kept without its data', () => {
+    const budget = new OutcomeBudget(limits, 60_000);
+    budget.keep('big', 'u', answer(5000));
+    expect(budget.get('big')).toEqual({ ok: true });
+    for (let i = 0; i < 10; i++) budget.keep(`u:${i}`, 'u', answer(500));
+    expect(budget.get('big')).toBeUndefined();
+    expect(budget.get('u:0')).toBeUndefined();
+    expect(budget.get('u:9')).toEqual(answer(500));
   });
 });

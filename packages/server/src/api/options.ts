@@ -55,8 +55,10 @@ export interface ServerOptions {
    */
   allowQueryToken?: boolean;
   /**
-   * Where room history and command outcomes live. Pass the same instance to a new
-   * server to keep resumable history across restarts. A `RedisStore` lets several
+   * Where room history lives, and command outcomes (the dedupe records of command ids) if
+   * the store keeps them; `MemoryStore` does not, and the server keeps them in memory for
+   * it. Pass the same instance to a new server to keep resumable history (and the answers
+   * of retried commands) across restarts in one process. A `RedisStore` lets several
    * nodes serve one set of rooms (events fan out through Redis; see docs/scaling.md).
    * @default new MemoryStore()
    */

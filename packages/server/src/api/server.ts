@@ -42,7 +42,7 @@ export interface SinyalServer {
    * refuse them in your token endpoint or `verify` hook).
    */
   disconnectUser(userId: string, options?: { code?: number; reason?: string }): Promise<void>;
-  /** Where room history and command outcomes live (`options.store`, or the default `MemoryStore`). */
+  /** Where room history lives, and command outcomes if the store keeps them (`options.store`, or the default `MemoryStore`). */
   readonly store: Store;
   /** The server's structured logger (features log through it; never log tokens or payloads). */
   readonly logger: Logger;

@@ -2,6 +2,7 @@ import { RETRYABLE_ERROR_CODES } from '@sinyal/protocol';
 import { runInCommandScope } from './commandScope';
 import type { Logger } from '../ops/logger';
 import { OutcomeBudget, type OutcomeBudgetLimits } from './outcomeBudget';
+import { DEFAULT_LIMITS } from '../api/limits';
 import { type OutcomeBudgetStats } from '../ops/metrics';
 import type { CommandOutcome, Store } from '../store/types';
 
@@ -10,12 +11,27 @@ const WAIT_FOR_OTHER_NODE_MS = 5000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Makes commands idempotent: the first run of a key executes and its outcome is saved
- * in the store for `windowMs`; a repeat within the window gets the saved outcome, and a
- * repeat while the first is still running waits for it. Outcomes with a retryable code
- * (`internal`, `unavailable`, `rate_limited`, `timeout`) are not saved: the client is
+ * The outcomes kept in this process for stores that keep none, one memory per store
+ * instance: a server started again in the same process with the same store answers the
+ * retries of commands it answered before, as it resumes their rooms' history (and servers
+ * sharing a store instance share what it remembers, as a store's own records would be).
+ */
+const keptOutcomes = new WeakMap<Store, OutcomeBudget>();
+
+/**
+ * Makes commands idempotent: the first run of a key executes and its outcome is remembered
+ * for `windowMs`; a repeat within the window gets the remembered outcome, and a repeat
+ * while the first is still running waits for it. Outcomes with a retryable code
+ * (`internal`, `unavailable`, `rate_limited`, `timeout`) are not remembered: the client is
  * told retrying may help, so a retry must actually run; neither are refusals a handler
  * marked `transient` (a condition that may pass, such as "join the room first").
+ *
+ * Where outcomes are remembered depends on the store. One with `getCommandResult` /
+ * `saveCommandResult` (Redis) keeps them, so nodes sharing it and a restarted node answer a
+ * retry. One without them (`MemoryStore`) leaves them to this process: they are kept in the
+ * {@link OutcomeBudget} itself, one record per command, looked up and saved without a
+ * promise (this is on every command's path), and belong to the store instance (see
+ * `keptOutcomes`), so they last as long as its history does.
  *
  * With a store shared by several nodes (`claimCommand`), the first run claims the key in
  * the store, so a duplicate arriving on another node at the same time waits for the
@@ -29,13 +45,29 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class Deduper {
   private readonly running = new Map<string, Promise<CommandOutcome>>();
   private readonly budget: OutcomeBudget | undefined;
+  /** Whether outcomes are kept in {@link Deduper.budget} (the store keeps none). */
+  private readonly keptHere: boolean;
 
+  /** @param budget the bounds of what is remembered; a store that keeps no outcomes gets the defaults without it. */
   constructor(
     private readonly store: Store,
     private readonly windowMs: number,
     private readonly logger: Logger,
     budget?: OutcomeBudgetLimits,
   ) {
+    const get = typeof store.getCommandResult === 'function';
+    if (get !== (typeof store.saveCommandResult === 'function')) {
+      throw new TypeError('a store implements both getCommandResult and saveCommandResult, or neither (the server then keeps outcomes in memory)');
+    }
+    this.keptHere = !get;
+    if (this.keptHere && store.claimCommand) throw new TypeError('a store with claimCommand also implements getCommandResult and saveCommandResult');
+    if (this.keptHere) {
+      const limits = budget ?? DEFAULT_LIMITS;
+      this.budget = keptOutcomes.get(store);
+      if (this.budget) this.budget.configure(limits, windowMs);
+      else keptOutcomes.set(store, (this.budget = new OutcomeBudget(limits, windowMs)));
+      return;
+    }
     // A store that cannot forget an outcome early cannot be held to a budget.
     const forget = store.forgetCommandResult?.bind(store);
     this.budget = budget && forget
@@ -59,17 +91,32 @@ export class Deduper {
       onWait?.();
       return inFlight;
     }
-    // Registered before the first await so a concurrent duplicate cannot slip past the store lookup.
-    const result = this.lookupOrExecute(key, owner, execute, onWait).finally(() => this.running.delete(key));
+    if (this.keptHere) {
+      const saved = this.budget!.get(key);
+      if (saved) return Promise.resolve(saved);
+    }
+    // Registered before the first await so a concurrent duplicate cannot slip past the lookup.
+    const result = this.keptHere ? this.executeHere(key, owner, execute) : this.lookupOrExecute(key, owner, execute, onWait).finally(() => this.running.delete(key));
     this.running.set(key, result);
     return result;
+  }
+
+  /** Runs a command whose outcome is kept in this process (looked up already by {@link Deduper.run}). */
+  private async executeHere(key: string, owner: string, execute: () => Promise<CommandOutcome>): Promise<CommandOutcome> {
+    try {
+      const outcome = await execute();
+      if (worthRemembering(outcome)) this.budget!.keep(key, owner, outcome);
+      return outcome;
+    } finally {
+      this.running.delete(key);
+    }
   }
 
   private async lookupOrExecute(key: string, owner: string, execute: () => Promise<CommandOutcome>, onWait?: () => void): Promise<CommandOutcome> {
     if (this.store.claimCommand) return this.claimOrWait(key, owner, execute, onWait);
     let saved: CommandOutcome | undefined;
     try {
-      saved = await this.store.getCommandResult(key);
+      saved = await this.store.getCommandResult!(key);
     } catch (err) {
       this.logger.error({ err }, 'store failed to read a command result');
       return { ok: false, code: 'unavailable', msg: 'store unavailable' };
@@ -104,19 +151,24 @@ export class Deduper {
     }
   }
 
-  /** Saves an outcome worth remembering; false when it is not to be remembered. */
+  /** Saves an outcome worth remembering in the store; false when it is not to be remembered. */
   private async remember(key: string, owner: string, outcome: CommandOutcome): Promise<boolean> {
-    if (!outcome.ok && (RETRYABLE_ERROR_CODES.includes(outcome.code) || outcome.transient)) return false;
+    if (!worthRemembering(outcome)) return false;
     const kept = this.budget?.admit(key, owner, outcome);
     try {
-      if (kept) await this.store.saveCommandResult(key, kept.outcome, this.windowMs, kept.json);
-      else await this.store.saveCommandResult(key, outcome, this.windowMs);
+      if (kept) await this.store.saveCommandResult!(key, kept.outcome, this.windowMs, kept.json);
+      else await this.store.saveCommandResult!(key, outcome, this.windowMs);
     } catch (err) {
       // The command ran; answering it matters more than remembering the answer.
       this.logger.error({ err }, 'store failed to save a command result');
     }
     return true;
   }
+}
+
+/** Whether a retry of the command should get this outcome (not a retryable failure, nor a transient refusal). */
+function worthRemembering(outcome: CommandOutcome): boolean {
+  return outcome.ok || !(RETRYABLE_ERROR_CODES.includes(outcome.code) || outcome.transient);
 }
 
 /** Dedupe key of a command: ids are unique per user, not globally. */

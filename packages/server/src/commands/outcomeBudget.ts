@@ -17,6 +17,8 @@ interface Entry {
   readonly owner: Owner;
   readonly bytes: number;
   readonly expiresAt: number;
+  /** The outcome's JSON, when it is kept here ({@link OutcomeBudget.keep}) rather than in the store. */
+  readonly json: string | undefined;
   /** The owner's previous (older) and next (newer) entry. */
   prev: Entry | undefined;
   next: Entry | undefined;
@@ -31,14 +33,14 @@ interface Owner {
 }
 
 /**
- * Heap per remembered outcome beyond its JSON and key: this budget's entry and map slot, and
- * the store's own record of it (with `MemoryStore`, the default: its record, map slot and the
- * JSON string's header). Measured with `node bench/record-bytes.mjs` (200,000 outcomes of a
- * `publish`, heap after GC): ≈ 390 bytes each in all, so that the counted bytes are the heap's
- * (they were ≈ 2.2× under it with the 96 counted before, 2026-12-04). With a Redis store the
- * outcome itself lives in Redis, so the count is above what this node's heap holds for it.
+ * Heap per remembered outcome beyond its JSON and key: this budget's entry and map slot and
+ * the JSON string's header, with the outcome kept here (`MemoryStore`, the default).
+ * Measured with `node bench/record-bytes.mjs` (200,000 outcomes of a `publish`, heap after
+ * GC, 2026-12-04): ≈ 305 bytes each in all, so that the counted bytes are the heap's (≈ 390
+ * when `MemoryStore` kept its own record of each outcome too). With a Redis store the outcome itself lives
+ * in Redis, so the count is above what this node's heap holds for it.
  */
-export const ENTRY_OVERHEAD_BYTES = 310;
+export const ENTRY_OVERHEAD_BYTES = 228;
 
 /** What {@link OutcomeBudget.admit} decided to remember: the outcome (maybe without its data) and its JSON. */
 export interface AdmittedOutcome {
@@ -55,8 +57,13 @@ export interface AdmittedOutcome {
  * through `forget`. Without such a bound one user repeating a command with a large answer
  * grew the heap by gigabytes an hour.
  *
+ * With a store that keeps outcomes (Redis), an entry is only their account here
+ * ({@link OutcomeBudget.admit}); with one that keeps none (`MemoryStore`), the entry holds
+ * the outcome's JSON itself ({@link OutcomeBudget.keep}, {@link OutcomeBudget.get}): one
+ * record per command, found without a promise.
+ *
  * Entries share one window, so insertion order is expiry order: expired ones are dropped
- * from the front, costing what expired. The store expires its copies by itself.
+ * from the front, costing what expired. A store expires its copies by itself.
  *
  * One map holds every entry (in insertion order); each owner's entries are a linked list
  * through the entries themselves, so a command costs one map insertion here, not one per
@@ -70,18 +77,45 @@ export class OutcomeBudget {
   private compacted = 0;
 
   constructor(
-    private readonly limits: OutcomeBudgetLimits,
-    private readonly windowMs: number,
-    private readonly forget: (key: string) => void,
+    private limits: OutcomeBudgetLimits,
+    private windowMs: number,
+    /** Told of each outcome forgotten before its window ended (the store's copy must go too). */
+    private readonly forget: (key: string) => void = () => {},
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** New bounds and window, from now on (what is held is trimmed to them at the next admission). */
+  configure(limits: OutcomeBudgetLimits, windowMs: number): void {
+    this.limits = limits;
+    this.windowMs = windowMs;
+  }
+
   /**
-   * Accounts for `outcome` about to be remembered under `key` for `owner`, forgetting
-   * older outcomes as the bounds require, and returns what to remember: the outcome, or
-   * for one over `maxOutcomeBytes` the same answer without its data, with its JSON.
+   * Accounts for `outcome` about to be remembered in the store under `key` for `owner`,
+   * forgetting older outcomes as the bounds require, and returns what to remember: the
+   * outcome, or for one over `maxOutcomeBytes` the same answer without its data, with its JSON.
    */
   admit(key: string, owner: string, outcome: CommandOutcome): AdmittedOutcome {
+    return this.account(key, owner, outcome, false);
+  }
+
+  /** {@link OutcomeBudget.admit}, and keeps the outcome here, for {@link OutcomeBudget.get}, until its window ends or a bound forgets it. */
+  keep(key: string, owner: string, outcome: CommandOutcome): void {
+    this.account(key, owner, outcome, true);
+  }
+
+  /** An outcome kept here ({@link OutcomeBudget.keep}) under `key`, if it is still within its window. */
+  get(key: string): CommandOutcome | undefined {
+    const entry = this.entries.get(key);
+    if (entry?.json === undefined) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.remove(entry);
+      return undefined;
+    }
+    return JSON.parse(entry.json) as CommandOutcome;
+  }
+
+  private account(key: string, owner: string, outcome: CommandOutcome, keepJson: boolean): AdmittedOutcome {
     this.dropExpired();
     let kept = outcome;
     let json = JSON.stringify(outcome);
@@ -105,7 +139,7 @@ export class OutcomeBudget {
     }
     // The owner's record may have been emptied (and dropped) by the evictions above.
     if (!this.owners.has(owner)) this.owners.set(owner, mine);
-    const entry: Entry = { key, owner: mine, bytes, expiresAt: this.now() + this.windowMs, prev: mine.newest, next: undefined };
+    const entry: Entry = { key, owner: mine, bytes, expiresAt: this.now() + this.windowMs, json: keepJson ? json : undefined, prev: mine.newest, next: undefined };
     if (mine.newest) mine.newest.next = entry;
     else mine.oldest = entry;
     mine.newest = entry;

@@ -5,6 +5,7 @@ import { CloseCodes, PROTOCOL_VERSION, type ClientFrame, type CommandFrame, type
 import { parseClientFrame } from '@sinyal/protocol/schema';
 import type { AuthUser } from '../auth/authenticator';
 import { runCommand } from '../commands/commandTable';
+import { FrameQueue } from './frameQueue';
 import { RefusalHold } from '../limits/refusalHold';
 import type { ServerContext } from './context';
 import type { HeartbeatPeer } from './heartbeat';
@@ -68,7 +69,7 @@ function wsErrorCloseCode(err: Error & { code?: string }): number | undefined {
 /**
  * One connected, authenticated socket: a WebSocket, or the HTTP transport's connection
  * (`wire/httpSocket.ts`), which looks the same from here. Joins, leaves and commands are handled strictly in
- * arrival order (a promise chain), so a client may pipeline `hello`, joins and commands
+ * arrival order ({@link FrameQueue}), so a client may pipeline `hello`, joins and commands
  * without waiting, and its commands run in the order sent even when handlers are async.
  * `ping` is answered at once and refused frames (bad, over the rate limit) are answered at
  * once: neither waits behind a slow command. Live room events are written as they happen
@@ -98,12 +99,10 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
   private frames = 0;
   /** Allowance of frames over the rate limit (created on the first one). */
   private overLimit: TokenBucket | undefined;
-  private pending = 0;
   /** Bytes of live events held back while this connection's joins are answered (see {@link Session.holding}). */
   private heldBytes = 0;
-  private queue: Promise<void> = Promise.resolve();
-  /** Ordering scopes (room, or command name) with a frame waiting aside; see {@link Session.enqueue}. */
-  private readonly aside = new Map<string, Promise<void>>();
+  /** Joins, leaves and commands, in arrival order (see {@link FrameQueue}). */
+  private readonly queue: FrameQueue;
   private seenAt = Date.now();
   private expiryTimer: NodeJS.Timeout | undefined;
   private killTimer: NodeJS.Timeout | undefined;
@@ -118,6 +117,7 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
     const socket = flusher ? socketOf(ws) : null;
     this.out = socket ? new HeldSocket(socket) : null;
     this.frameWriter = frameWriterOf(ws);
+    this.queue = new FrameQueue((err) => ctx.logger.error({ err, sid: this.id, user: user.id }, 'frame handling failed'));
     this.whenClosed = new Promise((resolve) => {
       ws.on('close', (code) => {
         // The code the server closed with, when it did: a peer that never answers the close
@@ -269,7 +269,7 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
     if (!this.closing) {
       this.draining = true;
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.queue, new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
+      await Promise.race([this.queue.whenIdle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
       clearTimeout(timer);
       this.close(code, reason, Math.max(MIN_DRAIN_GRACE_MS, deadline - Date.now()));
     }
@@ -383,22 +383,18 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
   }
 
   /**
-   * Runs a join, leave or command after the ones before it, in arrival order. One
-   * exception keeps a connection responsive when a node dies: a command that only waits
-   * for the answer of its own id running elsewhere (another node, presumed dead until its
-   * claim is taken over) steps out of the line, and only later frames of the same
-   * ordering scope — the same room, or for a command without a room the same command
-   * name — queue behind it; everything else goes on. So a user's messages in one
-   * conversation stay in order while their bids, pings and other rooms are not held up.
+   * Runs a join, leave or command after the ones before it, in arrival order, except that
+   * a command only waiting for its own id running elsewhere steps aside for later frames
+   * of other ordering scopes (see {@link FrameQueue}).
    */
   private enqueue(frame: JoinFrame | LeaveFrame | CommandFrame): void {
-    if (++this.pending > this.ctx.limits.maxPendingFrames) {
+    if (this.queue.pending >= this.ctx.limits.maxPendingFrames) {
       this.ctx.logger.warn({ sid: this.id, user: this.user.id }, 'too many pending frames');
       this.close(CloseCodes.TRY_AGAIN_LATER, 'too many pending frames');
       return;
     }
     const scope = frame.t === 'cmd' ? (frame.room ?? `cmd:${frame.name}`) : frame.room;
-    const run = async (stepAside: () => void): Promise<void> => {
+    this.queue.push(scope, async (stepAside) => {
       if (this.closing || this.draining) return;
       switch (frame.t) {
         case 'join':
@@ -408,40 +404,6 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
         case 'cmd':
           return this.command(frame, stepAside);
       }
-    };
-    const settle = (work: Promise<void>): Promise<void> =>
-      work
-        .catch((err: unknown) => this.ctx.logger.error({ err, sid: this.id, user: this.user.id }, 'frame handling failed'))
-        .finally(() => this.pending--);
-    this.queue = this.queue.then(
-      () =>
-        new Promise<void>((next) => {
-          const waiting = this.aside.get(scope);
-          if (waiting) {
-            // An earlier frame of this scope waits aside: this one waits behind it, aside too.
-            this.setAside(scope, settle(waiting.then(() => run(() => {}))));
-            next();
-            return;
-          }
-          let done: Promise<void> | undefined;
-          let steppedAside = false;
-          const stepAside = () => {
-            if (steppedAside) return;
-            steppedAside = true;
-            // Called from inside run(), so `done` may not be assigned yet: chain on a microtask.
-            queueMicrotask(() => this.setAside(scope, done!));
-            next();
-          };
-          done = settle(run(stepAside)).finally(next);
-        }),
-    );
-  }
-
-  /** Marks `scope` as waiting aside until `work` settles (later frames of the scope queue behind it). */
-  private setAside(scope: string, work: Promise<void>): void {
-    this.aside.set(scope, work);
-    void work.finally(() => {
-      if (this.aside.get(scope) === work) this.aside.delete(scope);
     });
   }
 

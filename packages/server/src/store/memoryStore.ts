@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { CommandOutcome, NewEvent, ReadAfterOptions, Store, StoredEvent, StoreStats, StreamHead } from './types';
+import type { NewEvent, ReadAfterOptions, Store, StoredEvent, StoreStats, StreamHead } from './types';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions {
@@ -18,8 +18,8 @@ export interface MemoryStoreOptions {
    */
   roomIdleMs?: number;
   /**
-   * Clock of command-outcome expiry, of the resume time window (`readAfter`'s
-   * `maxAgeMs`, compared with each event's `at`) and of room idleness; tests pass a fake one.
+   * Clock of the resume time window (`readAfter`'s `maxAgeMs`, compared with each event's
+   * `at`) and of room idleness; tests pass a fake one.
    * @default Date.now
    */
   now?: () => number;
@@ -79,8 +79,6 @@ class MemoryStoredEvent {
   }
 }
 
-/** How many saves between sweeps of expired command outcomes. */
-const PRUNE_EVERY = 256;
 /**
  * Bookkeeping counted per event and per room beyond their JSON: the event object, its slot in
  * the room's arrays, the strings' headers. Measured with `node bench/record-bytes.mjs`
@@ -94,15 +92,17 @@ export const DEFAULT_MAX_HISTORY_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_ROOM_IDLE_MS = 60 * 60 * 1000;
 
 /**
- * The default {@link Store}: everything in process memory, lost on exit (so a new
+ * The default {@link Store}: room history in process memory, lost on exit (so a new
  * instance has a new epoch). Fine for tests, examples and a single node. Payloads are
  * kept as JSON text, as a networked store would keep them, so later mutation by the
  * publisher (or by a reader) cannot rewrite history and non-JSON data fails here rather
- * than in production.
+ * than in production. It keeps no command outcomes: without `getCommandResult` /
+ * `saveCommandResult` the server keeps them in its own memory (see `Deduper`), bounded
+ * by its outcome budget — one record per command instead of one here and one there —
+ * tied to this instance, so a server started again with it still answers retries.
  *
  * Bounded: room history by bytes in total (least recently used rooms dropped first) and
- * by idleness (`roomIdleMs`); command outcomes by their TTL (and by the server's outcome
- * budget, through `forgetCommandResult`). A room whose history was dropped starts again
+ * by idleness (`roomIdleMs`). A room whose history was dropped starts again
  * under a new epoch when it is next appended to, so a client holding a position in its
  * old numbering is told `reset` (epoch changed), never handed events of the new numbering
  * as if they followed its own.
@@ -111,14 +111,12 @@ export class MemoryStore implements Store {
   private readonly epochId = randomBytes(9).toString('base64url');
   /** Insertion order is use order: the first room is the least recently used. */
   private readonly rooms = new Map<string, RoomLog>();
-  private readonly commands = new Map<string, { json: string; expiresAt: number }>();
   private readonly maxHistoryBytes: number;
   private readonly roomIdleMs: number;
   private readonly now: () => number;
   private historyBytes = 0;
   private eventCount = 0;
   private readonly evicted = { idle: 0, bytes: 0 };
-  private savesSincePrune = 0;
 
   /** @param options the options, or (as before they existed) just the clock. */
   constructor(options: MemoryStoreOptions | (() => number) = {}) {
@@ -181,27 +179,6 @@ export class MemoryStore implements Store {
     return missed;
   }
 
-  async getCommandResult(key: string): Promise<CommandOutcome | undefined> {
-    const entry = this.commands.get(key);
-    if (!entry) return undefined;
-    if (entry.expiresAt <= this.now()) {
-      this.commands.delete(key);
-      return undefined;
-    }
-    return JSON.parse(entry.json) as CommandOutcome;
-  }
-
-  async saveCommandResult(key: string, outcome: CommandOutcome, ttlMs: number, json?: string): Promise<void> {
-    if (++this.savesSincePrune >= PRUNE_EVERY) this.pruneCommands();
-    // Kept as JSON text: compact, and a copy the caller cannot mutate.
-    this.commands.delete(key);
-    this.commands.set(key, { json: json ?? JSON.stringify(outcome), expiresAt: this.now() + ttlMs });
-  }
-
-  async forgetCommandResult(key: string): Promise<void> {
-    this.commands.delete(key);
-  }
-
   stats(): StoreStats {
     return { rooms: this.rooms.size, events: this.eventCount, bytes: this.historyBytes, maxBytes: this.maxHistoryBytes, evictedRooms: { ...this.evicted } };
   }
@@ -260,21 +237,5 @@ export class MemoryStore implements Store {
       this.dropRoom(room, log, 'bytes');
     }
     while (this.historyBytes > this.maxHistoryBytes && current.events.length > 1) this.dropOldestEvent(current);
-  }
-
-  /**
-   * Drops expired outcomes from the front of the map: entries are kept in insertion order
-   * and share the dedupe window, so the first unexpired entry ends the scan — pruning costs
-   * what expired, not the size of the window (which holds every command of 10 minutes).
-   * `getCommandResult` still checks expiry, so an entry saved with a shorter TTL behind a
-   * longer one is never served late, only freed a little later.
-   */
-  private pruneCommands(): void {
-    this.savesSincePrune = 0;
-    const now = this.now();
-    for (const [key, entry] of this.commands) {
-      if (entry.expiresAt > now) break;
-      this.commands.delete(key);
-    }
   }
 }

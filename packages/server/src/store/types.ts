@@ -94,18 +94,27 @@ export interface Store {
    * `afterSeq >= head` gives an empty list.
    */
   readAfter(room: string, afterSeq: number, options?: ReadAfterOptions): Promise<StoredEvent[] | 'truncated'>;
-  /** The remembered outcome of a command, if it is still within its TTL. */
-  getCommandResult(key: string): Promise<CommandOutcome | undefined>;
   /**
-   * Remembers a command outcome for `ttlMs`. `json` is the outcome's JSON when the caller
-   * has made it already (the server's outcome budget does, to size it): a store that keeps
-   * JSON text may use it instead of serialising the outcome again.
+   * Optional, with {@link Store.saveCommandResult}: the remembered outcome of a command, if it
+   * is still within its TTL. A store without the two leaves command outcomes (the dedupe
+   * records of retried command ids) to the server, which keeps them in its own memory,
+   * bounded by `limits.outcomeBytesPerUser` / `outcomeBytesTotal` — as `MemoryStore` does.
+   * A store shared by nodes, or one that outlives a restart, keeps them itself, so a retry
+   * that lands on another node or after a restart still gets its first answer.
    */
-  saveCommandResult(key: string, outcome: CommandOutcome, ttlMs: number, json?: string): Promise<void>;
+  getCommandResult?(key: string): Promise<CommandOutcome | undefined>;
+  /**
+   * Optional, with {@link Store.getCommandResult}: remembers a command outcome for `ttlMs`.
+   * `json` is the outcome's JSON when the caller has made it already (the server's outcome
+   * budget does, to size it): a store that keeps JSON text may use it instead of
+   * serialising the outcome again.
+   */
+  saveCommandResult?(key: string, outcome: CommandOutcome, ttlMs: number, json?: string): Promise<void>;
   /**
    * Optional: forgets a remembered outcome before its TTL (the server's outcome budget,
    * `limits.outcomeBytesPerUser` / `outcomeBytesTotal`, drops the oldest when over it).
-   * A store without it keeps every outcome for its whole TTL, unbounded in bytes.
+   * A store that keeps outcomes but cannot forget one keeps every outcome for its whole
+   * TTL, unbounded in bytes.
    */
   forgetCommandResult?(key: string): Promise<void>;
   /** Optional: sizes of what the store holds, reported in /metrics. */
@@ -114,7 +123,7 @@ export interface Store {
    * Optional, for stores shared by several nodes: atomically claims a command key so a
    * duplicate arriving on another node at the same moment waits instead of executing.
    * A claim expires on its own (a node that died mid-command does not block its key
-   * forever); `saveCommandResult` replaces it with the outcome.
+   * forever); `saveCommandResult` replaces it with the outcome (so a store with it has that too).
    */
   claimCommand?(key: string): Promise<CommandClaim>;
   /** Drops a claim whose outcome is not remembered (a retryable failure), if still ours. */
