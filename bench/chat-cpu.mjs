@@ -186,8 +186,9 @@ if (process.env.CHAT_CPU_ROLE === 'server') {
     const totals = run.user.map((u, i) => (u + run.system[i]) / (runs[0].user[i] + runs[0].system[i]));
     console.log(`${run.name} ÷ ${runs[0].name}, paired by round: user ${median(ratios).toFixed(3)}× [${range(ratios.map((x) => x * 1000)).replace(/[\d.]+/g, (v) => (Number(v) / 1000).toFixed(3))}], total ${median(totals).toFixed(3)}×`);
   }
+  // Disconnected rather than killed, so that they exit by themselves (and a `--cpu-prof` run writes its profiles).
   for (const run of runs) {
-    run.server.kill();
-    run.load.kill();
+    run.server.disconnect();
+    run.load.disconnect();
   }
 }

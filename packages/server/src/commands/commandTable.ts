@@ -32,9 +32,8 @@ function createPublishCommand(ctx: CommandsContext): CommandHandler {
     const { kind } = parseRoom(room);
     if (parseRoom(event).kind !== kind) throw new SinyalServerError('bad_request', `event "${event}" does not belong to a "${kind}" room`);
     const kindOptions = ctx.rooms.get(kind);
-    if (!kindOptions || !(await mayPublish(kindOptions, { user, room, event, data: payload }))) {
-      throw new SinyalServerError('forbidden', `clients may not publish ${event}`);
-    }
+    const allowed = kindOptions ? mayPublish(kindOptions, { user, room, event, data: payload }) : false;
+    if (!(typeof allowed === 'boolean' ? allowed : await allowed)) throw new SinyalServerError('forbidden', `clients may not publish ${event}`);
     // Room (frame schema) and event (PublishData) are validated already.
     return publishCheckedNames(ctx, room, event, payload, volatile ? { volatile: true, exceptUser: user.id } : {});
   };

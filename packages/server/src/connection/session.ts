@@ -4,20 +4,20 @@ import type { SessionSocket } from '../wire/httpSocket';
 import { CloseCodes, PROTOCOL_VERSION, type ClientFrame, type CommandFrame, type ErrorCode, type HelloFrame, type JoinFrame, type LeaveFrame, type ServerFrame } from '@sinyal/protocol';
 import { parseClientFrame } from '@sinyal/protocol/schema';
 import type { AuthUser } from '../auth/authenticator';
+import type { CommandContext } from '../api/commands';
 import { runCommand } from '../commands/commandTable';
 import { FrameQueue } from './frameQueue';
 import { RefusalHold } from '../limits/refusalHold';
 import type { ServerContext } from './context';
 import type { HeartbeatPeer } from './heartbeat';
 import { joinRoom, type RoomSession } from '../rooms/join';
-import { TokenBucket, type RateDecision } from '../limits/rateLimiter';
+import { ALLOWED, TokenBucket, type RateDecision } from '../limits/rateLimiter';
 import { FlushScheduler, HeldSocket } from '../wire/flushScheduler';
 import { frameWriterOf, socketOf, type FrameWriter } from '../wire/wsInternals';
 import type { Membership, Subscriber } from '../rooms/roomRegistry';
 import type { SharedFrame } from '../wire/sharedFrame';
 import { callRoomHook, runHook } from './hooks';
 
-const ALLOWED: RateDecision = { ok: true };
 
 /** Longest `leave` frame: `{"t":"leave","room":…}` with a room name of at most 256 characters, plus slack. */
 const MAX_LEAVE_FRAME_CHARS = 512;
@@ -155,6 +155,9 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
   get roomCount(): number {
     return this.rooms.size;
   }
+
+  /** {@link Session.hasJoined} as a function of its own, for each command's context. */
+  private readonly hasJoinedRoom = (room: string): boolean => this.hasJoined(room);
 
   hasJoined(room: string): boolean {
     return this.rooms.has(room);
@@ -442,17 +445,11 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
 
   private async command(frame: CommandFrame, stepAside: () => void): Promise<void> {
     const timed = this.ctx.metrics.startCommand(frame.name);
-    const outcome = await runCommand(this.ctx, frame.id, stepAside, {
-      user: this.user,
-      name: frame.name,
-      ...(frame.room === undefined ? {} : { room: frame.room }),
-      data: frame.data,
-      server: this.ctx.server,
-      sessionId: this.id,
-      hasJoined: (room) => this.hasJoined(room),
-    });
+    const command: CommandContext = { user: this.user, name: frame.name, data: frame.data, server: this.ctx.server, sessionId: this.id, hasJoined: this.hasJoinedRoom };
+    if (frame.room !== undefined) command.room = frame.room;
+    const outcome = await runCommand(this.ctx, frame.id, stepAside, command);
     timed(outcome.ok ? 'ack' : 'nack');
-    if (outcome.ok) this.send({ t: 'ack', id: frame.id, ...(outcome.data === undefined ? {} : { data: outcome.data }) });
+    if (outcome.ok) this.send(outcome.data === undefined ? { t: 'ack', id: frame.id } : { t: 'ack', id: frame.id, data: outcome.data });
     else this.nack(frame.id, outcome.code, outcome.msg, outcome.retryAfterMs, outcome.details);
   }
 

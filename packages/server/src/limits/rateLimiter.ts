@@ -37,6 +37,9 @@ export class TokenBucket {
 /** Result of {@link RateLimiter.take}. */
 export type RateDecision = { ok: true } | { ok: false; retryAfterMs: number };
 
+/** The decision "allowed": one shared object (a decision is made for every frame). */
+export const ALLOWED: RateDecision = Object.freeze({ ok: true });
+
 /**
  * Token buckets keyed by user id: `ratePerSecond` tokens refill continuously up to
  * `burst`; every inbound frame takes one. All connections of a user share a bucket,
@@ -55,7 +58,7 @@ export class RateLimiter {
     const bucket = this.refilled(key);
     if (bucket.tokens >= 1) {
       bucket.tokens -= 1;
-      return { ok: true };
+      return ALLOWED;
     }
     return { ok: false, retryAfterMs: Math.ceil(((1 - bucket.tokens) / this.ratePerSecond) * 1000) };
   }
@@ -161,13 +164,13 @@ export class ActionRateLimiter {
    * ({@link RefusalHold}).
    */
   take(user: string, command: string, order?: { sessionId: string; commandId: string }): RateDecision {
-    if (this.unlimited.has(command)) return { ok: true };
+    if (this.unlimited.has(command)) return ALLOWED;
     let limiter = this.limiters.get(command);
     if (!limiter && this.fallback) {
       limiter = new RateLimiter(this.fallback.perSecond, this.fallback.burst!, this.now);
       this.limiters.set(command, limiter);
     }
-    if (!limiter) return { ok: true };
+    if (!limiter) return ALLOWED;
     if (!order) return limiter.take(user);
     // A command after one refused on the same connection waits behind it (see RefusalHold).
     // Nothing held (the usual case): no key to build on the way to the bucket.

@@ -115,6 +115,6 @@ export async function publishCheckedNames(
   }
   if (options.localOnly) throw new SinyalServerError('bad_request', 'localOnly is for volatile events only: a durable event has one order on every node');
   // The fan-out appends and delivers in one step, so delivery order is append order on every node.
-  const stored = await deps.fanout.publishDurable(room, { name: event, data, at, ...(json === undefined ? {} : { json }) }, history);
+  const stored = await deps.fanout.publishDurable(room, json === undefined ? { name: event, data, at } : { name: event, data, at, json }, history);
   return { epoch: stored.epoch, seq: stored.seq };
 }

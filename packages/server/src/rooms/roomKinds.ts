@@ -19,10 +19,13 @@ export function historyTtlOf(kind: RoomKindOptions): number {
   return kind.historyTtlMs ?? 0;
 }
 
-/** Whether clients may publish `ctx.event` into `ctx.room` under these rules. */
-export async function mayPublish(kind: RoomKindOptions, ctx: PublishContext): Promise<boolean> {
+/**
+ * Whether clients may publish `ctx.event` into `ctx.room` under these rules: at once for a
+ * list of event names (on every client publish's path), through a promise for a function.
+ */
+export function mayPublish(kind: RoomKindOptions, ctx: PublishContext): boolean | Promise<boolean> {
   const rule = kind.publish;
   if (rule === undefined) return false;
-  if (typeof rule === 'function') return (await rule(ctx)) === true;
+  if (typeof rule === 'function') return Promise.resolve(rule(ctx)).then((allowed) => allowed === true);
   return rule.includes(ctx.event);
 }
