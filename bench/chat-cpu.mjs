@@ -147,7 +147,9 @@ if (process.env.CHAT_CPU_ROLE === 'server') {
   const builds = args.builds ? String(args.builds).split(',') : [fileURLToPath(new URL('../packages/server/dist', import.meta.url))];
   const runs = [];
   for (const dist of builds) {
-    const server = fork(self, [], { env: { ...process.env, CHAT_CPU_ROLE: 'server', CHAT_CPU_DIST: dist } });
+    // CHAT_CPU_SERVER_FLAGS: node flags of the server processes only (e.g. --trace-gc).
+    const serverFlags = process.env.CHAT_CPU_SERVER_FLAGS?.split(' ').filter(Boolean) ?? [];
+    const server = fork(self, [], { env: { ...process.env, CHAT_CPU_ROLE: 'server', CHAT_CPU_DIST: dist }, execArgv: [...process.execArgv, ...serverFlags] });
     await once(server);
     server.send({ cmd: 'tokens', n });
     const { url, tokens } = await once(server);
