@@ -4,7 +4,8 @@
 // closing a tab does: its locks are released, its channels go silent, its sockets die.
 // The origin's SharedWorker runs serveSharedConnection in the same process, its ports are
 // Node MessageChannels; it is started by the first tab that asks, and again after every tab
-// that used it has closed (a browser ends a shared worker with its last tab).
+// that used it has closed (a browser ends a shared worker with its last tab). `crashWorker()`
+// ends it the way a crash does: no goodbye to the tabs, its connection gone.
 import { createDevToken } from '@sinyal/server';
 import type { ClientOptions } from '@sinyal/client';
 import { createSharedClient, serveSharedConnection, type ChannelLike, type LockManagerLike, type SharedClient, type SharedClientOptions, type SharedWorkerLike, type SharedWorkerScopeLike } from '@sinyal/client/tabs';
@@ -119,7 +120,7 @@ export class FakeBrowser {
   readonly workerErrors: unknown[] = [];
   /** How many times a shared worker was started. */
   workersStarted = 0;
-  #worker: { scope: SharedWorkerScopeLike; owner: LockOwner; tabs: Set<FakeTab> } | undefined;
+  #worker: { scope: SharedWorkerScopeLike; owner: LockOwner; tabs: Set<FakeTab>; ports: Set<WorkerPort> } | undefined;
 
   /** Opens a tab with a shared client for `user`; `worker: true` gives it the origin's shared worker. */
   open(url: string, user: string, options: Partial<SharedClientOptions> & { worker?: boolean } = {}): FakeTab {
@@ -135,15 +136,37 @@ export class FakeBrowser {
       const owner: LockOwner = { dead: false };
       const scope: SharedWorkerScopeLike = { onconnect: null, navigator: { locks: this.locks.manager(owner) } };
       serveSharedConnection({ WebSocket: WebSocket as unknown as ClientOptions['WebSocket'], onError: (error) => this.workerErrors.push(error) }, scope);
-      this.#worker = { scope, owner, tabs: new Set() };
+      this.#worker = { scope, owner, tabs: new Set(), ports: new Set() };
       this.workersStarted++;
     }
     const worker = this.#worker;
     worker.tabs.add(tab);
     const { port1, port2 } = new MessageChannel();
     tab.ports.add(port1);
-    setImmediate(() => worker.scope.onconnect?.({ ports: [port2 as unknown as SharedWorkerLike['port']] }));
+    const workerEnd = new WorkerPort(port2);
+    worker.ports.add(workerEnd);
+    setImmediate(() => worker.scope.onconnect?.({ ports: [workerEnd] }));
     return { port: port1 as unknown as SharedWorkerLike['port'], onerror: null };
+  }
+
+  /**
+   * The shared worker crashes: its ports go silent both ways without a word to the tabs, its
+   * locks are released and its code stops, the connection it held with it. A tab that asks
+   * for the worker afterwards starts a new one.
+   */
+  crashWorker(): void {
+    const worker = this.#worker;
+    if (!worker) return;
+    this.#worker = undefined;
+    worker.owner.dead = true;
+    this.locks.kill(worker.owner);
+    for (const port of worker.ports) port.silence();
+    // The worker's code, which in a browser stops with its process, is stopped here the one
+    // way it offers: told that a tab signed out (what it forwards goes into silenced ports),
+    // it closes its connection and its timers.
+    const [first] = worker.ports;
+    first?.onmessage?.({ data: { k: 'signout', tab: 'crashed-worker' } });
+    for (const port of worker.ports) port.close();
   }
 
   #endWorker(): void {
@@ -157,6 +180,44 @@ export class FakeBrowser {
   closeAll(): void {
     for (const tab of this.tabs) tab.kill();
     this.#endWorker();
+  }
+}
+
+/** The worker's end of a tab's port (the PortLike the worker's code is given). */
+class WorkerPort {
+  #onmessage: ((event: { data: unknown }) => void) | null = null;
+  #listening = false;
+  #silent = false;
+
+  constructor(readonly port: MessagePort) {}
+
+  get onmessage(): ((event: { data: unknown }) => void) | null {
+    return this.#onmessage;
+  }
+
+  /** Like a browser's port, messages are held until a handler is set (a Node port would start delivering at once). */
+  set onmessage(handler: ((event: { data: unknown }) => void) | null) {
+    this.#onmessage = handler;
+    if (this.#listening || !handler) return;
+    this.#listening = true;
+    this.port.on('message', (data: unknown) => {
+      if (!this.#silent) this.#onmessage?.({ data });
+    });
+  }
+
+  postMessage(message: unknown): void {
+    if (!this.#silent) this.port.postMessage(message);
+  }
+
+  start(): void {}
+
+  close(): void {
+    this.port.close();
+  }
+
+  /** Silenced both ways: nothing more reaches the worker's code or the tab. */
+  silence(): void {
+    this.#silent = true;
   }
 }
 

@@ -149,4 +149,32 @@ describe('@sinyal/client/tabs with a shared worker', () => {
     expect(server.connections()).toBe(1);
     expect(errors.map((error) => (error as { code?: string }).code)).toEqual(['unavailable', 'unavailable']);
   });
+
+  it('a worker that crashes after the tabs joined it: they notice, elect a leader, and nothing sent meanwhile is lost or doubled', async () => {
+    await setUp();
+    const errors: unknown[] = [];
+    const options = { onError: (error: unknown) => errors.push(error), tabs: { workerTimeoutMs: 300 } };
+    const tabs = [openTab('alice', options), openTab('alice', options)];
+    await until(() => tabs.every(open));
+    expect(tabs.map((tab) => tab.client.tabs.getSnapshot().host)).toEqual(['worker', 'worker']);
+    const feeds = tabs.map((tab) => record(tab.client, 'demo:lobby'));
+    await until(() => feeds.every((feed) => feed.room.getSnapshot().status === 'joined'));
+    await tabs[0]!.client.room('demo:lobby').publish('demo:message', { from: 'alice', n: 1 }).done;
+    await until(() => feeds.every((feed) => feed.items.length === 1));
+
+    browser.crashWorker();
+    await until(() => server.connections() === 0);
+    // Sent while nothing carries them (the tabs do not know yet): they wait in the outboxes.
+    const sent = [2, 3].map((n) => tabs[n % 2]!.client.room('demo:lobby').publish('demo:message', { from: 'alice', n }).done);
+    await until(() => tabs.every((tab) => tab.client.tabs.getSnapshot().host === 'tab'), 5000);
+    await Promise.all(sent);
+    await until(() => tabs.every(open));
+    expect(tabs.map((tab) => tab.role).sort()).toEqual(['follower', 'leader']);
+    await server.publish('demo:lobby', 'demo:message', { from: 'srv', n: 4 });
+    await until(() => feeds.every((feed) => feed.items.length >= 4));
+    await sleep(100);
+    for (const feed of feeds) expect(feed.items.map((item) => item.n).sort()).toEqual([1, 2, 3, 4]);
+    expect(server.connections()).toBe(1);
+    expect(errors.filter((error) => String((error as Error).message).includes('stopped answering'))).toHaveLength(2);
+  });
 });

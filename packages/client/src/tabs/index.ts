@@ -38,7 +38,11 @@ export interface TabsOptions {
    * @default undefined (a leader tab holds the connection)
    */
   worker: () => SharedWorkerLike;
-  /** How long the shared worker may take to answer a tab before the tabs elect a leader instead. @default 5000 */
+  /**
+   * How long the shared worker may take to answer a tab before the tabs elect a leader
+   * instead; once joined, how often a tab pings the worker: a period with nothing from it
+   * (a crashed worker) makes the tabs elect a leader and reconnect through it. @default 5000
+   */
   workerTimeoutMs: number;
   /** Most commands in the shared outbox at once (beyond it a command stays in its tab's memory only). @default outbox.maxSize, 1000 */
   maxJournal: number;
@@ -205,6 +209,7 @@ export class SharedClient<Events extends object = SinyalEvents, Commands extends
           timeoutMs: tabs.workerTimeoutMs ?? 5000,
           receive: (data) => this.#guard(data, (message) => (message.k === 'signout' ? this.#shutDown() : link.receive(message))),
           wanted: () => this.#snapshot.role !== 'closed',
+          lost: () => this.#workerLost(link, key),
         })
       : undefined;
     if (viaWorker) {
@@ -215,6 +220,30 @@ export class SharedClient<Events extends object = SinyalEvents, Commands extends
       return;
     }
     if ((this.#snapshot.role as TabRole) === 'closed') return;
+    this.#electLeader(link, key);
+    if (this.#wantsConnect) super.connect();
+  }
+
+  /**
+   * The shared worker stopped answering after this tab joined it (its port is closed): the
+   * tabs share through a leader tab instead, as when no worker answers at first. The shared
+   * outbox was kept in this tab's storage as well, so nothing in it is lost; the sockets the
+   * worker accepted are closed, and the client reconnects through the new leader.
+   */
+  #workerLost(link: TabLink, key: string): void {
+    if (this.#snapshot.role === 'closed') return;
+    this.#electLeader(link, key);
+    link.workerGone();
+  }
+
+  /** Joins the tabs' channel, and leads the tabs whenever this tab holds the leader lock. */
+  #electLeader(link: TabLink, key: string): void {
+    const options = this.#options;
+    const tabs = options.tabs ?? {};
+    const browser = globalThis as Browser;
+    const names = scopeNames(key);
+    const locks = (tabs.locks ?? browser.navigator?.locks)!;
+    const signal = this.#abort.signal;
     const open = tabs.channel ?? ((name: string) => new browser.BroadcastChannel!(name));
     this.#journal = new Journal(names.journal, this.#maxJournal(), () => tabs.storage ?? browser.localStorage);
     const channel = (this.#channel = open(names.channel));
@@ -232,7 +261,6 @@ export class SharedClient<Events extends object = SinyalEvents, Commands extends
       }))
       .catch(() => {}); // aborted: signed out before leading
     this.#set({ role: this.#hub ? 'leader' : 'follower', key, host: 'tab' });
-    if (this.#wantsConnect) super.connect();
   }
 
   #maxJournal(): number {

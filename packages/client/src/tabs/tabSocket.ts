@@ -96,6 +96,11 @@ export class TabLink {
     for (const socket of [...this.#sockets.values()]) if (socket.hub === hub) socket.closed(CLOSE_LEADER_GONE, 'leader tab closed');
   }
 
+  /** The shared worker this tab talked through stopped answering: close the sockets it accepted (the client reconnects through the tabs' new leader). */
+  workerGone(): void {
+    for (const socket of [...this.#sockets.values()]) if (socket.hub !== undefined) socket.closed(CLOSE_LEADER_GONE, 'shared worker gone');
+  }
+
   stop(): void {
     for (const socket of [...this.#sockets.values()]) socket.close();
     this.#stopped = true;

@@ -82,7 +82,8 @@ class Scope {
   /** A message on a port of this scope. */
   receive(port: PortLike, data: unknown): void {
     if (isWorkerMessage(data)) {
-      if (data.w === 'journal') this.#storage.apply(data.key, data.value);
+      if (data.w === 'ping') port.postMessage({ w: 'pong' } satisfies WorkerMessage);
+      else if (data.w === 'journal') this.#storage.apply(data.key, data.value);
       else if (data.w === 'token') {
         const waiting = this.#tokens.get(data.req);
         this.#tokens.delete(data.req);

@@ -20,12 +20,14 @@ export interface WorkerJoin {
   storage: Storage | undefined;
   /** The client options the worker's connection is made with (and the token source). */
   options: ClientOptions;
-  /** How long the worker may take to answer. */
+  /** How long the worker may take to answer; once joined, how often the tab checks the worker is alive. */
   timeoutMs: number;
   /** A message of the tabs protocol from the worker (the worker's port is this tab's channel). */
   receive: (data: unknown) => void;
   /** Still wanted: false once the tab signed out while waiting for the worker. */
   wanted: () => boolean;
+  /** The worker stopped answering after it was joined (it crashed or was ended): the port is closed already. */
+  lost: () => void;
 }
 
 /** This tab's side of the worker's connection: the shared outbox and the channel to the worker. */
@@ -42,6 +44,12 @@ export interface WorkerConnection {
  * tokens. Resolves undefined — leaving nothing behind, after reporting why through
  * `options.onError` — when the worker cannot be started, fails or does not answer within
  * `timeoutMs`: the tabs then elect a leader among themselves.
+ *
+ * Once joined, the tab pings the worker every `timeoutMs`; when a period passes in which
+ * nothing at all came from the worker (a crashed worker says no goodbye, and its connection
+ * is gone with it), the tab closes the port and calls `lost`. Hearing anything since the
+ * last ping is what counts, not when the timer fires, so a background tab's throttled timers
+ * never make a live worker look dead.
  */
 export async function joinSharedWorker(join: WorkerJoin): Promise<WorkerConnection | undefined> {
   const { options } = join;
@@ -57,7 +65,10 @@ export async function joinSharedWorker(join: WorkerJoin): Promise<WorkerConnecti
   const mirror = new MirroredStorage((journalKey, value) => port.postMessage({ w: 'journal', key: journalKey, value } satisfies WorkerMessage), join.storage);
   let ready: (ok: boolean) => void = () => {};
   const answered = new Promise<boolean>((resolve) => (ready = resolve));
+  /** Whether anything came from the worker since the last ping. */
+  let heard = true;
   port.onmessage = (event) => {
+    heard = true;
     const data = event.data;
     if (!isWorkerMessage(data)) return join.receive(data);
     if (data.w === 'ready') ready(true);
@@ -93,9 +104,24 @@ export async function joinSharedWorker(join: WorkerJoin): Promise<WorkerConnecti
     if (!ok) report(new SinyalError('unavailable', 'tabs: the shared worker did not answer; the tabs elect a leader instead'));
     return undefined;
   }
+  const liveness = setInterval(() => {
+    if (heard) {
+      heard = false;
+      port.postMessage({ w: 'ping' } satisfies WorkerMessage);
+      return;
+    }
+    close();
+    report(new SinyalError('unavailable', 'tabs: the shared worker stopped answering; the tabs elect a leader instead'));
+    join.lost();
+  }, join.timeoutMs);
+  const close = () => {
+    clearInterval(liveness);
+    port.onmessage = null;
+    port.close();
+  };
   return {
     journal: new Journal(join.journalPrefix, join.maxJournal, () => mirror),
-    channel: { onmessage: null, postMessage: (message) => port.postMessage(message), close: () => port.close() },
+    channel: { onmessage: null, postMessage: (message) => port.postMessage(message), close },
   };
 }
 

@@ -29,6 +29,9 @@ export type WorkerMessage =
   | { w: 'hello'; key: string; tab: string; config: WorkerClientConfig; journal: Array<[string, string]> }
   // worker → tab: the scope is ready for this tab
   | { w: 'ready' }
+  // tab → worker: are you there? worker → tab: yes (the tab's liveness check of its worker)
+  | { w: 'ping' }
+  | { w: 'pong' }
   // worker → tab: a token, please; tab → worker: here it is (or why not)
   | { w: 'token'; req: number; token?: string | undefined; error?: string | undefined }
   // either way: a shared-outbox key was written (value) or removed (null)
@@ -43,6 +46,8 @@ export function isWorkerMessage(value: unknown): value is WorkerMessage {
     case 'hello':
       return str(m.key) && str(m.tab) && typeof m.config === 'object' && m.config !== null && str((m.config as { url?: unknown }).url) && Array.isArray(m.journal);
     case 'ready':
+    case 'ping':
+    case 'pong':
       return true;
     case 'token':
       return typeof m.req === 'number';
