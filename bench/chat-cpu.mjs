@@ -64,7 +64,11 @@ if (process.env.CHAT_CPU_ROLE === 'server') {
   process.on('message', async (m) => {
     if (m.cmd === 'tokens') process.send({ url: server.url, tokens: await Promise.all(Array.from({ length: m.n }, (_, i) => createDevToken(SECRET, `c${i}`, 3600))) });
     if (m.cmd === 'mark') {
-      if (process.env.CHAT_CPU_HEAP_SAMPLE) await heapSampling('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      if (process.env.CHAT_CPU_HEAP_SAMPLE) {
+        // CHAT_CPU_HEAP_SAMPLE_LIVE=1: only what is still alive at the end (what the messages left behind).
+        const all = !process.env.CHAT_CPU_HEAP_SAMPLE_LIVE;
+        await heapSampling('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: all, includeObjectsCollectedByMinorGC: all });
+      }
       gcProfiler = new GCProfiler();
       gcProfiler.start();
       usedAtMark = getHeapStatistics().used_heap_size;
