@@ -5,7 +5,7 @@ const S = '^packages/server/src/';
 
 /** The server's layers, lowest first. Folders on one line are peers and do not import each other. */
 const layers = [
-  ['errors.ts'],
+  ['errors.ts', 'time.ts'],
   ['store/', 'auth/', 'limits/', 'wire/'],
   ['ops/'],
   ['api/'],

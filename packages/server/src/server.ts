@@ -32,6 +32,7 @@ import { RecentRevocations } from './rooms/revocations';
 import { UserCooldowns } from './limits/cooldowns';
 import { RoomRegistry } from './rooms/roomRegistry';
 import { SinyalServerError } from './errors';
+import { waitAtMost } from './time';
 import { RoomName } from '@sinyal/protocol/schema';
 import { Session } from './connection/session';
 import { FlushScheduler } from './wire/flushScheduler';
@@ -334,9 +335,7 @@ export async function createServer(options: ServerOptions): Promise<SinyalServer
   const awaitControl = async (): Promise<Refusal | undefined> => {
     const pending = fanout.ready?.();
     if (!pending) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const ready = await Promise.race([pending.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), CONTROL_WAIT_MS)))]);
-    clearTimeout(timer);
+    const ready = await waitAtMost(pending, CONTROL_WAIT_MS);
     return ready ? undefined : { status: 503, code: 'unavailable', msg: 'server cannot reach its store' };
   };
 

@@ -1,3 +1,4 @@
+import { sleep } from '../time';
 import { RETRYABLE_ERROR_CODES } from '@sinyal/protocol';
 import { runInCommandScope } from './commandScope';
 import type { Logger } from '../ops/logger';
@@ -8,7 +9,6 @@ import type { CommandOutcome, Store } from '../store/types';
 
 /** How long a duplicate waits for the same command running on another node before answering `unavailable`. */
 const WAIT_FOR_OTHER_NODE_MS = 5000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The outcomes kept in this process for stores that keep none, one memory per store

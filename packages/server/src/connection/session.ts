@@ -17,6 +17,7 @@ import { frameWriterOf, socketOf, type FrameWriter } from '../wire/wsInternals';
 import type { Membership, Subscriber } from '../rooms/roomRegistry';
 import type { SharedFrame } from '../wire/sharedFrame';
 import { callRoomHook, runHook } from './hooks';
+import { waitAtMost } from '../time';
 
 
 /** Longest `leave` frame: `{"t":"leave","room":…}` with a room name of at most 256 characters, plus slack. */
@@ -271,9 +272,7 @@ export class Session implements Subscriber, HeartbeatPeer, RoomSession {
   async drain(code: number, reason: string, deadline: number): Promise<void> {
     if (!this.closing) {
       this.draining = true;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.queue.whenIdle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))))]);
-      clearTimeout(timer);
+      await waitAtMost(this.queue.whenIdle(), deadline - Date.now());
       this.close(code, reason, Math.max(MIN_DRAIN_GRACE_MS, deadline - Date.now()));
     }
     await this.whenClosed;

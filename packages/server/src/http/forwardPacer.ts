@@ -1,3 +1,4 @@
+import { sleep } from '../time';
 import { addCount } from '../limits/counts';
 import { RateLimiter } from '../limits/rateLimiter';
 import type { Refusal } from './requestListener';
@@ -19,7 +20,6 @@ export interface ForwardPacerLimits {
 /** What a request gets from {@link ForwardPacer.acquire}: its turn (with the release to call when it is done), or a refusal. */
 export type ForwardTurn = { release: () => void } | { refusal: Refusal };
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Paces the HTTP transport requests this node passes to other nodes, per user. On several
