@@ -19,7 +19,6 @@ import type { SharedFrame } from '../wire/sharedFrame';
 import { callRoomHook, runHook } from './hooks';
 import { waitAtMost } from '../time';
 
-
 /** Longest `leave` frame: `{"t":"leave","room":…}` with a room name of at most 256 characters, plus slack. */
 const MAX_LEAVE_FRAME_CHARS = 512;
 /** A connection closed for flooding gets this long for the close frame before it is cut off. */
