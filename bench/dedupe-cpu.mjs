@@ -25,7 +25,7 @@ if (process.env.DEDUPE_CPU_BUNDLE) {
   const batch = async (count) => {
     for (let i = 0; i < count; i++) {
       const user = `c${id % 2000}`;
-      await deduper.run(`${user.length}:${user}:m${++id}`, user, outcome);
+      await deduper.run(user, `m${++id}`, outcome);
     }
   };
   const n = Number(process.env.DEDUPE_CPU_N);

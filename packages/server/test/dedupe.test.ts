@@ -22,8 +22,8 @@ describe('Deduper with a store that keeps no outcomes (MemoryStore)', () => {
   it('answers a repeat of a key with the first outcome, without running it again', async () => {
     const deduper = new Deduper(new MemoryStore(), 60_000, silentLogger, limits);
     const cmd = command({ ok: true, data: { seq: 1 } });
-    expect(await deduper.run('k', 'u', cmd.execute)).toEqual({ ok: true, data: { seq: 1 } });
-    expect(await deduper.run('k', 'u', cmd.execute)).toEqual({ ok: true, data: { seq: 1 } });
+    expect(await deduper.run('u', 'k', cmd.execute)).toEqual({ ok: true, data: { seq: 1 } });
+    expect(await deduper.run('u', 'k', cmd.execute)).toEqual({ ok: true, data: { seq: 1 } });
     expect(cmd.runs).toBe(1);
     expect(deduper.stats()).toMatchObject({ entries: 1 });
   });
@@ -33,8 +33,8 @@ describe('Deduper with a store that keeps no outcomes (MemoryStore)', () => {
     let open!: () => void;
     const cmd = command({ ok: true }, new Promise<void>((resolve) => (open = resolve)));
     let waited = 0;
-    const first = deduper.run('k', 'u', cmd.execute);
-    const second = deduper.run('k', 'u', cmd.execute, () => waited++);
+    const first = deduper.run('u', 'k', cmd.execute);
+    const second = deduper.run('u', 'k', cmd.execute, () => waited++);
     open();
     expect(await Promise.all([first, second])).toEqual([{ ok: true }, { ok: true }]);
     expect(cmd.runs).toBe(1);
@@ -49,34 +49,34 @@ describe('Deduper with a store that keeps no outcomes (MemoryStore)', () => {
     ] as CommandOutcome[]) {
       const cmd = command(outcome);
       const key = `retry-${outcome.ok ? '' : outcome.code}`;
-      await deduper.run(key, 'u', cmd.execute);
-      await deduper.run(key, 'u', cmd.execute);
+      await deduper.run('u', key, cmd.execute);
+      await deduper.run('u', key, cmd.execute);
       expect(cmd.runs).toBe(2);
     }
     const refused = command({ ok: false, code: 'forbidden', msg: 'no' });
-    await deduper.run('final', 'u', refused.execute);
-    expect(await deduper.run('final', 'u', refused.execute)).toEqual({ ok: false, code: 'forbidden', msg: 'no' });
+    await deduper.run('u', 'final', refused.execute);
+    expect(await deduper.run('u', 'final', refused.execute)).toEqual({ ok: false, code: 'forbidden', msg: 'no' });
     expect(refused.runs).toBe(1);
   });
 
   it('keeps outcomes within the budget: past it the oldest retry runs again', async () => {
     const deduper = new Deduper(new MemoryStore(), 60_000, silentLogger, limits);
     const cmd = command({ ok: true, data: 'a'.repeat(400) });
-    for (let i = 0; i < 20; i++) await deduper.run(`k${i}`, 'u', cmd.execute);
+    for (let i = 0; i < 20; i++) await deduper.run('u', `k${i}`, cmd.execute);
     expect(deduper.stats()!.bytes).toBeLessThanOrEqual(limits.outcomeBytesPerUser);
-    await deduper.run('k19', 'u', cmd.execute);
+    await deduper.run('u', 'k19', cmd.execute);
     expect(cmd.runs).toBe(20);
-    await deduper.run('k0', 'u', cmd.execute);
+    await deduper.run('u', 'k0', cmd.execute);
     expect(cmd.runs).toBe(21);
   });
 
   it('what is remembered belongs to the store instance: a server started again with it answers retries from before', async () => {
     const store = new MemoryStore();
     const cmd = command({ ok: true, data: 1 });
-    await new Deduper(store, 60_000, silentLogger, limits).run('k', 'u', cmd.execute);
-    expect(await new Deduper(store, 60_000, silentLogger, limits).run('k', 'u', cmd.execute)).toEqual({ ok: true, data: 1 });
+    await new Deduper(store, 60_000, silentLogger, limits).run('u', 'k', cmd.execute);
+    expect(await new Deduper(store, 60_000, silentLogger, limits).run('u', 'k', cmd.execute)).toEqual({ ok: true, data: 1 });
     expect(cmd.runs).toBe(1);
-    await new Deduper(new MemoryStore(), 60_000, silentLogger, limits).run('k', 'u', cmd.execute);
+    await new Deduper(new MemoryStore(), 60_000, silentLogger, limits).run('u', 'k', cmd.execute);
     expect(cmd.runs).toBe(2);
   });
 
@@ -110,9 +110,9 @@ describe('Deduper with a store that keeps outcomes', () => {
   it('saves the outcome in the store and answers a repeat from it (also a second node on the same store)', async () => {
     const store = keepingStore();
     const cmd = command({ ok: true, data: 1 });
-    await new Deduper(store, 60_000, silentLogger, limits).run('k', 'u', cmd.execute);
-    expect(JSON.parse(store.saved.get('k')!)).toEqual({ ok: true, data: 1 });
-    expect(await new Deduper(store, 60_000, silentLogger, limits).run('k', 'u', cmd.execute)).toEqual({ ok: true, data: 1 });
+    await new Deduper(store, 60_000, silentLogger, limits).run('u', 'k', cmd.execute);
+    expect(JSON.parse(store.saved.get('1:u:k')!)).toEqual({ ok: true, data: 1 });
+    expect(await new Deduper(store, 60_000, silentLogger, limits).run('u', 'k', cmd.execute)).toEqual({ ok: true, data: 1 });
     expect(cmd.runs).toBe(1);
   });
 
@@ -120,10 +120,10 @@ describe('Deduper with a store that keeps outcomes', () => {
     const store = keepingStore();
     const deduper = new Deduper(store, 60_000, silentLogger, limits);
     const cmd = command({ ok: true, data: 'a'.repeat(400) });
-    for (let i = 0; i < 20; i++) await deduper.run(`k${i}`, 'u', cmd.execute);
+    for (let i = 0; i < 20; i++) await deduper.run('u', `k${i}`, cmd.execute);
     await new Promise((resolve) => setImmediate(resolve));
-    expect(store.saved.has('k0')).toBe(false);
-    expect(store.saved.has('k19')).toBe(true);
+    expect(store.saved.has('1:u:k0')).toBe(false);
+    expect(store.saved.has('1:u:k19')).toBe(true);
   });
 
   it('refuses a store with only one of getCommandResult and saveCommandResult', () => {

@@ -42,7 +42,7 @@ describe('OutcomeBudget', () => {
     expect(forgotten).toEqual([]);
   });
 
-  it('forgets exactly what a plain model of the rules forgets, over 5,000 random admissions by 7 users (repeated keys, expiry, both bounds)', () => {
+  it('forgets exactly what a plain model of the rules forgets, over 12,000 random admissions by 7 users (repeated keys, expiry, both bounds, the columns compacted)', () => {
     let now = 0;
     const forgotten: string[] = [];
     const budget = new OutcomeBudget(limits, 2000, (key) => forgotten.push(key), () => now);
@@ -52,7 +52,7 @@ describe('OutcomeBudget', () => {
     const sum = (xs: typeof model) => xs.reduce((n, e) => n + e.bytes, 0);
     let seed = 7;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    for (let i = 0; i < 5000; i++) {
+    for (let i = 0; i < 12_000; i++) {
       now += Math.floor(random() * 3);
       const owner = `u${Math.floor(random() * 7)}`;
       const key = `${owner}:${Math.floor(random() * 40)}`;
@@ -72,7 +72,7 @@ describe('OutcomeBudget', () => {
       model.push({ key, owner, bytes, expiresAt: now + 2000, ...(keepHere ? { kept: outcome } : {}) });
       // A kept outcome is found until its window ends or a bound forgets it; an accounted one never is.
       const probe = `u${Math.floor(random() * 7)}:${Math.floor(random() * 40)}`;
-      expect(budget.get(probe)).toEqual(model.find((e) => e.key === probe && e.expiresAt > now)?.kept);
+      expect(budget.get(probe, probe.split(':')[0]!)).toEqual(model.find((e) => e.key === probe && e.expiresAt > now)?.kept);
     }
     expect(forgotten).toEqual(modelForgotten);
     expect(forgotten.length).toBeGreaterThan(100);
@@ -86,25 +86,48 @@ describe('OutcomeBudget', () => {
     const budget = new OutcomeBudget(limits, 1000, undefined, () => now);
     const outcome = { ok: true as const, data: { epoch: 'e', seq: 1 } };
     budget.keep('k', 'u', outcome);
-    const got = budget.get('k');
+    const got = budget.get('k', 'u');
     expect(got).toEqual(outcome);
     expect(got).not.toBe(outcome);
     budget.admit('only-counted', 'u', outcome);
-    expect(budget.get('only-counted')).toBeUndefined();
+    expect(budget.get('only-counted', 'u')).toBeUndefined();
     now = 999;
-    expect(budget.get('k')).toEqual(outcome);
+    expect(budget.get('k', 'u')).toEqual(outcome);
     now = 1000;
-    expect(budget.get('k')).toBeUndefined();
+    expect(budget.get('k', 'u')).toBeUndefined();
     expect(budget.stats().entries).toBe(0);
   });
 
   it('a kept outcome forgotten by a bound is gone from get(), and one over maxOutcomeBytes is kept without its data', () => {
     const budget = new OutcomeBudget(limits, 60_000);
     budget.keep('big', 'u', answer(5000));
-    expect(budget.get('big')).toEqual({ ok: true });
+    expect(budget.get('big', 'u')).toEqual({ ok: true });
     for (let i = 0; i < 10; i++) budget.keep(`u:${i}`, 'u', answer(500));
-    expect(budget.get('big')).toBeUndefined();
-    expect(budget.get('u:0')).toBeUndefined();
-    expect(budget.get('u:9')).toEqual(answer(500));
+    expect(budget.get('big', 'u')).toBeUndefined();
+    expect(budget.get('u:0', 'u')).toBeUndefined();
+    expect(budget.get('u:9', 'u')).toEqual(answer(500));
+  });
+
+  it('after thousands of expired entries are dropped from the front, the ones still kept are found, counted and forgotten by their bounds', () => {
+    let now = 0;
+    const forgotten: string[] = [];
+    const budget = new OutcomeBudget({ maxOutcomeBytes: 1000, outcomeBytesPerUser: 1_000_000, outcomeBytesTotal: 10_000_000 }, 1000, (id) => forgotten.push(id), () => now);
+    for (let i = 0; i < 5000; i++) budget.keep(`old${i}`, `u${i % 10}`, answer(10));
+    now = 500;
+    budget.keep('kept', 'u1', answer(20));
+    now = 1000; // the 5,000 expire; the next admission drops them
+    budget.keep('new', 'u2', answer(30));
+    expect(budget.stats().entries).toBe(2);
+    expect(budget.get('old4999', 'u9')).toBeUndefined();
+    expect(budget.get('kept', 'u1')).toEqual(answer(20));
+    expect(budget.get('new', 'u2')).toEqual(answer(30));
+    budget.keep('kept', 'u1', answer(40)); // the same id again replaces it
+    expect(budget.get('kept', 'u1')).toEqual(answer(40));
+    expect(budget.stats().entries).toBe(2);
+    budget.configure({ maxOutcomeBytes: 1000, outcomeBytesPerUser: 300, outcomeBytesTotal: 10_000_000 }, 1000);
+    budget.keep('next', 'u1', answer(50)); // u1 over its bound: its oldest goes
+    expect(forgotten).toEqual(['kept']);
+    expect(budget.get('next', 'u1')).toEqual(answer(50));
+    expect(budget.get('new', 'u2')).toEqual(answer(30));
   });
 });

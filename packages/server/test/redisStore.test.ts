@@ -149,17 +149,17 @@ redisTest.describe('RedisStore', () => {
       await new Promise((r) => setTimeout(r, 100));
       return { ok: true, data: { run: runs } };
     };
-    const outcomes = await Promise.all([nodes[0]!.run('dup', 'u', execute), nodes[1]!.run('dup', 'u', execute), nodes[1]!.run('dup', 'u', execute), nodes[0]!.run('dup', 'u', execute)]);
+    const outcomes = await Promise.all([nodes[0]!.run('u', 'dup', execute), nodes[1]!.run('u', 'dup', execute), nodes[1]!.run('u', 'dup', execute), nodes[0]!.run('u', 'dup', execute)]);
     expect(runs).toBe(1);
     for (const outcome of outcomes) expect(outcome).toEqual({ ok: true, data: { run: 1 } });
-    expect(await nodes[1]!.run('dup', 'u', execute)).toEqual({ ok: true, data: { run: 1 } });
+    expect(await nodes[1]!.run('u', 'dup', execute)).toEqual({ ok: true, data: { run: 1 } });
     expect(runs).toBe(1);
   });
 
   it('lets a retryable failure run again on another node', async () => {
     const nodes = [new Deduper(store(), 60_000, silentLogger), new Deduper(store(), 60_000, silentLogger)];
-    expect(await nodes[0]!.run('retry', 'u', async () => ({ ok: false, code: 'internal', msg: 'boom' }))).toMatchObject({ code: 'internal' });
-    expect(await nodes[1]!.run('retry', 'u', async () => ({ ok: true, data: 2 }))).toEqual({ ok: true, data: 2 });
+    expect(await nodes[0]!.run('u', 'retry', async () => ({ ok: false, code: 'internal', msg: 'boom' }))).toMatchObject({ code: 'internal' });
+    expect(await nodes[1]!.run('u', 'retry', async () => ({ ok: true, data: 2 }))).toEqual({ ok: true, data: 2 });
   });
 
   it('keeps keys under its prefix with the documented names', async () => {

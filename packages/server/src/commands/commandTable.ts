@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { EventNameSchema } from '@sinyal/protocol/schema';
 import type { AuthUser } from '../auth/authenticator';
 import type { CommandsContext } from './context';
-import { commandKey } from './dedupe';
 import { SinyalServerError } from '../errors';
 import { publishCheckedNames } from '../rooms/publish';
 import { mayPublish, parseRoom } from '../rooms/roomKinds';
@@ -93,5 +92,5 @@ export function runCommand(ctx: CommandsContext, commandId: string, onWait: () =
   const definition = ctx.commands.get(command.name);
   if (!definition) return Promise.resolve({ ok: false, code: 'not_found', msg: `unknown command "${command.name}"` });
   if (definition.idempotent) return execute(ctx, definition.handler, commandId, command);
-  return ctx.deduper.run(commandKey(command.user.id, commandId), command.user.id, () => execute(ctx, definition.handler, commandId, command), onWait);
+  return ctx.deduper.run(command.user.id, commandId, () => execute(ctx, definition.handler, commandId, command), onWait);
 }

@@ -71,7 +71,7 @@ export class Deduper {
     // A store that cannot forget an outcome early cannot be held to a budget.
     const forget = store.forgetCommandResult?.bind(store);
     this.budget = budget && forget
-      ? new OutcomeBudget(budget, windowMs, (key) => void forget(key).catch((err: unknown) => logger.error({ err }, 'store failed to forget a command result')))
+      ? new OutcomeBudget(budget, windowMs, (id, owner) => void forget(commandKey(owner, id)).catch((err: unknown) => logger.error({ err }, 'store failed to forget a command result')))
       : undefined;
   }
 
@@ -81,39 +81,42 @@ export class Deduper {
   }
 
   /**
-   * Runs `execute` for `key` (a {@link commandKey} of `owner`) unless it ran within the
-   * window. `onWait` is called when, instead of running, the call waits for the same key
-   * running elsewhere (another connection or node): the caller's later work need not wait.
+   * Runs `execute` for command `commandId` of user `owner` unless it ran within the window.
+   * `onWait` is called when, instead of running, the call waits for the same command running
+   * elsewhere (another connection or node): the caller's later work need not wait.
    */
-  run(key: string, owner: string, execute: () => Promise<CommandOutcome>, onWait?: () => void): Promise<CommandOutcome> {
+  run(owner: string, commandId: string, execute: () => Promise<CommandOutcome>, onWait?: () => void): Promise<CommandOutcome> {
+    const key = commandKey(owner, commandId);
     const inFlight = this.running.get(key);
     if (inFlight) {
       onWait?.();
       return inFlight;
     }
     if (this.keptHere) {
-      const saved = this.budget!.get(key);
+      const saved = this.budget!.get(commandId, owner);
       if (saved) return Promise.resolve(saved);
     }
     // Registered before the first await so a concurrent duplicate cannot slip past the lookup.
-    const result = this.keptHere ? this.executeHere(key, owner, execute) : this.lookupOrExecute(key, owner, execute, onWait).finally(() => this.running.delete(key));
+    const result = this.keptHere
+      ? this.executeHere(key, owner, commandId, execute)
+      : this.lookupOrExecute(key, owner, commandId, execute, onWait).finally(() => this.running.delete(key));
     this.running.set(key, result);
     return result;
   }
 
   /** Runs a command whose outcome is kept in this process (looked up already by {@link Deduper.run}). */
-  private async executeHere(key: string, owner: string, execute: () => Promise<CommandOutcome>): Promise<CommandOutcome> {
+  private async executeHere(key: string, owner: string, commandId: string, execute: () => Promise<CommandOutcome>): Promise<CommandOutcome> {
     try {
       const outcome = await execute();
-      if (worthRemembering(outcome)) this.budget!.keep(key, owner, outcome);
+      if (worthRemembering(outcome)) this.budget!.keep(commandId, owner, outcome);
       return outcome;
     } finally {
       this.running.delete(key);
     }
   }
 
-  private async lookupOrExecute(key: string, owner: string, execute: () => Promise<CommandOutcome>, onWait?: () => void): Promise<CommandOutcome> {
-    if (this.store.claimCommand) return this.claimOrWait(key, owner, execute, onWait);
+  private async lookupOrExecute(key: string, owner: string, commandId: string, execute: () => Promise<CommandOutcome>, onWait?: () => void): Promise<CommandOutcome> {
+    if (this.store.claimCommand) return this.claimOrWait(key, owner, commandId, execute, onWait);
     let saved: CommandOutcome | undefined;
     try {
       saved = await this.store.getCommandResult!(key);
@@ -123,11 +126,11 @@ export class Deduper {
     }
     if (saved) return saved;
     const outcome = await execute();
-    await this.remember(key, owner, outcome);
+    await this.remember(key, owner, commandId, outcome);
     return outcome;
   }
 
-  private async claimOrWait(key: string, owner: string, execute: () => Promise<CommandOutcome>, onWait?: () => void): Promise<CommandOutcome> {
+  private async claimOrWait(key: string, owner: string, commandId: string, execute: () => Promise<CommandOutcome>, onWait?: () => void): Promise<CommandOutcome> {
     const deadline = Date.now() + WAIT_FOR_OTHER_NODE_MS;
     for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
       let claim;
@@ -140,7 +143,7 @@ export class Deduper {
       if (claim.status === 'done') return claim.outcome;
       if (claim.status === 'claimed') {
         const outcome = await runInCommandScope({ key, token: claim.token, windowMs: this.windowMs }, execute);
-        if (!(await this.remember(key, owner, outcome))) {
+        if (!(await this.remember(key, owner, commandId, outcome))) {
           await this.store.releaseCommand?.(key, claim.token).catch((err: unknown) => this.logger.error({ err }, 'store failed to release a command'));
         }
         return outcome;
@@ -152,9 +155,9 @@ export class Deduper {
   }
 
   /** Saves an outcome worth remembering in the store; false when it is not to be remembered. */
-  private async remember(key: string, owner: string, outcome: CommandOutcome): Promise<boolean> {
+  private async remember(key: string, owner: string, commandId: string, outcome: CommandOutcome): Promise<boolean> {
     if (!worthRemembering(outcome)) return false;
-    const kept = this.budget?.admit(key, owner, outcome);
+    const kept = this.budget?.admit(commandId, owner, outcome);
     try {
       if (kept) await this.store.saveCommandResult!(key, kept.outcome, this.windowMs, kept.json);
       else await this.store.saveCommandResult!(key, outcome, this.windowMs);
