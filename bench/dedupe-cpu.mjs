@@ -22,10 +22,13 @@ if (process.env.DEDUPE_CPU_BUNDLE) {
   const deduper = new Deduper(new MemoryStore(), DEFAULT_LIMITS.dedupeWindowMs, logger, DEFAULT_LIMITS);
   let id = 0;
   const outcome = () => Promise.resolve({ ok: true, data: { epoch: 'AbCdEfGhIjKl', seq: id } });
+  // `run(user, commandId, …)` since the budget keeps its entries in columns; `run(key, user, …)` in older trees.
+  const userFirst = /run\(owner, commandId/.test(Deduper.prototype.run.toString());
   const batch = async (count) => {
     for (let i = 0; i < count; i++) {
       const user = `c${id % 2000}`;
-      await deduper.run(user, `m${++id}`, outcome);
+      const commandId = `m${++id}`;
+      await (userFirst ? deduper.run(user, commandId, outcome) : deduper.run(`${user.length}:${user}:${commandId}`, user, outcome));
     }
   };
   const n = Number(process.env.DEDUPE_CPU_N);
