@@ -14,6 +14,7 @@
 //   --servers=sinyal,sinyal-unbatched,socketio,ws
 //   --fanout-rates=R,R,…  --chat-rates=R,R,…   override a ladder (msg/s)
 //   --warmup-ms=N --step-ms=N     warm-up and measured time of each step
+//   --prewarm-ms=N                the code's warm-up before a ladder's first step (default 2000; 0: none)
 //   --subscribers=N --chat-clients=N --connections=N --storm-clients=N   override sizes
 //   --publishers=N                fan-out: N members publish in turn (default 1), e.g. a busy room
 //   --cpu-prof                    --cpu-prof the Sinyal server child during fan-out / chat / connections (use with --only=)
@@ -78,7 +79,7 @@ const cfg = quick
   ? {
       subscribers: num('subscribers', 200), publishers: num('publishers', 1),
       fanoutRates: list('fanout-rates', [100, 400]), latencyRate: 100,
-      warmupMs: num('warmup-ms', 500), stepMs: num('step-ms', 1000), drainTimeoutMs: 3000,
+      warmupMs: num('warmup-ms', 500), stepMs: num('step-ms', 1000), drainTimeoutMs: 3000, prewarmMs: num('prewarm-ms', 500),
       chatClients: num('chat-clients', 400), chatRates: list('chat-rates', [200, 800]),
       connections: num('connections', 500), connWarmup: 100,
       stormClients: num('storm-clients', 200), stormRooms: 20,
@@ -88,7 +89,7 @@ const cfg = quick
       subscribers: num('subscribers', 1000), publishers: num('publishers', 1),
       // 20…400 msg/s × 1,000 = 20k…400k deliveries/s offered.
       fanoutRates: list('fanout-rates', [20, 50, 100, 200, 400]), latencyRate: 50,
-      warmupMs: num('warmup-ms', 1000), stepMs: num('step-ms', 2000), drainTimeoutMs: 4000,
+      warmupMs: num('warmup-ms', 1000), stepMs: num('step-ms', 2000), drainTimeoutMs: 4000, prewarmMs: num('prewarm-ms', 2000),
       chatClients: num('chat-clients', 2000), chatRates: list('chat-rates', [500, 2000, 4000]),
       connections: num('connections', 10_000), connWarmup: 1000,
       stormClients: num('storm-clients', 2000), stormRooms: 100,
@@ -159,10 +160,22 @@ const usPer = (cpuMs, n) => (cpuMs == null || !n ? null : Math.round((cpuMs * 10
 const partsText = (step) => (step.server.parts ? ` (${step.server.parts.join(' + ')}; machine ${step.machine?.busyPct} % busy)` : '');
 const boundText = (step) => ({ load: 'LOAD-BOUND — not a measure', machine: 'MACHINE SHARED — not a measure', server: 'server-bound', cores: 'ALL CORES BUSY', neither: 'bound: neither' })[classify(step)];
 
+/**
+ * Runs the scenario's traffic for `prewarmMs` at a rate every server carries, before the
+ * ladder, and throws its figures away: without it the first (lowest) step measures code the
+ * JIT has not optimised yet — a few thousand messages in — and the garbage of the setup, not
+ * the server at that rate. Every server gets the same.
+ */
+async function prewarm(load, method, rate, serverPid) {
+  if (cfg.prewarmMs <= 0) return;
+  await load.rpc(method, { rate, warmupMs: cfg.prewarmMs, durationMs: 250, drainTimeoutMs: cfg.drainTimeoutMs, serverPid }, 120_000);
+}
+
 // ------------------------------------------------------------------ scenarios
 async function fanout(server) {
   return withPair(server, { prof: Boolean(args['cpu-prof']) && server === 'sinyal' }, async (srv, load, info) => {
     const setup = await load.rpc('fanoutSetup', { proto: protoOf(server), url: info.url, secret: SECRET, subscribers: cfg.subscribers, publishers: cfg.publishers }, 300_000);
+    await prewarm(load, 'fanoutRun', cfg.latencyRate, info.pids ?? srv.child.pid);
     const steps = [];
     for (const rate of cfg.fanoutRates) {
       const step = await load.rpc('fanoutRun', { rate, warmupMs: cfg.warmupMs, durationMs: cfg.stepMs, drainTimeoutMs: cfg.drainTimeoutMs, serverPid: info.pids ?? srv.child.pid }, 120_000);
@@ -176,6 +189,7 @@ async function fanout(server) {
 async function chat(server) {
   return withPair(server, { prof: Boolean(args['cpu-prof']) && server === 'sinyal' }, async (srv, load, info) => {
     const setup = await load.rpc('chatSetup', { proto: protoOf(server), url: info.url, secret: SECRET, clients: cfg.chatClients }, 300_000);
+    await prewarm(load, 'chatRun', cfg.chatRates[Math.floor(cfg.chatRates.length / 2)], info.pids ?? srv.child.pid);
     const steps = [];
     for (const rate of cfg.chatRates) {
       const step = await load.rpc('chatRun', { rate, warmupMs: cfg.warmupMs, durationMs: cfg.stepMs, drainTimeoutMs: cfg.drainTimeoutMs, serverPid: info.pids ?? srv.child.pid }, 120_000);

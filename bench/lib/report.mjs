@@ -369,7 +369,7 @@ export function describeRun(results) {
   const cfg = results.config;
   const sizes = results.kind === 'soak'
     ? `Sizes: soak ${cfg.soakConnections} connections, ${cfg.soakRate} msg/s, ${cfg.soakMinutes} min.`
-    : `Sizes: fan-out ${cfg.subscribers} subscribers at ${cfg.fanoutRates.join(', ')} msg/s; chat ${cfg.chatClients} clients at ${cfg.chatRates.join(', ')} msg/s; each step ${cfg.warmupMs} ms warm-up + ${cfg.stepMs} ms measured; connections ${cfg.connWarmup} warm-up + ${cfg.connections} measured; storm ${cfg.stormClients} clients.`;
+    : `Sizes: fan-out ${cfg.subscribers} subscribers at ${cfg.fanoutRates.join(', ')} msg/s; chat ${cfg.chatClients} clients at ${cfg.chatRates.join(', ')} msg/s; ${cfg.prewarmMs ? `the code warmed up for ${cfg.prewarmMs} ms before each ladder; ` : ''}each step ${cfg.warmupMs} ms warm-up + ${cfg.stepMs} ms measured; connections ${cfg.connWarmup} warm-up + ${cfg.connections} measured; storm ${cfg.stormClients} clients.`;
   return [
     `Run of ${m.date} (${results.totalSeconds} s${results.flags.quick ? ', --quick: a smoke run of the suite, sizes too small to be figures' : ''}).`,
     `Machine: ${m.cpuModel}, ${m.cores} cores, ${fmtIntOrDash(m.totalMemMB)} MB RAM, ${m.platform}, Node ${m.node}, ulimit -n ${m.ulimitN ?? '?'}, ephemeral ports ${m.ephemeralPorts ?? '?'}.`,
