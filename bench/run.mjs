@@ -74,7 +74,7 @@ for (const [k, v] of Object.entries({ repeat })) if (!(Number.isInteger(v) && v 
 
 // Sizes. Full, on 2 idle cores: 4 servers × 3 repeats; fan-out ≈ 6 min (the servers that
 // cannot carry the top steps spend up to 4 s draining and 3 s settling after each), chat ≈ 3 min,
-// connections ≈ 2 min, storm ≈ 2 min, size + decode ≈ 1 min: ≈ 13–14 min.
+// connections ≈ 2 min, storm ≈ 2 min, size + decode ≈ 1 min: ≈ 13–14 min (less on a faster VM: 515 s on 2026-12-04).
 const cfg = quick
   ? {
       subscribers: num('subscribers', 200), publishers: num('publishers', 1),
