@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStore } from '../src';
+import { MemoryStore, type StoredEvent } from '../src';
 
 describe('MemoryStore', () => {
   it('numbers events per room from 1 and keeps a bounded history', async () => {
@@ -43,6 +43,22 @@ describe('MemoryStore', () => {
     cyclic.self = cyclic;
     await expect(store.append('r', { name: 'k:e', data: cyclic, at: 0 }, 10)).rejects.toThrow();
     expect(await store.append('r', { name: 'k:e', data: 1, at: 0 }, 10)).toMatchObject({ seq: 1 });
+  });
+
+  it('hands out the same object for an event on every read (a join caches replayed frames by it), a copy of its data each time', async () => {
+    const store = new MemoryStore();
+    for (let i = 1; i <= 3; i++) await store.append('r', { name: 'k:e', data: { i }, at: i }, 10);
+    const first = (await store.readAfter('r', 0)) as StoredEvent[];
+    const again = (await store.readAfter('r', 1)) as StoredEvent[];
+    expect(again[0]).toBe(first[1]);
+    expect(again[1]).toBe(first[2]);
+    expect(first.map((event) => event.seq)).toEqual([1, 2, 3]);
+    expect(first[0]!.data).toEqual({ i: 1 });
+    expect(first[0]!.data).not.toBe(first[0]!.data);
+    await store.append('r', { name: 'k:e', data: { i: 4 }, at: 4 }, 3); // trims the first
+    const after = (await store.readAfter('r', 1)) as StoredEvent[];
+    expect(after.map((event) => event.seq)).toEqual([2, 3, 4]);
+    expect(after[0]).toBe(first[1]);
   });
 
   it('has a new epoch per instance', async () => {

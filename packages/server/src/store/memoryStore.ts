@@ -30,9 +30,21 @@ interface RoomLog {
   epoch: string;
   /** seq of the newest event ever appended (also when it has since been trimmed). */
   head: number;
-  /** Retained events, oldest first, contiguous seqs ending at `head`. */
-  events: StoredEvent[];
-  /** Counted size of each retained event, parallel to `events`. */
+  /**
+   * Retained events, oldest first, contiguous seqs ending at `head`, as columns: an event is
+   * no object of its own while it is kept (what every message leaves in the heap is what
+   * drives the server's major collections); {@link MemoryStoredEvent}s are made when read.
+   */
+  names: string[];
+  /**
+   * Each event's object once it has been read, so that every later read hands out the same
+   * one (a join caches replayed frames by event object: popular history is serialised once).
+   */
+  objects: Array<StoredEvent | undefined>;
+  /** Each event's data as JSON text (undefined: no data). */
+  jsons: Array<string | undefined>;
+  ats: number[];
+  /** Counted size of each retained event. */
   sizes: number[];
   bytes: number;
   usedAt: number;
@@ -80,12 +92,12 @@ class MemoryStoredEvent {
 }
 
 /**
- * Bookkeeping counted per event and per room beyond their JSON: the event object, its slot in
- * the room's arrays, the strings' headers. Measured with `node bench/record-bytes.mjs`
- * (200,000 chat-sized events, heap after GC, 2026-12-04): ≈ 220 bytes per event of ≈ 110
- * characters of name and JSON, so that the counted bytes are the heap's (64 counted ≈ 1.26× under).
+ * Bookkeeping counted per event and per room beyond their JSON: its slots in the room's
+ * columns, the strings' headers. Measured with `node bench/record-bytes.mjs` (200,000
+ * chat-sized events, heap after GC, 2026-12-04): ≈ 168 bytes per event of ≈ 110 characters
+ * of name and JSON, so that the counted bytes are the heap's (≈ 220 with an object per event).
  */
-const EVENT_OVERHEAD_BYTES = 112;
+const EVENT_OVERHEAD_BYTES = 57;
 const ROOM_OVERHEAD_BYTES = 128;
 
 export const DEFAULT_MAX_HISTORY_BYTES = 64 * 1024 * 1024;
@@ -141,21 +153,26 @@ export class MemoryStore implements Store {
     this.dropIdle(now);
     let log = this.use(room, now);
     if (!log) {
-      log = { epoch: this.currentEpoch(), head: 0, events: [], sizes: [], bytes: ROOM_OVERHEAD_BYTES, usedAt: now };
+      log = { epoch: this.currentEpoch(), head: 0, names: [], objects: [], jsons: [], ats: [], sizes: [], bytes: ROOM_OVERHEAD_BYTES, usedAt: now };
       this.rooms.set(room, log);
       this.historyBytes += ROOM_OVERHEAD_BYTES;
     }
     log.head += 1;
-    const stored: StoredEvent = new MemoryStoredEvent(log.epoch, log.head, event.name, json, event.at);
-    const size = (json?.length ?? 0) + event.name.length + EVENT_OVERHEAD_BYTES;
-    log.events.push(stored);
+    // One string per event name while it repeats (a room's events are mostly of one or two names).
+    const last = log.names[log.names.length - 1];
+    const name = last === event.name ? last : event.name;
+    const size = (json?.length ?? 0) + name.length + EVENT_OVERHEAD_BYTES;
+    log.names.push(name);
+    log.objects.push(undefined);
+    log.jsons.push(json);
+    log.ats.push(event.at);
     log.sizes.push(size);
     log.bytes += size;
     this.historyBytes += size;
     this.eventCount++;
-    while (log.events.length > Math.max(0, maxHistory)) this.dropOldestEvent(log);
+    while (log.names.length > Math.max(0, maxHistory)) this.dropOldestEvent(log);
     this.enforceByteBound(log);
-    return stored;
+    return new MemoryStoredEvent(log.epoch, log.head, name, json, event.at);
   }
 
   async head(room: string): Promise<StreamHead> {
@@ -170,12 +187,14 @@ export class MemoryStore implements Store {
     const maxAgeMs = options.maxAgeMs ?? 0;
     const oldestAllowed = now - maxAgeMs;
     // Events past the window can never be replayed again: drop them from the front.
-    if (maxAgeMs > 0) while (log.events.length > 0 && log.events[0]!.at < oldestAllowed) this.dropOldestEvent(log);
-    const oldest = log.events[0]?.seq ?? log.head + 1;
+    if (maxAgeMs > 0) while (log.names.length > 0 && log.ats[0]! < oldestAllowed) this.dropOldestEvent(log);
+    const oldest = log.head - log.names.length + 1;
     if (afterSeq + 1 < oldest) return 'truncated';
-    const missed = log.events.slice(afterSeq + 1 - oldest);
+    const first = afterSeq + 1 - oldest;
     // `at` comes from the publishing node's clock, so it need not grow with seq: check the first one too.
-    if (maxAgeMs > 0 && missed[0]!.at < oldestAllowed) return 'truncated';
+    if (maxAgeMs > 0 && log.ats[first]! < oldestAllowed) return 'truncated';
+    const missed: StoredEvent[] = [];
+    for (let i = first; i < log.names.length; i++) missed.push((log.objects[i] ??= new MemoryStoredEvent(log.epoch, oldest + i, log.names[i]!, log.jsons[i], log.ats[i]!)));
     return missed;
   }
 
@@ -206,7 +225,10 @@ export class MemoryStore implements Store {
   }
 
   private dropOldestEvent(log: RoomLog): void {
-    log.events.shift();
+    log.names.shift();
+    log.objects.shift();
+    log.jsons.shift();
+    log.ats.shift();
     const size = log.sizes.shift() ?? 0;
     log.bytes -= size;
     this.historyBytes -= size;
@@ -216,7 +238,7 @@ export class MemoryStore implements Store {
   private dropRoom(room: string, log: RoomLog, reason: 'idle' | 'bytes'): void {
     this.rooms.delete(room);
     this.historyBytes -= log.bytes;
-    this.eventCount -= log.events.length;
+    this.eventCount -= log.names.length;
     this.evicted[reason]++;
   }
 
@@ -236,6 +258,6 @@ export class MemoryStore implements Store {
       if (log === current) break;
       this.dropRoom(room, log, 'bytes');
     }
-    while (this.historyBytes > this.maxHistoryBytes && current.events.length > 1) this.dropOldestEvent(current);
+    while (this.historyBytes > this.maxHistoryBytes && current.names.length > 1) this.dropOldestEvent(current);
   }
 }
