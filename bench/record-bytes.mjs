@@ -45,6 +45,11 @@ if (process.env.RECORD_BYTES_BUNDLE) {
     const { bytes, events } = store.stats();
     console.log(`history event: ${took.toFixed(0)} bytes of heap each, ${(bytes / events).toFixed(0)} counted (heap ÷ counted ${(took / (bytes / events)).toFixed(2)})`);
     kept.push(store);
+    // Read once (a resume): each event gets its object, kept from then on.
+    for (let r = 0; r < 1000; r++) await store.readAfter(`chat:room-${r}`, 0);
+    const tookRead = (heap() - before) / n;
+    const afterRead = store.stats();
+    console.log(`history event once read: ${tookRead.toFixed(0)} bytes of heap each, ${(afterRead.bytes / afterRead.events).toFixed(0)} counted (heap ÷ counted ${(tookRead / (afterRead.bytes / afterRead.events)).toFixed(2)})`);
   }
   {
     const chats = new MemoryChatStore({ maxMessagesPerConversation: 1e9, maxBytes: 1e12 });

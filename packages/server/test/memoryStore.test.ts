@@ -61,6 +61,20 @@ describe('MemoryStore', () => {
     expect(after[0]).toBe(first[1]);
   });
 
+  it('counts an event object kept after its first read in the history bytes, once', async () => {
+    const store = new MemoryStore();
+    for (let i = 1; i <= 3; i++) await store.append('r', { name: 'k:e', data: { i }, at: i }, 10);
+    const unread = store.stats().bytes;
+    await store.readAfter('r', 1);
+    const read = store.stats().bytes;
+    expect(read).toBeGreaterThan(unread);
+    await store.readAfter('r', 0);
+    const perEvent = (read - unread) / 2;
+    expect(store.stats().bytes).toBe(read + perEvent);
+    await store.readAfter('r', 0);
+    expect(store.stats().bytes).toBe(read + perEvent);
+  });
+
   it('has a new epoch per instance', async () => {
     expect(await new MemoryStore().epoch()).not.toBe(await new MemoryStore().epoch());
   });

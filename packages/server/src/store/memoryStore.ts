@@ -98,6 +98,8 @@ class MemoryStoredEvent {
  * of name and JSON, so that the counted bytes are the heap's (≈ 220 with an object per event).
  */
 const EVENT_OVERHEAD_BYTES = 57;
+/** Counted for an event once it has been read and its object is kept (≈ 248 bytes of heap in all then, same measurement). */
+const EVENT_OBJECT_BYTES = 80;
 const ROOM_OVERHEAD_BYTES = 128;
 
 export const DEFAULT_MAX_HISTORY_BYTES = 64 * 1024 * 1024;
@@ -194,7 +196,7 @@ export class MemoryStore implements Store {
     // `at` comes from the publishing node's clock, so it need not grow with seq: check the first one too.
     if (maxAgeMs > 0 && log.ats[first]! < oldestAllowed) return 'truncated';
     const missed: StoredEvent[] = [];
-    for (let i = first; i < log.names.length; i++) missed.push((log.objects[i] ??= new MemoryStoredEvent(log.epoch, oldest + i, log.names[i]!, log.jsons[i], log.ats[i]!)));
+    for (let i = first; i < log.names.length; i++) missed.push(log.objects[i] ?? this.materialize(log, i, oldest + i));
     return missed;
   }
 
@@ -222,6 +224,16 @@ export class MemoryStore implements Store {
     this.rooms.delete(room);
     this.rooms.set(room, log);
     return log;
+  }
+
+  /** Makes event `i`'s object, keeps it, and counts its bytes (the byte bound holds them at the next append). */
+  private materialize(log: RoomLog, i: number, seq: number): StoredEvent {
+    const event = new MemoryStoredEvent(log.epoch, seq, log.names[i]!, log.jsons[i], log.ats[i]!);
+    log.objects[i] = event;
+    log.sizes[i]! += EVENT_OBJECT_BYTES;
+    log.bytes += EVENT_OBJECT_BYTES;
+    this.historyBytes += EVENT_OBJECT_BYTES;
+    return event;
   }
 
   private dropOldestEvent(log: RoomLog): void {
