@@ -20,7 +20,6 @@ export interface ForwardPacerLimits {
 /** What a request gets from {@link ForwardPacer.acquire}: its turn (with the release to call when it is done), or a refusal. */
 export type ForwardTurn = { release: () => void } | { refusal: Refusal };
 
-
 /**
  * Paces the HTTP transport requests this node passes to other nodes, per user. On several
  * nodes without sticky sessions a poll, frame batch or close that reaches a node not
