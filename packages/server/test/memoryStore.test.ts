@@ -114,6 +114,27 @@ describe('MemoryStore bounds', () => {
     expect((await store.head('demo:r0')).seq).toBe(0);
   });
 
+  it('a room read or appended to is used: the byte bound and idleness drop the rooms untouched longest first', async () => {
+    let now = 0;
+    const store = new MemoryStore({ maxHistoryBytes: 4_000, roomIdleMs: 1000, now: () => now });
+    for (const room of ['demo:a', 'demo:b', 'demo:c']) await store.append(room, ev(1, 'x'.repeat(900)), 10);
+    now = 100;
+    await store.readAfter('demo:a', 0); // a is now the most recent: b is the least
+    await store.head('demo:c'); // then c: the order is b, a, c
+    await store.append('demo:d', ev(1, 'x'.repeat(900)), 10);
+    expect(store.stats().evictedRooms.bytes).toBe(1);
+    expect((await store.head('demo:b')).seq).toBe(0);
+    for (const room of ['demo:a', 'demo:c', 'demo:d']) expect((await store.head(room)).seq).toBe(1);
+    // Idleness goes by the same order (the reads above used a, c and d at 100 again).
+    now = 150;
+    await store.head('demo:a'); // order: c, d, a
+    now = 1120; // c and d unused for 1020 ms, a for 970
+    await store.append('demo:e', ev(1), 10);
+    expect(store.stats()).toMatchObject({ rooms: 2, evictedRooms: { idle: 2, bytes: 1 } });
+    expect((await store.head('demo:a')).seq).toBe(1);
+    expect((await store.head('demo:e')).seq).toBe(1);
+  });
+
   it('a room alone over the bound keeps its newest events; older ones read as truncated', async () => {
     const store = new MemoryStore({ maxHistoryBytes: 5_000 });
     for (let i = 1; i <= 20; i++) await store.append('demo:big', ev(i, 'y'.repeat(900)), 100);

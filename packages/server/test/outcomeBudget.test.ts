@@ -42,7 +42,7 @@ describe('OutcomeBudget', () => {
     expect(forgotten).toEqual([]);
   });
 
-  it('forgets exactly what a plain model of the rules forgets, over 12,000 random admissions by 7 users (repeated keys, expiry, both bounds, the columns compacted)', () => {
+  it('forgets exactly what a plain model of the rules forgets, over 12,000 random admissions by 7 users (repeated keys, expiry, both bounds, the columns let go a chunk at a time)', () => {
     let now = 0;
     const forgotten: string[] = [];
     const budget = new OutcomeBudget(limits, 2000, (key) => forgotten.push(key), () => now);

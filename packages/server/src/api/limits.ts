@@ -85,16 +85,16 @@ export interface Limits {
   /**
    * Bytes of remembered command answers one user may hold on this server; beyond it that
    * user's oldest are forgotten before their window ends (a retry of one of those would
-   * run again). Keep it above what a client has in flight (its outbox). Counted as the heap
-   * they take: ≈ 195 bytes for the answer of a `publish` with `MemoryStore`, so the default holds ≈ 5,400.
+   * run again). Keep it above what a client has in flight (its outbox). Counted as the memory
+   * they take: ≈ 184 bytes for the answer of a `publish` with `MemoryStore`, so the default holds ≈ 5,700.
    * @default 1048576 (1 MiB)
    */
   outcomeBytesPerUser: number;
   /**
    * Bytes of remembered command answers this server holds for all users; beyond it the
    * oldest are forgotten early. See `sinyal_dedupe_bytes` and
-   * `sinyal_dedupe_evicted_total` in /metrics. Counted as the heap they take (≈ 195 bytes
-   * for the answer of a `publish` with `MemoryStore`: the default holds ≈ 690,000, 10 minutes at ≈ 1,150 commands a second).
+   * `sinyal_dedupe_evicted_total` in /metrics. Counted as the memory they take (≈ 184 bytes
+   * for the answer of a `publish` with `MemoryStore`: the default holds ≈ 730,000, 10 minutes at ≈ 1,200 commands a second).
    * @default 134217728 (128 MiB)
    */
   outcomeBytesTotal: number;

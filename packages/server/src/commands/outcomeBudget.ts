@@ -19,18 +19,34 @@ interface Owner {
 }
 
 /**
- * Heap per remembered outcome beyond its JSON and command id: its slot in the owner's map and
- * in the budget's columns, and the JSON string's headers, with the outcome kept here
- * (`MemoryStore`, the default). Measured with `node bench/record-bytes.mjs` (200,000 outcomes
- * of a `publish`, heap after GC, 2026-12-04) so that the counted bytes are the heap's: ≈ 195
- * bytes each in all (≈ 305 with an object per entry and its own key string, ≈ 390 when
- * `MemoryStore` kept a record of each outcome too). With a Redis store the outcome itself
- * lives in Redis, so the count is above what this node's heap holds for it.
+ * Memory per remembered outcome beyond its JSON and command id: its slot in the owner's map
+ * and in the budget's columns (their numbers in typed arrays, outside the V8 heap), and the
+ * JSON string's headers, with the outcome kept here (`MemoryStore`, the default). Measured
+ * with `node bench/record-bytes.mjs` (200,000 outcomes of a `publish`, heap plus array
+ * buffers after GC, 2026-12-04) so that the counted bytes are the memory's: ≈ 184 bytes each
+ * in all (≈ 195 in unchunked columns, ≈ 305 with an object per entry and its own key string,
+ * ≈ 390 when `MemoryStore` kept a record of each outcome too). With a Redis store the
+ * outcome itself lives in Redis, so the count is above what this node holds for it.
  */
-export const ENTRY_OVERHEAD_BYTES = 131;
+export const ENTRY_OVERHEAD_BYTES = 119;
 
-/** Below this many dropped slots at the front, the columns are not compacted. */
-const COMPACT_MIN_SLOTS = 4096;
+/** Slots per chunk of the columns (a power of two). */
+const CHUNK_SLOTS = 4096;
+const CHUNK_SHIFT = 12;
+
+/**
+ * A run of {@link CHUNK_SLOTS} consecutive slots of the columns. The columns grow and shrink
+ * a chunk at a time: a whole array is never copied to grow (at hundreds of thousands of
+ * entries each copy was a large object, garbage for the next major collection) nor spliced
+ * to drop the front. The numbers are typed arrays, outside the heap the collector marks.
+ */
+class Chunk {
+  readonly owner: Array<Owner | undefined> = new Array<Owner | undefined>(CHUNK_SLOTS).fill(undefined);
+  readonly id: Array<string | undefined> = new Array<string | undefined>(CHUNK_SLOTS).fill(undefined);
+  readonly json: Array<string | undefined> = new Array<string | undefined>(CHUNK_SLOTS).fill(undefined);
+  readonly expiresAt = new Float64Array(CHUNK_SLOTS);
+  readonly bytes = new Float64Array(CHUNK_SLOTS);
+}
 
 /** What {@link OutcomeBudget.admit} decided to remember: the outcome (maybe without its data) and its JSON. */
 export interface AdmittedOutcome {
@@ -54,24 +70,29 @@ export interface AdmittedOutcome {
  *
  * An entry is no object of its own — a message leaves one behind for 10 minutes, and what
  * every message leaves is what drives the server's major collections — but a numbered slot
- * in five columns (owner, command id, JSON, expiry, bytes) in insertion order, and the
- * number in its owner's map from command id to slot, which is the owner's oldest-first order
- * too. A slot is live while its owner's map still points at it; one removed out of order is
- * left empty and skipped. Entries share one window, so insertion order is expiry order:
- * expired ones are dropped from the front, costing what expired. A store expires its copies
- * by itself.
+ * in five columns (owner, command id, JSON, expiry, bytes) in insertion order, kept in
+ * chunks of 4,096 slots, and the number in its owner's map from command id to slot, which is
+ * the owner's oldest-first order too. A slot is live while its owner's map still points at
+ * it; one removed out of order is left empty and skipped. Entries share one window, so
+ * insertion order is expiry order: expired ones are dropped from the front, costing what
+ * expired, and a chunk wholly behind the front is let go (the last one is kept for reuse).
+ * A store expires its copies by itself.
  */
 export class OutcomeBudget {
   private readonly owners = new Map<string, Owner>();
-  /** The columns; slot `i` is entry number `base + i`. `ownerOf[i]` is undefined once slot `i` is dropped. */
-  private readonly ownerOf: Array<Owner | undefined> = [];
-  private readonly idOf: Array<string | undefined> = [];
-  private readonly jsonOf: Array<string | undefined> = [];
-  private readonly expiresAt: number[] = [];
-  private readonly bytesOf: number[] = [];
+  /**
+   * The columns, in chunks: entry number `n` is in `chunks[(n - base) >> CHUNK_SHIFT]`, at
+   * `(n - base) % CHUNK_SLOTS`. Its owner is undefined once it is dropped.
+   */
+  private readonly chunks: Chunk[] = [];
+  /** The number of the first slot of `chunks[0]` (a multiple of {@link CHUNK_SLOTS}). */
   private base = 0;
-  /** Slots before this one are all dropped. */
+  /** The number the next entry gets. */
+  private next = 0;
+  /** Entries numbered below this one are all dropped. */
   private front = 0;
+  /** A chunk let go, emptied, for the next one needed. */
+  private spare: Chunk | undefined;
   private live = 0;
   private bytes = 0;
   private readonly evicted = { user: 0, total: 0 };
@@ -109,11 +130,12 @@ export class OutcomeBudget {
   get(id: string, owner: string): CommandOutcome | undefined {
     const number = this.owners.get(owner)?.entries.get(id);
     if (number === undefined) return undefined;
-    const slot = number - this.base;
-    const json = this.jsonOf[slot];
+    const chunk = this.chunkOf(number);
+    const at = this.slotIn(number);
+    const json = chunk.json[at];
     if (json === undefined) return undefined;
-    if (this.expiresAt[slot]! <= this.now()) {
-      this.remove(slot);
+    if (chunk.expiresAt[at]! <= this.now()) {
+      this.remove(number);
       return undefined;
     }
     return JSON.parse(json) as CommandOutcome;
@@ -137,72 +159,94 @@ export class OutcomeBudget {
     }
     let mine = this.owners.get(owner);
     const previous = mine?.entries.get(id);
-    if (previous !== undefined) this.remove(previous - this.base);
+    if (previous !== undefined) this.remove(previous);
     const bytes = size + id.length + ENTRY_OVERHEAD_BYTES;
     mine = this.owners.get(owner) ?? mine ?? { id: owner, bytes: 0, entries: new Map() };
     while (mine.bytes + bytes > this.limits.outcomeBytesPerUser && mine.entries.size > 0) {
-      this.evict(mine.entries.values().next().value! - this.base, 'user');
+      this.evict(mine.entries.values().next().value!, 'user');
     }
     while (this.bytes + bytes > this.limits.outcomeBytesTotal && this.live > 0) this.evict(this.oldestLive(), 'total');
     // The owner's record may have been emptied (and dropped) by the evictions above.
     if (this.owners.get(owner) !== mine) this.owners.set(owner, mine);
-    mine.entries.set(id, this.base + this.ownerOf.length);
-    this.ownerOf.push(mine);
-    this.idOf.push(id);
-    this.jsonOf.push(keepJson ? json : undefined);
-    this.expiresAt.push(this.now() + this.windowMs);
-    this.bytesOf.push(bytes);
+    const number = this.next++;
+    let chunk = this.chunks[(number - this.base) >> CHUNK_SHIFT];
+    if (!chunk) {
+      chunk = this.spare ?? new Chunk();
+      this.spare = undefined;
+      this.chunks.push(chunk);
+    }
+    const at = this.slotIn(number);
+    chunk.owner[at] = mine;
+    chunk.id[at] = id;
+    chunk.json[at] = keepJson ? json : undefined;
+    chunk.expiresAt[at] = this.now() + this.windowMs;
+    chunk.bytes[at] = bytes;
+    mine.entries.set(id, number);
     mine.bytes += bytes;
     this.bytes += bytes;
     this.live++;
     return { outcome: kept, json };
   }
 
-  /** The first live slot (there is one: `live > 0`), the dropped ones before it passed over for good. */
+  private chunkOf(number: number): Chunk {
+    return this.chunks[(number - this.base) >> CHUNK_SHIFT]!;
+  }
+
+  private slotIn(number: number): number {
+    return (number - this.base) & (CHUNK_SLOTS - 1);
+  }
+
+  /** The oldest live entry's number (there is one: `live > 0`), the dropped ones before it passed over for good. */
   private oldestLive(): number {
-    while (this.ownerOf[this.front] === undefined) this.front++;
+    while (this.chunkOf(this.front).owner[this.slotIn(this.front)] === undefined) this.front++;
+    this.letGoPassedChunks();
     return this.front;
   }
 
-  private evict(slot: number, bound: 'user' | 'total'): void {
-    const owner = this.ownerOf[slot]!.id;
-    const id = this.idOf[slot]!;
-    this.remove(slot);
+  private evict(number: number, bound: 'user' | 'total'): void {
+    const chunk = this.chunkOf(number);
+    const at = this.slotIn(number);
+    const owner = chunk.owner[at]!.id;
+    const id = chunk.id[at]!;
+    this.remove(number);
     this.evicted[bound]++;
     this.forget(id, owner);
   }
 
   private dropExpired(): void {
     const now = this.now();
-    const end = this.ownerOf.length;
-    for (; this.front < end; this.front++) {
-      if (this.ownerOf[this.front] === undefined) continue;
-      if (this.expiresAt[this.front]! > now) break;
+    for (; this.front < this.next; this.front++) {
+      const chunk = this.chunkOf(this.front);
+      const at = this.slotIn(this.front);
+      if (chunk.owner[at] === undefined) continue;
+      if (chunk.expiresAt[at]! > now) break;
       this.remove(this.front);
     }
-    this.compact();
+    this.letGoPassedChunks();
   }
 
-  /** Drops the slots before `front` once they are many and at least half of the columns. */
-  private compact(): void {
-    if (this.front < COMPACT_MIN_SLOTS || this.front * 2 < this.ownerOf.length) return;
-    for (const column of [this.ownerOf, this.idOf, this.jsonOf, this.expiresAt, this.bytesOf] as unknown[][]) column.splice(0, this.front);
-    this.base += this.front;
-    this.front = 0;
+  /** Lets go of the chunks wholly before `front` (all their slots are empty), keeping the last for reuse. */
+  private letGoPassedChunks(): void {
+    while (this.front - this.base >= CHUNK_SLOTS) {
+      this.spare = this.chunks.shift();
+      this.base += CHUNK_SLOTS;
+    }
   }
 
-  /** Removes the live entry in `slot`; its slot stays, empty. */
-  private remove(slot: number): void {
-    const mine = this.ownerOf[slot];
+  /** Removes live entry number `number`; its slot stays, empty. */
+  private remove(number: number): void {
+    const chunk = this.chunkOf(number);
+    const at = this.slotIn(number);
+    const mine = chunk.owner[at];
     if (!mine) return;
-    const bytes = this.bytesOf[slot]!;
-    mine.entries.delete(this.idOf[slot]!);
+    const bytes = chunk.bytes[at]!;
+    mine.entries.delete(chunk.id[at]!);
     mine.bytes -= bytes;
     this.bytes -= bytes;
     this.live--;
-    this.ownerOf[slot] = undefined;
-    this.idOf[slot] = undefined;
-    this.jsonOf[slot] = undefined;
+    chunk.owner[at] = undefined;
+    chunk.id[at] = undefined;
+    chunk.json[at] = undefined;
     if (mine.entries.size === 0 && this.owners.get(mine.id) === mine) this.owners.delete(mine.id);
   }
 }

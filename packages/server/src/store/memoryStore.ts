@@ -26,6 +26,10 @@ export interface MemoryStoreOptions {
 }
 
 interface RoomLog {
+  readonly room: string;
+  /** Its neighbours in the use order (see {@link MemoryStore.use}): the log used just before this one, and just after. */
+  older: RoomLog | undefined;
+  newer: RoomLog | undefined;
   /** Epoch of this room's numbering (see {@link MemoryStore}). */
   epoch: string;
   /** seq of the newest event ever appended (also when it has since been trimmed). */
@@ -123,8 +127,15 @@ export const DEFAULT_ROOM_IDLE_MS = 60 * 60 * 1000;
  */
 export class MemoryStore implements Store {
   private readonly epochId = randomBytes(9).toString('base64url');
-  /** Insertion order is use order: the first room is the least recently used. */
   private readonly rooms = new Map<string, RoomLog>();
+  /**
+   * The ends of the rooms' use order, a list through the logs themselves: moving a room to
+   * the back on each append allocates nothing. (As a Map's insertion order, by a delete and a
+   * set per append, it rebuilt the map's table every few hundred appends: garbage that lived
+   * long enough to be promoted, so more major collections.)
+   */
+  private leastRecent: RoomLog | undefined;
+  private mostRecent: RoomLog | undefined;
   private readonly maxHistoryBytes: number;
   private readonly roomIdleMs: number;
   private readonly now: () => number;
@@ -155,8 +166,9 @@ export class MemoryStore implements Store {
     this.dropIdle(now);
     let log = this.use(room, now);
     if (!log) {
-      log = { epoch: this.currentEpoch(), head: 0, names: [], objects: [], jsons: [], ats: [], sizes: [], bytes: ROOM_OVERHEAD_BYTES, usedAt: now };
+      log = { room, older: undefined, newer: undefined, epoch: this.currentEpoch(), head: 0, names: [], objects: [], jsons: [], ats: [], sizes: [], bytes: ROOM_OVERHEAD_BYTES, usedAt: now };
       this.rooms.set(room, log);
+      this.linkMostRecent(log);
       this.historyBytes += ROOM_OVERHEAD_BYTES;
     }
     log.head += 1;
@@ -216,14 +228,32 @@ export class MemoryStore implements Store {
     return drops === 0 ? this.epochId : `${this.epochId}.${drops}`;
   }
 
-  /** The room's log, marked as just used (moved to the back of the LRU order). */
+  /** The room's log, marked as just used (moved to the back of the use order). */
   private use(room: string, now: number): RoomLog | undefined {
     const log = this.rooms.get(room);
     if (!log) return undefined;
     log.usedAt = now;
-    this.rooms.delete(room);
-    this.rooms.set(room, log);
+    if (log !== this.mostRecent) {
+      this.unlink(log);
+      this.linkMostRecent(log);
+    }
     return log;
+  }
+
+  private linkMostRecent(log: RoomLog): void {
+    log.older = this.mostRecent;
+    log.newer = undefined;
+    if (this.mostRecent) this.mostRecent.newer = log;
+    else this.leastRecent = log;
+    this.mostRecent = log;
+  }
+
+  private unlink(log: RoomLog): void {
+    if (log.older) log.older.newer = log.newer;
+    else this.leastRecent = log.newer;
+    if (log.newer) log.newer.older = log.older;
+    else this.mostRecent = log.older;
+    log.older = log.newer = undefined;
   }
 
   /** Makes event `i`'s object, keeps it, and counts its bytes (the byte bound holds them at the next append). */
@@ -247,8 +277,9 @@ export class MemoryStore implements Store {
     this.eventCount--;
   }
 
-  private dropRoom(room: string, log: RoomLog, reason: 'idle' | 'bytes'): void {
-    this.rooms.delete(room);
+  private dropRoom(log: RoomLog, reason: 'idle' | 'bytes'): void {
+    this.rooms.delete(log.room);
+    this.unlink(log);
     this.historyBytes -= log.bytes;
     this.eventCount -= log.names.length;
     this.evicted[reason]++;
@@ -257,18 +288,14 @@ export class MemoryStore implements Store {
   /** Drops rooms unused for `roomIdleMs` (from the front: the least recently used). */
   private dropIdle(now: number): void {
     if (this.roomIdleMs === 0) return;
-    for (const [room, log] of this.rooms) {
-      if (now - log.usedAt < this.roomIdleMs) break;
-      this.dropRoom(room, log, 'idle');
-    }
+    for (let log = this.leastRecent; log && now - log.usedAt >= this.roomIdleMs; log = this.leastRecent) this.dropRoom(log, 'idle');
   }
 
   /** Over the byte bound: drops the least recently used rooms, then, if `current` alone is over it, its oldest events. */
   private enforceByteBound(current: RoomLog): void {
-    for (const [room, log] of this.rooms) {
+    for (let log = this.leastRecent; log && log !== current; log = this.leastRecent) {
       if (this.historyBytes <= this.maxHistoryBytes) return;
-      if (log === current) break;
-      this.dropRoom(room, log, 'bytes');
+      this.dropRoom(log, 'bytes');
     }
     while (this.historyBytes > this.maxHistoryBytes && current.names.length > 1) this.dropOldestEvent(current);
   }
