@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // Memory taken by what the server keeps per message (V8 heap plus array buffers, whose bytes
-// live outside it), against what its byte bounds count: a
-// remembered command outcome (the dedupe record of a `publish`, kept in the server's outcome
-// budget with `MemoryStore`), a room history event (`MemoryStore`, a short chat message) and a chat message
-// (`MemoryChatStore`, with its id and client id indexes). 200,000 of each, memory after a full
-// GC before and after. Bundled from packages/server/src.
+// live outside it), against what its byte bounds count: a remembered command outcome (the
+// dedupe record of a `publish`, kept in the server's outcome budget with `MemoryStore`), a
+// room history event (`MemoryStore`, a short chat message), a room of one small event, and a
+// chat message (`MemoryChatStore`, with its id and client id indexes). 200,000 of each (of
+// the rooms, a tenth), memory after a full GC before and after. Bundled from
+// packages/server/src.
 //
 //   node bench/record-bytes.mjs [--n=200000]
 import { execFileSync } from 'node:child_process';
@@ -17,7 +18,11 @@ if (process.env.RECORD_BYTES_BUNDLE) {
   const { Deduper, MemoryStore, MemoryChatStore, DEFAULT_LIMITS } = await import(pathToFileURL(process.env.RECORD_BYTES_BUNDLE).href);
   const n = Number(process.env.RECORD_BYTES_N);
   const logger = { error() {}, warn() {}, info() {}, debug() {} };
-  const heap = () => {
+  // The buffers a collection frees are swept in the background: collect, let the sweep
+  // finish, collect again, then read.
+  const heap = async () => {
+    globalThis.gc();
+    await new Promise((resolve) => setTimeout(resolve, 200));
     globalThis.gc();
     const { heapUsed, arrayBuffers } = process.memoryUsage();
     return heapUsed + arrayBuffers;
@@ -26,42 +31,53 @@ if (process.env.RECORD_BYTES_BUNDLE) {
   {
     // Bounds out of the way: every outcome is kept.
     const deduper = new Deduper(new MemoryStore(), DEFAULT_LIMITS.dedupeWindowMs, logger, { ...DEFAULT_LIMITS, outcomeBytesPerUser: 1e12, outcomeBytesTotal: 1e12 });
-    const before = heap();
+    const before = await heap();
     for (let i = 0; i < n; i++) {
       const user = `user-${i % 2000}`;
       await deduper.run(user, i.toString(36).padStart(10, '0'), async () => ({ ok: true, data: { epoch: 'AbCdEfGhIjKl', seq: i } }));
     }
-    const took = (heap() - before) / n;
+    const took = ((await heap()) - before) / n;
     const { bytes, entries } = deduper.stats();
     console.log(`remembered outcome: ${took.toFixed(0)} bytes of memory each, ${(bytes / entries).toFixed(0)} counted (memory ÷ counted ${(took / (bytes / entries)).toFixed(2)})`);
     kept.push(deduper);
   }
   {
     const store = new MemoryStore({ maxHistoryBytes: 1e12 });
-    const before = heap();
+    const before = await heap();
     for (let i = 0; i < n; i++) {
       const json = JSON.stringify({ text: 'Halo! Is the 2BR unit on Jl. Kemang still available for viewing this weekend?', n: i });
       await store.append(`chat:room-${i % 1000}`, { name: 'chat:message', data: JSON.parse(json), json, at: Date.now() }, 1000);
     }
-    const took = (heap() - before) / n;
+    const took = ((await heap()) - before) / n;
     const { bytes, events } = store.stats();
     console.log(`history event: ${took.toFixed(0)} bytes of memory each, ${(bytes / events).toFixed(0)} counted (memory ÷ counted ${(took / (bytes / events)).toFixed(2)})`);
     kept.push(store);
     // Read once (a resume): each event gets its object, kept from then on.
     for (let r = 0; r < 1000; r++) await store.readAfter(`chat:room-${r}`, 0);
-    const tookRead = (heap() - before) / n;
+    const tookRead = ((await heap()) - before) / n;
     const afterRead = store.stats();
     console.log(`history event once read: ${tookRead.toFixed(0)} bytes of memory each, ${(afterRead.bytes / afterRead.events).toFixed(0)} counted (memory ÷ counted ${(tookRead / (afterRead.bytes / afterRead.events)).toFixed(2)})`);
   }
   {
+    // Many rooms of one small event each (what a user opening rooms by the thousand leaves).
+    const store = new MemoryStore({ maxHistoryBytes: 1e12 });
+    const rooms = Math.ceil(n / 10);
+    const before = await heap();
+    for (let i = 0; i < rooms; i++) await store.append(`chat:lone-${i}`, { name: 'chat:message', data: { t: 'x' }, json: '{"t":"x"}', at: Date.now() }, 100);
+    const took = ((await heap()) - before) / rooms;
+    const counted = store.stats().bytes / rooms;
+    console.log(`room of one event: ${took.toFixed(0)} bytes of memory each, ${counted.toFixed(0)} counted (memory ÷ counted ${(took / counted).toFixed(2)})`);
+    kept.push(store);
+  }
+  {
     const chats = new MemoryChatStore({ maxMessagesPerConversation: 1e9, maxBytes: 1e12 });
     for (let c = 0; c < 1000; c++) await chats.createConversation({ id: `conv-${c}`, participants: [`buyer-${c}`, 'agent-1'], createdAt: Date.now() });
-    const before = heap();
+    const before = await heap();
     for (let i = 0; i < n; i++) {
       const c = i % 1000;
       await chats.appendMessage({ id: `m${i.toString(36).padStart(10, '0')}`, conversationId: `conv-${c}`, senderId: `buyer-${c}`, clientMessageId: `c${i.toString(36).padStart(12, '0')}`, text: 'Halo! Is the 2BR unit on Jl. Kemang still available for viewing this weekend?', attachments: [], createdAt: Date.now() });
     }
-    const took = (heap() - before) / n;
+    const took = ((await heap()) - before) / n;
     const { bytes, messages } = chats.stats();
     console.log(`chat message: ${took.toFixed(0)} bytes of memory each, ${(bytes / messages).toFixed(0)} counted (memory ÷ counted ${(took / (bytes / messages)).toFixed(2)})`);
     kept.push(chats);

@@ -116,10 +116,10 @@ describe('MemoryStore bounds', () => {
 
   it('a room read or appended to is used: the byte bound and idleness drop the rooms untouched longest first', async () => {
     let now = 0;
-    const store = new MemoryStore({ maxHistoryBytes: 4_000, roomIdleMs: 1000, now: () => now });
+    const store = new MemoryStore({ maxHistoryBytes: 7_000, roomIdleMs: 1000, now: () => now });
     for (const room of ['demo:a', 'demo:b', 'demo:c']) await store.append(room, ev(1, 'x'.repeat(900)), 10);
     now = 100;
-    await store.readAfter('demo:a', 0); // a is now the most recent: b is the least
+    await store.readAfter('demo:a', 1); // a is now the most recent (nothing read): b is the least
     await store.head('demo:c'); // then c: the order is b, a, c
     await store.append('demo:d', ev(1, 'x'.repeat(900)), 10);
     expect(store.stats().evictedRooms.bytes).toBe(1);

@@ -81,6 +81,28 @@ describe('OutcomeBudget', () => {
     expect(stats.bytes).toBe(sum(model.filter((e) => e.expiresAt > now)));
   });
 
+  it('tells apart the same command id of different users, and ids of any characters, across 30,000 entries', () => {
+    const forgotten: Array<[string, string]> = [];
+    const budget = new OutcomeBudget({ maxOutcomeBytes: 1000, outcomeBytesPerUser: 1e12, outcomeBytesTotal: 1e12 }, 60_000, (id, owner) => forgotten.push([id, owner]));
+    const users = ['ana', 'budi', 'citra'];
+    const idOf = (i: number) => (i % 3 === 0 ? `pesan-${i}-héllo-🏠` : `c${i}`);
+    for (let i = 0; i < 10_000; i++) for (const [u, user] of users.entries()) budget.keep(idOf(i), user, { ok: true, data: { u, i } });
+    expect(budget.stats().entries).toBe(30_000);
+    for (const i of [0, 1, 2, 4095, 4096, 9999]) {
+      for (const [u, user] of users.entries()) expect(budget.get(idOf(i), user)).toEqual({ ok: true, data: { u, i } });
+    }
+    expect(budget.get('c1', 'dewi')).toBeUndefined();
+    expect(budget.get('c10000', 'ana')).toBeUndefined();
+    // Forgetting by the total bound hands back each id and owner as they were given.
+    budget.configure({ maxOutcomeBytes: 1000, outcomeBytesPerUser: 1e12, outcomeBytesTotal: budget.stats().bytes / 2 }, 60_000);
+    budget.keep('last', 'ana', { ok: true });
+    expect(forgotten.slice(0, 4)).toEqual([[idOf(0), 'ana'], [idOf(0), 'budi'], [idOf(0), 'citra'], [idOf(1), 'ana']]);
+    for (const [id, owner] of forgotten) expect(budget.get(id, owner)).toBeUndefined();
+    const first = forgotten.length / 3;
+    expect(budget.get(idOf(Math.ceil(first) + 1), 'citra')).toEqual({ ok: true, data: { u: 2, i: Math.ceil(first) + 1 } });
+    expect(budget.get('last', 'ana')).toEqual({ ok: true });
+  });
+
   it('keeps an outcome for get(), as a copy, until its window ends', () => {
     let now = 0;
     const budget = new OutcomeBudget(limits, 1000, undefined, () => now);
