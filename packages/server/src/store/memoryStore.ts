@@ -107,9 +107,9 @@ const EVENT_OBJECT_BYTES = 80;
 /**
  * A room's log and its columns as they are after the first append (V8 gives an array 17
  * slots at its first push), so that many rooms of few events are counted as the memory they
- * take: ≈ 1,140 bytes for a room of one small event (20,000 such rooms, heap after GC,
- * 2026-12-04). It was counted as 128, so a byte bound filled with such rooms held ≈ 5.5
- * times its bytes.
+ * take: ≈ 1,140 bytes for a room of one small event (`node bench/record-bytes.mjs`, "room of
+ * one event": 20,000 such rooms, memory after GC, 2026-12-04). It was counted as 128, so a
+ * byte bound filled with such rooms held ≈ 5.5 times its bytes.
  */
 const ROOM_OVERHEAD_BYTES = 1058;
 
