@@ -48,8 +48,7 @@ interface RoomLog {
   /** Each event's data as JSON text (undefined: no data). */
   jsons: Array<string | undefined>;
   ats: number[];
-  /** Counted size of each retained event. */
-  sizes: number[];
+  /** Counted size of the retained events and the log (each event's is {@link eventBytes}, and {@link EVENT_OBJECT_BYTES} once it has an object). */
   bytes: number;
   usedAt: number;
 }
@@ -96,22 +95,28 @@ class MemoryStoredEvent {
 }
 
 /**
- * Bookkeeping counted per event and per room beyond their JSON: its slots in the room's
- * columns, the strings' headers. Measured with `node bench/record-bytes.mjs` (200,000
- * chat-sized events, heap after GC, 2026-12-04): ≈ 168 bytes per event of ≈ 110 characters
- * of name and JSON, so that the counted bytes are the heap's (≈ 220 with an object per event).
+ * Bookkeeping counted per event beyond its name and JSON: its slots in the room's columns,
+ * the strings' headers. Measured with `node bench/record-bytes.mjs` (200,000 chat-sized
+ * events in 1,000 rooms, memory after GC, 2026-12-04): ≈ 160 bytes per event of ≈ 110
+ * characters of name and JSON, so that the counted bytes are the heap's (≈ 168 with a column
+ * of sizes, ≈ 220 with an object per event).
  */
-const EVENT_OVERHEAD_BYTES = 57;
-/** Counted for an event once it has been read and its object is kept (≈ 248 bytes of heap in all then, same measurement). */
+const EVENT_OVERHEAD_BYTES = 45;
+/** Counted for an event once it has been read and its object is kept (≈ 240 bytes of heap in all then, same measurement). */
 const EVENT_OBJECT_BYTES = 80;
 /**
- * A room's log and its columns as they are after the first append (V8 gives an array 17
+ * A room's log and its four columns as they are after the first append (V8 gives an array 17
  * slots at its first push), so that many rooms of few events are counted as the memory they
- * take: ≈ 1,140 bytes for a room of one small event (`node bench/record-bytes.mjs`, "room of
- * one event": 20,000 such rooms, memory after GC, 2026-12-04). It was counted as 128, so a
- * byte bound filled with such rooms held ≈ 5.5 times its bytes.
+ * take: ≈ 970 bytes for a room of one small event (`node bench/record-bytes.mjs`, "room of
+ * one event": 20,000 such rooms, memory after GC, 2026-12-04; ≈ 1,140 with a fifth column).
+ * It was counted as 128, so a byte bound filled with such rooms held ≈ 5.5 times its bytes.
  */
-const ROOM_OVERHEAD_BYTES = 1058;
+const ROOM_OVERHEAD_BYTES = 902;
+
+/** The counted size of a retained event (before it is read). */
+function eventBytes(name: string, json: string | undefined): number {
+  return (json?.length ?? 0) + name.length + EVENT_OVERHEAD_BYTES;
+}
 
 export const DEFAULT_MAX_HISTORY_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_ROOM_IDLE_MS = 60 * 60 * 1000;
@@ -173,7 +178,7 @@ export class MemoryStore implements Store {
     this.dropIdle(now);
     let log = this.use(room, now);
     if (!log) {
-      log = { room, older: undefined, newer: undefined, epoch: this.currentEpoch(), head: 0, names: [], objects: [], jsons: [], ats: [], sizes: [], bytes: ROOM_OVERHEAD_BYTES, usedAt: now };
+      log = { room, older: undefined, newer: undefined, epoch: this.currentEpoch(), head: 0, names: [], objects: [], jsons: [], ats: [], bytes: ROOM_OVERHEAD_BYTES, usedAt: now };
       this.rooms.set(room, log);
       this.linkMostRecent(log);
       this.historyBytes += ROOM_OVERHEAD_BYTES;
@@ -182,12 +187,11 @@ export class MemoryStore implements Store {
     // One string per event name while it repeats (a room's events are mostly of one or two names).
     const last = log.names[log.names.length - 1];
     const name = last === event.name ? last : event.name;
-    const size = (json?.length ?? 0) + name.length + EVENT_OVERHEAD_BYTES;
+    const size = eventBytes(name, json);
     log.names.push(name);
     log.objects.push(undefined);
     log.jsons.push(json);
     log.ats.push(event.at);
-    log.sizes.push(size);
     log.bytes += size;
     this.historyBytes += size;
     this.eventCount++;
@@ -267,18 +271,14 @@ export class MemoryStore implements Store {
   private materialize(log: RoomLog, i: number, seq: number): StoredEvent {
     const event = new MemoryStoredEvent(log.epoch, seq, log.names[i]!, log.jsons[i], log.ats[i]!);
     log.objects[i] = event;
-    log.sizes[i]! += EVENT_OBJECT_BYTES;
     log.bytes += EVENT_OBJECT_BYTES;
     this.historyBytes += EVENT_OBJECT_BYTES;
     return event;
   }
 
   private dropOldestEvent(log: RoomLog): void {
-    log.names.shift();
-    log.objects.shift();
-    log.jsons.shift();
+    const size = eventBytes(log.names.shift()!, log.jsons.shift()) + (log.objects.shift() ? EVENT_OBJECT_BYTES : 0);
     log.ats.shift();
-    const size = log.sizes.shift() ?? 0;
     log.bytes -= size;
     this.historyBytes -= size;
     this.eventCount--;
