@@ -238,11 +238,13 @@ async function settle(quietMs = 300, timeoutMs = 3000) {
  */
 async function ladderStep({ rate, warmupMs, durationMs, drainTimeoutMs, serverPid, recipients, perMessage, sendOne }) {
   const warm = newPhase();
+  const warmFrom = performance.timeOrigin + now();
   for (const c of recipients) c.onDelivery = warm.deliver;
   if (warmupMs > 0) await pace(rate, warmupMs, sendOne);
   const phase = newPhase();
   for (const c of recipients) c.onDelivery = phase.deliver;
   const srv0 = procSample(serverPid);
+  const measuredFrom = performance.timeOrigin + now();
   // A server of several processes (`serverPid` a list: cluster workers, Redis): each one's share too.
   const parts0 = Array.isArray(serverPid) ? serverPid.map((pid) => procSample(pid)) : null;
   const load0 = procSample();
@@ -251,6 +253,7 @@ async function ladderStep({ rate, warmupMs, durationMs, drainTimeoutMs, serverPi
   const expected = sent * perMessage;
   const drained = await drain(phase, expected, phase.start + sendMs, { drainTimeoutMs });
   const server = procDelta(srv0, procSample(serverPid));
+  const measuredTo = performance.timeOrigin + now();
   if (parts0) server.parts = serverPid.map((pid, i) => procDelta(parts0[i], procSample(pid)).cpuPct);
   const load = procDelta(load0, procSample());
   const machine = machineDelta(machine0, machineSample(), (server.cpuMs ?? 0) + (load.cpuMs ?? 0));
@@ -272,6 +275,8 @@ async function ladderStep({ rate, warmupMs, durationMs, drainTimeoutMs, serverPi
     load,
     machine,
     settleMs,
+    /** The step in epoch ms, for the server's own records of it: its warm-up from `warmFrom`, the measured part (first measured send to the end of the drain) from `from` to `to`. */
+    window: { warmFrom: Math.round(warmFrom), from: Math.round(measuredFrom), to: Math.round(measuredTo) },
   };
 }
 

@@ -18,6 +18,9 @@
 //   --subscribers=N --chat-clients=N --connections=N --storm-clients=N   override sizes
 //   --publishers=N                fan-out: N members publish in turn (default 1), e.g. a busy room
 //   --cpu-prof                    --cpu-prof the Sinyal server child during fan-out / chat / connections (use with --only=)
+//   BENCH_SERVER_FLAGS='…'        (environment) node options of the server processes, e.g. V8's GC trace
+//                                 to see what a step's major GC did (every fan-out / chat step records the
+//                                 server's major GCs in its measured part anyway: count and longest pause)
 //   --out=FILE                    JSON output (default bench/results/latest.json; with --soak bench/results/soak.json)
 //   --soak                        only the soak: N idle Sinyal-protocol connections (pinging like the SDK) in
 //                                 two-person rooms + a slow chat, for M minutes: server memory slope,
@@ -137,7 +140,7 @@ function machine() {
 }
 
 async function withPair(server, { prof = false, lifetimeMs } = {}, fn) {
-  const execArgv = ['--expose-gc'];
+  const execArgv = ['--expose-gc', ...(process.env.BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? [])];
   if (prof) execArgv.push('--cpu-prof', `--cpu-prof-dir=${here}results/prof`);
   const env = {
     BENCH_SECRET: SECRET,
@@ -179,11 +182,27 @@ async function fanout(server) {
     const steps = [];
     for (const rate of cfg.fanoutRates) {
       const step = await load.rpc('fanoutRun', { rate, warmupMs: cfg.warmupMs, durationMs: cfg.stepMs, drainTimeoutMs: cfg.drainTimeoutMs, serverPid: info.pids ?? srv.child.pid }, 120_000);
+      step.server.majorGcs = await majorGcsOf(srv, info, step);
       steps.push(step);
-      console.log(`    ${LABEL(server)} fan-out ${rate} msg/s × ${step.subscribers}: ${Math.round(step.deliveredRatio * 1000) / 10} % delivered, ${fmtInt(step.deliveriesPerSec)} deliveries/s, p99 ${step.latencyMs.p99} ms; server ${usPer(step.server.cpuMs, step.delivered)} µs/delivery, CPU ${step.server.cpuPct} %${partsText(step)}, ${step.server.writes ? r1(step.delivered / step.server.writes) : '-'} deliveries/write; load CPU ${step.load.cpuPct} %, send lag p99 ${step.sendLagMs.p99} ms; others ${step.machine?.othersCpuPct} % CPU; ${boundText(step)}`);
+      console.log(`    ${LABEL(server)} fan-out ${rate} msg/s × ${step.subscribers}: ${Math.round(step.deliveredRatio * 1000) / 10} % delivered, ${fmtInt(step.deliveriesPerSec)} deliveries/s, p99 ${step.latencyMs.p99} ms; server ${usPer(step.server.cpuMs, step.delivered)} µs/delivery, CPU ${step.server.cpuPct} %${partsText(step)}${gcText(step)}, ${step.server.writes ? r1(step.delivered / step.server.writes) : '-'} deliveries/write; load CPU ${step.load.cpuPct} %, send lag p99 ${step.sendLagMs.p99} ms; others ${step.machine?.othersCpuPct} % CPU; ${boundText(step)}`);
     }
     return { setup, steps, ...(info.roles ? { serverRoles: info.roles } : {}) };
   });
+}
+
+/**
+ * The server's major GCs in a step's measured part (one process only; null for a server of
+ * several). A mark-compact of a few ms in a 2-s step is enough to set its p99, for every
+ * server: this says which steps had one.
+ */
+async function majorGcsOf(srv, info, step) {
+  return info.pids || !step.window ? null : srv.rpc('majorGcs', step.window);
+}
+
+function gcText(step) {
+  const gcs = step.server.majorGcs;
+  if (!gcs) return '';
+  return `, ${gcs.count} major GC${gcs.count === 1 ? '' : 's'}${gcs.count ? ` (longest pause ${gcs.maxMs} ms)` : ''}${gcs.inWarmup ? ` + ${gcs.inWarmup} in the warm-up` : ''}`;
 }
 
 async function chat(server) {
@@ -193,8 +212,9 @@ async function chat(server) {
     const steps = [];
     for (const rate of cfg.chatRates) {
       const step = await load.rpc('chatRun', { rate, warmupMs: cfg.warmupMs, durationMs: cfg.stepMs, drainTimeoutMs: cfg.drainTimeoutMs, serverPid: info.pids ?? srv.child.pid }, 120_000);
+      step.server.majorGcs = await majorGcsOf(srv, info, step);
       steps.push(step);
-      console.log(`    ${LABEL(server)} chat ${rate} msg/s over ${step.clients} clients: ${Math.round(step.deliveredRatio * 1000) / 10} % delivered, p50 ${step.latencyMs.p50} ms, p99 ${step.latencyMs.p99} ms; server ${usPer(step.server.cpuMs, step.sent)} µs/message, CPU ${step.server.cpuPct} %${partsText(step)}; load CPU ${step.load.cpuPct} %, send lag p99 ${step.sendLagMs.p99} ms; others ${step.machine?.othersCpuPct} % CPU; ${boundText(step)}`);
+      console.log(`    ${LABEL(server)} chat ${rate} msg/s over ${step.clients} clients: ${Math.round(step.deliveredRatio * 1000) / 10} % delivered, p50 ${step.latencyMs.p50} ms, p99 ${step.latencyMs.p99} ms; server ${usPer(step.server.cpuMs, step.sent)} µs/message, CPU ${step.server.cpuPct} %${partsText(step)}${gcText(step)}; load CPU ${step.load.cpuPct} %, send lag p99 ${step.sendLagMs.p99} ms; others ${step.machine?.othersCpuPct} % CPU; ${boundText(step)}`);
     }
     return { setup, steps, ...(info.roles ? { serverRoles: info.roles } : {}) };
   });

@@ -1,5 +1,6 @@
 // Tiny request/response over the Node IPC channel between the orchestrator and its children.
 import { fork } from 'node:child_process';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 
 /** Parent side: fork a child and call `rpc(cmd, args)` on it. */
 export function spawnChild(file, { execArgv = [], env = {}, name = file, lifetimeMs = 20 * 60_000 } = {}) {
@@ -66,6 +67,7 @@ export function serve(handlers) {
     process.exit(3);
   }, lifetime).unref();
   process.on('disconnect', () => process.exit(0));
+  if (handlers.majorGcs) recordMajorGcs();
   process.on('message', async ({ id, cmd, args }) => {
     if (cmd === 'exit') {
       try {
@@ -87,7 +89,34 @@ export function serve(handlers) {
 }
 
 /** Helpers every server child offers. */
+/** The last major (mark-compact) GCs of this process: [epoch ms at their start, pause ms], at most 1,000 (recorded once a server serves `majorGcs`). */
+const majorGcs = [];
+let recordingGcs = false;
+function recordMajorGcs() {
+  if (recordingGcs) return;
+  recordingGcs = true;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (entry.detail?.kind !== perfConstants.NODE_PERFORMANCE_GC_MAJOR) continue;
+      majorGcs.push([performance.timeOrigin + entry.startTime, entry.duration]);
+      if (majorGcs.length > 1000) majorGcs.shift();
+    }
+  }).observe({ entryTypes: ['gc'] });
+}
+
 export const processStats = {
+  /**
+   * The major GCs that started between epoch ms `from` and `to` (a ladder step's measured
+   * part): their number, the longest pause and all pauses together in ms (the collector's
+   * stop-the-world part; its concurrent marking runs beside the process), and how many
+   * started in the step's warm-up (from `warmFrom`), whose backlog the measured part may inherit.
+   */
+  majorGcs: ({ warmFrom = Infinity, from, to }) => {
+    const inWindow = majorGcs.filter(([at]) => at >= from && at <= to);
+    const pauses = inWindow.map(([, ms]) => ms);
+    const inWarmup = majorGcs.filter(([at]) => at >= warmFrom && at < from).length;
+    return { count: inWindow.length, maxMs: Math.round(Math.max(0, ...pauses) * 10) / 10, totalMs: Math.round(pauses.reduce((a, b) => a + b, 0) * 10) / 10, inWarmup };
+  },
   cpu: () => process.cpuUsage(),
   /** Memory as it is (no forced GC: a full GC would pause the server being measured). */
   memNow: () => process.memoryUsage(),

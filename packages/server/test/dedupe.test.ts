@@ -41,6 +41,30 @@ describe('Deduper with a store that keeps no outcomes (MemoryStore)', () => {
     expect(waited).toBe(1);
   });
 
+  it('duplicates of commands in flight together each wait for their own first run, before and after the others end', async () => {
+    const deduper = new Deduper(new MemoryStore(), 60_000, silentLogger, limits);
+    const gates = new Map<string, () => void>();
+    const cmds = new Map(['a', 'b', 'c'].map((k) => [k, command({ ok: true, data: k }, new Promise<void>((resolve) => gates.set(k, resolve)))]));
+    const run = (k: string, onWait?: () => void) => deduper.run('u', k, cmds.get(k)!.execute, onWait);
+    let waited = 0;
+    const a = run('a');
+    const b = run('b');
+    gates.get('a')!();
+    expect(await a).toEqual({ ok: true, data: 'a' });
+    // 'a' has ended while 'b' still runs: a duplicate of 'b' still finds it running.
+    const b2 = run('b', () => waited++);
+    gates.get('b')!();
+    expect(await Promise.all([b, b2])).toEqual([{ ok: true, data: 'b' }, { ok: true, data: 'b' }]);
+    // Nothing runs now; a command started after that is found running too.
+    const c = run('c');
+    const c2 = run('c', () => waited++);
+    gates.get('c')!();
+    expect(await Promise.all([c, c2])).toEqual([{ ok: true, data: 'c' }, { ok: true, data: 'c' }]);
+    expect([...cmds.values()].map((cmd) => cmd.runs)).toEqual([1, 1, 1]);
+    expect(waited).toBe(2);
+    expect(deduper.stats()).toMatchObject({ entries: 3 });
+  });
+
   it('runs a retry again after a retryable failure or a transient refusal, not after a final refusal', async () => {
     const deduper = new Deduper(new MemoryStore(), 60_000, silentLogger, limits);
     for (const outcome of [

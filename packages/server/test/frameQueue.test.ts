@@ -67,6 +67,29 @@ describe('FrameQueue', () => {
     expect(queue.pending).toBe(0);
   });
 
+  it('whenIdle resolves every waiter of a busy spell, and waiters of a later one only at its end', async () => {
+    const queue = new FrameQueue(() => {});
+    const resolved: string[] = [];
+    const first = gate();
+    queue.push('room:a', () => first.opened);
+    void queue.whenIdle().then(() => resolved.push('w1'));
+    void queue.whenIdle().then(() => resolved.push('w2'));
+    first.open();
+    await tick();
+    expect(resolved).toEqual(['w1', 'w2']);
+    // Frames that ran with no one waiting leave nothing behind for the next spell.
+    queue.push('room:a', async () => {});
+    await tick();
+    const second = gate();
+    queue.push('room:b', () => second.opened);
+    void queue.whenIdle().then(() => resolved.push('w3'));
+    await tick(5);
+    expect(resolved).toEqual(['w1', 'w2']);
+    second.open();
+    await tick();
+    expect(resolved).toEqual(['w1', 'w2', 'w3']);
+  });
+
   it('whenIdle resolves once the frame being handled is done, without waiting for one aside', async () => {
     const queue = new FrameQueue(() => {});
     await queue.whenIdle(); // empty: at once

@@ -2,6 +2,7 @@ import { sleep } from '../time';
 import { RETRYABLE_ERROR_CODES } from '@sinyal/protocol';
 import { runInCommandScope } from './commandScope';
 import type { Logger } from '../ops/logger';
+import { CommandsInFlight } from './inFlight';
 import { OutcomeBudget, type OutcomeBudgetLimits } from './outcomeBudget';
 import { DEFAULT_LIMITS } from '../api/limits';
 import { type OutcomeBudgetStats } from '../ops/metrics';
@@ -43,7 +44,7 @@ const keptOutcomes = new WeakMap<Store, OutcomeBudget>();
  * of one of those would run again — keep the bounds above what clients have in flight.
  */
 export class Deduper {
-  private readonly running = new Map<string, Promise<CommandOutcome>>();
+  private readonly running = new CommandsInFlight();
   private readonly budget: OutcomeBudget | undefined;
   /** Whether outcomes are kept in {@link Deduper.budget} (the store keeps none). */
   private readonly keptHere: boolean;

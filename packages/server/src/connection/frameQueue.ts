@@ -89,6 +89,9 @@ export class FrameQueue {
       return;
     }
     this.busy = false;
+    // Replaced only when someone waits: a new array on every frame outlived the frame (until
+    // the connection's next one) and was promoted, old-space garbage per command.
+    if (this.idleWaiters.length === 0) return;
     const waiters = this.idleWaiters;
     this.idleWaiters = [];
     for (const resolve of waiters) resolve();
