@@ -191,9 +191,9 @@ async function fanout(server) {
 }
 
 /**
- * The server's major GCs in a step's measured part (one process only; null for a server of
- * several). A mark-compact of a few ms in a 2-s step is enough to set its p99, for every
- * server: this says which steps had one.
+ * The server's major GCs in a step's measured part and in its warm-up (one process only; null
+ * for a server of several). A mark-compact of a few ms in a 2-s step is enough to set its
+ * p99, for every server: this says which steps had one.
  */
 async function majorGcsOf(srv, info, step) {
   return info.pids || !step.window ? null : srv.rpc('majorGcs', step.window);

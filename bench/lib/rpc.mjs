@@ -88,7 +88,6 @@ export function serve(handlers) {
   });
 }
 
-/** Helpers every server child offers. */
 /** The last major (mark-compact) GCs of this process: [epoch ms at their start, pause ms], at most 1,000 (recorded once a server serves `majorGcs`). */
 const majorGcs = [];
 let recordingGcs = false;
@@ -104,6 +103,7 @@ function recordMajorGcs() {
   }).observe({ entryTypes: ['gc'] });
 }
 
+/** Helpers every server child offers. */
 export const processStats = {
   /**
    * The major GCs that started between epoch ms `from` and `to` (a ladder step's measured
