@@ -98,6 +98,9 @@ export class Deduper {
       if (saved) return Promise.resolve(saved);
     }
     // Registered before the first await so a concurrent duplicate cannot slip past the lookup.
+    // The entry is removed when the run settles: inside executeHere (try/finally, so the
+    // MemoryStore path, on every command, makes no promise beyond its own), and by `.finally`
+    // on the store path, which awaits the store anyway.
     const result = this.keptHere
       ? this.executeHere(key, owner, commandId, execute)
       : this.lookupOrExecute(key, owner, commandId, execute, onWait).finally(() => this.running.delete(key));
