@@ -27,6 +27,8 @@ if (process.env.RECORD_BYTES_BUNDLE) {
     const { heapUsed, arrayBuffers } = process.memoryUsage();
     return heapUsed + arrayBuffers;
   };
+  /** One line: memory taken per record against the bytes its bound counts for it. */
+  const report = (what, took, counted) => console.log(`${what}: ${took.toFixed(0)} bytes of memory each, ${counted.toFixed(0)} counted (memory ÷ counted ${(took / counted).toFixed(2)})`);
   const kept = [];
   {
     // Bounds out of the way: every outcome is kept.
@@ -38,7 +40,7 @@ if (process.env.RECORD_BYTES_BUNDLE) {
     }
     const took = ((await heap()) - before) / n;
     const { bytes, entries } = deduper.stats();
-    console.log(`remembered outcome: ${took.toFixed(0)} bytes of memory each, ${(bytes / entries).toFixed(0)} counted (memory ÷ counted ${(took / (bytes / entries)).toFixed(2)})`);
+    report('remembered outcome', took, bytes / entries);
     kept.push(deduper);
   }
   {
@@ -50,13 +52,13 @@ if (process.env.RECORD_BYTES_BUNDLE) {
     }
     const took = ((await heap()) - before) / n;
     const { bytes, events } = store.stats();
-    console.log(`history event: ${took.toFixed(0)} bytes of memory each, ${(bytes / events).toFixed(0)} counted (memory ÷ counted ${(took / (bytes / events)).toFixed(2)})`);
+    report('history event', took, bytes / events);
     kept.push(store);
     // Read once (a resume): each event gets its object, kept from then on.
     for (let r = 0; r < 1000; r++) await store.readAfter(`chat:room-${r}`, 0);
     const tookRead = ((await heap()) - before) / n;
     const afterRead = store.stats();
-    console.log(`history event once read: ${tookRead.toFixed(0)} bytes of memory each, ${(afterRead.bytes / afterRead.events).toFixed(0)} counted (memory ÷ counted ${(tookRead / (afterRead.bytes / afterRead.events)).toFixed(2)})`);
+    report('history event once read', tookRead, afterRead.bytes / afterRead.events);
   }
   {
     // Many rooms of one small event each (what a user opening rooms by the thousand leaves).
@@ -65,8 +67,7 @@ if (process.env.RECORD_BYTES_BUNDLE) {
     const before = await heap();
     for (let i = 0; i < rooms; i++) await store.append(`chat:lone-${i}`, { name: 'chat:message', data: { t: 'x' }, json: '{"t":"x"}', at: Date.now() }, 100);
     const took = ((await heap()) - before) / rooms;
-    const counted = store.stats().bytes / rooms;
-    console.log(`room of one event: ${took.toFixed(0)} bytes of memory each, ${counted.toFixed(0)} counted (memory ÷ counted ${(took / counted).toFixed(2)})`);
+    report('room of one event', took, store.stats().bytes / rooms);
     kept.push(store);
   }
   {
@@ -79,7 +80,7 @@ if (process.env.RECORD_BYTES_BUNDLE) {
     }
     const took = ((await heap()) - before) / n;
     const { bytes, messages } = chats.stats();
-    console.log(`chat message: ${took.toFixed(0)} bytes of memory each, ${(bytes / messages).toFixed(0)} counted (memory ÷ counted ${(took / (bytes / messages)).toFixed(2)})`);
+    report('chat message', took, bytes / messages);
     kept.push(chats);
   }
 } else {

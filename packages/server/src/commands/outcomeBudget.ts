@@ -30,9 +30,9 @@ interface Owner {
  */
 export const ENTRY_OVERHEAD_BYTES = 119;
 
-/** Slots per chunk of the columns (a power of two). */
-const CHUNK_SLOTS = 4096;
+/** Slots per chunk of the columns: 4,096, a power of two, so that an entry's chunk and slot are a shift and a mask. */
 const CHUNK_SHIFT = 12;
+const CHUNK_SLOTS = 1 << CHUNK_SHIFT;
 
 /**
  * A run of {@link CHUNK_SLOTS} consecutive slots of the columns. The columns grow and shrink
@@ -169,7 +169,7 @@ export class OutcomeBudget {
     // The owner's record may have been emptied (and dropped) by the evictions above.
     if (this.owners.get(owner) !== mine) this.owners.set(owner, mine);
     const number = this.next++;
-    let chunk = this.chunks[(number - this.base) >> CHUNK_SHIFT];
+    let chunk: Chunk | undefined = this.chunks[this.chunkIndex(number)];
     if (!chunk) {
       chunk = this.spare ?? new Chunk();
       this.spare = undefined;
@@ -188,8 +188,13 @@ export class OutcomeBudget {
     return { outcome: kept, json };
   }
 
+  /** Where entry number `number`'s chunk is (or would be) in `chunks`. */
+  private chunkIndex(number: number): number {
+    return (number - this.base) >> CHUNK_SHIFT;
+  }
+
   private chunkOf(number: number): Chunk {
-    return this.chunks[(number - this.base) >> CHUNK_SHIFT]!;
+    return this.chunks[this.chunkIndex(number)]!;
   }
 
   private slotIn(number: number): number {
