@@ -4,7 +4,7 @@
 // the reconnect storm uses the real SDKs (@sinyal/client, socket.io-client).
 import WebSocket from 'ws';
 import { createDevToken } from '@sinyal/server';
-import { serve } from './lib/rpc.mjs';
+import { processStats, serve } from './lib/rpc.mjs';
 import { Histogram, cpuMs, r1 } from './lib/stats.mjs';
 import { machineDelta, machineSample, procDelta, procSample } from './lib/proc.mjs';
 
@@ -295,6 +295,9 @@ async function setupClients({ proto, url, secret, n, roomOf, prefix, tokens }) {
 }
 
 serve({
+  // The load's own major GCs in a step (bench/run.mjs prints them beside the server's): a
+  // pause here delays the receipt of deliveries as one in the server delays their sending.
+  majorGcs: processStats.majorGcs,
   // ---------------- (a) fan-out: 1 room, `subscribers` members + `publishers` publishing members (default 1)
   async fanoutSetup({ proto, url, secret, subscribers, publishers = 1 }) {
     const r = await setupClients({ proto, url, secret, n: subscribers + publishers, roomOf: () => 'bench:fan', prefix: 'fan' });

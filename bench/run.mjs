@@ -183,8 +183,9 @@ async function fanout(server) {
     for (const rate of cfg.fanoutRates) {
       const step = await load.rpc('fanoutRun', { rate, warmupMs: cfg.warmupMs, durationMs: cfg.stepMs, drainTimeoutMs: cfg.drainTimeoutMs, serverPid: info.pids ?? srv.child.pid }, 120_000);
       step.server.majorGcs = await majorGcsOf(srv, info, step);
+      step.load.majorGcs = await loadGcsOf(load, step);
       steps.push(step);
-      console.log(`    ${LABEL(server)} fan-out ${rate} msg/s × ${step.subscribers}: ${Math.round(step.deliveredRatio * 1000) / 10} % delivered, ${fmtInt(step.deliveriesPerSec)} deliveries/s, p99 ${step.latencyMs.p99} ms; server ${usPer(step.server.cpuMs, step.delivered)} µs/delivery, CPU ${step.server.cpuPct} %${partsText(step)}${gcText(step)}, ${step.server.writes ? r1(step.delivered / step.server.writes) : '-'} deliveries/write; load CPU ${step.load.cpuPct} %, send lag p99 ${step.sendLagMs.p99} ms; others ${step.machine?.othersCpuPct} % CPU; ${boundText(step)}`);
+      console.log(`    ${LABEL(server)} fan-out ${rate} msg/s × ${step.subscribers}: ${Math.round(step.deliveredRatio * 1000) / 10} % delivered, ${fmtInt(step.deliveriesPerSec)} deliveries/s, p99 ${step.latencyMs.p99} ms; server ${usPer(step.server.cpuMs, step.delivered)} µs/delivery, CPU ${step.server.cpuPct} %${partsText(step)}${gcText(step)}, ${step.server.writes ? r1(step.delivered / step.server.writes) : '-'} deliveries/write; load CPU ${step.load.cpuPct} %${loadGcText(step)}, send lag p99 ${step.sendLagMs.p99} ms; others ${step.machine?.othersCpuPct} % CPU; ${boundText(step)}`);
     }
     return { setup, steps, ...(info.roles ? { serverRoles: info.roles } : {}) };
   });
@@ -199,10 +200,23 @@ async function majorGcsOf(srv, info, step) {
   return info.pids || !step.window ? null : srv.rpc('majorGcs', step.window);
 }
 
+/** The load process's major GCs in a step's measured part and warm-up (its latency clock stops with them too). */
+async function loadGcsOf(load, step) {
+  return step.window ? load.rpc('majorGcs', step.window) : null;
+}
+
 function gcText(step) {
   const gcs = step.server.majorGcs;
-  if (!gcs) return '';
-  return `, ${gcs.count} major GC${gcs.count === 1 ? '' : 's'}${gcs.count ? ` (longest pause ${gcs.maxMs} ms)` : ''}${gcs.inWarmup ? ` + ${gcs.inWarmup} in the warm-up` : ''}`;
+  return gcs ? `, ${gcsText(gcs)}` : '';
+}
+
+function loadGcText(step) {
+  const gcs = step.load.majorGcs;
+  return gcs ? ` (${gcsText(gcs)})` : '';
+}
+
+function gcsText(gcs) {
+  return `${gcs.count} major GC${gcs.count === 1 ? '' : 's'}${gcs.count ? ` (longest pause ${gcs.maxMs} ms)` : ''}${gcs.inWarmup ? ` + ${gcs.inWarmup} in the warm-up` : ''}`;
 }
 
 async function chat(server) {
@@ -213,8 +227,9 @@ async function chat(server) {
     for (const rate of cfg.chatRates) {
       const step = await load.rpc('chatRun', { rate, warmupMs: cfg.warmupMs, durationMs: cfg.stepMs, drainTimeoutMs: cfg.drainTimeoutMs, serverPid: info.pids ?? srv.child.pid }, 120_000);
       step.server.majorGcs = await majorGcsOf(srv, info, step);
+      step.load.majorGcs = await loadGcsOf(load, step);
       steps.push(step);
-      console.log(`    ${LABEL(server)} chat ${rate} msg/s over ${step.clients} clients: ${Math.round(step.deliveredRatio * 1000) / 10} % delivered, p50 ${step.latencyMs.p50} ms, p99 ${step.latencyMs.p99} ms; server ${usPer(step.server.cpuMs, step.sent)} µs/message, CPU ${step.server.cpuPct} %${partsText(step)}${gcText(step)}; load CPU ${step.load.cpuPct} %, send lag p99 ${step.sendLagMs.p99} ms; others ${step.machine?.othersCpuPct} % CPU; ${boundText(step)}`);
+      console.log(`    ${LABEL(server)} chat ${rate} msg/s over ${step.clients} clients: ${Math.round(step.deliveredRatio * 1000) / 10} % delivered, p50 ${step.latencyMs.p50} ms, p99 ${step.latencyMs.p99} ms; server ${usPer(step.server.cpuMs, step.sent)} µs/message, CPU ${step.server.cpuPct} %${partsText(step)}${gcText(step)}; load CPU ${step.load.cpuPct} %${loadGcText(step)}, send lag p99 ${step.sendLagMs.p99} ms; others ${step.machine?.othersCpuPct} % CPU; ${boundText(step)}`);
     }
     return { setup, steps, ...(info.roles ? { serverRoles: info.roles } : {}) };
   });
