@@ -4,8 +4,8 @@
 // dedupe record of a `publish`, kept in the server's outcome budget with `MemoryStore`), a
 // room history event (`MemoryStore`, a short chat message), a room of one small event, and a
 // chat message (`MemoryChatStore`, with its id and client id indexes). 200,000 of each (of
-// the rooms, a tenth), memory after a full GC before and after. Bundled from
-// packages/server/src.
+// the rooms, a tenth), memory after a full GC before and after; for the outcomes also how long
+// a full collection takes with them held. Bundled from packages/server/src.
 //
 //   node bench/record-bytes.mjs [--n=200000]
 import { execFileSync } from 'node:child_process';
@@ -27,6 +27,20 @@ if (process.env.RECORD_BYTES_BUNDLE) {
     const { heapUsed, arrayBuffers } = process.memoryUsage();
     return heapUsed + arrayBuffers;
   };
+  /**
+   * How long a full (atomic, not incremental) collection takes: the median of five. What the
+   * heap holds per message is what every major collection of the server marks; this says
+   * what holding them costs a collection, beside what they weigh.
+   */
+  const fullGcMs = () => {
+    const took = [];
+    for (let i = 0; i < 5; i++) {
+      const start = performance.now();
+      globalThis.gc();
+      took.push(performance.now() - start);
+    }
+    return took.sort((a, b) => a - b)[2];
+  };
   /** One line: memory taken per record against the bytes its bound counts for it. */
   const report = (what, took, counted) => console.log(`${what}: ${took.toFixed(0)} bytes of memory each, ${counted.toFixed(0)} counted (memory ÷ counted ${(took / counted).toFixed(2)})`);
   const kept = [];
@@ -34,6 +48,7 @@ if (process.env.RECORD_BYTES_BUNDLE) {
     // Bounds out of the way: every outcome is kept.
     const deduper = new Deduper(new MemoryStore(), DEFAULT_LIMITS.dedupeWindowMs, logger, { ...DEFAULT_LIMITS, outcomeBytesPerUser: 1e12, outcomeBytesTotal: 1e12 });
     const before = await heap();
+    const gcBefore = fullGcMs();
     for (let i = 0; i < n; i++) {
       const user = `user-${i % 2000}`;
       await deduper.run(user, i.toString(36).padStart(10, '0'), async () => ({ ok: true, data: { epoch: 'AbCdEfGhIjKl', seq: i } }));
@@ -41,6 +56,7 @@ if (process.env.RECORD_BYTES_BUNDLE) {
     const took = ((await heap()) - before) / n;
     const { bytes, entries } = deduper.stats();
     report('remembered outcome', took, bytes / entries);
+    console.log(`  a full collection with them held: ${fullGcMs().toFixed(1)} ms (${gcBefore.toFixed(1)} ms before)`);
     kept.push(deduper);
   }
   {

@@ -21,6 +21,7 @@
 //   BENCH_SERVER_FLAGS='…'        (environment) node options of the server processes, e.g. V8's GC trace
 //                                 to see what a step's major GC did (every fan-out / chat step records the
 //                                 server's major GCs in its measured part anyway: count and longest pause)
+//   BENCH_LOAD_FLAGS='…'          (environment) node options of the load process (its major GCs are recorded too)
 //   --out=FILE                    JSON output (default bench/results/latest.json; with --soak bench/results/soak.json)
 //   --soak                        only the soak: N idle Sinyal-protocol connections (pinging like the SDK) in
 //                                 two-person rooms + a slow chat, for M minutes: server memory slope,
@@ -149,7 +150,7 @@ async function withPair(server, { prof = false, lifetimeMs } = {}, fn) {
     ...(workersOf(server) ? { BENCH_WORKERS: String(workersOf(server)) } : {}),
   };
   const srv = spawnChild(`${here}servers/${protoOf(server)}.mjs`, { execArgv, env, name: `${server}-server`, lifetimeMs });
-  const load = spawnChild(`${here}load.mjs`, { execArgv: ['--max-old-space-size=4096'], name: 'load', lifetimeMs });
+  const load = spawnChild(`${here}load.mjs`, { execArgv: ['--max-old-space-size=4096', ...(process.env.BENCH_LOAD_FLAGS?.split(' ').filter(Boolean) ?? [])], name: 'load', lifetimeMs });
   try {
     const info = await srv.rpc('start');
     return await fn(srv, load, info);
