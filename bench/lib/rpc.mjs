@@ -88,7 +88,7 @@ export function serve(handlers) {
   });
 }
 
-/** The last major (mark-compact) GCs of this process: [epoch ms at their start, pause ms], at most 1,000 (recorded once a server serves `majorGcs`). */
+/** The last major (mark-compact) GCs of this process: [epoch ms at their start, pause ms], at most 1,000 (recorded once a child serves `majorGcs`: every server and the load). */
 const majorGcs = [];
 let recordingGcs = false;
 function recordMajorGcs() {
