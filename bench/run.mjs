@@ -140,8 +140,13 @@ function machine() {
   };
 }
 
+/** Node options from environment variable `name` (BENCH_SERVER_FLAGS, BENCH_LOAD_FLAGS), split at spaces. */
+function nodeFlags(name) {
+  return process.env[name]?.split(' ').filter(Boolean) ?? [];
+}
+
 async function withPair(server, { prof = false, lifetimeMs } = {}, fn) {
-  const execArgv = ['--expose-gc', ...(process.env.BENCH_SERVER_FLAGS?.split(' ').filter(Boolean) ?? [])];
+  const execArgv = ['--expose-gc', ...nodeFlags('BENCH_SERVER_FLAGS')];
   if (prof) execArgv.push('--cpu-prof', `--cpu-prof-dir=${here}results/prof`);
   const env = {
     BENCH_SECRET: SECRET,
@@ -150,7 +155,7 @@ async function withPair(server, { prof = false, lifetimeMs } = {}, fn) {
     ...(workersOf(server) ? { BENCH_WORKERS: String(workersOf(server)) } : {}),
   };
   const srv = spawnChild(`${here}servers/${protoOf(server)}.mjs`, { execArgv, env, name: `${server}-server`, lifetimeMs });
-  const load = spawnChild(`${here}load.mjs`, { execArgv: ['--max-old-space-size=4096', ...(process.env.BENCH_LOAD_FLAGS?.split(' ').filter(Boolean) ?? [])], name: 'load', lifetimeMs });
+  const load = spawnChild(`${here}load.mjs`, { execArgv: ['--max-old-space-size=4096', ...nodeFlags('BENCH_LOAD_FLAGS')], name: 'load', lifetimeMs });
   try {
     const info = await srv.rpc('start');
     return await fn(srv, load, info);
@@ -183,8 +188,7 @@ async function fanout(server) {
     const steps = [];
     for (const rate of cfg.fanoutRates) {
       const step = await load.rpc('fanoutRun', { rate, warmupMs: cfg.warmupMs, durationMs: cfg.stepMs, drainTimeoutMs: cfg.drainTimeoutMs, serverPid: info.pids ?? srv.child.pid }, 120_000);
-      step.server.majorGcs = await majorGcsOf(srv, info, step);
-      step.load.majorGcs = await loadGcsOf(load, step);
+      await recordMajorGcs(srv, load, info, step);
       steps.push(step);
       console.log(`    ${LABEL(server)} fan-out ${rate} msg/s × ${step.subscribers}: ${Math.round(step.deliveredRatio * 1000) / 10} % delivered, ${fmtInt(step.deliveriesPerSec)} deliveries/s, p99 ${step.latencyMs.p99} ms; server ${usPer(step.server.cpuMs, step.delivered)} µs/delivery, CPU ${step.server.cpuPct} %${partsText(step)}${gcText(step)}, ${step.server.writes ? r1(step.delivered / step.server.writes) : '-'} deliveries/write; load CPU ${step.load.cpuPct} %${loadGcText(step)}, send lag p99 ${step.sendLagMs.p99} ms; others ${step.machine?.othersCpuPct} % CPU; ${boundText(step)}`);
     }
@@ -193,17 +197,14 @@ async function fanout(server) {
 }
 
 /**
- * The server's major GCs in a step's measured part and in its warm-up (one process only; null
- * for a server of several). A mark-compact of a few ms in a 2-s step is enough to set its
- * p99, for every server: this says which steps had one.
+ * Puts in `step` the major GCs of the server (one process only; null for a server of several)
+ * and of the load, in its measured part and its warm-up. A mark-compact of a few ms in a 2-s
+ * step is enough to set its p99, for every server, and one in the load stops the clock that
+ * reads the deliveries: this says which steps had one.
  */
-async function majorGcsOf(srv, info, step) {
-  return info.pids || !step.window ? null : srv.rpc('majorGcs', step.window);
-}
-
-/** The load process's major GCs in a step's measured part and warm-up (its latency clock stops with them too). */
-async function loadGcsOf(load, step) {
-  return step.window ? load.rpc('majorGcs', step.window) : null;
+async function recordMajorGcs(srv, load, info, step) {
+  step.server.majorGcs = info.pids || !step.window ? null : await srv.rpc('majorGcs', step.window);
+  step.load.majorGcs = step.window ? await load.rpc('majorGcs', step.window) : null;
 }
 
 function gcText(step) {
@@ -227,8 +228,7 @@ async function chat(server) {
     const steps = [];
     for (const rate of cfg.chatRates) {
       const step = await load.rpc('chatRun', { rate, warmupMs: cfg.warmupMs, durationMs: cfg.stepMs, drainTimeoutMs: cfg.drainTimeoutMs, serverPid: info.pids ?? srv.child.pid }, 120_000);
-      step.server.majorGcs = await majorGcsOf(srv, info, step);
-      step.load.majorGcs = await loadGcsOf(load, step);
+      await recordMajorGcs(srv, load, info, step);
       steps.push(step);
       console.log(`    ${LABEL(server)} chat ${rate} msg/s over ${step.clients} clients: ${Math.round(step.deliveredRatio * 1000) / 10} % delivered, p50 ${step.latencyMs.p50} ms, p99 ${step.latencyMs.p99} ms; server ${usPer(step.server.cpuMs, step.sent)} µs/message, CPU ${step.server.cpuPct} %${partsText(step)}${gcText(step)}; load CPU ${step.load.cpuPct} %${loadGcText(step)}, send lag p99 ${step.sendLagMs.p99} ms; others ${step.machine?.othersCpuPct} % CPU; ${boundText(step)}`);
     }

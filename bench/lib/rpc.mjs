@@ -103,7 +103,7 @@ function recordMajorGcs() {
   }).observe({ entryTypes: ['gc'] });
 }
 
-/** Helpers every server child offers. */
+/** Helpers every server child offers (the load offers `majorGcs` too). */
 export const processStats = {
   /**
    * The major GCs that started between epoch ms `from` and `to` (a ladder step's measured
