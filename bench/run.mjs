@@ -14,7 +14,8 @@
 //   --servers=sinyal,sinyal-unbatched,socketio,ws
 //   --fanout-rates=R,R,…  --chat-rates=R,R,…   override a ladder (msg/s)
 //   --warmup-ms=N --step-ms=N     warm-up and measured time of each step
-//   --prewarm-ms=N                the code's warm-up before a ladder's first step (default 2000; 0: none)
+//   --prewarm-ms=N                the code's warm-up before a ladder's first step (default 2000; 0: none),
+//                                 followed by a full GC of the server (every server alike)
 //   --subscribers=N --chat-clients=N --connections=N --storm-clients=N   override sizes
 //   --publishers=N                fan-out: N members publish in turn (default 1), e.g. a busy room
 //   --cpu-prof                    --cpu-prof the Sinyal server child during fan-out / chat / connections (use with --only=)
@@ -173,18 +174,27 @@ const boundText = (step) => ({ load: 'LOAD-BOUND — not a measure', machine: 'M
  * Runs the scenario's traffic for `prewarmMs` at a rate every server carries, before the
  * ladder, and throws its figures away: without it the first (lowest) step measures code the
  * JIT has not optimised yet — a few thousand messages in — and the garbage of the setup, not
- * the server at that rate. Every server gets the same.
+ * the server at that rate. Then a full collection of the server (a one-process server; every
+ * server alike): V8 sets the next mark-compact's limit from the heap it leaves and from how
+ * fast the program was allocating when it ran. The last one before the ladder otherwise fell
+ * in the setup, while the connections were opening, and gave some servers a limit 4× their
+ * live heap (socket.io: 132 MB over 29 MB), which a short ladder never reaches, and others
+ * a limit they reach within it: a 2-s step then compared a server before its first
+ * collection with one in its steady state. After a collection at the pre-warm's rate, each
+ * meets the ladder with a limit set by its traffic.
  */
-async function prewarm(load, method, rate, serverPid) {
-  if (cfg.prewarmMs <= 0) return;
-  await load.rpc(method, { rate, warmupMs: cfg.prewarmMs, durationMs: 250, drainTimeoutMs: cfg.drainTimeoutMs, serverPid }, 120_000);
+async function prewarm(srv, load, info, method, rate) {
+  if (cfg.prewarmMs > 0) {
+    await load.rpc(method, { rate, warmupMs: cfg.prewarmMs, durationMs: 250, drainTimeoutMs: cfg.drainTimeoutMs, serverPid: info.pids ?? srv.child.pid }, 120_000);
+  }
+  if (!info.pids) await srv.rpc('mem'); // gc() twice (the servers run with --expose-gc), see bench/lib/rpc.mjs
 }
 
 // ------------------------------------------------------------------ scenarios
 async function fanout(server) {
   return withPair(server, { prof: Boolean(args['cpu-prof']) && server === 'sinyal' }, async (srv, load, info) => {
     const setup = await load.rpc('fanoutSetup', { proto: protoOf(server), url: info.url, secret: SECRET, subscribers: cfg.subscribers, publishers: cfg.publishers }, 300_000);
-    await prewarm(load, 'fanoutRun', cfg.latencyRate, info.pids ?? srv.child.pid);
+    await prewarm(srv, load, info, 'fanoutRun', cfg.latencyRate);
     const steps = [];
     for (const rate of cfg.fanoutRates) {
       const step = await load.rpc('fanoutRun', { rate, warmupMs: cfg.warmupMs, durationMs: cfg.stepMs, drainTimeoutMs: cfg.drainTimeoutMs, serverPid: info.pids ?? srv.child.pid }, 120_000);
@@ -224,7 +234,7 @@ function gcsText(gcs) {
 async function chat(server) {
   return withPair(server, { prof: Boolean(args['cpu-prof']) && server === 'sinyal' }, async (srv, load, info) => {
     const setup = await load.rpc('chatSetup', { proto: protoOf(server), url: info.url, secret: SECRET, clients: cfg.chatClients }, 300_000);
-    await prewarm(load, 'chatRun', cfg.chatRates[Math.floor(cfg.chatRates.length / 2)], info.pids ?? srv.child.pid);
+    await prewarm(srv, load, info, 'chatRun', cfg.chatRates[Math.floor(cfg.chatRates.length / 2)]);
     const steps = [];
     for (const rate of cfg.chatRates) {
       const step = await load.rpc('chatRun', { rate, warmupMs: cfg.warmupMs, durationMs: cfg.stepMs, drainTimeoutMs: cfg.drainTimeoutMs, serverPid: info.pids ?? srv.child.pid }, 120_000);
