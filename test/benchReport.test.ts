@@ -2,7 +2,7 @@
 // the bound, when a step is no measure, medians and ranges over repeats, the generated section.
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error plain ESM module of the bench, without types
-import { agg, boundOf, buildTables, classify, fmtAgg, NOT_A_MEASURE, slopePerMin } from '../bench/lib/report.mjs';
+import { agg, boundOf, buildTables, classify, fmtAgg, majorGcsCell, NOT_A_MEASURE, slopePerMin } from '../bench/lib/report.mjs';
 // @ts-expect-error plain ESM module of the bench, without types
 import { END, renderSection, replaceSection, SOAK_END, SOAK_START, START, WORKERS_END, WORKERS_START } from '../bench/report-md.mjs';
 // @ts-expect-error plain ESM module of the bench, without types
@@ -98,6 +98,28 @@ describe('bench report rules', () => {
     expect(updated.endsWith(`${END}\n\nmore prose\n`)).toBe(true);
     expect(() => replaceSection('# no markers', section)).toThrow(/no <!-- bench:generated:start -->/);
     expect(() => renderSection({ ...results, schema: 1 })).toThrow(/older bench/);
+  });
+
+  it("shows each repeat's major GCs of the server and of the load beside a step's p99", () => {
+    const gcs = (count: number) => ({ count, maxMs: count ? 9 : 0, totalMs: count * 9, inWarmup: 0 });
+    const withGcs = (srv: number, load: number) => step({ server: { cpuMs: 100, cpuPct: 40, majorGcs: gcs(srv) }, load: { cpuMs: 80, cpuPct: 30, majorGcs: gcs(load) } });
+    expect(majorGcsCell([withGcs(0, 0), withGcs(1, 5), withGcs(2, 0)])).toBe('0,1,2 / 0,5,0');
+    // A server of several processes records none (null); the load's are still shown.
+    expect(majorGcsCell([step({ server: { cpuMs: 1, majorGcs: null }, load: { cpuMs: 1, majorGcs: gcs(1) } })])).toBe('- / 1');
+    // A run from before they were recorded.
+    expect(majorGcsCell([step(), step()])).toBe('-');
+    const results = {
+      schema: 2,
+      flags: { argv: [], quick: false, repeat: 2, servers: ['sinyal'] },
+      config: { subscribers: 0, publishers: 1, fanoutRates: [], latencyRate: 50, chatRates: [4000], warmupMs: 1000, stepMs: 2000, chatClients: 2000, connWarmup: 0, connections: 0, stormClients: 0 },
+      machine: { date: 'd', cpuModel: 'cpu', cores: 2, totalMemMB: 1024, platform: 'linux', node: 'v20', loadavgAtStart: [0, 0, 0], loadavgAtEnd: [0, 0, 0] },
+      runs: { fanout: [], chat: [0, 1].map((rep) => ({ rep, position: 0, server: 'sinyal', setup: {}, steps: [{ ...withGcs(rep, 3 * rep), rate: 4000 }] })), connections: [], storm: [] },
+      totalSeconds: 1,
+    };
+    const chat = buildTables(results).find((t: { id?: string }) => t.id === 'chat');
+    const column = chat.headers.indexOf('major GCs srv / load');
+    expect(column).toBe(chat.headers.indexOf('p99 ms') + 1);
+    expect(chat.rows[0][column]).toBe('0,1 / 0,3');
   });
 
   it('fits the memory slope of a soak by least squares, in bytes per minute', () => {

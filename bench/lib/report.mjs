@@ -118,6 +118,22 @@ const perUnit = (s, unit) => {
   const n = unit === 'message' ? s.sent : unit === 'delivery' ? s.delivered : s.opened;
   return n ? (s.server.cpuMs * 1000) / n : null;
 };
+/**
+ * The major GCs (mark-compacts) that started in a step's measured part, in each repeat, as
+ * "server / load" (e.g. `0,1,1 / 0,0,0`): one in a 2-s step can set its p99, and one in the
+ * load stops the clock that reads the deliveries, so a p99 is read beside them. `-` where
+ * not recorded (a server of several processes, or a run from before they were).
+ */
+export function majorGcsCell(steps) {
+  const counts = (of) => {
+    const xs = steps.map((s) => of(s)?.majorGcs?.count);
+    return xs.length && xs.every((x) => typeof x === 'number') ? xs.join(',') : '-';
+  };
+  const server = counts((s) => s.server);
+  const load = counts((s) => s.load);
+  return server === '-' && load === '-' ? '-' : `${server} / ${load}`;
+}
+
 /** Deliveries per write system call of the server (its batching, as the kernel saw it). */
 const perWrite = (s) => (s.server?.writes ? s.delivered / s.server.writes : null);
 
@@ -140,6 +156,7 @@ function ladderRows(results, scenario, rates, unit) {
           fmtAgg(a((s) => perWrite(s)), 1),
           fmtAgg(a((s) => s.latencyMs.p50), 2),
           fmtAgg(a((s) => s.latencyMs.p99), 1),
+          majorGcsCell(steps),
           fmtAgg(a((s) => s.server?.cpuPct), 0),
           fmtAgg(a((s) => s.load?.cpuPct), 0),
           fmtAgg(a((s) => s.sendLagMs?.p99), 1),
@@ -213,7 +230,7 @@ export function buildTables(results) {
       ],
     });
   }
-  const ladderHeaders = (unit) => ['offered msg/s', 'server', 'delivered', `srv CPU µs/${unit}`, 'deliveries/srv write', 'p50 ms', 'p99 ms', 'srv CPU %', 'load CPU %', 'send lag p99 ms', 'bound'];
+  const ladderHeaders = (unit) => ['offered msg/s', 'server', 'delivered', `srv CPU µs/${unit}`, 'deliveries/srv write', 'p50 ms', 'p99 ms', 'major GCs srv / load', 'srv CPU %', 'load CPU %', 'send lag p99 ms', 'bound'];
   if (okRuns(results, 'fanout').length) {
     out.push({
       id: 'fanout',
