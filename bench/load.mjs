@@ -119,8 +119,8 @@ class RawClient {
     if (this.ws.readyState !== WebSocket.OPEN) return;
     // The counter is written with JSON.stringify, not `${n}`: a template literal or String(n) puts each
     // new number's text in V8's number-string cache, which holds it through scavenges, so every send
-    // would promote its id (≈ 22 B) into the load's old space and make the load collect in Sinyal's
-    // steps only (socket.io's publish frame has no id). The id text is the same either way.
+    // would promote its id (≈ 22 B) into the load's old space: growth, and so collections of the
+    // load, that socket.io's id-less publish frames never cause. The id text is the same either way.
     if (this.proto === 'sinyal') this.ws.send(`{"t":"cmd","id":"${this.idx}-${JSON.stringify(++idCounter)}","name":"publish","room":"${room}","data":{"event":"bench:msg","data":${body}}}`);
     else if (this.proto === 'socketio') this.ws.send(`42["pub","${room}",${body}]`);
     else this.ws.send(`{"t":"pub","room":"${room}","data":${body}}`);
