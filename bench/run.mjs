@@ -187,7 +187,7 @@ async function prewarm(srv, load, info, method, rate) {
   if (cfg.prewarmMs > 0) {
     await load.rpc(method, { rate, warmupMs: cfg.prewarmMs, durationMs: 250, drainTimeoutMs: cfg.drainTimeoutMs, serverPid: info.pids ?? srv.child.pid }, 120_000);
   }
-  if (!info.pids) await srv.rpc('mem'); // gc() twice (the servers run with --expose-gc), see bench/lib/rpc.mjs
+  if (!info.pids) await srv.rpc('collect');
 }
 
 // ------------------------------------------------------------------ scenarios
